@@ -1,0 +1,55 @@
+"""The dtype policy shared by every cnnkern operator.
+
+float32 and float64 are computed natively. Mixed float inputs promote to float64; bool and integer
+inputs are converted to float64. Anything else (complex, object, strings, float16, ...) raises
+TypeError naming the dtype. Arrays are made C-contiguous only when they are not already; inputs are
+never modified (read-only arrays are fine).
+"""
+import numpy as np
+
+NATIVE_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _check_supported(name, dtype):
+    if dtype in NATIVE_DTYPES or dtype.kind in "biu":
+        return
+    raise TypeError(
+        f"{name} has dtype {dtype}, which cnnkern does not support; "
+        "use float32 or float64 (bool and integer arrays are converted to float64)"
+    )
+
+
+def result_dtype(*named_arrays):
+    """The compute dtype for (name, array) pairs, None entries skipped."""
+    dtypes = []
+    for name, arr in named_arrays:
+        if arr is None:
+            continue
+        dt = np.asarray(arr).dtype
+        _check_supported(name, dt)
+        dtypes.append(dt)
+    if dtypes and all(dt == np.float32 for dt in dtypes):
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)
+
+
+def as_compute_array(name, arr, dtype):
+    """`arr` as a C-contiguous array of `dtype`, copying only when needed."""
+    a = np.asarray(arr)
+    _check_supported(name, a.dtype)
+    return np.ascontiguousarray(a, dtype=dtype)
+
+
+def check_out(out, shape, dtype):
+    """Validate a caller-provided output array."""
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}")
+    if out.shape != tuple(shape):
+        raise ValueError(f"out has shape {out.shape}, expected {tuple(shape)}")
+    if out.dtype != dtype:
+        raise TypeError(f"out has dtype {out.dtype}, expected {dtype}")
+    if not out.flags.c_contiguous:
+        raise ValueError("out must be C-contiguous")
+    if not out.flags.writeable:
+        raise ValueError("out is read-only")
+    return out

@@ -1,0 +1,352 @@
+"""Public convolution API: conv{1,2,3}d forward/backward and transposed convolution.
+
+Semantics follow torch.nn.functional.conv{1,2,3}d for the same argument values (cross-correlation;
+`flip=True` gives true convolution). Every argument is validated here, once; the C code trusts it.
+Layering: this module -> cnnkern._conv_ext (Cython shim, GIL released) -> csrc/conv (C operators).
+"""
+import numpy as np
+
+from . import _conv_ext
+from ._dtypes import as_compute_array, check_out, result_dtype
+from ._params import (
+    PADDING_MODES,
+    ConvParams,
+    _as_int,
+    expand_ints,
+    make_conv_params,
+    normalize_padding,
+)
+from ._threads import get_num_threads
+
+__all__ = [
+    "algorithms", "choose_algorithm",
+    "conv1d_forward", "conv2d_forward", "conv3d_forward",
+    "conv1d_backward", "conv2d_backward", "conv3d_backward",
+    "conv1d_backward_input", "conv2d_backward_input", "conv3d_backward_input",
+    "conv1d_backward_weight", "conv2d_backward_weight", "conv3d_backward_weight",
+    "conv_transpose1d_forward", "conv_transpose2d_forward", "conv_transpose3d_forward",
+]
+
+DIRECTIONS = ("forward", "backward_input", "backward_weight")
+
+
+def algorithms():
+    """Names accepted by `algorithm=` (besides "auto")."""
+    return tuple(_conv_ext.ALGORITHMS)
+
+
+def choose_algorithm(x_shape, w_shape, *, stride=1, padding=0, dilation=1, groups=1,
+                     dtype=np.float32, direction="forward"):
+    """The algorithm that algorithm="auto" runs for this convolution. Pure: no timing, no state."""
+    ndim = len(tuple(x_shape)) - 2
+    if ndim not in (1, 2, 3):
+        raise ValueError(f"x_shape must be (N, C, *spatial) with 1 to 3 spatial dims, got {x_shape}")
+    p = make_conv_params(ndim, x_shape, w_shape, stride=stride, padding=padding, dilation=dilation,
+                         groups=groups)
+    return _choose(p, np.dtype(dtype), direction)
+
+
+def _choose(params, dtype, direction):
+    """Rule list, first match wins (it grows as algorithms are added):
+      1. "direct": every configuration (the only fast algorithm so far).
+    """
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
+    return "direct"
+
+
+def _resolve_algorithm(algorithm, params, dtype, direction):
+    if not isinstance(algorithm, str):
+        raise TypeError(f"algorithm must be a string, got {type(algorithm).__name__}")
+    if algorithm == "auto":
+        return _choose(params, dtype, direction)
+    if algorithm not in _conv_ext.ALGORITHMS:
+        raise ValueError(f"unknown algorithm {algorithm!r}; choose 'auto' or one of {algorithms()}")
+    return algorithm
+
+
+# ---------------------------------------------------------------------------------------------------
+# Non-zero padding modes: the input is padded explicitly (as torch does), then convolved with no
+# padding. The backward pass folds the padded gradient back onto the input (the adjoint of padding).
+
+_NP_PAD_MODE = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def _check_padding_mode(padding_mode, before, after, in_size):
+    if padding_mode not in PADDING_MODES:
+        raise ValueError(f"padding_mode must be one of {PADDING_MODES}, got {padding_mode!r}")
+    for axis, (b, a, n) in enumerate(zip(before, after, in_size)):
+        if padding_mode == "reflect" and max(b, a) >= n:
+            raise ValueError(
+                f"padding_mode='reflect' needs padding < input size on every axis; spatial axis {axis} "
+                f"has size {n} and padding ({b}, {a})"
+            )
+        if padding_mode == "circular" and max(b, a) > n:
+            raise ValueError(
+                f"padding_mode='circular' needs padding <= input size on every axis; spatial axis {axis} "
+                f"has size {n} and padding ({b}, {a})"
+            )
+
+
+def _pad_input(x, before, after, padding_mode):
+    pads = [(0, 0), (0, 0)] + list(zip(before, after))
+    return np.ascontiguousarray(np.pad(x, pads, mode=_NP_PAD_MODE[padding_mode]))
+
+
+def _unpad_gradient(dx_padded, in_size, before, after, padding_mode):
+    """Adjoint of _pad_input: every padded element's gradient flows to the element it copied."""
+    g = dx_padded
+    for axis, (n, b, a) in enumerate(zip(in_size, before, after)):
+        source = np.pad(np.arange(n), (b, a), mode=_NP_PAD_MODE[padding_mode])
+        ax = axis + 2
+        moved = np.moveaxis(g, ax, 0)
+        folded = np.zeros((n,) + moved.shape[1:], dtype=g.dtype)
+        np.add.at(folded, source, moved)
+        g = np.moveaxis(folded, 0, ax)
+    return np.ascontiguousarray(g)
+
+
+class _Problem:
+    """A validated convolution call: params for the C kernels plus the padding-mode wrapping."""
+
+    def __init__(self, ndim, x_shape, w_shape, stride, padding, dilation, groups, padding_mode):
+        user = make_conv_params(ndim, x_shape, w_shape, stride=stride, padding=padding,
+                                dilation=dilation, groups=groups)
+        _check_padding_mode(padding_mode, user.pad_before, user.pad_after, user.in_size)
+        self.user = user  # shapes as the caller sees them
+        self.padding_mode = padding_mode
+        if padding_mode == "zeros" or not user.is_padded():
+            self.params = user
+            self.explicit_pad = False
+        else:
+            padded = tuple(i + b + a for i, b, a in zip(user.in_size, user.pad_before, user.pad_after))
+            self.params = make_conv_params(ndim, user.x_shape[:2] + padded, w_shape, stride=user.stride,
+                                           padding=0, dilation=user.dilation, groups=user.groups)
+            self.explicit_pad = True
+
+    def prepare_input(self, x):
+        if self.explicit_pad:
+            return _pad_input(x, self.user.pad_before, self.user.pad_after, self.padding_mode)
+        return x
+
+    def finish_input_gradient(self, dx):
+        if self.explicit_pad:
+            u = self.user
+            return _unpad_gradient(dx, u.in_size, u.pad_before, u.pad_after, self.padding_mode)
+        return dx
+
+
+def _flip_kernel(w, ndim):
+    return np.ascontiguousarray(w[(Ellipsis,) + (slice(None, None, -1),) * ndim])
+
+
+def _shape_tuple(name, shape, ndim):
+    try:
+        shape = tuple(int(s) for s in shape)
+    except TypeError:
+        raise TypeError(f"{name} must be a sequence of ints, got {shape!r}") from None
+    if len(shape) != ndim + 2:
+        raise ValueError(f"{name} must have {ndim + 2} entries, got {shape}")
+    return shape
+
+
+def _check_dy(dy, expected_shape):
+    if dy.shape != tuple(expected_shape):
+        raise ValueError(f"dy has shape {dy.shape}, but the forward output has shape {tuple(expected_shape)}")
+
+
+# ---------------------------------------------------------------------------------------------------
+# The three directions on validated, contiguous arrays of one dtype (the C boundary).
+
+def _run_forward(algorithm, p: ConvParams, x, w, b, y):
+    if p.batch:
+        _conv_ext.conv_forward(algorithm, x.ravel(), w.ravel(), None if b is None else b.ravel(),
+                               y.reshape(-1), p.as_c_tuple(), get_num_threads())
+    return y
+
+
+def _run_backward_input(algorithm, p: ConvParams, dy, w, dtype):
+    dx = np.empty(p.x_shape, dtype=dtype)
+    if p.batch:
+        _conv_ext.conv_backward_input(algorithm, dy.ravel(), w.ravel(), dx.reshape(-1),
+                                      p.as_c_tuple(), get_num_threads())
+    return dx
+
+
+def _run_backward_weight(algorithm, p: ConvParams, dy, x, dtype):
+    if not p.batch:
+        return np.zeros(p.w_shape, dtype=dtype)
+    dw = np.empty(p.w_shape, dtype=dtype)
+    _conv_ext.conv_backward_weight(algorithm, dy.ravel(), x.ravel(), dw.reshape(-1),
+                                   p.as_c_tuple(), get_num_threads())
+    return dw
+
+
+def _run_backward_bias(p: ConvParams, dy, dtype):
+    db = np.zeros((p.out_channels,), dtype=dtype)
+    if p.batch:
+        _conv_ext.conv_backward_bias(dy.ravel(), db, p.as_c_tuple(), get_num_threads())
+    return db
+
+
+# ---------------------------------------------------------------------------------------------------
+# Public entry points (generic in ndim; conv{1,2,3}d_* below bind ndim).
+
+def _conv_forward(ndim, x, w, b=None, *, stride=1, padding=0, dilation=1, groups=1,
+                  padding_mode="zeros", flip=False, algorithm="auto", out=None):
+    dtype = result_dtype(("x", x), ("w", w), ("b", b))
+    x = as_compute_array("x", x, dtype)
+    w = as_compute_array("w", w, dtype)
+    prob = _Problem(ndim, x.shape, w.shape, stride, padding, dilation, groups, padding_mode)
+    p = prob.params
+    if b is not None:
+        b = as_compute_array("b", b, dtype)
+        if b.shape != (p.out_channels,):
+            raise ValueError(f"bias must have shape ({p.out_channels},) = (C_out,), got {b.shape}")
+    algo = _resolve_algorithm(algorithm, p, dtype, "forward")
+    y = np.empty(p.y_shape, dtype=dtype) if out is None else check_out(out, p.y_shape, dtype)
+    if flip:
+        w = _flip_kernel(w, ndim)
+    return _run_forward(algo, p, prob.prepare_input(x), w, b, y)
+
+
+def _conv_backward_input(ndim, dy, w, input_shape, *, stride=1, padding=0, dilation=1, groups=1,
+                         padding_mode="zeros", flip=False, algorithm="auto"):
+    dtype = result_dtype(("dy", dy), ("w", w))
+    dy = as_compute_array("dy", dy, dtype)
+    w = as_compute_array("w", w, dtype)
+    input_shape = _shape_tuple("input_shape", input_shape, ndim)
+    prob = _Problem(ndim, input_shape, w.shape, stride, padding, dilation, groups, padding_mode)
+    _check_dy(dy, prob.params.y_shape)
+    algo = _resolve_algorithm(algorithm, prob.params, dtype, "backward_input")
+    if flip:
+        w = _flip_kernel(w, ndim)
+    dx = _run_backward_input(algo, prob.params, dy, w, dtype)
+    return prob.finish_input_gradient(dx)
+
+
+def _conv_backward_weight(ndim, dy, x, weight_shape, *, stride=1, padding=0, dilation=1, groups=1,
+                          padding_mode="zeros", flip=False, algorithm="auto"):
+    dtype = result_dtype(("dy", dy), ("x", x))
+    dy = as_compute_array("dy", dy, dtype)
+    x = as_compute_array("x", x, dtype)
+    weight_shape = _shape_tuple("weight_shape", weight_shape, ndim)
+    prob = _Problem(ndim, x.shape, weight_shape, stride, padding, dilation, groups, padding_mode)
+    _check_dy(dy, prob.params.y_shape)
+    algo = _resolve_algorithm(algorithm, prob.params, dtype, "backward_weight")
+    dw = _run_backward_weight(algo, prob.params, dy, prob.prepare_input(x), dtype)
+    return _flip_kernel(dw, ndim) if flip else dw
+
+
+def _conv_backward(ndim, dy, x, w, *, stride=1, padding=0, dilation=1, groups=1,
+                   padding_mode="zeros", flip=False, algorithm="auto", bias=True):
+    dtype = result_dtype(("dy", dy), ("x", x), ("w", w))
+    dy = as_compute_array("dy", dy, dtype)
+    x = as_compute_array("x", x, dtype)
+    w = as_compute_array("w", w, dtype)
+    prob = _Problem(ndim, x.shape, w.shape, stride, padding, dilation, groups, padding_mode)
+    p = prob.params
+    _check_dy(dy, p.y_shape)
+    wk = _flip_kernel(w, ndim) if flip else w
+    dx = _run_backward_input(_resolve_algorithm(algorithm, p, dtype, "backward_input"), p, dy, wk, dtype)
+    dw = _run_backward_weight(_resolve_algorithm(algorithm, p, dtype, "backward_weight"), p, dy,
+                              prob.prepare_input(x), dtype)
+    db = _run_backward_bias(p, dy, dtype) if bias else None
+    return prob.finish_input_gradient(dx), (_flip_kernel(dw, ndim) if flip else dw), db
+
+
+def _conv_transpose_forward(ndim, x, w, b=None, *, stride=1, padding=0, output_padding=0, dilation=1,
+                            groups=1, algorithm="auto", out=None):
+    """Transposed convolution (torch semantics): the input-gradient of a convolution whose weight is w.
+
+    w has shape (C_in, C_out // groups, *kernel); out spatial size per axis is
+    (in - 1) * stride - pad_before - pad_after + dilation * (kernel - 1) + output_padding + 1.
+    """
+    dtype = result_dtype(("x", x), ("w", w), ("b", b))
+    x = as_compute_array("x", x, dtype)
+    w = as_compute_array("w", w, dtype)
+    if x.ndim != ndim + 2:
+        raise ValueError(f"conv_transpose{ndim}d expects input (N, C_in, *spatial) with {ndim + 2} dims, "
+                         f"got shape {x.shape}")
+    if w.ndim != ndim + 2:
+        raise ValueError(f"conv_transpose{ndim}d expects weight (C_in, C_out // groups, *kernel) with "
+                         f"{ndim + 2} dims, got shape {w.shape}")
+    if isinstance(padding, str):
+        raise ValueError("conv_transpose takes numeric padding (an int, one per axis, or (before, after) "
+                         f"pairs), got {padding!r}")
+    groups_i = _as_int("groups", groups)
+    if groups_i < 1:
+        raise ValueError(f"groups must be >= 1, got {groups_i}")
+    stride = expand_ints("stride", stride, ndim, minimum=1)
+    dilation = expand_ints("dilation", dilation, ndim, minimum=1)
+    output_padding = expand_ints("output_padding", output_padding, ndim, minimum=0)
+    kernel = w.shape[2:]
+    before, after = normalize_padding(padding, ndim, x.shape[2:], kernel, stride, dilation)
+    for op, s, d in zip(output_padding, stride, dilation):
+        if op >= s and op >= d:
+            raise ValueError(f"output_padding must be smaller than either stride or dilation, got "
+                             f"output_padding={output_padding}, stride={stride}, dilation={dilation}")
+    if x.shape[1] != w.shape[0]:
+        raise ValueError(f"input has C_in={x.shape[1]} channels but the transposed-conv weight {w.shape} "
+                         f"expects w.shape[0] = {w.shape[0]}")
+    if w.shape[0] % groups_i:
+        raise ValueError(f"groups={groups_i} does not divide the input channels C_in={w.shape[0]}")
+    out_channels = w.shape[1] * groups_i
+    out_size = tuple((i - 1) * s - b_ - a_ + d * (k - 1) + op + 1
+                     for i, s, b_, a_, d, k, op in zip(x.shape[2:], stride, before, after, dilation,
+                                                       kernel, output_padding))
+    if any(o < 1 for o in out_size):
+        raise ValueError(f"transposed convolution output size {out_size} is not positive "
+                         f"(input {x.shape[2:]}, padding {tuple(zip(before, after))})")
+    # The equivalent convolution maps (N, out_channels, out_size) -> (N, C_in, in_size).
+    pairs = tuple(zip(before, after))
+    p = make_conv_params(ndim, (x.shape[0], out_channels) + out_size, w.shape, stride=stride,
+                         padding=pairs, dilation=dilation, groups=groups_i)
+    if p.out_size != x.shape[2:]:
+        # output_padding >= stride (allowed when it is < dilation): the forward conv of out_size
+        # would produce more positions than x has; the extra ones receive zero gradient.
+        grow = [(0, 0), (0, 0)] + [(0, po - xi) for po, xi in zip(p.out_size, x.shape[2:])]
+        x = np.ascontiguousarray(np.pad(x, grow))
+    algo = _resolve_algorithm(algorithm, p, dtype, "backward_input")
+    y = _run_backward_input(algo, p, x, w, dtype)
+    if b is not None:
+        b = as_compute_array("b", b, dtype)
+        if b.shape != (out_channels,):
+            raise ValueError(f"bias must have shape ({out_channels},) = (C_out,), got {b.shape}")
+        y += b.reshape((1, out_channels) + (1,) * ndim)
+    if out is not None:
+        check_out(out, y.shape, dtype)[...] = y
+        return out
+    return y
+
+
+def _bind(fn, ndim, public_name):
+    def bound(*args, **kwargs):
+        return fn(ndim, *args, **kwargs)
+    bound.__name__ = bound.__qualname__ = public_name
+    bound.__doc__ = (fn.__doc__ or "") + f"\n\n{ndim}-D version: see cnnkern.conv module docs."
+    return bound
+
+
+_FORWARD_DOC = """Convolution (cross-correlation) forward: y = conv(x, w) + b.
+
+x: (N, C_in, *spatial); w: (C_out, C_in // groups, *kernel); b: (C_out,) or None.
+stride, dilation: int or one per axis (>= 1). padding: int, one per axis, (before, after) per axis,
+"valid", "same" or "full". padding_mode: "zeros", "reflect", "replicate" or "circular".
+flip=True reverses the kernel per spatial axis (true convolution). algorithm: "auto" or one of
+cnnkern.algorithms(). out: optional C-contiguous array of the result's shape and dtype.
+Returns y of shape cnnkern.conv_output_shape(x.shape, w.shape, ...)."""
+_conv_forward.__doc__ = _FORWARD_DOC
+_conv_backward.__doc__ = """Gradients of a convolution: returns (dx, dw, db); db is None when bias=False.
+Takes the forward's keywords."""
+_conv_backward_input.__doc__ = "Gradient with respect to the input only, given dy, w and the input shape."
+_conv_backward_weight.__doc__ = "Gradient with respect to the weight only, given dy, x and the weight shape."
+
+for _d in (1, 2, 3):
+    for _fn, _name in ((_conv_forward, f"conv{_d}d_forward"),
+                       (_conv_backward, f"conv{_d}d_backward"),
+                       (_conv_backward_input, f"conv{_d}d_backward_input"),
+                       (_conv_backward_weight, f"conv{_d}d_backward_weight"),
+                       (_conv_transpose_forward, f"conv_transpose{_d}d_forward")):
+        globals()[_name] = _bind(_fn, _d, _name)
+del _d, _fn, _name

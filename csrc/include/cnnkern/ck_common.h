@@ -1,0 +1,51 @@
+/*
+ * ck_common.h -- types and conventions shared by every cnnkern C file.
+ *
+ * Contract for all cnnkern C entry points:
+ *   - Inputs were validated once, in Python (cnnkern/_params.py). C trusts shapes and parameters;
+ *     preconditions are repeated as assert()s, compiled out in release builds.
+ *   - Tensors are dense, C-contiguous, in the dtype named by the function's suffix (_f32 / _f64).
+ *   - Indices and sizes are 64-bit (ck_index) so no product of dimensions overflows.
+ *   - Every entry point returns a ck_status; it never prints, aborts or touches Python.
+ *   - The number of worker threads is an argument (inside the parameter struct), not a global,
+ *     so concurrent calls from several Python threads share no mutable state.
+ */
+#ifndef CK_COMMON_H
+#define CK_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef int64_t ck_index;
+
+typedef enum ck_status {
+    CK_OK = 0,
+    CK_ERR_NOMEM = 1,       /* a workspace allocation failed            -> MemoryError */
+    CK_ERR_INVALID = 2,     /* a parameter outside the supported range  -> ValueError  */
+    CK_ERR_UNSUPPORTED = 3  /* valid, but this algorithm cannot do it   -> NotImplementedError */
+} ck_status;
+
+/* Threads: the OpenMP team size for one call; 1 means serial. */
+int ck_openmp_enabled(void);      /* 1 if the library was built with OpenMP */
+int ck_default_num_threads(void); /* omp_get_max_threads() (honours OMP_NUM_THREADS), or 1 */
+
+/* Run-time instruction-set detection (csrc/common/ck_cpu.c). */
+typedef enum ck_isa { CK_ISA_GENERIC = 0, CK_ISA_AVX2 = 1, CK_ISA_AVX512 = 2 } ck_isa;
+ck_isa ck_cpu_isa(void);              /* the best ISA both the CPU and this build support */
+const char *ck_isa_name(ck_isa isa);
+void ck_cpu_force_isa(ck_isa isa);    /* for tests: cap the ISA used (never raises it) */
+
+const char *ck_build_cflags(void);
+
+/* 64-byte aligned allocation for workspaces; NULL on failure (also for size 0 it returns a valid pointer). */
+void *ck_aligned_alloc(size_t bytes);
+void ck_aligned_free(void *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CK_COMMON_H */

@@ -1,0 +1,90 @@
+/*
+ * ck_conv.h -- the convolution operator family: one parameter struct, every algorithm, every direction.
+ *
+ * Every convolution is handled as 3-D: a 1-D problem has D = H = 1 (and kernel/stride/... of 1 there),
+ * a 2-D problem has D = 1. Python builds the struct once (cnnkern/_params.py) and every algorithm and
+ * direction receives the same struct.
+ *
+ * Tensors (dense, C-contiguous):
+ *   x [batch][in_channels][in_size[0]][in_size[1]][in_size[2]]
+ *   w [out_channels][in_channels / groups][kernel_size[0]][kernel_size[1]][kernel_size[2]]
+ *   b [out_channels]                                       (may be NULL: no bias)
+ *   y [batch][out_channels][out_size[0]][out_size[1]][out_size[2]]
+ *
+ * Semantics (cross-correlation, as every deep-learning library):
+ *   y[n][k][o] = b[k] + sum_{c in group(k), t} w[k][c'][t] * x[n][c][o*stride + t*dilation - pad_before]
+ *   with zero outside the input, per spatial axis. out_size was computed by Python from
+ *   floor((in + pad_before + pad_after - dilation*(kernel-1) - 1) / stride) + 1 and is >= 1.
+ *
+ * Directions (OUT arrays are overwritten, never accumulated into):
+ *   fwd         (x, w, b) -> y
+ *   bwd_input   (dy, w)   -> dx     dx = d<y, dy>/dx, the transposed convolution
+ *   bwd_weight  (dy, x)   -> dw
+ *   bwd_bias    (dy)      -> db     db[k] = sum_{n, o} dy[n][k][o]
+ *
+ * Parameter ranges: batch >= 0 (0 returns at once), channels >= 1, groups divides both channel counts,
+ * stride >= 1, dilation >= 1, pad_before/pad_after >= 0 and arbitrary (they may exceed the kernel),
+ * out_size >= 1. num_threads >= 1 is the OpenMP team size for this call.
+ */
+#ifndef CK_CONV_H
+#define CK_CONV_H
+
+#include "cnnkern/ck_common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CK_MAX_SPATIAL 3
+
+typedef struct ck_conv_params {
+    ck_index batch;
+    ck_index in_channels;
+    ck_index out_channels;
+    ck_index groups;
+    ck_index in_size[CK_MAX_SPATIAL];
+    ck_index kernel_size[CK_MAX_SPATIAL];
+    ck_index out_size[CK_MAX_SPATIAL];
+    ck_index stride[CK_MAX_SPATIAL];
+    ck_index dilation[CK_MAX_SPATIAL];
+    ck_index pad_before[CK_MAX_SPATIAL];
+    ck_index pad_after[CK_MAX_SPATIAL];
+    int num_threads;
+} ck_conv_params;
+
+/* Derived sizes, in one place. */
+static inline ck_index ck_conv_in_plane(const ck_conv_params *p)
+{ return p->in_size[0] * p->in_size[1] * p->in_size[2]; }
+static inline ck_index ck_conv_out_plane(const ck_conv_params *p)
+{ return p->out_size[0] * p->out_size[1] * p->out_size[2]; }
+static inline ck_index ck_conv_kernel_volume(const ck_conv_params *p)
+{ return p->kernel_size[0] * p->kernel_size[1] * p->kernel_size[2]; }
+static inline ck_index ck_conv_in_per_group(const ck_conv_params *p)
+{ return p->in_channels / p->groups; }
+static inline ck_index ck_conv_out_per_group(const ck_conv_params *p)
+{ return p->out_channels / p->groups; }
+
+/* ---- reference: plain loops, double accumulation, no SIMD, no threads (csrc/conv/reference/) ---- */
+ck_status ck_conv_fwd__reference_f32(const ck_conv_params *p, const float *x, const float *w, const float *b, float *y);
+ck_status ck_conv_fwd__reference_f64(const ck_conv_params *p, const double *x, const double *w, const double *b, double *y);
+ck_status ck_conv_bwd_input__reference_f32(const ck_conv_params *p, const float *dy, const float *w, float *dx);
+ck_status ck_conv_bwd_input__reference_f64(const ck_conv_params *p, const double *dy, const double *w, double *dx);
+ck_status ck_conv_bwd_weight__reference_f32(const ck_conv_params *p, const float *dy, const float *x, float *dw);
+ck_status ck_conv_bwd_weight__reference_f64(const ck_conv_params *p, const double *dy, const double *x, double *dw);
+
+/* ---- bias gradient: shared by every algorithm (a reduction; double accumulation, threaded) ---- */
+ck_status ck_conv_bwd_bias_f32(const ck_conv_params *p, const float *dy, float *db);
+ck_status ck_conv_bwd_bias_f64(const ck_conv_params *p, const double *dy, double *db);
+
+/* ---- direct: blocked loops, SIMD, OpenMP, no im2col buffer (csrc/conv/direct/) ---- */
+ck_status ck_conv_fwd__direct_f32(const ck_conv_params *p, const float *x, const float *w, const float *b, float *y);
+ck_status ck_conv_fwd__direct_f64(const ck_conv_params *p, const double *x, const double *w, const double *b, double *y);
+ck_status ck_conv_bwd_input__direct_f32(const ck_conv_params *p, const float *dy, const float *w, float *dx);
+ck_status ck_conv_bwd_input__direct_f64(const ck_conv_params *p, const double *dy, const double *w, double *dx);
+ck_status ck_conv_bwd_weight__direct_f32(const ck_conv_params *p, const float *dy, const float *x, float *dw);
+ck_status ck_conv_bwd_weight__direct_f64(const ck_conv_params *p, const double *dy, const double *x, double *dw);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CK_CONV_H */
