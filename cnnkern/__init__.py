@@ -9,13 +9,27 @@
 """
 __version__ = "0.1.0"
 
+try:
+    from . import _conv_ext  # noqa: F401  (the compiled extension; fail early with a clear message)
+except ImportError as _exc:  # pragma: no cover - depends on how cnnkern was installed
+    import os as _os
+
+    raise ImportError(
+        f"cnnkern's compiled extension could not be imported from {_os.path.dirname(__file__)} "
+        f"({_exc}). If that is the source checkout, either install cnnkern (pip install .) and run "
+        "from another directory -- use `pytest tests`, not `python -m pytest`, which puts the "
+        "checkout first on sys.path -- or build in place with `python setup.py build_ext --inplace`."
+    ) from _exc
+
 from ._config import config_info, show_config
 from ._params import ConvParams, conv_output_shape
 from ._threads import get_num_threads, num_threads, set_num_threads
 from .conv import *  # noqa: F401,F403
 from .conv import __all__ as _conv_all
+from .pooling import *  # noqa: F401,F403
+from .pooling import __all__ as _pool_all
 
 __all__ = [
     "config_info", "show_config", "ConvParams", "conv_output_shape",
     "get_num_threads", "num_threads", "set_num_threads",
-] + list(_conv_all)
+] + list(_conv_all) + list(_pool_all)

@@ -4,6 +4,7 @@
  * ISA dispatch: kernels for AVX2 and AVX-512 are compiled with __attribute__((target(...))) in the
  * same translation units as the portable ones, so the default build needs no -m flags and runs on
  * any x86-64. ck_cpu_isa() picks the best set at run time; tests may cap it with ck_cpu_force_isa().
+ * AVX-512 is opt-in (CNNKERN_AVX512=1) until its kernels have been tested on AVX-512 hardware.
  */
 #define _POSIX_C_SOURCE 200809L /* posix_memalign under -std=c11 */
 #include "cnnkern/ck_common.h"
@@ -39,7 +40,11 @@ static ck_isa detect_isa(void)
 {
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+    /* The AVX-512 kernels have only run under emulation, never on AVX-512 hardware: they are
+     * used only when CNNKERN_AVX512=1 opts in (run the test suite with it on such a machine first). */
+    const char *opt_in = getenv("CNNKERN_AVX512");
+    if (opt_in && opt_in[0] == '1' &&
+        __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
         return CK_ISA_AVX512;
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))

@@ -39,11 +39,21 @@
  *   unpool: out [planes][out_plane] zeroed, then out[idx[o]] = y[o] in order (last write wins);
  *   here in_size describes the pooled input y and out_size the unpooled output.
  *
+ * Algorithms (chosen inside each entry point; all give identical values and indices, except that a
+ *   value-only max/min may return -0.0 for +0.0 or vice versa, since the order of taps is free there):
+ *   max/min value-only  whole-plane reduction (global), 2x2/stride-2 interior kernel, else the
+ *                       separable kernel (column extreme of the valid rows, then the kw taps);
+ *   max/min with idx    3x3/stride-2 and 2x2/stride-2 interior kernels, else the general row kernel
+ *                       (taps in window order); use_fast_paths = 0 forces the general row kernel;
+ *   avg unweighted      whole-plane sum (global), else separable (row sums, then kw taps), summed in
+ *                       float for _f32 and double for _f64 (as PyTorch); weighted avg and lp sum in double.
+ *   Calls touching fewer than CK_POOL_PARALLEL_GRAIN elements run on one thread.
+ *
  * Parameter ranges: planes >= 0 (0 returns at once), sizes >= 1, kernel/stride/dilation >= 1,
  *   0 <= pad_before, pad_after; every out_size >= 1; indices given to bwd/unpool are in range.
  *   num_threads >= 1 is the OpenMP team size of this call.
- * Workspace: entry points allocate small per-thread row buffers (O(out_size[2]) doubles, or one
- *   output plane of scratch for the recomputing max backward); failure returns CK_ERR_NOMEM.
+ * Workspace: entry points allocate small per-thread row buffers (O(in_size[2] + out_size[2])
+ *   elements) and avg a table of OD + OH + OW divisor counts; failure returns CK_ERR_NOMEM.
  */
 #ifndef CK_POOL_H
 #define CK_POOL_H
@@ -69,6 +79,8 @@ typedef struct ck_pool_params {
     int count_include_pad;              /* avg only */
     double divisor_override;            /* avg only; 0 = none */
     double p;                           /* lp only: finite, != 0 */
+    int use_fast_paths;                 /* 1: pick 2x2s2 / 3x3s2 max/min kernels when they apply;
+                                           0: general row kernel only (tests compare the two) */
 } ck_pool_params;
 
 static inline ck_index ck_pool_in_plane(const ck_pool_params *p)

@@ -1,0 +1,1 @@
+"""Benchmarks are run separately from the tests: pytest benchmarks/ --benchmark-only."""

@@ -1,0 +1,843 @@
+"""Pooling, forward and backward: max, min, average (optionally weighted), Lp, global and adaptive,
+for 1-D, 2-D and 3-D inputs.
+
+Semantics follow the ``torch.nn.functional`` function of the same name for the same arguments
+(``max_pool2d_forward`` <-> ``F.max_pool2d``, ...). Inputs are ``(N, C, *spatial)`` or unbatched
+``(C, *spatial)``, any strides, float32/float64 computed natively (bool/int -> float64). Results are
+fresh C-contiguous arrays; inputs are never modified.
+
+Every backward function takes ``dy`` first, then the forward's input and keyword arguments, so the
+same keyword dict works for both directions::
+
+    kw = dict(kernel_size=3, stride=2, padding=1)
+    y = max_pool2d_forward(x, **kw)
+    dx = max_pool2d_backward(dy, x, **kw)
+
+All argument validation happens here, once; the C kernels (csrc/pool/, contract in
+csrc/include/cnnkern/ck_pool.h) trust what they receive.
+
+Extensions beyond PyTorch:
+  * ``min_pool*``: the minimum instead of the maximum (PyTorch's max-pool rules mirrored: padding is
+    +inf, ties keep the first minimum, a NaN wins).
+  * ``avg_pool*(..., weights=w)``: weighted average. ``w`` has the window's shape and must be finite
+    and >= 0. y = sum(w * x over the taps inside the input) / divisor, where the divisor is the sum of
+    the weights of the taps that fall inside the input, or ``divisor_override``. ``count_include_pad``
+    applies to unweighted averages only (so ``weights=ones`` equals plain average pooling with
+    ``count_include_pad=False``).
+  * ``global_*`` pools summarise the whole spatial extent; outputs keep singleton spatial axes
+    (``(N, C, 1, 1)`` in 2-D), like ``adaptive_*_pool(x, 1)``.
+"""
+import math
+import operator
+
+import numpy as np
+
+from . import _pool_ext as _ext
+from ._dtypes import as_compute_array, result_dtype
+from ._threads import get_num_threads
+
+
+# Tests flip this to compare the 2x2/stride-2 and 3x3/stride-2 max/min kernels with the general one.
+_USE_FAST_PATHS = True
+
+
+# ------------------------------------------------------------------------------------------------
+# Argument normalisation
+
+def _as_int(name, value):
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an integer, got bool {value!r}")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}") from None
+
+
+def _ints(name, value, d, minimum):
+    """An int or a sequence of d ints -> tuple of d ints, each >= minimum."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        vals = list(np.asarray(value).ravel()) if isinstance(value, np.ndarray) else list(value)
+        if len(vals) != d:
+            raise ValueError(f"{name} must be an int or a sequence of {d} ints, got {value!r}")
+        out = tuple(_as_int(name, v) for v in vals)
+    else:
+        out = (_as_int(name, value),) * d
+    if any(v < minimum for v in out):
+        what = "positive" if minimum == 1 else "non-negative"
+        raise ValueError(f"{name} must be {what} on every axis, got {value!r}")
+    return out
+
+
+def _as_input(name, arr, d, fn, dtype):
+    """(array as C-contiguous `dtype`, batched?) after checking ndim and spatial sizes."""
+    a = np.asarray(arr)
+    if a.ndim not in (d + 1, d + 2):
+        raise ValueError(
+            f"{fn}: {name} must have {d + 1} (C, {'spatial, ' * d}unbatched) or {d + 2} "
+            f"(N, C, {d} spatial) dimensions, got shape {a.shape}"
+        )
+    if any(s < 1 for s in a.shape[-d:]):
+        raise ValueError(f"{fn}: {name} has an empty spatial axis, shape {a.shape}")
+    return as_compute_array(name, a, dtype), a.ndim == d + 2
+
+
+def _pool_out_size(n, k, s, p, dil, ceil_mode):
+    """PyTorch's pooling_output_shape (the only place the windowed output size is computed)."""
+    num = n + 2 * p - dil * (k - 1) - 1 + (s - 1 if ceil_mode else 0)
+    out = num // s + 1  # floor division, as PyTorch's div_rtn
+    if ceil_mode and (out - 1) * s >= n + p:
+        out -= 1  # the last window must start inside the input or the left padding
+    return out
+
+
+class _Geom:
+    """One pooling problem: shapes and window parameters, normalised to 3 spatial axes for C."""
+
+    def __init__(self, d, shape, batched, kernel, stride, pad, dilation, out_size):
+        self.d = d
+        self.shape = tuple(shape)
+        self.batched = batched
+        self.lead = self.shape[: len(self.shape) - d]          # (N, C) or (C,)
+        self.planes = int(np.prod(self.lead, dtype=np.int64))
+        self.in_size = self.shape[-d:]
+        self.kernel, self.stride, self.pad, self.dilation = kernel, stride, pad, dilation
+        self.out_size = tuple(out_size)
+        self.out_shape = self.lead + self.out_size
+
+    def prm(self, count_include_pad=False, divisor_override=0.0, p=0.0):
+        def three(v, fill):
+            return (fill,) * (3 - self.d) + tuple(int(t) for t in v)
+        return (
+            self.planes, three(self.in_size, 1), three(self.kernel, 1), three(self.out_size, 1),
+            three(self.stride, 1), three(self.dilation, 1), three(self.pad, 0), three(self.pad, 0),
+            int(get_num_threads()), int(bool(count_include_pad)), float(divisor_override), float(p),
+            int(bool(_USE_FAST_PATHS)),
+        )
+
+
+def _window_geom(fn, d, shape, batched, kernel_size, stride, padding, dilation, ceil_mode):
+    kernel = _ints("kernel_size", kernel_size, d, 1)
+    if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0):
+        stride = kernel
+    else:
+        stride = _ints("stride", stride, d, 1)
+    pad = _ints("padding", padding, d, 0)
+    dil = _ints("dilation", dilation, d, 1)
+    for k, p in zip(kernel, pad):
+        if p > k // 2:
+            raise ValueError(
+                f"{fn}: padding should be at most half of kernel_size, got padding={padding!r} "
+                f"for kernel_size={kernel_size!r}"
+            )
+    in_size = shape[-d:]
+    out = tuple(_pool_out_size(n, k, s, p, dl, bool(ceil_mode))
+                for n, k, s, p, dl in zip(in_size, kernel, stride, pad, dil))
+    if any(o < 1 for o in out):
+        raise ValueError(
+            f"{fn}: kernel_size={kernel_size!r}, stride={stride!r}, padding={padding!r}, "
+            f"dilation={dilation!r} give an empty output {out} for input spatial size {tuple(in_size)}"
+        )
+    return _Geom(d, shape, batched, kernel, stride, pad, dil, out)
+
+
+def _check_dy(fn, dy, g, dtype):
+    a = np.asarray(dy)
+    if a.shape != g.out_shape:
+        raise ValueError(f"{fn}: dy has shape {a.shape}, expected the forward output shape {g.out_shape}")
+    return as_compute_array("dy", a, dtype)
+
+
+def _check_indices(fn, indices, shape, limit):
+    a = np.asarray(indices)
+    if a.dtype.kind not in "iu":
+        raise TypeError(f"{fn}: indices must be an integer array, got dtype {a.dtype}")
+    if a.shape != tuple(shape):
+        raise ValueError(f"{fn}: indices has shape {a.shape}, expected {tuple(shape)}")
+    a = np.ascontiguousarray(a, dtype=np.int64)
+    if a.size and (a.min() < 0 or a.max() >= limit):
+        raise ValueError(f"{fn}: indices must lie in [0, {limit}) (flat offsets into one plane)")
+    return a
+
+
+def _flat(a):
+    return a.reshape(-1)
+
+
+def _dtype_of(*named):
+    return result_dtype(*named)
+
+
+# ------------------------------------------------------------------------------------------------
+# Max / min
+
+def _max_forward(fn, d, is_min, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    dtype = _dtype_of(("x", x))
+    xa, batched = _as_input("x", x, d, fn, dtype)
+    g = _window_geom(fn, d, xa.shape, batched, kernel_size, stride, padding, dilation, ceil_mode)
+    y = np.empty(g.out_shape, dtype)
+    idx = np.empty(g.out_shape, np.int64) if return_indices else None
+    if g.planes:
+        _ext.max_fwd(g.prm(), _flat(xa), _flat(y), None if idx is None else _flat(idx), is_min)
+    return (y, idx) if return_indices else y
+
+
+def _max_backward(fn, d, is_min, dy, x, kernel_size, stride, padding, dilation, ceil_mode, indices):
+    dtype = _dtype_of(("dy", dy), ("x", x))
+    xa, batched = _as_input("x", x, d, fn, dtype)
+    g = _window_geom(fn, d, xa.shape, batched, kernel_size, stride, padding, dilation, ceil_mode)
+    dya = _check_dy(fn, dy, g, dtype)
+    ia = None
+    if indices is not None:
+        ia = _check_indices(fn, indices, g.out_shape, int(np.prod(g.in_size)))
+    dx = np.empty(xa.shape, dtype)
+    if g.planes:
+        _ext.max_bwd(g.prm(), _flat(dya), _flat(xa), _flat(dx), None if ia is None else _flat(ia), is_min)
+    return dx
+
+
+def _max_unpool(fn, d, y, indices, output_size, kernel_size, stride, padding):
+    dtype = _dtype_of(("y", y))
+    ya, batched = _as_input("y", y, d, fn, dtype)
+    in_size = ya.shape[-d:]
+    if output_size is None:
+        if kernel_size is None:
+            raise ValueError(f"{fn}: give output_size (or kernel_size to derive it as PyTorch)")
+        k = _ints("kernel_size", kernel_size, d, 1)
+        s = k if stride is None else _ints("stride", stride, d, 1)
+        p = _ints("padding", padding, d, 0)
+        out = tuple((n - 1) * si - 2 * pi + ki for n, ki, si, pi in zip(in_size, k, s, p))
+    else:
+        if isinstance(output_size, (list, tuple, np.ndarray)):
+            sizes = list(np.asarray(output_size).ravel()) if isinstance(output_size, np.ndarray) \
+                else list(output_size)
+        else:
+            sizes = [output_size] * d
+        if len(sizes) in (d + 1, d + 2) and len(sizes) == ya.ndim:
+            sizes = sizes[-d:]
+        out = _ints("output_size", sizes, d, 1)
+    if any(o < 1 for o in out):
+        raise ValueError(f"{fn}: output_size must be positive, got {out}")
+    idx = _check_indices(fn, indices, ya.shape, int(np.prod(out)))
+    lead = ya.shape[: ya.ndim - d]
+    res = np.empty(lead + out, dtype)
+    g = _Geom(d, ya.shape, batched, (1,) * d, (1,) * d, (0,) * d, (1,) * d, out)
+    if g.planes:
+        _ext.max_unpool(g.prm(), _flat(ya), _flat(idx), _flat(res))
+    return res
+
+
+# ------------------------------------------------------------------------------------------------
+# Average (optionally weighted)
+
+def _avg_common(fn, d, xa, batched, kernel_size, stride, padding, ceil_mode, divisor_override, weights):
+    g = _window_geom(fn, d, xa.shape, batched, kernel_size, stride, padding, 1, ceil_mode)
+    div = 0.0
+    if divisor_override is not None:
+        div = _as_int("divisor_override", divisor_override)
+        if div == 0:
+            raise ValueError(f"{fn}: divisor_override must be non-zero")
+    w = None
+    if weights is not None:
+        wa = np.asarray(weights)
+        if wa.dtype.kind not in "biuf":
+            raise TypeError(f"{fn}: weights has dtype {wa.dtype}; use a real-valued array")
+        if wa.shape != g.kernel:
+            raise ValueError(f"{fn}: weights has shape {wa.shape}, expected the window shape {g.kernel}")
+        w = np.ascontiguousarray(wa, dtype=np.float64)
+        if not np.all(np.isfinite(w)) or np.any(w < 0):
+            raise ValueError(f"{fn}: weights must be finite and non-negative")
+        w = _flat(w)
+    return g, float(div), w
+
+
+def _avg_forward(fn, d, x, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                 divisor_override, weights):
+    dtype = _dtype_of(("x", x))
+    xa, batched = _as_input("x", x, d, fn, dtype)
+    g, div, w = _avg_common(fn, d, xa, batched, kernel_size, stride, padding, ceil_mode,
+                            divisor_override, weights)
+    y = np.empty(g.out_shape, dtype)
+    if g.planes:
+        _ext.avg_fwd(g.prm(count_include_pad and w is None, div), _flat(xa), _flat(y), w)
+    return y
+
+
+def _avg_backward(fn, d, dy, x, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                  divisor_override, weights):
+    dtype = _dtype_of(("dy", dy), ("x", x))
+    xa, batched = _as_input("x", x, d, fn, dtype)
+    g, div, w = _avg_common(fn, d, xa, batched, kernel_size, stride, padding, ceil_mode,
+                            divisor_override, weights)
+    dya = _check_dy(fn, dy, g, dtype)
+    dx = np.empty(xa.shape, dtype)
+    if g.planes:
+        _ext.avg_bwd(g.prm(count_include_pad and w is None, div), _flat(dya), _flat(dx), w)
+    return dx
+
+
+# ------------------------------------------------------------------------------------------------
+# Lp
+
+def _check_p(fn, p):
+    if isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{fn}: p (norm_type) must be a real number, got {type(p).__name__}")
+    p = float(p)
+    if math.isnan(p) or p == 0.0:
+        raise ValueError(f"{fn}: p (norm_type) must be non-zero and not NaN, got {p}")
+    return p
+
+
+def _lp_forward(fn, d, x, p, kernel_size, stride, ceil_mode):
+    p = _check_p(fn, p)
+    if math.isinf(p):  # PyTorch: max_pool(|x|) for +inf, -max_pool(-|x|) = min_pool(|x|) for -inf
+        dtype = _dtype_of(("x", x))
+        xa, _ = _as_input("x", x, d, fn, dtype)
+        return _max_forward(fn, d, p < 0, np.abs(xa), kernel_size, stride, 0, 1, ceil_mode, False)
+    dtype = _dtype_of(("x", x))
+    xa, batched = _as_input("x", x, d, fn, dtype)
+    g = _window_geom(fn, d, xa.shape, batched, kernel_size, stride, 0, 1, ceil_mode)
+    y = np.empty(g.out_shape, dtype)
+    if g.planes:
+        _ext.lp_fwd(g.prm(p=p), _flat(xa), _flat(y))
+    return y
+
+
+def _lp_backward(fn, d, dy, x, p, kernel_size, stride, ceil_mode):
+    p = _check_p(fn, p)
+    dtype = _dtype_of(("dy", dy), ("x", x))
+    xa, batched = _as_input("x", x, d, fn, dtype)
+    if math.isinf(p):
+        dxa = _max_backward(fn, d, p < 0, dy, np.abs(xa), kernel_size, stride, 0, 1, ceil_mode, None)
+        return np.ascontiguousarray(dxa * np.sign(xa), dtype=dtype)
+    g = _window_geom(fn, d, xa.shape, batched, kernel_size, stride, 0, 1, ceil_mode)
+    dya = _check_dy(fn, dy, g, dtype)
+    dx = np.empty(xa.shape, dtype)
+    if g.planes:
+        _ext.lp_bwd(g.prm(p=p), _flat(dya), _flat(xa), _flat(dx))
+    return dx
+
+
+# ------------------------------------------------------------------------------------------------
+# Global: one window covering the whole spatial extent (outputs keep singleton spatial axes)
+
+def _spatial(fn, d, x):
+    a = np.asarray(x)
+    if a.ndim not in (d + 1, d + 2):
+        raise ValueError(f"{fn}: x must have {d + 1} or {d + 2} dimensions, got shape {a.shape}")
+    if any(s < 1 for s in a.shape[-d:]):
+        raise ValueError(f"{fn}: x has an empty spatial axis, shape {a.shape}")
+    return tuple(a.shape[-d:])
+
+
+# ------------------------------------------------------------------------------------------------
+# Adaptive
+
+def _adaptive_geom(fn, d, xa, batched, output_size):
+    in_size = xa.shape[-d:]
+    if isinstance(output_size, np.ndarray):
+        output_size = tuple(output_size.ravel().tolist())
+    if isinstance(output_size, (list, tuple)):
+        if len(output_size) != d:
+            raise ValueError(f"{fn}: output_size must be an int or {d} ints, got {output_size!r}")
+        out = tuple(n if o is None else _as_int("output_size", o) for o, n in zip(output_size, in_size))
+    elif output_size is None:
+        raise ValueError(f"{fn}: output_size is required")
+    else:
+        out = (_as_int("output_size", output_size),) * d
+    if any(o < 1 for o in out):
+        raise ValueError(f"{fn}: output_size must be positive, got {output_size!r}")
+    return _Geom(d, xa.shape, batched, (1,) * d, (1,) * d, (0,) * d, (1,) * d, out)
+
+
+def _adaptive_max_forward(fn, d, x, output_size, return_indices):
+    dtype = _dtype_of(("x", x))
+    xa, batched = _as_input("x", x, d, fn, dtype)
+    g = _adaptive_geom(fn, d, xa, batched, output_size)
+    y = np.empty(g.out_shape, dtype)
+    idx = np.empty(g.out_shape, np.int64) if return_indices else None
+    if g.planes:
+        _ext.adaptive_max_fwd(g.prm(), _flat(xa), _flat(y), None if idx is None else _flat(idx))
+    return (y, idx) if return_indices else y
+
+
+def _adaptive_max_backward(fn, d, dy, x, output_size, indices):
+    dtype = _dtype_of(("dy", dy), ("x", x))
+    xa, batched = _as_input("x", x, d, fn, dtype)
+    g = _adaptive_geom(fn, d, xa, batched, output_size)
+    dya = _check_dy(fn, dy, g, dtype)
+    ia = None
+    if indices is not None:
+        ia = _check_indices(fn, indices, g.out_shape, int(np.prod(g.in_size)))
+    dx = np.empty(xa.shape, dtype)
+    if g.planes:
+        _ext.adaptive_max_bwd(g.prm(), _flat(dya), _flat(xa), _flat(dx), None if ia is None else _flat(ia))
+    return dx
+
+
+def _adaptive_avg_forward(fn, d, x, output_size):
+    dtype = _dtype_of(("x", x))
+    xa, batched = _as_input("x", x, d, fn, dtype)
+    g = _adaptive_geom(fn, d, xa, batched, output_size)
+    y = np.empty(g.out_shape, dtype)
+    if g.planes:
+        _ext.adaptive_avg_fwd(g.prm(), _flat(xa), _flat(y))
+    return y
+
+
+def _adaptive_avg_backward(fn, d, dy, x, output_size):
+    dtype = _dtype_of(("dy", dy), ("x", x))
+    xa, batched = _as_input("x", x, d, fn, dtype)
+    g = _adaptive_geom(fn, d, xa, batched, output_size)
+    dya = _check_dy(fn, dy, g, dtype)
+    dx = np.empty(xa.shape, dtype)
+    if g.planes:
+        _ext.adaptive_avg_bwd(g.prm(), _flat(dya), _flat(dx))
+    return dx
+
+
+# ------------------------------------------------------------------------------------------------
+# Public API (written out per dimension so signatures and names are explicit)
+
+def max_pool1d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max pooling over 1 spatial axes, as F.max_pool1d; -> y, or (y, int64 indices)."""
+    return _max_forward("max_pool1d_forward", 1, False, x, kernel_size, stride, padding, dilation,
+                        ceil_mode, return_indices)
+
+
+def max_pool1d_backward(dy, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, indices=None,
+        return_indices=False):
+    """Gradient of max_pool1d_forward w.r.t. x (uses `indices` when given; return_indices is ignored)."""
+    return _max_backward("max_pool1d_backward", 1, False, dy, x, kernel_size, stride, padding,
+                         dilation, ceil_mode, indices)
+
+
+def min_pool1d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Min pooling over 1 spatial axes, as -F.max_pool1d(-x) (minimum pooling); -> y, or (y, int64 indices)."""
+    return _max_forward("min_pool1d_forward", 1, True, x, kernel_size, stride, padding, dilation,
+                        ceil_mode, return_indices)
+
+
+def min_pool1d_backward(dy, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, indices=None,
+        return_indices=False):
+    """Gradient of min_pool1d_forward w.r.t. x (uses `indices` when given; return_indices is ignored)."""
+    return _max_backward("min_pool1d_backward", 1, True, dy, x, kernel_size, stride, padding,
+                         dilation, ceil_mode, indices)
+
+
+def max_unpool1d(y, indices, output_size=None, kernel_size=None, stride=None, padding=0):
+    """Partial inverse of max_pool1d_forward, as F.max_unpool1d: zeros with y placed at `indices`.
+
+    output_size: the 1 spatial sizes (or the full output shape); if None it is derived from
+    kernel_size/stride/padding as PyTorch does."""
+    return _max_unpool("max_unpool1d", 1, y, indices, output_size, kernel_size, stride, padding)
+
+
+def avg_pool1d_forward(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+        divisor_override=None, weights=None):
+    """Average pooling as F.avg_pool1d; `weights` (window-shaped) gives weighted-average pooling."""
+    return _avg_forward("avg_pool1d_forward", 1, x, kernel_size, stride, padding, ceil_mode,
+                        count_include_pad, divisor_override, weights)
+
+
+def avg_pool1d_backward(dy, x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+        divisor_override=None, weights=None):
+    """Gradient of avg_pool1d_forward w.r.t. x."""
+    return _avg_backward("avg_pool1d_backward", 1, dy, x, kernel_size, stride, padding, ceil_mode,
+                         count_include_pad, divisor_override, weights)
+
+
+def lp_pool1d_forward(x, p, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling as F.lp_pool1d(x, p, ...): (kernel numel * mean(x**p))**(1/p)."""
+    return _lp_forward("lp_pool1d_forward", 1, x, p, kernel_size, stride, ceil_mode)
+
+
+def lp_pool1d_backward(dy, x, p, kernel_size, stride=None, ceil_mode=False):
+    """Gradient of lp_pool1d_forward w.r.t. x (0 where a window's sum of x**p is 0, as PyTorch)."""
+    return _lp_backward("lp_pool1d_backward", 1, dy, x, p, kernel_size, stride, ceil_mode)
+
+
+def global_max_pool1d_forward(x, return_indices=False):
+    """Max over the whole spatial extent -> shape (N, C, 1) (and indices)."""
+    fn = "global_max_pool1d_forward"
+    return _max_forward(fn, 1, False, x, _spatial(fn, 1, x), None, 0, 1, False, return_indices)
+
+
+def global_max_pool1d_backward(dy, x, indices=None, return_indices=False):
+    """Gradient of global_max_pool1d_forward w.r.t. x."""
+    fn = "global_max_pool1d_backward"
+    return _max_backward(fn, 1, False, dy, x, _spatial(fn, 1, x), None, 0, 1, False, indices)
+
+
+def global_min_pool1d_forward(x, return_indices=False):
+    """Min over the whole spatial extent -> shape (N, C, 1) (and indices)."""
+    fn = "global_min_pool1d_forward"
+    return _max_forward(fn, 1, True, x, _spatial(fn, 1, x), None, 0, 1, False, return_indices)
+
+
+def global_min_pool1d_backward(dy, x, indices=None, return_indices=False):
+    """Gradient of global_min_pool1d_forward w.r.t. x."""
+    fn = "global_min_pool1d_backward"
+    return _max_backward(fn, 1, True, dy, x, _spatial(fn, 1, x), None, 0, 1, False, indices)
+
+
+def global_avg_pool1d_forward(x):
+    """Mean over the whole spatial extent -> shape (N, C, 1)."""
+    fn = "global_avg_pool1d_forward"
+    return _avg_forward(fn, 1, x, _spatial(fn, 1, x), None, 0, False, True, None, None)
+
+
+def global_avg_pool1d_backward(dy, x):
+    """Gradient of global_avg_pool1d_forward w.r.t. x."""
+    fn = "global_avg_pool1d_backward"
+    return _avg_backward(fn, 1, dy, x, _spatial(fn, 1, x), None, 0, False, True, None, None)
+
+
+def global_lp_pool1d_forward(x, p):
+    """Lp norm over the whole spatial extent (lp_pool1d with the kernel covering the input)."""
+    fn = "global_lp_pool1d_forward"
+    return _lp_forward(fn, 1, x, p, _spatial(fn, 1, x), None, False)
+
+
+def global_lp_pool1d_backward(dy, x, p):
+    """Gradient of global_lp_pool1d_forward w.r.t. x."""
+    fn = "global_lp_pool1d_backward"
+    return _lp_backward(fn, 1, dy, x, p, _spatial(fn, 1, x), None, False)
+
+
+def adaptive_max_pool1d_forward(x, output_size, return_indices=False):
+    """Adaptive max pooling as F.adaptive_max_pool1d; -> y, or (y, int64 indices)."""
+    return _adaptive_max_forward("adaptive_max_pool1d_forward", 1, x, output_size, return_indices)
+
+
+def adaptive_max_pool1d_backward(dy, x, output_size, indices=None, return_indices=False):
+    """Gradient of adaptive_max_pool1d_forward w.r.t. x."""
+    return _adaptive_max_backward("adaptive_max_pool1d_backward", 1, dy, x, output_size, indices)
+
+
+def adaptive_avg_pool1d_forward(x, output_size):
+    """Adaptive average pooling as F.adaptive_avg_pool1d."""
+    return _adaptive_avg_forward("adaptive_avg_pool1d_forward", 1, x, output_size)
+
+
+def adaptive_avg_pool1d_backward(dy, x, output_size):
+    """Gradient of adaptive_avg_pool1d_forward w.r.t. x."""
+    return _adaptive_avg_backward("adaptive_avg_pool1d_backward", 1, dy, x, output_size)
+
+
+def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max pooling over 2 spatial axes, as F.max_pool2d; -> y, or (y, int64 indices)."""
+    return _max_forward("max_pool2d_forward", 2, False, x, kernel_size, stride, padding, dilation,
+                        ceil_mode, return_indices)
+
+
+def max_pool2d_backward(dy, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, indices=None,
+        return_indices=False):
+    """Gradient of max_pool2d_forward w.r.t. x (uses `indices` when given; return_indices is ignored)."""
+    return _max_backward("max_pool2d_backward", 2, False, dy, x, kernel_size, stride, padding,
+                         dilation, ceil_mode, indices)
+
+
+def min_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Min pooling over 2 spatial axes, as -F.max_pool2d(-x) (minimum pooling); -> y, or (y, int64 indices)."""
+    return _max_forward("min_pool2d_forward", 2, True, x, kernel_size, stride, padding, dilation,
+                        ceil_mode, return_indices)
+
+
+def min_pool2d_backward(dy, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, indices=None,
+        return_indices=False):
+    """Gradient of min_pool2d_forward w.r.t. x (uses `indices` when given; return_indices is ignored)."""
+    return _max_backward("min_pool2d_backward", 2, True, dy, x, kernel_size, stride, padding,
+                         dilation, ceil_mode, indices)
+
+
+def max_unpool2d(y, indices, output_size=None, kernel_size=None, stride=None, padding=0):
+    """Partial inverse of max_pool2d_forward, as F.max_unpool2d: zeros with y placed at `indices`.
+
+    output_size: the 2 spatial sizes (or the full output shape); if None it is derived from
+    kernel_size/stride/padding as PyTorch does."""
+    return _max_unpool("max_unpool2d", 2, y, indices, output_size, kernel_size, stride, padding)
+
+
+def avg_pool2d_forward(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+        divisor_override=None, weights=None):
+    """Average pooling as F.avg_pool2d; `weights` (window-shaped) gives weighted-average pooling."""
+    return _avg_forward("avg_pool2d_forward", 2, x, kernel_size, stride, padding, ceil_mode,
+                        count_include_pad, divisor_override, weights)
+
+
+def avg_pool2d_backward(dy, x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+        divisor_override=None, weights=None):
+    """Gradient of avg_pool2d_forward w.r.t. x."""
+    return _avg_backward("avg_pool2d_backward", 2, dy, x, kernel_size, stride, padding, ceil_mode,
+                         count_include_pad, divisor_override, weights)
+
+
+def lp_pool2d_forward(x, p, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling as F.lp_pool2d(x, p, ...): (kernel numel * mean(x**p))**(1/p)."""
+    return _lp_forward("lp_pool2d_forward", 2, x, p, kernel_size, stride, ceil_mode)
+
+
+def lp_pool2d_backward(dy, x, p, kernel_size, stride=None, ceil_mode=False):
+    """Gradient of lp_pool2d_forward w.r.t. x (0 where a window's sum of x**p is 0, as PyTorch)."""
+    return _lp_backward("lp_pool2d_backward", 2, dy, x, p, kernel_size, stride, ceil_mode)
+
+
+def global_max_pool2d_forward(x, return_indices=False):
+    """Max over the whole spatial extent -> shape (N, C, 1, 1) (and indices)."""
+    fn = "global_max_pool2d_forward"
+    return _max_forward(fn, 2, False, x, _spatial(fn, 2, x), None, 0, 1, False, return_indices)
+
+
+def global_max_pool2d_backward(dy, x, indices=None, return_indices=False):
+    """Gradient of global_max_pool2d_forward w.r.t. x."""
+    fn = "global_max_pool2d_backward"
+    return _max_backward(fn, 2, False, dy, x, _spatial(fn, 2, x), None, 0, 1, False, indices)
+
+
+def global_min_pool2d_forward(x, return_indices=False):
+    """Min over the whole spatial extent -> shape (N, C, 1, 1) (and indices)."""
+    fn = "global_min_pool2d_forward"
+    return _max_forward(fn, 2, True, x, _spatial(fn, 2, x), None, 0, 1, False, return_indices)
+
+
+def global_min_pool2d_backward(dy, x, indices=None, return_indices=False):
+    """Gradient of global_min_pool2d_forward w.r.t. x."""
+    fn = "global_min_pool2d_backward"
+    return _max_backward(fn, 2, True, dy, x, _spatial(fn, 2, x), None, 0, 1, False, indices)
+
+
+def global_avg_pool2d_forward(x):
+    """Mean over the whole spatial extent -> shape (N, C, 1, 1)."""
+    fn = "global_avg_pool2d_forward"
+    return _avg_forward(fn, 2, x, _spatial(fn, 2, x), None, 0, False, True, None, None)
+
+
+def global_avg_pool2d_backward(dy, x):
+    """Gradient of global_avg_pool2d_forward w.r.t. x."""
+    fn = "global_avg_pool2d_backward"
+    return _avg_backward(fn, 2, dy, x, _spatial(fn, 2, x), None, 0, False, True, None, None)
+
+
+def global_lp_pool2d_forward(x, p):
+    """Lp norm over the whole spatial extent (lp_pool2d with the kernel covering the input)."""
+    fn = "global_lp_pool2d_forward"
+    return _lp_forward(fn, 2, x, p, _spatial(fn, 2, x), None, False)
+
+
+def global_lp_pool2d_backward(dy, x, p):
+    """Gradient of global_lp_pool2d_forward w.r.t. x."""
+    fn = "global_lp_pool2d_backward"
+    return _lp_backward(fn, 2, dy, x, p, _spatial(fn, 2, x), None, False)
+
+
+def adaptive_max_pool2d_forward(x, output_size, return_indices=False):
+    """Adaptive max pooling as F.adaptive_max_pool2d; -> y, or (y, int64 indices)."""
+    return _adaptive_max_forward("adaptive_max_pool2d_forward", 2, x, output_size, return_indices)
+
+
+def adaptive_max_pool2d_backward(dy, x, output_size, indices=None, return_indices=False):
+    """Gradient of adaptive_max_pool2d_forward w.r.t. x."""
+    return _adaptive_max_backward("adaptive_max_pool2d_backward", 2, dy, x, output_size, indices)
+
+
+def adaptive_avg_pool2d_forward(x, output_size):
+    """Adaptive average pooling as F.adaptive_avg_pool2d."""
+    return _adaptive_avg_forward("adaptive_avg_pool2d_forward", 2, x, output_size)
+
+
+def adaptive_avg_pool2d_backward(dy, x, output_size):
+    """Gradient of adaptive_avg_pool2d_forward w.r.t. x."""
+    return _adaptive_avg_backward("adaptive_avg_pool2d_backward", 2, dy, x, output_size)
+
+
+def max_pool3d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max pooling over 3 spatial axes, as F.max_pool3d; -> y, or (y, int64 indices)."""
+    return _max_forward("max_pool3d_forward", 3, False, x, kernel_size, stride, padding, dilation,
+                        ceil_mode, return_indices)
+
+
+def max_pool3d_backward(dy, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, indices=None,
+        return_indices=False):
+    """Gradient of max_pool3d_forward w.r.t. x (uses `indices` when given; return_indices is ignored)."""
+    return _max_backward("max_pool3d_backward", 3, False, dy, x, kernel_size, stride, padding,
+                         dilation, ceil_mode, indices)
+
+
+def min_pool3d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Min pooling over 3 spatial axes, as -F.max_pool3d(-x) (minimum pooling); -> y, or (y, int64 indices)."""
+    return _max_forward("min_pool3d_forward", 3, True, x, kernel_size, stride, padding, dilation,
+                        ceil_mode, return_indices)
+
+
+def min_pool3d_backward(dy, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, indices=None,
+        return_indices=False):
+    """Gradient of min_pool3d_forward w.r.t. x (uses `indices` when given; return_indices is ignored)."""
+    return _max_backward("min_pool3d_backward", 3, True, dy, x, kernel_size, stride, padding,
+                         dilation, ceil_mode, indices)
+
+
+def max_unpool3d(y, indices, output_size=None, kernel_size=None, stride=None, padding=0):
+    """Partial inverse of max_pool3d_forward, as F.max_unpool3d: zeros with y placed at `indices`.
+
+    output_size: the 3 spatial sizes (or the full output shape); if None it is derived from
+    kernel_size/stride/padding as PyTorch does."""
+    return _max_unpool("max_unpool3d", 3, y, indices, output_size, kernel_size, stride, padding)
+
+
+def avg_pool3d_forward(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+        divisor_override=None, weights=None):
+    """Average pooling as F.avg_pool3d; `weights` (window-shaped) gives weighted-average pooling."""
+    return _avg_forward("avg_pool3d_forward", 3, x, kernel_size, stride, padding, ceil_mode,
+                        count_include_pad, divisor_override, weights)
+
+
+def avg_pool3d_backward(dy, x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+        divisor_override=None, weights=None):
+    """Gradient of avg_pool3d_forward w.r.t. x."""
+    return _avg_backward("avg_pool3d_backward", 3, dy, x, kernel_size, stride, padding, ceil_mode,
+                         count_include_pad, divisor_override, weights)
+
+
+def lp_pool3d_forward(x, p, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling as F.lp_pool3d(x, p, ...): (kernel numel * mean(x**p))**(1/p)."""
+    return _lp_forward("lp_pool3d_forward", 3, x, p, kernel_size, stride, ceil_mode)
+
+
+def lp_pool3d_backward(dy, x, p, kernel_size, stride=None, ceil_mode=False):
+    """Gradient of lp_pool3d_forward w.r.t. x (0 where a window's sum of x**p is 0, as PyTorch)."""
+    return _lp_backward("lp_pool3d_backward", 3, dy, x, p, kernel_size, stride, ceil_mode)
+
+
+def global_max_pool3d_forward(x, return_indices=False):
+    """Max over the whole spatial extent -> shape (N, C, 1, 1, 1) (and indices)."""
+    fn = "global_max_pool3d_forward"
+    return _max_forward(fn, 3, False, x, _spatial(fn, 3, x), None, 0, 1, False, return_indices)
+
+
+def global_max_pool3d_backward(dy, x, indices=None, return_indices=False):
+    """Gradient of global_max_pool3d_forward w.r.t. x."""
+    fn = "global_max_pool3d_backward"
+    return _max_backward(fn, 3, False, dy, x, _spatial(fn, 3, x), None, 0, 1, False, indices)
+
+
+def global_min_pool3d_forward(x, return_indices=False):
+    """Min over the whole spatial extent -> shape (N, C, 1, 1, 1) (and indices)."""
+    fn = "global_min_pool3d_forward"
+    return _max_forward(fn, 3, True, x, _spatial(fn, 3, x), None, 0, 1, False, return_indices)
+
+
+def global_min_pool3d_backward(dy, x, indices=None, return_indices=False):
+    """Gradient of global_min_pool3d_forward w.r.t. x."""
+    fn = "global_min_pool3d_backward"
+    return _max_backward(fn, 3, True, dy, x, _spatial(fn, 3, x), None, 0, 1, False, indices)
+
+
+def global_avg_pool3d_forward(x):
+    """Mean over the whole spatial extent -> shape (N, C, 1, 1, 1)."""
+    fn = "global_avg_pool3d_forward"
+    return _avg_forward(fn, 3, x, _spatial(fn, 3, x), None, 0, False, True, None, None)
+
+
+def global_avg_pool3d_backward(dy, x):
+    """Gradient of global_avg_pool3d_forward w.r.t. x."""
+    fn = "global_avg_pool3d_backward"
+    return _avg_backward(fn, 3, dy, x, _spatial(fn, 3, x), None, 0, False, True, None, None)
+
+
+def global_lp_pool3d_forward(x, p):
+    """Lp norm over the whole spatial extent (lp_pool3d with the kernel covering the input)."""
+    fn = "global_lp_pool3d_forward"
+    return _lp_forward(fn, 3, x, p, _spatial(fn, 3, x), None, False)
+
+
+def global_lp_pool3d_backward(dy, x, p):
+    """Gradient of global_lp_pool3d_forward w.r.t. x."""
+    fn = "global_lp_pool3d_backward"
+    return _lp_backward(fn, 3, dy, x, p, _spatial(fn, 3, x), None, False)
+
+
+def adaptive_max_pool3d_forward(x, output_size, return_indices=False):
+    """Adaptive max pooling as F.adaptive_max_pool3d; -> y, or (y, int64 indices)."""
+    return _adaptive_max_forward("adaptive_max_pool3d_forward", 3, x, output_size, return_indices)
+
+
+def adaptive_max_pool3d_backward(dy, x, output_size, indices=None, return_indices=False):
+    """Gradient of adaptive_max_pool3d_forward w.r.t. x."""
+    return _adaptive_max_backward("adaptive_max_pool3d_backward", 3, dy, x, output_size, indices)
+
+
+def adaptive_avg_pool3d_forward(x, output_size):
+    """Adaptive average pooling as F.adaptive_avg_pool3d."""
+    return _adaptive_avg_forward("adaptive_avg_pool3d_forward", 3, x, output_size)
+
+
+def adaptive_avg_pool3d_backward(dy, x, output_size):
+    """Gradient of adaptive_avg_pool3d_forward w.r.t. x."""
+    return _adaptive_avg_backward("adaptive_avg_pool3d_backward", 3, dy, x, output_size)
+
+
+__all__ = [
+    "max_pool1d_forward",
+    "max_pool1d_backward",
+    "min_pool1d_forward",
+    "min_pool1d_backward",
+    "max_unpool1d",
+    "avg_pool1d_forward",
+    "avg_pool1d_backward",
+    "lp_pool1d_forward",
+    "lp_pool1d_backward",
+    "global_max_pool1d_forward",
+    "global_max_pool1d_backward",
+    "global_min_pool1d_forward",
+    "global_min_pool1d_backward",
+    "global_avg_pool1d_forward",
+    "global_avg_pool1d_backward",
+    "global_lp_pool1d_forward",
+    "global_lp_pool1d_backward",
+    "adaptive_max_pool1d_forward",
+    "adaptive_max_pool1d_backward",
+    "adaptive_avg_pool1d_forward",
+    "adaptive_avg_pool1d_backward",
+    "max_pool2d_forward",
+    "max_pool2d_backward",
+    "min_pool2d_forward",
+    "min_pool2d_backward",
+    "max_unpool2d",
+    "avg_pool2d_forward",
+    "avg_pool2d_backward",
+    "lp_pool2d_forward",
+    "lp_pool2d_backward",
+    "global_max_pool2d_forward",
+    "global_max_pool2d_backward",
+    "global_min_pool2d_forward",
+    "global_min_pool2d_backward",
+    "global_avg_pool2d_forward",
+    "global_avg_pool2d_backward",
+    "global_lp_pool2d_forward",
+    "global_lp_pool2d_backward",
+    "adaptive_max_pool2d_forward",
+    "adaptive_max_pool2d_backward",
+    "adaptive_avg_pool2d_forward",
+    "adaptive_avg_pool2d_backward",
+    "max_pool3d_forward",
+    "max_pool3d_backward",
+    "min_pool3d_forward",
+    "min_pool3d_backward",
+    "max_unpool3d",
+    "avg_pool3d_forward",
+    "avg_pool3d_backward",
+    "lp_pool3d_forward",
+    "lp_pool3d_backward",
+    "global_max_pool3d_forward",
+    "global_max_pool3d_backward",
+    "global_min_pool3d_forward",
+    "global_min_pool3d_backward",
+    "global_avg_pool3d_forward",
+    "global_avg_pool3d_backward",
+    "global_lp_pool3d_forward",
+    "global_lp_pool3d_backward",
+    "adaptive_max_pool3d_forward",
+    "adaptive_max_pool3d_backward",
+    "adaptive_avg_pool3d_forward",
+    "adaptive_avg_pool3d_backward",
+]

@@ -1,0 +1,193 @@
+/*
+ * conv_direct.c -- the "direct" convolution operator: blocked loops over packed rows, SIMD
+ * microkernels, OpenMP, no im2col buffer. float32 and float64 come from conv_direct_template.h
+ * (included twice with every function name #defined, so grep finds each one).
+ *
+ * Contract (ck_conv.h): every parameter the struct allows (3-D; 1-D/2-D have size-1 leading dims),
+ * any stride, dilation, asymmetric padding (also larger than the kernel), groups incl. depthwise and
+ * channel multipliers; batch 0 returns CK_OK at once. Tensors dense and C-contiguous:
+ *   x  [N][C][ID][IH][IW]     w  [K][C/G][KD][KH][KW]     b [K] or NULL     y [N][K][OD][OH][OW]
+ * OUT arrays (y, dx, dw) are overwritten. No alignment assumed. Returns CK_OK or CK_ERR_NOMEM (every
+ * allocation is checked; on failure all threads still reach the end of the parallel region and every
+ * buffer is freed).
+ *
+ * Algorithm (one "row" = one line along the last spatial axis, W):
+ *   forward      task = a block of RH output rows (n, od, oh0 .. oh0+RH-1), all groups and output
+ *                channels. Per input channel and valid kd tap, the input rows the block needs are
+ *                packed into a thread-private buffer in phase-decomposed form along W and H
+ *                (row[j] = x[(r*sh + hphase - pbh)][j*sw + wphase - pbw], 0 outside the input),
+ *                laid out [kd][W phase][H phase][NR = RH + (KH-1)*dh/sh rows][J = OW + (KW-1)*dw/sw].
+ *                Then output row r, column ox of tap (kd, kh, kw) reads the packed value at
+ *                (r + (kh*dh)/sh)*J + ox + (kw*dw)/sw of its phase block: the RH output rows are one
+ *                flattened run of (RH-1)*J + OW columns (the J-OW columns between rows are computed and
+ *                discarded), every tap is one contiguous unaligned vector load, no bounds checks.
+ *                Weights are packed once per call as wp[G][ceil(Kg/OCB)][Cg][KD*KH*KW][OCB]
+ *                (zero-padded channel tail). The fwd microkernel computes an OCB x (nv*LANES) tile
+ *                over all (c, tap); the operator adds the bias and stores the valid columns.
+ *                Every output element sums the same taps in the same order whatever RH is.
+ *   bwd_input    unit stride: the forward above applied to dy with the kernel flipped on every axis,
+ *                channels swapped per group, padding d*(k-1) - pad_before (negative = cropping).
+ *                Other strides: the transposed convolution as a correlation of dy per input row
+ *                (n, id, ih): the valid (kd, kh) taps are those with (i + pb - t*d) divisible by the
+ *                stride, and along W the columns are split by phase a = iw mod sw (sub-pixel
+ *                decomposition): for phase a the taps kw with (a + pbw - kw*dw) % sw == 0 read
+ *                dy[m + (a+pbw-kw*dw)/sw] for dx[a + sw*m], a contiguous correlation with no
+ *                zero-inserted work. Same fwd microkernel; weights packed as
+ *                wt[G][ceil(Cg/OCB)][Kg][KD*KH*KW][OCB].
+ *   bwd_weight   work item = (chunk of row blocks, group, block of KC output channels). A row block
+ *                is RH output rows of one (n, od), packed exactly as in forward, and its dy rows are
+ *                packed flattened the same way (zeros in the columns between rows and after); the bww
+ *                microkernel forms BK x BT dot products (output channel x (input channel, tap)) over
+ *                the block's flattened columns, added into the item's slice of dw. Channel blocks
+ *                are split to give every thread work (this does not change any sum). If a problem has
+ *                fewer than 8 blocks of BK output channels, row blocks are also split into chunks (a
+ *                number that depends on the problem, never on the thread count) with one partial dw
+ *                per chunk, summed in chunk order afterwards.
+ *   All three give bitwise identical results for any thread count and schedule.
+ *   Groups with fewer than OCB/2 (BK/2) output channels (depthwise, small multipliers) use the
+ *   one-channel tiles of direct_kernels.h instead of wasting most of an OCB-wide tile.
+ *
+ * Threading: one OpenMP team of p->num_threads per call (no nested regions, no BLAS); tasks are
+ * scheduled dynamically. Per-thread scratch is allocated inside the parallel region (REAL = dtype):
+ *   forward     Cg*KD*NSW*NSH*(RH + (KH-1)*dh/sh)*J + LANES + OCB*NV_MAX*LANES reals, 2*KV + 2*KD
+ *               indices; NSW, NSH = W/H phases used (<= min(stride, kernel)), J = OW + (KW-1)*dw/sw,
+ *               RH = output rows per task, chosen for ~256 flattened columns (4096 with one-channel
+ *               tiles), <= 512 KiB packed input and at least 4 tasks per thread.
+ *   bwd_input   unit stride: as forward with C and K swapped, plus one shared copy of w (flipped).
+ *               Otherwise Kg*KD*KH*J + OCB*NV_MAX*LANES reals, 2*KV + 2*KD*KH indices, with
+ *               J = roundup(ceil(IW/sw), LANES) + (span of the W tap offsets).
+ *   bwd_weight  Cg*KD*NSW*NSH*(RH + (KH-1)*dh/sh)*J + LANES + KC*roundup((RH-1)*J + OW, LANES)
+ *               reals, 2*Cg*KV + 2*KD indices; RH chosen for ~512 flattened columns (2048 with
+ *               one-channel tiles) and <= 256 KiB packed input, from the problem only.
+ * Shared workspace (allocated before the parallel region, checked): the packed weights (about |w|
+ * rounded up to OCB channels per group) and, for bwd_weight with split rows only, nrc*|dw| partial sums.
+ * ISA: ck_cpu_isa() picks the first entry of the list in direct_kernels.h the CPU supports.
+ * Accumulation is in the tensor's dtype (float for f32).
+ */
+#include "cnnkern/ck_conv.h"
+#include "direct_kernels.h"
+
+#include <assert.h>
+#include <string.h>
+#if CK_BUILD_OPENMP
+#include <omp.h>
+#endif
+
+static inline ck_index ck_direct_cdiv(ck_index a, ck_index b) { return (a + b - 1) / b; }
+static inline ck_index ck_direct_min(ck_index a, ck_index b) { return a < b ? a : b; }
+static inline ck_index ck_direct_fmod(ck_index a, ck_index m)
+{
+    const ck_index r = a % m;
+    return r < 0 ? r + m : r;
+}
+
+/* The preconditions of ck_conv.h (validated in Python; repeated here for debug builds). */
+static inline int ck_direct_params_ok(const ck_conv_params *p)
+{
+    if (p->batch < 0 || p->in_channels < 1 || p->out_channels < 1 || p->groups < 1 || p->num_threads < 1 ||
+        p->in_channels % p->groups != 0 || p->out_channels % p->groups != 0)
+        return 0;
+    for (int a = 0; a < CK_MAX_SPATIAL; ++a) {
+        if (p->in_size[a] < 1 || p->kernel_size[a] < 1 || p->stride[a] < 1 || p->dilation[a] < 1 ||
+            p->pad_before[a] < 0 || p->pad_after[a] < 0 || p->out_size[a] < 1)
+            return 0;
+        if (p->out_size[a] != (p->in_size[a] + p->pad_before[a] + p->pad_after[a] -
+                               p->dilation[a] * (p->kernel_size[a] - 1) - 1) / p->stride[a] + 1)
+            return 0;
+    }
+    return 1;
+}
+
+static const ck_direct_kernels_f32 ck_direct_table_f32[] = {CK_DIRECT_F32_KERNELS(CK_DIRECT_TABLE_ENTRY)};
+static const ck_direct_kernels_f64 ck_direct_table_f64[] = {CK_DIRECT_F64_KERNELS(CK_DIRECT_TABLE_ENTRY)};
+
+/* The first (best) list entry whose ISA the CPU supports; the generic entry is last and always fits. */
+static const ck_direct_kernels_f32 *ck_direct_select_f32(void)
+{
+    const ck_isa isa = ck_cpu_isa();
+    const size_t n = sizeof ck_direct_table_f32 / sizeof ck_direct_table_f32[0];
+    for (size_t i = 0; i < n; ++i)
+        if (ck_direct_table_f32[i].isa <= isa)
+            return &ck_direct_table_f32[i];
+    return &ck_direct_table_f32[n - 1];
+}
+
+static const ck_direct_kernels_f64 *ck_direct_select_f64(void)
+{
+    const ck_isa isa = ck_cpu_isa();
+    const size_t n = sizeof ck_direct_table_f64 / sizeof ck_direct_table_f64[0];
+    for (size_t i = 0; i < n; ++i)
+        if (ck_direct_table_f64[i].isa <= isa)
+            return &ck_direct_table_f64[i];
+    return &ck_direct_table_f64[n - 1];
+}
+
+/*
+ * Tap geometry along one axis (1 = H, 2 = W) for forward and backward-weight: with
+ * k*dilation = stride*shift + phase, tap k reads phase slot slot[k] at offset shift[k] of the
+ * phase-decomposed rows (row_phase[j] = x[j*stride + phase - pad_before]); slot_phase[s] is the phase
+ * that slot s holds. Returns the number of distinct phases used (<= min(stride, kernel)).
+ */
+static ck_index ck_direct_axis_slots(const ck_conv_params *p, int axis, ck_index *slot, ck_index *shift,
+                                     ck_index *slot_phase)
+{
+    const ck_index KS = p->kernel_size[axis], s = p->stride[axis], d = p->dilation[axis];
+    ck_index ns = 0;
+    for (ck_index k = 0; k < KS; ++k) {
+        const ck_index ph = (k * d) % s;
+        ck_index q = 0;
+        while (q < ns && slot_phase[q] != ph)
+            ++q;
+        if (q == ns)
+            slot_phase[ns++] = ph;
+        slot[k] = q;
+        shift[k] = (k * d) / s;
+    }
+    return ns;
+}
+
+/* Vectors of columns for the next tile: at most nvm, avoiding a 1-vector tail when possible. */
+static inline ck_index ck_direct_pick_nv(ck_index nvec, ck_index nvm)
+{
+    if (nvec <= nvm)
+        return nvec;
+    if (nvm >= 3 && nvec % nvm == 1)
+        return nvm - 1;
+    return nvm;
+}
+
+#define REAL float
+#define KTAB ck_direct_kernels_f32
+#define SELECT_KERNELS ck_direct_select_f32
+#define PACK_ROW ck_direct_pack_row_f32
+#define CONV_FWD_DIRECT ck_conv_fwd__direct_f32
+#define CONV_FWD_DIRECT_IMPL ck_conv_fwd__direct_impl_f32
+#define CONV_BWD_INPUT_DIRECT ck_conv_bwd_input__direct_f32
+#define CONV_BWD_WEIGHT_DIRECT ck_conv_bwd_weight__direct_f32
+#include "conv_direct_template.h"
+#undef REAL
+#undef KTAB
+#undef SELECT_KERNELS
+#undef PACK_ROW
+#undef CONV_FWD_DIRECT
+#undef CONV_FWD_DIRECT_IMPL
+#undef CONV_BWD_INPUT_DIRECT
+#undef CONV_BWD_WEIGHT_DIRECT
+
+#define REAL double
+#define KTAB ck_direct_kernels_f64
+#define SELECT_KERNELS ck_direct_select_f64
+#define PACK_ROW ck_direct_pack_row_f64
+#define CONV_FWD_DIRECT ck_conv_fwd__direct_f64
+#define CONV_FWD_DIRECT_IMPL ck_conv_fwd__direct_impl_f64
+#define CONV_BWD_INPUT_DIRECT ck_conv_bwd_input__direct_f64
+#define CONV_BWD_WEIGHT_DIRECT ck_conv_bwd_weight__direct_f64
+#include "conv_direct_template.h"
+#undef REAL
+#undef KTAB
+#undef SELECT_KERNELS
+#undef PACK_ROW
+#undef CONV_FWD_DIRECT
+#undef CONV_FWD_DIRECT_IMPL
+#undef CONV_BWD_INPUT_DIRECT
+#undef CONV_BWD_WEIGHT_DIRECT

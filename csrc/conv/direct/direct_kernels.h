@@ -1,0 +1,133 @@
+/*
+ * direct_kernels.h -- the microkernels of the direct convolution, listed once (internal header).
+ *
+ * Two kinds of microkernel, each written once per ISA and dtype. Every kernel in this list is
+ * declared from it, and conv_direct.c builds its dispatch table from it (first entry whose ISA the
+ * CPU supports wins), so adding a kernel means adding one line here and its definition.
+ *
+ * 1. fwd tile  (used by forward and backward-input: both are a correlation over packed rows)
+ *      void fwd(ck_index nc, ck_index ntap,
+ *               const REAL *in, ck_index ics, const ck_index xoff[ntap],
+ *               const REAL *w,  ck_index wcs, const ck_index woff[ntap],
+ *               int nv, REAL out[OCB][nv * LANES]);
+ *    OUT (overwritten):
+ *      out[j][col] = sum_{c < nc} sum_{t < ntap} w[c*wcs + woff[t] + j] * in[c*ics + xoff[t] + col]
+ *      for j < OCB, col < nv*LANES, 1 <= nv <= NV_MAX. No alignment assumed. Reads in[] up to
+ *      c*ics + xoff[t] + nv*LANES - 1 and w[] up to c*wcs + woff[t] + OCB - 1 (the caller pads).
+ *      Tile = OCB output channels x (nv * LANES) output columns; accumulators stay in registers.
+ *
+ * 2. bww tile  (backward-weight: a block of dot products)
+ *      void bww(ck_index nr, ck_index ncol,
+ *               const REAL *dy, ck_index dys, ck_index dyrs,
+ *               const REAL *const xr[nxr], int nxr, ck_index xrs, REAL res[BK][BT]);
+ *    OUT (overwritten):
+ *      res[kb][tb] = sum_{r < nr} sum_{col < ncol} dy[kb*dys + r*dyrs + col] * xr[tb][r*xrs + col]
+ *      for kb < BK, tb < nxr (1 <= nxr <= BT; res keeps row stride BT); ncol is a multiple of LANES.
+ *      Accumulation in REAL.
+ *
+ * Kernels hold no state and touch no globals: thread-safe. ISA kernels are compiled with
+ * __attribute__((target(...))) and are only called after ck_cpu_isa() said the CPU has that ISA.
+ *
+ * Each ISA also has one-output-channel variants (OCB = 1 / BK = 1) with the same contract, "fwd1"
+ * (1 <= nv <= NV1_MAX) and "bww1" (BT1 pairs), used when a group has too few output channels to fill
+ * OCB / BK (depthwise layers and small channel multipliers).
+ *
+ * List columns: ISA, LANES, OCB, NV_MAX, NV1_MAX, BK, BT, BT1, fwd, fwd1, bww, bww1. Best ISA first.
+ * Tile names: fwd_tile_<OCB>x<NV_MAX*LANES>, fwd_tile_1x<NV1_MAX*LANES>, bww_tile_<BK>x<BT>, bww_tile_1x<BT1>.
+ */
+#ifndef CK_DIRECT_KERNELS_H
+#define CK_DIRECT_KERNELS_H
+
+#include "cnnkern/ck_common.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define CK_DIRECT_X86 1
+#else
+#define CK_DIRECT_X86 0
+#endif
+
+#if CK_DIRECT_X86
+#define CK_DIRECT_F32_KERNELS_X86(X)                                                                \
+    X(CK_ISA_AVX512, 16, 8, 3, 8, 4, 6, 8,                                                          \
+      ck_direct_fwd_tile_8x48__avx512_f32, ck_direct_fwd_tile_1x128__avx512_f32,                    \
+      ck_direct_bww_tile_4x6__avx512_f32, ck_direct_bww_tile_1x8__avx512_f32)                       \
+    X(CK_ISA_AVX2, 8, 4, 3, 8, 4, 3, 8,                                                             \
+      ck_direct_fwd_tile_4x24__avx2_f32, ck_direct_fwd_tile_1x64__avx2_f32,                         \
+      ck_direct_bww_tile_4x3__avx2_f32, ck_direct_bww_tile_1x8__avx2_f32)
+#define CK_DIRECT_F64_KERNELS_X86(X)                                                                \
+    X(CK_ISA_AVX512, 8, 8, 3, 8, 4, 6, 8,                                                           \
+      ck_direct_fwd_tile_8x24__avx512_f64, ck_direct_fwd_tile_1x64__avx512_f64,                     \
+      ck_direct_bww_tile_4x6__avx512_f64, ck_direct_bww_tile_1x8__avx512_f64)                       \
+    X(CK_ISA_AVX2, 4, 4, 3, 8, 4, 3, 8,                                                             \
+      ck_direct_fwd_tile_4x12__avx2_f64, ck_direct_fwd_tile_1x32__avx2_f64,                         \
+      ck_direct_bww_tile_4x3__avx2_f64, ck_direct_bww_tile_1x8__avx2_f64)
+#else
+#define CK_DIRECT_F32_KERNELS_X86(X)
+#define CK_DIRECT_F64_KERNELS_X86(X)
+#endif
+
+#define CK_DIRECT_F32_KERNELS(X)                                                                    \
+    CK_DIRECT_F32_KERNELS_X86(X)                                                                    \
+    X(CK_ISA_GENERIC, 4, 4, 4, 8, 4, 3, 8,                                                          \
+      ck_direct_fwd_tile_4x16__generic_f32, ck_direct_fwd_tile_1x32__generic_f32,                   \
+      ck_direct_bww_tile_4x3__generic_f32, ck_direct_bww_tile_1x8__generic_f32)
+#define CK_DIRECT_F64_KERNELS(X)                                                                    \
+    CK_DIRECT_F64_KERNELS_X86(X)                                                                    \
+    X(CK_ISA_GENERIC, 4, 4, 4, 8, 4, 3, 8,                                                          \
+      ck_direct_fwd_tile_4x16__generic_f64, ck_direct_fwd_tile_1x32__generic_f64,                   \
+      ck_direct_bww_tile_4x3__generic_f64, ck_direct_bww_tile_1x8__generic_f64)
+
+/* Largest BK / BT over the list (sizes of the callers' small stack arrays). */
+#define CK_DIRECT_MAX_BK 4
+#define CK_DIRECT_MAX_BT 8
+
+#define CK_DIRECT_DECLARE_F32(isa, lanes, ocb, nvmax, nv1max, bk, bt, bt1, fwd, fwd1, bww, bww1)    \
+    void fwd(ck_index nc, ck_index ntap, const float *in, ck_index ics, const ck_index *xoff,       \
+             const float *w, ck_index wcs, const ck_index *woff, int nv, float *out);               \
+    void fwd1(ck_index nc, ck_index ntap, const float *in, ck_index ics, const ck_index *xoff,      \
+              const float *w, ck_index wcs, const ck_index *woff, int nv, float *out);              \
+    void bww(ck_index nr, ck_index ncol, const float *dy, ck_index dys, ck_index dyrs,              \
+             const float *const *xr, int nxr, ck_index xrs, float *res);                            \
+    void bww1(ck_index nr, ck_index ncol, const float *dy, ck_index dys, ck_index dyrs,             \
+              const float *const *xr, int nxr, ck_index xrs, float *res);
+#define CK_DIRECT_DECLARE_F64(isa, lanes, ocb, nvmax, nv1max, bk, bt, bt1, fwd, fwd1, bww, bww1)    \
+    void fwd(ck_index nc, ck_index ntap, const double *in, ck_index ics, const ck_index *xoff,      \
+             const double *w, ck_index wcs, const ck_index *woff, int nv, double *out);             \
+    void fwd1(ck_index nc, ck_index ntap, const double *in, ck_index ics, const ck_index *xoff,     \
+              const double *w, ck_index wcs, const ck_index *woff, int nv, double *out);            \
+    void bww(ck_index nr, ck_index ncol, const double *dy, ck_index dys, ck_index dyrs,             \
+             const double *const *xr, int nxr, ck_index xrs, double *res);                          \
+    void bww1(ck_index nr, ck_index ncol, const double *dy, ck_index dys, ck_index dyrs,            \
+              const double *const *xr, int nxr, ck_index xrs, double *res);
+
+CK_DIRECT_F32_KERNELS(CK_DIRECT_DECLARE_F32)
+CK_DIRECT_F64_KERNELS(CK_DIRECT_DECLARE_F64)
+
+typedef struct ck_direct_kernels_f32 {
+    ck_isa isa;
+    int lanes, ocb, nv_max, nv1_max, bk, bt, bt1;
+    void (*fwd)(ck_index, ck_index, const float *, ck_index, const ck_index *, const float *, ck_index,
+                const ck_index *, int, float *);
+    void (*fwd1)(ck_index, ck_index, const float *, ck_index, const ck_index *, const float *, ck_index,
+                 const ck_index *, int, float *);
+    void (*bww)(ck_index, ck_index, const float *, ck_index, ck_index, const float *const *, int, ck_index, float *);
+    void (*bww1)(ck_index, ck_index, const float *, ck_index, ck_index, const float *const *, int, ck_index, float *);
+    const char *fwd_name, *fwd1_name, *bww_name, *bww1_name;
+} ck_direct_kernels_f32;
+
+typedef struct ck_direct_kernels_f64 {
+    ck_isa isa;
+    int lanes, ocb, nv_max, nv1_max, bk, bt, bt1;
+    void (*fwd)(ck_index, ck_index, const double *, ck_index, const ck_index *, const double *, ck_index,
+                const ck_index *, int, double *);
+    void (*fwd1)(ck_index, ck_index, const double *, ck_index, const ck_index *, const double *, ck_index,
+                 const ck_index *, int, double *);
+    void (*bww)(ck_index, ck_index, const double *, ck_index, ck_index, const double *const *, int, ck_index, double *);
+    void (*bww1)(ck_index, ck_index, const double *, ck_index, ck_index, const double *const *, int, ck_index, double *);
+    const char *fwd_name, *fwd1_name, *bww_name, *bww1_name;
+} ck_direct_kernels_f64;
+
+#define CK_DIRECT_TABLE_ENTRY(isa, lanes, ocb, nvmax, nv1max, bk, bt, bt1, fwd, fwd1, bww, bww1)    \
+    {isa, lanes, ocb, nvmax, nv1max, bk, bt, bt1, fwd, fwd1, bww, bww1, #fwd, #fwd1, #bww, #bww1},
+
+#endif /* CK_DIRECT_KERNELS_H */

@@ -1,0 +1,89 @@
+/*
+ * direct_kernels_generic_template.h -- the portable microkernels of direct_kernels.h for one dtype.
+ *
+ * Included by kernels_generic.c once per dtype with REAL, FWD_TILE, FWD1_TILE, BWW_TILE, BWW1_TILE,
+ * FWD_BODY, BWW_BODY #defined. Plain C with fixed-size local arrays (LANES = 4 columns per "vector"),
+ * so the compiler may vectorise with the baseline ISA (SSE2 on x86-64). Contract: direct_kernels.h
+ * (fwd: OCB 4, NV_MAX 4; fwd1: OCB 1, NV1_MAX 8; bww: BK 4, BT 3; bww1: BK 1, BT1 8).
+ */
+
+static inline void FWD_BODY(const int OCB, ck_index nc, ck_index ntap, const REAL *in, ck_index ics,
+                            const ck_index *xoff, const REAL *w, ck_index wcs, const ck_index *woff,
+                            int nv, REAL *out)
+{
+    enum { MAXCOLS = 32 };
+    const int ncols = nv * 4;
+    REAL acc[4][MAXCOLS];
+    for (int j = 0; j < OCB; ++j)
+        for (int col = 0; col < MAXCOLS; ++col)
+            acc[j][col] = 0;
+    for (ck_index c = 0; c < nc; ++c) {
+        const REAL *ic = in + c * ics;
+        const REAL *wc = w + c * wcs;
+        for (ck_index t = 0; t < ntap; ++t) {
+            const REAL *ip = ic + xoff[t];
+            const REAL *wp = wc + woff[t];
+            for (int j = 0; j < OCB; ++j) {
+                const REAL wj = wp[j];
+                for (int col = 0; col < ncols; ++col)
+                    acc[j][col] += wj * ip[col];
+            }
+        }
+    }
+    for (int j = 0; j < OCB; ++j)
+        for (int col = 0; col < ncols; ++col)
+            out[j * ncols + col] = acc[j][col];
+}
+
+void FWD_TILE(ck_index nc, ck_index ntap, const REAL *in, ck_index ics, const ck_index *xoff,
+              const REAL *w, ck_index wcs, const ck_index *woff, int nv, REAL *out)
+{
+    FWD_BODY(4, nc, ntap, in, ics, xoff, w, wcs, woff, nv, out);
+}
+
+void FWD1_TILE(ck_index nc, ck_index ntap, const REAL *in, ck_index ics, const ck_index *xoff,
+               const REAL *w, ck_index wcs, const ck_index *woff, int nv, REAL *out)
+{
+    FWD_BODY(1, nc, ntap, in, ics, xoff, w, wcs, woff, nv, out);
+}
+
+static inline void BWW_BODY(const int BK, const int BT, const int RS, ck_index nr, ck_index ncol, const REAL *dy,
+                            ck_index dys, ck_index dyrs, const REAL *const *xr, ck_index xrs, REAL *res)
+{
+    enum { LANES = 4 };
+    REAL acc[4][8][LANES];
+    for (int kb = 0; kb < BK; ++kb)
+        for (int tb = 0; tb < BT; ++tb)
+            for (int l = 0; l < LANES; ++l)
+                acc[kb][tb][l] = 0;
+    for (ck_index r = 0; r < nr; ++r) {
+        const REAL *d = dy + r * dyrs;
+        for (ck_index col = 0; col < ncol; col += LANES)
+            for (int kb = 0; kb < BK; ++kb)
+                for (int tb = 0; tb < BT; ++tb) {
+                    const REAL *xp = xr[tb] + r * xrs + col;
+                    const REAL *dp = d + kb * dys + col;
+                    for (int l = 0; l < LANES; ++l)
+                        acc[kb][tb][l] += dp[l] * xp[l];
+                }
+    }
+    for (int kb = 0; kb < BK; ++kb)
+        for (int tb = 0; tb < BT; ++tb) {
+            REAL s = 0;
+            for (int l = 0; l < LANES; ++l)
+                s += acc[kb][tb][l];
+            res[kb * RS + tb] = s;
+        }
+}
+
+void BWW_TILE(ck_index nr, ck_index ncol, const REAL *dy, ck_index dys, ck_index dyrs,
+              const REAL *const *xr, int nxr, ck_index xrs, REAL *res)
+{
+    BWW_BODY(4, nxr < 3 ? nxr : 3, 3, nr, ncol, dy, dys, dyrs, xr, xrs, res);
+}
+
+void BWW1_TILE(ck_index nr, ck_index ncol, const REAL *dy, ck_index dys, ck_index dyrs,
+               const REAL *const *xr, int nxr, ck_index xrs, REAL *res)
+{
+    BWW_BODY(1, nxr < 8 ? nxr : 8, 8, nr, ncol, dy, dys, dyrs, xr, xrs, res);
+}

@@ -1,0 +1,155 @@
+/*
+ * direct_kernels_simd_template.h -- the two SIMD microkernels of direct_kernels.h for one ISA and dtype.
+ *
+ * Included by kernels_avx2.c and kernels_avx512.c once per dtype, with these #defined:
+ *   REAL, VT (vector type), LANES, OCB, NV_MAX, BK, BT,
+ *   VZERO(), VLOAD(p), VSTORE(p, v), VBCAST(p), VFMA(a, b, acc) (= a*b + acc), VHSUM(v) (sum of the
+ *   lanes, a REAL), CK_TARGET,
+ *   FWD_TILE, FWD1_TILE, BWW_TILE, BWW1_TILE, FWD_BODY, BWW_BODY (full function names, so grep
+ *   finds them). NV1_MAX and BT1 are the column/tap widths of the one-output-channel kernels.
+ * Contract of FWD_TILE and BWW_TILE: direct_kernels.h. The only ISA-specific code is the vector
+ * macros, so the logic checked on one ISA is the logic of the others.
+ */
+
+/* out[j][col] = sum_c sum_t w[c*wcs + woff[t] + j] * in[c*ics + xoff[t] + col]; NV vectors of columns. */
+static inline __attribute__((always_inline)) CK_TARGET void
+FWD_BODY(const int OC, const int NV, ck_index nc, ck_index ntap, const REAL *in, ck_index ics, const ck_index *xoff,
+         const REAL *w, ck_index wcs, const ck_index *woff, REAL *out)
+{
+    VT acc[OCB][NV1_MAX > NV_MAX ? NV1_MAX : NV_MAX];
+#pragma GCC unroll 8
+    for (int j = 0; j < OC; ++j)
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; ++v)
+            acc[j][v] = VZERO();
+    if (ntap == 1) { /* 1x1 kernels: a plain loop over the channels */
+        const REAL *ip = in + xoff[0];
+        const REAL *wp = w + woff[0];
+        for (ck_index c = 0; c < nc; ++c, ip += ics, wp += wcs) {
+            VT xv[NV1_MAX > NV_MAX ? NV1_MAX : NV_MAX];
+#pragma GCC unroll 8
+            for (int v = 0; v < NV; ++v)
+                xv[v] = VLOAD(ip + v * LANES);
+#pragma GCC unroll 8
+            for (int j = 0; j < OC; ++j) {
+                const VT wb = VBCAST(wp + j);
+#pragma GCC unroll 8
+                for (int v = 0; v < NV; ++v)
+                    acc[j][v] = VFMA(wb, xv[v], acc[j][v]);
+            }
+        }
+        nc = 0;
+    }
+    for (ck_index c = 0; c < nc; ++c) {
+        const REAL *ic = in + c * ics;
+        const REAL *wc = w + c * wcs;
+        for (ck_index t = 0; t < ntap; ++t) {
+            const REAL *ip = ic + xoff[t];
+            const REAL *wp = wc + woff[t];
+            VT xv[NV1_MAX > NV_MAX ? NV1_MAX : NV_MAX];
+#pragma GCC unroll 8
+            for (int v = 0; v < NV; ++v)
+                xv[v] = VLOAD(ip + v * LANES);
+#pragma GCC unroll 8
+            for (int j = 0; j < OC; ++j) {
+                const VT wb = VBCAST(wp + j);
+#pragma GCC unroll 8
+                for (int v = 0; v < NV; ++v)
+                    acc[j][v] = VFMA(wb, xv[v], acc[j][v]);
+            }
+        }
+    }
+#pragma GCC unroll 8
+    for (int j = 0; j < OC; ++j)
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; ++v)
+            VSTORE(out + (ck_index)j * NV * LANES + v * LANES, acc[j][v]);
+}
+
+CK_TARGET void FWD_TILE(ck_index nc, ck_index ntap, const REAL *in, ck_index ics, const ck_index *xoff,
+                        const REAL *w, ck_index wcs, const ck_index *woff, int nv, REAL *out)
+{
+    switch (nv) {
+    case 1: FWD_BODY(OCB, 1, nc, ntap, in, ics, xoff, w, wcs, woff, out); break;
+    case 2: FWD_BODY(OCB, 2, nc, ntap, in, ics, xoff, w, wcs, woff, out); break;
+    default: FWD_BODY(OCB, 3, nc, ntap, in, ics, xoff, w, wcs, woff, out); break;
+    }
+}
+
+/* The same with one output channel (OCB = 1) and up to NV1_MAX = 8 vectors: depthwise layers. */
+CK_TARGET void FWD1_TILE(ck_index nc, ck_index ntap, const REAL *in, ck_index ics, const ck_index *xoff,
+                         const REAL *w, ck_index wcs, const ck_index *woff, int nv, REAL *out)
+{
+    switch (nv) {
+    case 1: FWD_BODY(1, 1, nc, ntap, in, ics, xoff, w, wcs, woff, out); break;
+    case 2: FWD_BODY(1, 2, nc, ntap, in, ics, xoff, w, wcs, woff, out); break;
+    case 3: FWD_BODY(1, 3, nc, ntap, in, ics, xoff, w, wcs, woff, out); break;
+    case 4: FWD_BODY(1, 4, nc, ntap, in, ics, xoff, w, wcs, woff, out); break;
+    case 5: FWD_BODY(1, 5, nc, ntap, in, ics, xoff, w, wcs, woff, out); break;
+    case 6: FWD_BODY(1, 6, nc, ntap, in, ics, xoff, w, wcs, woff, out); break;
+    case 7: FWD_BODY(1, 7, nc, ntap, in, ics, xoff, w, wcs, woff, out); break;
+    default: FWD_BODY(1, 8, nc, ntap, in, ics, xoff, w, wcs, woff, out); break;
+    }
+}
+
+/* res[kb][tb] (row stride RS) = sum_r sum_col dy[kb*dys + r*dyrs + col] * xr[tb][r*xrs + col], tb < TB;
+ * ncol % LANES == 0. */
+static inline __attribute__((always_inline)) CK_TARGET void
+BWW_BODY(const int KB, const int TB, const int RS, ck_index nr, ck_index ncol, const REAL *dy, ck_index dys, ck_index dyrs,
+         const REAL *const *xr, ck_index xrs, REAL *res)
+{
+    VT acc[BK][BT1 > BT ? BT1 : BT];
+#pragma GCC unroll 8
+    for (int kb = 0; kb < KB; ++kb)
+#pragma GCC unroll 8
+        for (int tb = 0; tb < TB; ++tb)
+            acc[kb][tb] = VZERO();
+    for (ck_index r = 0; r < nr; ++r) {
+        const REAL *d = dy + r * dyrs;
+        const REAL *xp[BT1 > BT ? BT1 : BT];
+#pragma GCC unroll 8
+        for (int tb = 0; tb < TB; ++tb)
+            xp[tb] = xr[tb] + r * xrs;
+        for (ck_index col = 0; col < ncol; col += LANES) {
+            VT xv[BT1 > BT ? BT1 : BT];
+#pragma GCC unroll 8
+            for (int tb = 0; tb < TB; ++tb)
+                xv[tb] = VLOAD(xp[tb] + col);
+#pragma GCC unroll 8
+            for (int kb = 0; kb < KB; ++kb) {
+                const VT dv = VLOAD(d + kb * dys + col);
+#pragma GCC unroll 8
+                for (int tb = 0; tb < TB; ++tb)
+                    acc[kb][tb] = VFMA(dv, xv[tb], acc[kb][tb]);
+            }
+        }
+    }
+#pragma GCC unroll 8
+    for (int kb = 0; kb < KB; ++kb)
+#pragma GCC unroll 8
+        for (int tb = 0; tb < TB; ++tb)
+            res[kb * RS + tb] = VHSUM(acc[kb][tb]);
+}
+
+CK_TARGET void BWW_TILE(ck_index nr, ck_index ncol, const REAL *dy, ck_index dys, ck_index dyrs,
+                        const REAL *const *xr, int nxr, ck_index xrs, REAL *res)
+{
+#define CK_BWW_CASE(m) case m: BWW_BODY(BK, (m) < BT ? (m) : BT, BT, nr, ncol, dy, dys, dyrs, xr, xrs, res); break;
+    switch (nxr) {
+    CK_BWW_CASE(1) CK_BWW_CASE(2) CK_BWW_CASE(3) CK_BWW_CASE(4) CK_BWW_CASE(5) CK_BWW_CASE(6) CK_BWW_CASE(7)
+    default: BWW_BODY(BK, BT, BT, nr, ncol, dy, dys, dyrs, xr, xrs, res); break;
+    }
+#undef CK_BWW_CASE
+}
+
+/* The same with one output channel (BK = 1) and up to BT1 (channel, tap) pairs: depthwise layers. */
+CK_TARGET void BWW1_TILE(ck_index nr, ck_index ncol, const REAL *dy, ck_index dys, ck_index dyrs,
+                         const REAL *const *xr, int nxr, ck_index xrs, REAL *res)
+{
+#define CK_BWW_CASE(m) case m: BWW_BODY(1, (m) < BT1 ? (m) : BT1, BT1, nr, ncol, dy, dys, dyrs, xr, xrs, res); break;
+    switch (nxr) {
+    CK_BWW_CASE(1) CK_BWW_CASE(2) CK_BWW_CASE(3) CK_BWW_CASE(4) CK_BWW_CASE(5) CK_BWW_CASE(6) CK_BWW_CASE(7)
+    default: BWW_BODY(1, BT1, BT1, nr, ncol, dy, dys, dyrs, xr, xrs, res); break;
+    }
+#undef CK_BWW_CASE
+}

@@ -1,0 +1,81 @@
+/*
+ * kernels_avx512.c -- AVX-512 (F, VL, BW, DQ) microkernels of the direct convolution
+ * (contract: direct_kernels.h).
+ *
+ *   ck_direct_fwd_tile_8x48__avx512_f32  8 output channels x 1..3 vectors of 16 floats (24 zmm accumulators)
+ *   ck_direct_bww_tile_4x6__avx512_f32   4 output channels x 6 (channel, tap) pairs      (24 zmm accumulators)
+ *   ck_direct_fwd_tile_8x24__avx512_f64  8 output channels x 1..3 vectors of 8 doubles
+ *   ck_direct_bww_tile_4x6__avx512_f64   4 output channels x 6 (channel, tap) pairs
+ *   ck_direct_fwd_tile_1x128__avx512_f32, ck_direct_fwd_tile_1x64__avx512_f64   1 output channel x 1..8 vectors
+ *   ck_direct_bww_tile_1x8__avx512_f32,   ck_direct_bww_tile_1x8__avx512_f64    1 output channel x 8 pairs
+ *   (the 1-channel tiles serve depthwise layers, where 8 output channels per group do not exist)
+ *
+ * IN/OUT, tile and padding rules: direct_kernels.h. Unaligned loads/stores, no workspace, no threads.
+ * Compiled with __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) only, so the file
+ * builds without -m flags; the operator calls these only when ck_cpu_isa() >= CK_ISA_AVX512.
+ */
+#include "direct_kernels.h"
+
+#if CK_DIRECT_X86
+#include <immintrin.h>
+
+#define CK_TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
+#define OCB 8
+#define NV_MAX 3
+#define BK 4
+#define BT 6
+#define NV1_MAX 8
+#define BT1 8
+
+/* ---- float32 ---- */
+#define REAL float
+#define VT __m512
+#define LANES 16
+#define VZERO() _mm512_setzero_ps()
+#define VLOAD(p) _mm512_loadu_ps(p)
+#define VSTORE(p, v) _mm512_storeu_ps((p), (v))
+#define VBCAST(p) _mm512_set1_ps(*(p))
+#define VFMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
+#define VHSUM(v) _mm512_reduce_add_ps(v)
+#define FWD_TILE ck_direct_fwd_tile_8x48__avx512_f32
+#define FWD_BODY ck_direct_fwd_body_8x48__avx512_f32
+#define BWW_TILE ck_direct_bww_tile_4x6__avx512_f32
+#define BWW_BODY ck_direct_bww_body_4x6__avx512_f32
+#define FWD1_TILE ck_direct_fwd_tile_1x128__avx512_f32
+#define BWW1_TILE ck_direct_bww_tile_1x8__avx512_f32
+#include "direct_kernels_simd_template.h"
+#undef REAL
+#undef VT
+#undef LANES
+#undef VZERO
+#undef VLOAD
+#undef VSTORE
+#undef VBCAST
+#undef VFMA
+#undef VHSUM
+#undef FWD_TILE
+#undef FWD_BODY
+#undef BWW_TILE
+#undef BWW_BODY
+#undef FWD1_TILE
+#undef BWW1_TILE
+
+/* ---- float64 ---- */
+#define REAL double
+#define VT __m512d
+#define LANES 8
+#define VZERO() _mm512_setzero_pd()
+#define VLOAD(p) _mm512_loadu_pd(p)
+#define VSTORE(p, v) _mm512_storeu_pd((p), (v))
+#define VBCAST(p) _mm512_set1_pd(*(p))
+#define VFMA(a, b, c) _mm512_fmadd_pd((a), (b), (c))
+#define VHSUM(v) _mm512_reduce_add_pd(v)
+#define FWD_TILE ck_direct_fwd_tile_8x24__avx512_f64
+#define FWD_BODY ck_direct_fwd_body_8x24__avx512_f64
+#define BWW_TILE ck_direct_bww_tile_4x6__avx512_f64
+#define BWW_BODY ck_direct_bww_body_4x6__avx512_f64
+#define FWD1_TILE ck_direct_fwd_tile_1x64__avx512_f64
+#define BWW1_TILE ck_direct_bww_tile_1x8__avx512_f64
+#include "direct_kernels_simd_template.h"
+
+#endif /* CK_DIRECT_X86 */

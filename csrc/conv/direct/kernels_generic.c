@@ -1,0 +1,36 @@
+/*
+ * kernels_generic.c -- portable C microkernels of the direct convolution (contract: direct_kernels.h).
+ *
+ *   ck_direct_fwd_tile_4x16__generic_f32 / _f64   4 output channels x 1..4 groups of 4 columns
+ *   ck_direct_bww_tile_4x3__generic_f32  / _f64   4 output channels x 3 (channel, tap) pairs
+ *   ck_direct_fwd_tile_1x32__generic_f32 / _f64   1 output channel x 1..8 groups of 4 columns
+ *   ck_direct_bww_tile_1x8__generic_f32  / _f64   1 output channel x 8 (channel, tap) pairs
+ *
+ * The fallback on any CPU and the reference shape of the SIMD kernels. No workspace, no threads.
+ */
+#include "direct_kernels.h"
+
+#define REAL float
+#define FWD_TILE ck_direct_fwd_tile_4x16__generic_f32
+#define BWW_TILE ck_direct_bww_tile_4x3__generic_f32
+#define FWD1_TILE ck_direct_fwd_tile_1x32__generic_f32
+#define BWW1_TILE ck_direct_bww_tile_1x8__generic_f32
+#define FWD_BODY ck_direct_fwd_body_4x16__generic_f32
+#define BWW_BODY ck_direct_bww_body_4x3__generic_f32
+#include "direct_kernels_generic_template.h"
+#undef REAL
+#undef FWD_TILE
+#undef BWW_TILE
+#undef FWD1_TILE
+#undef BWW1_TILE
+#undef FWD_BODY
+#undef BWW_BODY
+
+#define REAL double
+#define FWD_TILE ck_direct_fwd_tile_4x16__generic_f64
+#define BWW_TILE ck_direct_bww_tile_4x3__generic_f64
+#define FWD1_TILE ck_direct_fwd_tile_1x32__generic_f64
+#define BWW1_TILE ck_direct_bww_tile_1x8__generic_f64
+#define FWD_BODY ck_direct_fwd_body_4x16__generic_f64
+#define BWW_BODY ck_direct_bww_body_4x3__generic_f64
+#include "direct_kernels_generic_template.h"
