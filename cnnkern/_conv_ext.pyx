@@ -6,6 +6,7 @@ Arrays arrive flattened (ravel of C-contiguous arrays) in float32 or float64; in
 `const` so read-only arrays are accepted.
 """
 from libc.stdint cimport int64_t
+from cpython.pycapsule cimport PyCapsule_GetName, PyCapsule_GetPointer
 
 cdef extern from "cnnkern/ck_common.h" nogil:
     ctypedef int64_t ck_index
@@ -54,8 +55,39 @@ cdef extern from "cnnkern/ck_conv.h" nogil:
     ck_status ck_conv_bwd_weight__direct_f32(const ck_conv_params *p, const float *dy, const float *x, float *dw)
     ck_status ck_conv_bwd_weight__direct_f64(const ck_conv_params *p, const double *dy, const double *x, double *dw)
 
+    ck_status ck_conv_fwd__im2col_f32(const ck_conv_params *p, const float *x, const float *w, const float *b, float *y)
+    ck_status ck_conv_fwd__im2col_f64(const ck_conv_params *p, const double *x, const double *w, const double *b, double *y)
+    ck_status ck_conv_bwd_input__im2col_f32(const ck_conv_params *p, const float *dy, const float *w, float *dx)
+    ck_status ck_conv_bwd_input__im2col_f64(const ck_conv_params *p, const double *dy, const double *w, double *dx)
+    ck_status ck_conv_bwd_weight__im2col_f32(const ck_conv_params *p, const float *dy, const float *x, float *dw)
+    ck_status ck_conv_bwd_weight__im2col_f64(const ck_conv_params *p, const double *dy, const double *x, double *dw)
+    ctypedef enum ck_conv_direction:
+        CK_CONV_FWD
+        CK_CONV_BWD_INPUT
+        CK_CONV_BWD_WEIGHT
+    size_t ck_conv_workspace__im2col(const ck_conv_params *p, ck_conv_direction dir, size_t elem_size)
+    void ck_conv_im2col_set_workspace_limit(size_t nbytes)
+    size_t ck_conv_im2col_get_workspace_limit()
+    void ck_conv_im2col_set_threading(int openmp_loops)
+    int ck_conv_im2col_get_threading()
+
     ck_status ck_conv_bwd_bias_f32(const ck_conv_params *p, const float *dy, float *db)
     ck_status ck_conv_bwd_bias_f64(const ck_conv_params *p, const double *dy, double *db)
+
+cdef extern from "cnnkern/ck_gemm.h" nogil:
+    ctypedef void (*ck_sgemm_fortran_fn)(const char *, const char *, const int *, const int *, const int *,
+                                         const float *, const float *, const int *, const float *,
+                                         const int *, const float *, float *, const int *)
+    ctypedef void (*ck_dgemm_fortran_fn)(const char *, const char *, const int *, const int *, const int *,
+                                         const double *, const double *, const int *, const double *,
+                                         const int *, const double *, double *, const int *)
+    void ck_gemm_install(ck_sgemm_fortran_fn sgemm, ck_dgemm_fortran_fn dgemm)
+    void ck_gemm_use_naive(int on)
+    int ck_gemm_has_blas(int dtype_size)
+    ctypedef void (*ck_blas_set_threads_fn)(int)
+    ctypedef int (*ck_blas_get_threads_fn)()
+    void ck_gemm_install_threads(ck_blas_set_threads_fn set_threads, ck_blas_get_threads_fn get_threads)
+    int ck_gemm_can_pin(int dtype_size)
 
 ctypedef ck_status (*fwd_f32_fn)(const ck_conv_params *, const float *, const float *, const float *, float *) noexcept nogil
 ctypedef ck_status (*fwd_f64_fn)(const ck_conv_params *, const double *, const double *, const double *, double *) noexcept nogil
@@ -63,20 +95,24 @@ ctypedef ck_status (*bwd_f32_fn)(const ck_conv_params *, const float *, const fl
 ctypedef ck_status (*bwd_f64_fn)(const ck_conv_params *, const double *, const double *, double *) noexcept nogil
 
 # The C algorithms this extension provides, in the order of the tables below.
-ALGORITHMS = ("reference", "direct")
+ALGORITHMS = ("reference", "direct", "im2col")
 
-cdef fwd_f32_fn FWD_F32[2]
-cdef fwd_f64_fn FWD_F64[2]
-cdef bwd_f32_fn BWD_INPUT_F32[2]
-cdef bwd_f64_fn BWD_INPUT_F64[2]
-cdef bwd_f32_fn BWD_WEIGHT_F32[2]
-cdef bwd_f64_fn BWD_WEIGHT_F64[2]
-FWD_F32[:] = [ck_conv_fwd__reference_f32, ck_conv_fwd__direct_f32]
-FWD_F64[:] = [ck_conv_fwd__reference_f64, ck_conv_fwd__direct_f64]
-BWD_INPUT_F32[:] = [ck_conv_bwd_input__reference_f32, ck_conv_bwd_input__direct_f32]
-BWD_INPUT_F64[:] = [ck_conv_bwd_input__reference_f64, ck_conv_bwd_input__direct_f64]
-BWD_WEIGHT_F32[:] = [ck_conv_bwd_weight__reference_f32, ck_conv_bwd_weight__direct_f32]
-BWD_WEIGHT_F64[:] = [ck_conv_bwd_weight__reference_f64, ck_conv_bwd_weight__direct_f64]
+cdef fwd_f32_fn FWD_F32[3]
+cdef fwd_f64_fn FWD_F64[3]
+cdef bwd_f32_fn BWD_INPUT_F32[3]
+cdef bwd_f64_fn BWD_INPUT_F64[3]
+cdef bwd_f32_fn BWD_WEIGHT_F32[3]
+cdef bwd_f64_fn BWD_WEIGHT_F64[3]
+FWD_F32[:] = [ck_conv_fwd__reference_f32, ck_conv_fwd__direct_f32, ck_conv_fwd__im2col_f32]
+FWD_F64[:] = [ck_conv_fwd__reference_f64, ck_conv_fwd__direct_f64, ck_conv_fwd__im2col_f64]
+BWD_INPUT_F32[:] = [ck_conv_bwd_input__reference_f32, ck_conv_bwd_input__direct_f32,
+                    ck_conv_bwd_input__im2col_f32]
+BWD_INPUT_F64[:] = [ck_conv_bwd_input__reference_f64, ck_conv_bwd_input__direct_f64,
+                    ck_conv_bwd_input__im2col_f64]
+BWD_WEIGHT_F32[:] = [ck_conv_bwd_weight__reference_f32, ck_conv_bwd_weight__direct_f32,
+                     ck_conv_bwd_weight__im2col_f32]
+BWD_WEIGHT_F64[:] = [ck_conv_bwd_weight__reference_f64, ck_conv_bwd_weight__direct_f64,
+                     ck_conv_bwd_weight__im2col_f64]
 
 
 cdef int _algorithm_index(str name) except -1:
@@ -218,3 +254,82 @@ def runtime_info():
 def set_isa_cap(str name):
     """Cap the instruction set the kernels may use ("generic", "avx2", "avx512"); for tests."""
     ck_cpu_force_isa(_ISA_BY_NAME[name])
+
+
+# ---- im2col: the BLAS adapter (cnnkern/ck_gemm.h) and the workspace limit -------------------------
+
+def gemm_install(sgemm_capsule, dgemm_capsule):
+    """Hand C the Fortran-ABI sgemm/dgemm held by two PyCapsules (scipy.linalg.cython_blas.__pyx_capi__).
+
+    Called once by cnnkern/_blas.py:ensure_installed(); None for a capsule leaves that dtype on the naive GEMM.
+    """
+    cdef void *s = NULL
+    cdef void *d = NULL
+    if sgemm_capsule is not None:
+        s = PyCapsule_GetPointer(sgemm_capsule, PyCapsule_GetName(sgemm_capsule))
+    if dgemm_capsule is not None:
+        d = PyCapsule_GetPointer(dgemm_capsule, PyCapsule_GetName(dgemm_capsule))
+    ck_gemm_install(<ck_sgemm_fortran_fn>s, <ck_dgemm_fortran_fn>d)
+
+
+def gemm_install_threads(size_t set_address, size_t get_address):
+    """Hand C the BLAS's set/get-thread-count functions (addresses from ctypes; 0, 0 to remove them).
+
+    With them the im2col loops run on OpenMP with the BLAS pinned to one thread; without, the loops
+    stay serial and the BLAS threads. Called once by cnnkern/_blas.py:ensure_installed().
+    """
+    ck_gemm_install_threads(<ck_blas_set_threads_fn><void *>set_address,
+                            <ck_blas_get_threads_fn><void *>get_address)
+
+
+def gemm_can_pin(int itemsize):
+    return bool(ck_gemm_can_pin(itemsize))
+
+
+def gemm_use_naive(bint on):
+    """For tests: route every im2col GEMM to the naive C loops (True) or back to the BLAS (False)."""
+    ck_gemm_use_naive(1 if on else 0)
+
+
+def gemm_has_blas(int itemsize):
+    """True if GEMMs of this element size (4 or 8) currently go to the installed BLAS."""
+    return bool(ck_gemm_has_blas(itemsize))
+
+
+def im2col_set_workspace_limit(size_t nbytes):
+    ck_conv_im2col_set_workspace_limit(nbytes)
+
+
+def im2col_get_workspace_limit():
+    return ck_conv_im2col_get_workspace_limit()
+
+
+def im2col_set_threading(bint openmp_loops):
+    """0: the BLAS threads and the im2col loops are serial (default); 1: OpenMP loops, BLAS on one thread."""
+    ck_conv_im2col_set_threading(1 if openmp_loops else 0)
+
+
+def im2col_get_threading():
+    return ck_conv_im2col_get_threading()
+
+
+def im2col_workspace(tuple geom, int direction, int itemsize, int num_threads):
+    """Bytes of workspace the im2col operator allocates for this problem (direction 0/1/2 = fwd/bwd_input/bwd_weight)."""
+    cdef ck_conv_params p
+    _fill(&p, geom, num_threads)
+    return ck_conv_workspace__im2col(&p, <ck_conv_direction>direction, itemsize)
+
+
+def _install_scipy_blas():
+    """Install SciPy's OpenBLAS sgemm/dgemm (scipy.linalg.cython_blas) in the C adapter; returns the
+    source name, or None without SciPy. Called by cnnkern/_blas.py:ensure_installed()."""
+    try:
+        from scipy.linalg import cython_blas
+    except ImportError:  # pragma: no cover - scipy is a dependency; without it im2col uses the naive GEMM
+        return None
+    gemm_install(cython_blas.__pyx_capi__["sgemm"], cython_blas.__pyx_capi__["dgemm"])
+    return "scipy.linalg.cython_blas"
+
+
+# The BLAS is installed lazily, on the first im2col call, by cnnkern/_blas.py:ensure_installed()
+# (importing scipy.linalg costs more than the rest of `import cnnkern`).

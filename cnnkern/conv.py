@@ -6,7 +6,7 @@ Layering: this module -> cnnkern._conv_ext (Cython shim, GIL released) -> csrc/c
 """
 import numpy as np
 
-from . import _conv_ext
+from . import _blas, _conv_ext
 from ._dtypes import as_compute_array, check_out, result_dtype
 from ._params import (
     PADDING_MODES,
@@ -19,7 +19,7 @@ from ._params import (
 from ._threads import get_num_threads
 
 __all__ = [
-    "algorithms", "choose_algorithm",
+    "algorithms", "choose_algorithm", "set_workspace_limit", "get_workspace_limit",
     "conv1d_forward", "conv2d_forward", "conv3d_forward",
     "conv1d_backward", "conv2d_backward", "conv3d_backward",
     "conv1d_backward_input", "conv2d_backward_input", "conv3d_backward_input",
@@ -47,21 +47,57 @@ def choose_algorithm(x_shape, w_shape, *, stride=1, padding=0, dilation=1, group
 
 
 def _choose(params, dtype, direction):
-    """Rule list, first match wins (it grows as algorithms are added):
-      1. "direct": every configuration (the only fast algorithm so far).
+    """Rule list, first match wins (a later issue replaces it with a measured cost model):
+      1. "direct" for depthwise-like grouping (fewer than 8 input channels per group): the GEMMs would be
+         tiny and the column matrix mostly copying.
+      2. "direct" for tiny reductions (C_in/groups * kernel volume < 16) and tiny outputs
+         (C_out/groups < 8): too little work per GEMM for the BLAS to pay off.
+      3. "im2col" otherwise: the GEMM runs near the BLAS's peak and the column buffer is bounded by
+         cnnkern.set_workspace_limit.
     """
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
-    return "direct"
+    if "im2col" not in _conv_ext.ALGORITHMS:
+        return "direct"
+    in_per_group = params.in_channels // params.groups
+    out_per_group = params.out_channels // params.groups
+    kernel_volume = 1
+    for k in params.kernel_size:
+        kernel_volume *= k
+    rules = (
+        (in_per_group < 8, "direct"),
+        (in_per_group * kernel_volume < 16 or out_per_group < 8, "direct"),
+        (True, "im2col"),
+    )
+    return next(algo for matches, algo in rules if matches)
+
+
+def set_workspace_limit(nbytes):
+    """Cap the extra memory of algorithm="im2col" (its column buffers) at nbytes; default 64 MiB.
+
+    Process-wide. Larger problems are split into more tiles; a single column (C_in/groups * kernel
+    volume elements per worker thread) is the floor.
+    """
+    nbytes = _as_int("nbytes", nbytes)
+    if nbytes < 0:
+        raise ValueError(f"workspace limit must be >= 0 bytes, got {nbytes}")
+    _conv_ext.im2col_set_workspace_limit(nbytes)
+
+
+def get_workspace_limit():
+    """The workspace limit of algorithm="im2col" in bytes."""
+    return int(_conv_ext.im2col_get_workspace_limit())
 
 
 def _resolve_algorithm(algorithm, params, dtype, direction):
     if not isinstance(algorithm, str):
         raise TypeError(f"algorithm must be a string, got {type(algorithm).__name__}")
     if algorithm == "auto":
-        return _choose(params, dtype, direction)
-    if algorithm not in _conv_ext.ALGORITHMS:
+        algorithm = _choose(params, dtype, direction)
+    elif algorithm not in _conv_ext.ALGORITHMS:
         raise ValueError(f"unknown algorithm {algorithm!r}; choose 'auto' or one of {algorithms()}")
+    if algorithm == "im2col":
+        _blas.ensure_installed()
     return algorithm
 
 
@@ -158,10 +194,20 @@ def _check_dy(dy, expected_shape):
 # ---------------------------------------------------------------------------------------------------
 # The three directions on validated, contiguous arrays of one dtype (the C boundary).
 
+# Below this many flops a call runs on one thread: waking an OpenMP team costs more than the work
+# (microseconds on an idle machine, milliseconds when the cores are busy). Every algorithm gives
+# bitwise-identical results for any thread count, so this changes speed only.
+SERIAL_FLOPS = 1_000_000
+
+
+def _threads_for(p: ConvParams):
+    return 1 if p.flops() < SERIAL_FLOPS else get_num_threads()
+
+
 def _run_forward(algorithm, p: ConvParams, x, w, b, y):
     if p.batch:
         _conv_ext.conv_forward(algorithm, x.ravel(), w.ravel(), None if b is None else b.ravel(),
-                               y.reshape(-1), p.as_c_tuple(), get_num_threads())
+                               y.reshape(-1), p.as_c_tuple(), _threads_for(p))
     return y
 
 
@@ -169,7 +215,7 @@ def _run_backward_input(algorithm, p: ConvParams, dy, w, dtype):
     dx = np.empty(p.x_shape, dtype=dtype)
     if p.batch:
         _conv_ext.conv_backward_input(algorithm, dy.ravel(), w.ravel(), dx.reshape(-1),
-                                      p.as_c_tuple(), get_num_threads())
+                                      p.as_c_tuple(), _threads_for(p))
     return dx
 
 
@@ -178,14 +224,14 @@ def _run_backward_weight(algorithm, p: ConvParams, dy, x, dtype):
         return np.zeros(p.w_shape, dtype=dtype)
     dw = np.empty(p.w_shape, dtype=dtype)
     _conv_ext.conv_backward_weight(algorithm, dy.ravel(), x.ravel(), dw.reshape(-1),
-                                   p.as_c_tuple(), get_num_threads())
+                                   p.as_c_tuple(), _threads_for(p))
     return dw
 
 
 def _run_backward_bias(p: ConvParams, dy, dtype):
     db = np.zeros((p.out_channels,), dtype=dtype)
     if p.batch:
-        _conv_ext.conv_backward_bias(dy.ravel(), db, p.as_c_tuple(), get_num_threads())
+        _conv_ext.conv_backward_bias(dy.ravel(), db, p.as_c_tuple(), _threads_for(p))
     return db
 
 

@@ -84,6 +84,28 @@ ck_status ck_conv_bwd_input__direct_f64(const ck_conv_params *p, const double *d
 ck_status ck_conv_bwd_weight__direct_f32(const ck_conv_params *p, const float *dy, const float *x, float *dw);
 ck_status ck_conv_bwd_weight__direct_f64(const ck_conv_params *p, const double *dy, const double *x, double *dw);
 
+/* ---- im2col + GEMM: column matrix in tiles, GEMM through the adapter of ck_gemm.h (csrc/conv/im2col/) ----
+ * Extra memory stays under the workspace limit (default 64 MiB; a single column of K = Cg*kvol elements
+ * per worker is the floor). Threads: see the contract at the top of csrc/conv/im2col/conv_im2col.c. */
+typedef enum ck_conv_direction { CK_CONV_FWD = 0, CK_CONV_BWD_INPUT = 1, CK_CONV_BWD_WEIGHT = 2 } ck_conv_direction;
+
+ck_status ck_conv_fwd__im2col_f32(const ck_conv_params *p, const float *x, const float *w, const float *b, float *y);
+ck_status ck_conv_fwd__im2col_f64(const ck_conv_params *p, const double *x, const double *w, const double *b, double *y);
+ck_status ck_conv_bwd_input__im2col_f32(const ck_conv_params *p, const float *dy, const float *w, float *dx);
+ck_status ck_conv_bwd_input__im2col_f64(const ck_conv_params *p, const double *dy, const double *w, double *dx);
+ck_status ck_conv_bwd_weight__im2col_f32(const ck_conv_params *p, const float *dy, const float *x, float *dw);
+ck_status ck_conv_bwd_weight__im2col_f64(const ck_conv_params *p, const double *dy, const double *x, double *dw);
+
+/* Bytes of workspace the im2col operator allocates for this problem, direction and element size. */
+size_t ck_conv_workspace__im2col(const ck_conv_params *p, ck_conv_direction dir, size_t elem_size);
+/* The workspace limit in bytes (process-wide setting; read at the start of every call). */
+void ck_conv_im2col_set_workspace_limit(size_t bytes);
+size_t ck_conv_im2col_get_workspace_limit(void);
+/* Threading layer: 0 = the BLAS threads, our loops serial; 1 = our OpenMP loops, the BLAS must run on
+ * one thread. Process-wide; the default is the measured choice documented in conv_im2col.c. */
+void ck_conv_im2col_set_threading(int openmp_loops);
+int ck_conv_im2col_get_threading(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,265 @@
+/*
+ * conv_im2col_template.h -- one dtype of conv_im2col.c (contract there). Included with REAL, GEMM and
+ * the full names of the kernels and operators #defined, so every name stays visible to grep.
+ */
+
+/* col[r][j] = x_g[c][i(o)] for r = (c, t0, t1, t2), o = p0 + j, 0 <= j < tl; zero outside the input.
+ * xg points at x[n][g*Cg]; col is [Cg*kvol][tl]. */
+/* Rows [r0, r0 + nr) of the column matrix of one image and group: col is [nr][tl]. */
+static void IM2COL_GATHER_ROWS(const ck_conv_params *p, const REAL *xg, ck_index r0, ck_index nr, ck_index p0,
+                               ck_index tl, REAL *col)
+{
+    const ck_index *I = p->in_size, *KS = p->kernel_size, *O = p->out_size;
+    const ck_index *s = p->stride, *d = p->dilation, *pb = p->pad_before;
+    const ck_index in_plane = I[0] * I[1] * I[2];
+    for (ck_index r = r0; r < r0 + nr; ++r) {
+        const ck_index t2 = r % KS[2], t1 = (r / KS[2]) % KS[1], t0 = (r / (KS[2] * KS[1])) % KS[0];
+        const ck_index c = r / (KS[2] * KS[1] * KS[0]);
+        const REAL *xc = xg + c * in_plane;
+        {
+            REAL *row = col + (r - r0) * tl;
+            const ck_index base2 = t2 * d[2] - pb[2];
+            ck_index o2 = p0 % O[2], o1 = (p0 / O[2]) % O[1], o0 = p0 / (O[2] * O[1]);
+            for (ck_index j = 0; j < tl;) {
+                const ck_index run = O[2] - o2 < tl - j ? O[2] - o2 : tl - j;
+                const ck_index i0 = o0 * s[0] + t0 * d[0] - pb[0];
+                const ck_index i1 = o1 * s[1] + t1 * d[1] - pb[1];
+                REAL *dst = row + j - o2; /* dst[q] for output column q of this row */
+                if (i0 < 0 || i0 >= I[0] || i1 < 0 || i1 >= I[1]) {
+                    for (ck_index q = o2; q < o2 + run; ++q)
+                        dst[q] = (REAL)0;
+                } else {
+                    const REAL *src = xc + (i0 * I[1] + i1) * I[2] + base2;
+                    ck_index lo, hi;
+                    valid_span(o2, o2 + run, base2, s[2], I[2], &lo, &hi);
+                    for (ck_index q = o2; q < lo; ++q)
+                        dst[q] = (REAL)0;
+                    if (s[2] == 1) {
+                        if (hi > lo)
+                            memcpy(dst + lo, src + lo, (size_t)(hi - lo) * sizeof(REAL));
+                    } else {
+                        const ck_index st = s[2];
+                        for (ck_index q = lo; q < hi; ++q)
+                            dst[q] = src[q * st];
+                    }
+                    for (ck_index q = hi; q < o2 + run; ++q)
+                        dst[q] = (REAL)0;
+                }
+                j += run;
+                o2 = 0;
+                if (++o1 == O[1]) {
+                    o1 = 0;
+                    ++o0;
+                }
+            }
+        }
+    }
+}
+
+/* All Cg * kvol rows (the forward's column matrix). */
+static void IM2COL_GATHER(const ck_conv_params *p, const REAL *xg, ck_index Cg, ck_index p0, ck_index tl,
+                          REAL *col)
+{
+    IM2COL_GATHER_ROWS(p, xg, 0, Cg * ck_conv_kernel_volume(p), p0, tl, col);
+}
+
+/* The adjoint of IM2COL_GATHER: dxg[c][i(o)] += col[r][j] for every in-range input index. */
+static void COL2IM_SCATTER(const ck_conv_params *p, const REAL *col, ck_index Cg, ck_index p0, ck_index tl,
+                           REAL *dxg)
+{
+    const ck_index *I = p->in_size, *KS = p->kernel_size, *O = p->out_size;
+    const ck_index *s = p->stride, *d = p->dilation, *pb = p->pad_before;
+    const ck_index in_plane = I[0] * I[1] * I[2];
+    ck_index r = 0;
+    for (ck_index c = 0; c < Cg; ++c) {
+        REAL *dxc = dxg + c * in_plane;
+        for (ck_index t0 = 0; t0 < KS[0]; ++t0)
+        for (ck_index t1 = 0; t1 < KS[1]; ++t1)
+        for (ck_index t2 = 0; t2 < KS[2]; ++t2, ++r) {
+            const REAL *row = col + r * tl;
+            const ck_index base2 = t2 * d[2] - pb[2];
+            ck_index o2 = p0 % O[2], o1 = (p0 / O[2]) % O[1], o0 = p0 / (O[2] * O[1]);
+            for (ck_index j = 0; j < tl;) {
+                const ck_index run = O[2] - o2 < tl - j ? O[2] - o2 : tl - j;
+                const ck_index i0 = o0 * s[0] + t0 * d[0] - pb[0];
+                const ck_index i1 = o1 * s[1] + t1 * d[1] - pb[1];
+                if (i0 >= 0 && i0 < I[0] && i1 >= 0 && i1 < I[1]) {
+                    const REAL *srcrow = row + j - o2;
+                    REAL *dst = dxc + (i0 * I[1] + i1) * I[2] + base2;
+                    ck_index lo, hi;
+                    valid_span(o2, o2 + run, base2, s[2], I[2], &lo, &hi);
+                    if (s[2] == 1) {
+                        for (ck_index q = lo; q < hi; ++q)
+                            dst[q] += srcrow[q];
+                    } else {
+                        const ck_index st = s[2];
+                        for (ck_index q = lo; q < hi; ++q)
+                            dst[q * st] += srcrow[q];
+                    }
+                }
+                j += run;
+                o2 = 0;
+                if (++o1 == O[1]) {
+                    o1 = 0;
+                    ++o0;
+                }
+            }
+        }
+    }
+}
+
+ck_status CONV_FWD_IM2COL(const ck_conv_params *p, const REAL *x, const REAL *w, const REAL *b, REAL *y)
+{
+    im2col_plan pl;
+    ck_im2col_make_plan(p, CK_CONV_FWD, sizeof(REAL), &pl);
+    const ck_index G = p->groups, Cg = pl.Cg, Kg = pl.Kg, K = pl.K, P = pl.P;
+    if (p->batch <= 0)
+        return CK_OK;
+    if (!ck_gemm_fits(Kg, K, K, P, P))
+        return CK_ERR_UNSUPPORTED;
+    const ck_index items = p->batch * G * pl.ntiles;
+    int nomem = 0;
+    /* one threading layer: our loops (BLAS on 1 thread) or the BLAS (num_threads), never both */
+    ck_gemm_pin_begin(pl.team > 1 ? 1 : p->num_threads);
+
+#if CK_BUILD_OPENMP
+#pragma omp parallel num_threads(pl.team) reduction(|:nomem)
+#endif
+    {
+        REAL *col = NULL;
+        if (!pl.pointwise) {
+            col = (REAL *)ck_aligned_alloc(pl.col_bytes);
+            if (col == NULL)
+                nomem = 1;
+        }
+#if CK_BUILD_OPENMP
+#pragma omp for schedule(static)
+#endif
+        for (ck_index it = 0; it < items; ++it) {
+            if (nomem)
+                continue;
+            const ck_index tix = it % pl.ntiles, ng = it / pl.ntiles, g = ng % G, n = ng / G;
+            const ck_index p0 = tix * pl.tile, tl = P - p0 < pl.tile ? P - p0 : pl.tile;
+            const REAL *xg = x + (n * p->in_channels + g * Cg) * pl.in_plane;
+            REAL *yt = y + (n * p->out_channels + g * Kg) * P + p0;
+            if (pl.pointwise) {
+                GEMM(0, 0, Kg, tl, Cg, (REAL)1, w + g * Kg * K, K, xg + p0, P, (REAL)0, yt, P);
+            } else {
+                IM2COL_GATHER(p, xg, Cg, p0, tl, col);
+                GEMM(0, 0, Kg, tl, K, (REAL)1, w + g * Kg * K, K, col, tl, (REAL)0, yt, P);
+            }
+            if (b != NULL) {
+                for (ck_index kk = 0; kk < Kg; ++kk) {
+                    const REAL bk = b[g * Kg + kk];
+                    REAL *yr = yt + kk * P;
+                    for (ck_index j = 0; j < tl; ++j)
+                        yr[j] += bk;
+                }
+            }
+        }
+        ck_aligned_free(col);
+    }
+    ck_gemm_pin_end();
+    return nomem ? CK_ERR_NOMEM : CK_OK;
+}
+
+ck_status CONV_BWD_INPUT_IM2COL(const ck_conv_params *p, const REAL *dy, const REAL *w, REAL *dx)
+{
+    im2col_plan pl;
+    ck_im2col_make_plan(p, CK_CONV_BWD_INPUT, sizeof(REAL), &pl);
+    const ck_index G = p->groups, Cg = pl.Cg, Kg = pl.Kg, K = pl.K, P = pl.P;
+    if (p->batch <= 0)
+        return CK_OK;
+    if (!ck_gemm_fits(K, Kg, K, P, P))
+        return CK_ERR_UNSUPPORTED;
+    /* One work item per (image, group): its tiles overlap in dx, so they stay on one worker. */
+    const ck_index items = p->batch * G;
+    int nomem = 0;
+    /* one threading layer: our loops (BLAS on 1 thread) or the BLAS (num_threads), never both */
+    ck_gemm_pin_begin(pl.team > 1 ? 1 : p->num_threads);
+
+#if CK_BUILD_OPENMP
+#pragma omp parallel num_threads(pl.team) reduction(|:nomem)
+#endif
+    {
+        REAL *col = NULL;
+        if (!pl.pointwise) {
+            col = (REAL *)ck_aligned_alloc(pl.col_bytes);
+            if (col == NULL)
+                nomem = 1;
+        }
+#if CK_BUILD_OPENMP
+#pragma omp for schedule(static)
+#endif
+        for (ck_index it = 0; it < items; ++it) {
+            if (nomem)
+                continue;
+            const ck_index g = it % G, n = it / G;
+            const REAL *dyg = dy + (n * p->out_channels + g * Kg) * P;
+            const REAL *wg = w + g * Kg * K;
+            REAL *dxg = dx + (n * p->in_channels + g * Cg) * pl.in_plane;
+            if (pl.pointwise) {
+                GEMM(1, 0, Cg, P, Kg, (REAL)1, wg, K, dyg, P, (REAL)0, dxg, P);
+                continue;
+            }
+            memset(dxg, 0, (size_t)(Cg * pl.in_plane) * sizeof(REAL));
+            for (ck_index tix = 0; tix < pl.ntiles; ++tix) {
+                const ck_index p0 = tix * pl.tile, tl = P - p0 < pl.tile ? P - p0 : pl.tile;
+                GEMM(1, 0, K, tl, Kg, (REAL)1, wg, K, dyg + p0, P, (REAL)0, col, tl);
+                COL2IM_SCATTER(p, col, Cg, p0, tl, dxg);
+            }
+        }
+        ck_aligned_free(col);
+    }
+    ck_gemm_pin_end();
+    return nomem ? CK_ERR_NOMEM : CK_OK;
+}
+
+ck_status CONV_BWD_WEIGHT_IM2COL(const ck_conv_params *p, const REAL *dy, const REAL *x, REAL *dw)
+{
+    im2col_plan pl;
+    ck_im2col_make_plan(p, CK_CONV_BWD_WEIGHT, sizeof(REAL), &pl);
+    const ck_index G = p->groups, Cg = pl.Cg, Kg = pl.Kg, K = pl.K, P = pl.P;
+    if (!ck_gemm_fits(Kg, pl.tile, P, pl.tile, K))
+        return CK_ERR_UNSUPPORTED;
+    memset(dw, 0, (size_t)(p->out_channels * K) * sizeof(REAL));
+    if (p->batch <= 0)
+        return CK_OK;
+    /* One work item per (group, block of column-matrix rows): it owns dw_g[:, r0:r1] and sums over
+     * images and tiles in a fixed order, so no two workers write the same dw and the result does not
+     * depend on the thread count. The BLAS runs on one thread (the call shapes never change either). */
+    const ck_index items = G * pl.row_blocks;
+    int nomem = 0;
+    ck_gemm_pin_begin(1);
+
+#if CK_BUILD_OPENMP
+#pragma omp parallel num_threads(pl.team) reduction(|:nomem)
+#endif
+    {
+        REAL *col = (REAL *)ck_aligned_alloc(pl.col_bytes);
+        if (col == NULL)
+            nomem = 1;
+#if CK_BUILD_OPENMP
+#pragma omp for schedule(static)
+#endif
+        for (ck_index it = 0; it < items; ++it) {
+            if (nomem)
+                continue;
+            const ck_index rb = it % pl.row_blocks, g = it / pl.row_blocks;
+            const ck_index r0 = rb * pl.rows, nr = K - r0 < pl.rows ? K - r0 : pl.rows;
+            REAL *dwg = dw + g * Kg * K + r0;
+            for (ck_index n = 0; n < p->batch; ++n) {
+                const REAL *xg = x + (n * p->in_channels + g * Cg) * pl.in_plane;
+                for (ck_index tix = 0; tix < pl.ntiles; ++tix) {
+                    const ck_index p0 = tix * pl.tile, tl = P - p0 < pl.tile ? P - p0 : pl.tile;
+                    const REAL *dyt = dy + (n * p->out_channels + g * Kg) * P + p0;
+                    IM2COL_GATHER_ROWS(p, xg, r0, nr, p0, tl, col);
+                    GEMM(0, 1, Kg, nr, tl, (REAL)1, dyt, P, col, tl, (REAL)1, dwg, K);
+                }
+            }
+        }
+        ck_aligned_free(col);
+    }
+    ck_gemm_pin_end();
+    return nomem ? CK_ERR_NOMEM : CK_OK;
+}

@@ -1,0 +1,93 @@
+/*
+ * gemm_adapter.c -- the row-major GEMM wrappers of ck_gemm.h over an installed Fortran-ABI BLAS, and
+ * the naive GEMM used before installation and by tests. Contract: cnnkern/ck_gemm.h.
+ */
+#define _POSIX_C_SOURCE 200809L /* pthread mutex under -std=c11 */
+#include "cnnkern/ck_gemm.h"
+
+#include <assert.h>
+#include <pthread.h>
+
+/* Written at import (ck_gemm_install) and by tests (ck_gemm_use_naive); read by every GEMM. */
+static ck_sgemm_fortran_fn installed_sgemm = NULL;
+static ck_dgemm_fortran_fn installed_dgemm = NULL;
+static volatile int force_naive = 0;
+
+void ck_gemm_install(ck_sgemm_fortran_fn sgemm, ck_dgemm_fortran_fn dgemm)
+{
+    installed_sgemm = sgemm;
+    installed_dgemm = dgemm;
+}
+
+void ck_gemm_use_naive(int on) { force_naive = on ? 1 : 0; }
+
+int ck_gemm_has_blas(int dtype_size)
+{
+    if (force_naive)
+        return 0;
+    return dtype_size == 4 ? installed_sgemm != NULL : installed_dgemm != NULL;
+}
+
+static ck_blas_set_threads_fn blas_set_threads = NULL;
+static ck_blas_get_threads_fn blas_get_threads = NULL;
+static pthread_mutex_t pin_mutex = PTHREAD_MUTEX_INITIALIZER;
+static int pin_count = 0;   /* calls currently inside a pinned region */
+static int pin_saved = 0;   /* the BLAS thread count before the first of them */
+static int pin_value = 1;   /* the count the first of them set */
+
+void ck_gemm_install_threads(ck_blas_set_threads_fn set_threads, ck_blas_get_threads_fn get_threads)
+{
+    pthread_mutex_lock(&pin_mutex);
+    blas_set_threads = set_threads && get_threads ? set_threads : NULL;
+    blas_get_threads = set_threads && get_threads ? get_threads : NULL;
+    pthread_mutex_unlock(&pin_mutex);
+}
+
+int ck_gemm_can_pin(int dtype_size) { return !ck_gemm_has_blas(dtype_size) || blas_set_threads != NULL; }
+
+void ck_gemm_pin_begin(int num_threads)
+{
+    pthread_mutex_lock(&pin_mutex);
+    if (blas_set_threads != NULL && pin_count++ == 0) {
+        pin_saved = blas_get_threads();
+        pin_value = num_threads;
+        if (pin_saved != num_threads)
+            blas_set_threads(num_threads);
+    }
+    pthread_mutex_unlock(&pin_mutex);
+}
+
+void ck_gemm_pin_end(void)
+{
+    pthread_mutex_lock(&pin_mutex);
+    if (blas_set_threads != NULL && pin_count > 0 && --pin_count == 0 && pin_saved != pin_value)
+        blas_set_threads(pin_saved);
+    pthread_mutex_unlock(&pin_mutex);
+}
+
+/* Largest N handed to the BLAS in one call (its sizes are 32-bit ints). */
+#define CK_GEMM_MAX_N ((ck_index)1 << 30)
+
+#define REAL float
+#define GEMM_FORTRAN_FN ck_sgemm_fortran_fn
+#define GEMM_INSTALLED installed_sgemm
+#define GEMM_ROWMAJOR ck_gemm_f32
+#define GEMM_NAIVE ck_gemm_naive_f32
+#include "gemm_adapter_template.h"
+#undef REAL
+#undef GEMM_FORTRAN_FN
+#undef GEMM_INSTALLED
+#undef GEMM_ROWMAJOR
+#undef GEMM_NAIVE
+
+#define REAL double
+#define GEMM_FORTRAN_FN ck_dgemm_fortran_fn
+#define GEMM_INSTALLED installed_dgemm
+#define GEMM_ROWMAJOR ck_gemm_f64
+#define GEMM_NAIVE ck_gemm_naive_f64
+#include "gemm_adapter_template.h"
+#undef REAL
+#undef GEMM_FORTRAN_FN
+#undef GEMM_INSTALLED
+#undef GEMM_ROWMAJOR
+#undef GEMM_NAIVE

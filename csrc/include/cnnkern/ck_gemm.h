@@ -1,0 +1,96 @@
+/*
+ * ck_gemm.h -- the GEMM adapter contract: how csrc/ reaches a BLAS without linking one.
+ *
+ * cnnkern never links a BLAS at build time. At import, Python (cnnkern/_blas.py) hands the C code the
+ * Fortran-ABI sgemm/dgemm of an optimised BLAS (the OpenBLAS inside SciPy, taken from the PyCapsules
+ * of scipy.linalg.cython_blas) through ck_gemm_install(). Until then, or when a test selects it with
+ * ck_gemm_use_naive(1), the plain loops ck_gemm_naive_{f32,f64} are used.
+ *
+ * Calling convention of the installed functions (reference BLAS, LP64): every argument by pointer,
+ * column-major storage, 32-bit int sizes:
+ *     sgemm(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+ *
+ * The wrappers ck_gemm_{f32,f64} below are ROW-major (what cnnkern's tensors are):
+ *     C[M][N] (leading dimension ldc) = alpha * op(A) @ op(B) + beta * C
+ *     op(A) is M x K: A is stored [M][K] (lda >= K) when trans_a == 0, [K][M] (lda >= M) when 1;
+ *     op(B) is K x N: B is stored [K][N] (ldb >= N) when trans_b == 0, [N][K] (ldb >= K) when 1.
+ *     beta == 0 overwrites C (NaNs in C are not propagated); K == 0 gives beta * C.
+ * They call the column-major BLAS as C^T = op(B)^T op(A)^T, i.e. gemm(tb, ta, N, M, K, B, A),
+ * and split N into chunks when it exceeds the 32-bit int range. M, K and the leading dimensions must
+ * fit in an int (the caller checks with ck_gemm_fits()).
+ *
+ * Threads: an OpenBLAS keeps one process-wide thread count. The im2col operators run their own OpenMP
+ * loops and call these wrappers from inside them, so around such a loop they pin the BLAS to one thread
+ * with ck_gemm_pin_begin(1)/ck_gemm_pin_end() (reference-counted under a mutex: the first concurrent
+ * caller saves the count and sets it, the last one restores it), so the two threading layers never
+ * nest; when their loops are serial they set the BLAS to the call's num_threads the same way.
+ * Python installs the BLAS's set/get-thread-count functions with ck_gemm_install_threads(); without
+ * them ck_gemm_can_pin() is 0 and the operators keep their loops serial (the BLAS threads instead).
+ * Concurrent calls from several Python threads are safe: the installed pointers are written once at
+ * import, and OpenBLAS's gemm is thread-safe.
+ */
+#ifndef CK_GEMM_H
+#define CK_GEMM_H
+
+#include <limits.h>
+
+#include "cnnkern/ck_common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef void (*ck_sgemm_fortran_fn)(const char *transa, const char *transb, const int *m, const int *n,
+                                    const int *k, const float *alpha, const float *a, const int *lda,
+                                    const float *b, const int *ldb, const float *beta, float *c,
+                                    const int *ldc);
+typedef void (*ck_dgemm_fortran_fn)(const char *transa, const char *transb, const int *m, const int *n,
+                                    const int *k, const double *alpha, const double *a, const int *lda,
+                                    const double *b, const int *ldb, const double *beta, double *c,
+                                    const int *ldc);
+
+/* Install the BLAS (either may be NULL: that dtype then uses the naive loops). Call once, at import. */
+void ck_gemm_install(ck_sgemm_fortran_fn sgemm, ck_dgemm_fortran_fn dgemm);
+/* For tests: 1 routes every GEMM to ck_gemm_naive_*, 0 back to the installed BLAS. */
+void ck_gemm_use_naive(int on);
+/* 1 if float32 (dtype_size 4) / float64 (8) GEMMs currently go to an installed BLAS. */
+int ck_gemm_has_blas(int dtype_size);
+
+typedef void (*ck_blas_set_threads_fn)(int num_threads);
+typedef int (*ck_blas_get_threads_fn)(void);
+/* Install the BLAS's thread-count setter/getter (both or neither). Call once, at import. */
+void ck_gemm_install_threads(ck_blas_set_threads_fn set_threads, ck_blas_get_threads_fn get_threads);
+/* 1 if the BLAS can be pinned to one thread (or GEMMs go to the naive loops, which never thread). */
+int ck_gemm_can_pin(int dtype_size);
+/* Set the BLAS thread count for the duration of a call: 1 around our own parallel loops, the call's
+ * num_threads when the BLAS does the threading. Reference-counted across concurrent calls: the first
+ * one sets the count (later ones meanwhile run with it), the last one restores the previous count. */
+void ck_gemm_pin_begin(int num_threads);
+void ck_gemm_pin_end(void);
+
+/* 1 if a row-major GEMM with these sizes can be passed to a 32-bit-int BLAS (N is chunked). */
+static inline int ck_gemm_fits(ck_index m, ck_index k, ck_index lda, ck_index ldb, ck_index ldc)
+{
+    return m <= INT_MAX && k <= INT_MAX && lda <= INT_MAX && ldb <= INT_MAX && ldc <= INT_MAX;
+}
+
+/* Row-major GEMM through the installed BLAS (or the naive loops). Contract above. */
+void ck_gemm_f32(int trans_a, int trans_b, ck_index M, ck_index N, ck_index K, float alpha,
+                 const float *A, ck_index lda, const float *B, ck_index ldb, float beta, float *C,
+                 ck_index ldc);
+void ck_gemm_f64(int trans_a, int trans_b, ck_index M, ck_index N, ck_index K, double alpha,
+                 const double *A, ck_index lda, const double *B, ck_index ldb, double beta, double *C,
+                 ck_index ldc);
+
+/* The naive row-major GEMM: same contract, plain loops (accumulation in the element type), serial. */
+void ck_gemm_naive_f32(int trans_a, int trans_b, ck_index M, ck_index N, ck_index K, float alpha,
+                       const float *A, ck_index lda, const float *B, ck_index ldb, float beta, float *C,
+                       ck_index ldc);
+void ck_gemm_naive_f64(int trans_a, int trans_b, ck_index M, ck_index N, ck_index K, double alpha,
+                       const double *A, ck_index lda, const double *B, ck_index ldb, double beta,
+                       double *C, ck_index ldc);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CK_GEMM_H */
