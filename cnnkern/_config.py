@@ -7,7 +7,7 @@ import numpy as np
 
 def config_info():
     """A dict of what cnnkern was built with and what it will use now."""
-    from . import __version__, _conv_ext
+    from . import __version__, _blas, _conv_ext
     from ._threads import get_num_threads
     from .conv import algorithms
 
@@ -19,6 +19,7 @@ def config_info():
         machine=platform.machine(),
         num_threads=get_num_threads(),
         algorithms=list(algorithms()),
+        blas=_blas.blas_info(),
     )
     return info
 
@@ -33,3 +34,6 @@ def show_config():
     print(f"  instruction set in use: {info['isa']}")
     print(f"  threads: {info['num_threads']} (set with cnnkern.set_num_threads)")
     print(f"  algorithms: {', '.join(info['algorithms'])}")
+    blas = info["blas"]
+    print(f"  BLAS (im2col): {blas['source'] or 'none: naive C GEMM'}"
+          + (f" [{blas['library']}]" if blas["library"] else "") + f", {blas['threading']}")

@@ -1,7 +1,8 @@
 """cnnkern-bench: time cnnkern's algorithms on the standard layer set and print a table.
 
-Usage: cnnkern-bench [--quick] [--layers NAME,...] [--algorithms direct,...] [--passes fwd,bwd]
+Usage: cnnkern-bench [--quick] [--layers NAME,...] [--algorithms direct,...] [--passes fwd,...]
                      [--threads N] [--dtype float32] [--repeat R] [--shapes FILE] [--json FILE]
+                     [--compare torch]
 
 For each layer it reports the median time, GFLOP/s (2*N*C_out*C_in/g*prod(k)*prod(out) / t, the
 same count for every pass) and the ratio to NumPy's matmul of the equivalent GEMM
@@ -69,13 +70,39 @@ def _gemm_gflops(p, dtype, repeat, rng):
     return 2.0 * m * kk * nn * p.groups / t / 1e9
 
 
-def run(layers, algos, passes, dtype, repeat, out=sys.stdout):
+def _torch_calls(x, w, dy, kw, threads):
+    """The same three passes in PyTorch (its CPU build), or None when torch is not installed."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(threads)
+    xt, wt, dyt = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(dy)
+    args = dict(stride=kw["stride"], padding=kw["padding"], groups=kw["groups"])
+    return {
+        "fwd": lambda: torch.nn.functional.conv2d(xt, wt, **args),
+        "bwd_input": lambda: torch.nn.grad.conv2d_input(xt.shape, wt, dyt, **args),
+        "bwd_weight": lambda: torch.nn.grad.conv2d_weight(xt, wt.shape, dyt, **args),
+    }
+
+
+def run(layers, algos, passes, dtype, repeat, out=None, compare_torch=False):
+    out = out if out is not None else sys.stdout  # looked up per call: callers may redirect stdout
     rng = np.random.default_rng(0)
     rows = []
     for layer in layers:
         x, w, dy, kw, p = _layer_problem(layer, dtype, rng)
         gemm = _gemm_gflops(p, dtype, repeat, rng)
         flops = p.flops()
+        if compare_torch:
+            calls = _torch_calls(x, w, dy, kw, get_num_threads())
+            for pas in passes:
+                t = _median_time(calls[pas], repeat)
+                gf = flops / t / 1e9
+                rows.append(dict(layer=layer["name"], algorithm="torch", pass_=pas, median_s=t, gflops=gf,
+                                 numpy_gemm_gflops=gemm, ratio_to_gemm=gf / gemm))
+                print(f"{layer['name']:<18} {'torch':<10} {pas:<11} {t * 1e3:9.2f} ms {gf:8.1f} GFLOP/s "
+                      f"{gemm:8.1f} {gf / gemm:6.2f}", file=out, flush=True)
         for algo in algos:
             calls = {
                 "fwd": lambda: conv2d_forward(x, w, algorithm=algo, **kw),
@@ -104,6 +131,7 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--shapes", help="a shapes JSON file in the format of cnnkern/data/shapes.json")
     ap.add_argument("--json", help="also write the results to this JSON file")
+    ap.add_argument("--compare", choices=("torch",), help="also time PyTorch's conv2d passes (if installed)")
     args = ap.parse_args(argv)
 
     shapes = load_shapes(args.shapes)
@@ -125,13 +153,18 @@ def main(argv=None):
         if pas not in PASSES:
             ap.error(f"unknown pass {pas!r}; choose from {', '.join(PASSES)}")
     threads = args.threads or get_num_threads()
+    if args.compare == "torch":
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            ap.error("--compare torch needs PyTorch installed (pip install torch)")
 
     with num_threads(threads):
         print(f"cnnkern {__version__} | numpy {np.__version__} | {platform.machine()} | "
               f"{threads} thread(s) | {args.dtype}")
         print(f"{'layer':<18} {'algorithm':<10} {'pass':<11} {'median':>12} {'speed':>16} "
               f"{'np.matmul':>8} {'ratio':>6}")
-        rows = run(layers, algos, passes, np.dtype(args.dtype), args.repeat)
+        rows = run(layers, algos, passes, np.dtype(args.dtype), args.repeat, compare_torch=args.compare == "torch")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(dict(version=__version__, threads=threads, dtype=args.dtype, cpu_count=os.cpu_count(),

@@ -47,13 +47,20 @@ def choose_algorithm(x_shape, w_shape, *, stride=1, padding=0, dilation=1, group
 
 
 def _choose(params, dtype, direction):
-    """Rule list, first match wins (a later issue replaces it with a measured cost model):
-      1. "direct" for depthwise-like grouping (fewer than 8 input channels per group): the GEMMs would be
-         tiny and the column matrix mostly copying.
-      2. "direct" for tiny reductions (C_in/groups * kernel volume < 16) and tiny outputs
-         (C_out/groups < 8): too little work per GEMM for the BLAS to pay off.
-      3. "im2col" otherwise: the GEMM runs near the BLAS's peak and the column buffer is bounded by
-         cnnkern.set_workspace_limit.
+    """Rule list, first match wins (issue 6 replaces it with a measured cost model).
+
+    Fitted by eye from one `cnnkern-bench --algorithms direct,im2col --threads 2` run over the
+    standard layers (2-core AVX2 machine, float32, forward and both backward passes):
+      1. "direct" for depthwise-like grouping (fewer than 8 input channels per group): the GEMMs would
+         be tiny and the column matrix mostly copying (dw3x3_56: direct 15 GFLOP/s, im2col 3).
+      2. "direct" for tiny reductions (C_in/groups * kernel volume < 16) or few output channels per
+         group (< 8): too little work per GEMM for the BLAS to pay off.
+      3. "im2col" for 1x1 kernels: the GEMM runs on the input itself, no column copy (r50_1x1_56
+         forward: im2col 104 GFLOP/s, direct 51).
+      4. "direct" for large outputs (>= 3000 pixels per image, e.g. 56x56) and for kernels of 25+
+         taps over >= 729 output pixels (27x27): the packed rows stay in cache while the column
+         matrix streams through memory (vgg_conv1_2: direct 122, im2col 88; alex_conv2 140 vs 121).
+      5. "im2col" otherwise (small images, many channels: r50_3x3_14 im2col 107, direct 83).
     """
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
@@ -64,9 +71,14 @@ def _choose(params, dtype, direction):
     kernel_volume = 1
     for k in params.kernel_size:
         kernel_volume *= k
+    out_pixels = 1
+    for o in params.out_size:
+        out_pixels *= o
     rules = (
         (in_per_group < 8, "direct"),
         (in_per_group * kernel_volume < 16 or out_per_group < 8, "direct"),
+        (kernel_volume == 1, "im2col"),
+        (out_pixels >= 3000 or (kernel_volume >= 25 and out_pixels >= 729), "direct"),
         (True, "im2col"),
     )
     return next(algo for matches, algo in rules if matches)
