@@ -7,6 +7,7 @@ Layering: this module -> cnnkern._conv_ext (Cython shim, GIL released) -> csrc/c
 import numpy as np
 
 from . import _blas, _conv_ext
+from ._api import export_per_ndim
 from ._dtypes import as_compute_array, check_out, result_dtype
 from ._params import (
     PADDING_MODES,
@@ -252,6 +253,14 @@ def _run_backward_bias(p: ConvParams, dy, dtype):
 
 def _conv_forward(ndim, x, w, b=None, *, stride=1, padding=0, dilation=1, groups=1,
                   padding_mode="zeros", flip=False, algorithm="auto", out=None):
+    """Convolution (cross-correlation) forward: y = conv(x, w) + b.
+
+    {d}-D. x: (N, C_in, *spatial); w: (C_out, C_in // groups, *kernel); b: (C_out,) or None.
+    stride, dilation: int or one per axis (>= 1). padding: int, one per axis, (before, after) per axis,
+    "valid", "same" or "full". padding_mode: "zeros", "reflect", "replicate" or "circular".
+    flip=True reverses the kernel per spatial axis (true convolution). algorithm: "auto" or one of
+    cnnkern.algorithms(). out: optional C-contiguous array of the result's shape and dtype.
+    Returns y of shape cnnkern.conv_output_shape(x.shape, w.shape, ...)."""
     dtype = result_dtype(("x", x), ("w", w), ("b", b))
     x = as_compute_array("x", x, dtype)
     w = as_compute_array("w", w, dtype)
@@ -270,6 +279,7 @@ def _conv_forward(ndim, x, w, b=None, *, stride=1, padding=0, dilation=1, groups
 
 def _conv_backward_input(ndim, dy, w, input_shape, *, stride=1, padding=0, dilation=1, groups=1,
                          padding_mode="zeros", flip=False, algorithm="auto"):
+    """Gradient with respect to the input only, given dy, w and the input shape."""
     dtype = result_dtype(("dy", dy), ("w", w))
     dy = as_compute_array("dy", dy, dtype)
     w = as_compute_array("w", w, dtype)
@@ -285,6 +295,7 @@ def _conv_backward_input(ndim, dy, w, input_shape, *, stride=1, padding=0, dilat
 
 def _conv_backward_weight(ndim, dy, x, weight_shape, *, stride=1, padding=0, dilation=1, groups=1,
                           padding_mode="zeros", flip=False, algorithm="auto"):
+    """Gradient with respect to the weight only, given dy, x and the weight shape."""
     dtype = result_dtype(("dy", dy), ("x", x))
     dy = as_compute_array("dy", dy, dtype)
     x = as_compute_array("x", x, dtype)
@@ -298,6 +309,8 @@ def _conv_backward_weight(ndim, dy, x, weight_shape, *, stride=1, padding=0, dil
 
 def _conv_backward(ndim, dy, x, w, *, stride=1, padding=0, dilation=1, groups=1,
                    padding_mode="zeros", flip=False, algorithm="auto", bias=True):
+    """Gradients of a convolution: returns (dx, dw, db); db is None when bias=False.
+    Takes the forward's keywords."""
     dtype = result_dtype(("dy", dy), ("x", x), ("w", w))
     dy = as_compute_array("dy", dy, dtype)
     x = as_compute_array("x", x, dtype)
@@ -315,7 +328,7 @@ def _conv_backward(ndim, dy, x, w, *, stride=1, padding=0, dilation=1, groups=1,
 
 def _conv_transpose_forward(ndim, x, w, b=None, *, stride=1, padding=0, output_padding=0, dilation=1,
                             groups=1, algorithm="auto", out=None):
-    """Transposed convolution (torch semantics): the input-gradient of a convolution whose weight is w.
+    """Transposed convolution ({d}-D, torch semantics): the input-gradient of a convolution whose weight is w.
 
     w has shape (C_in, C_out // groups, *kernel); out spatial size per axis is
     (in - 1) * stride - pad_before - pad_after + dilation * (kernel - 1) + output_padding + 1.
@@ -378,33 +391,10 @@ def _conv_transpose_forward(ndim, x, w, b=None, *, stride=1, padding=0, output_p
     return y
 
 
-def _bind(fn, ndim, public_name):
-    def bound(*args, **kwargs):
-        return fn(ndim, *args, **kwargs)
-    bound.__name__ = bound.__qualname__ = public_name
-    bound.__doc__ = (fn.__doc__ or "") + f"\n\n{ndim}-D version: see cnnkern.conv module docs."
-    return bound
-
-
-_FORWARD_DOC = """Convolution (cross-correlation) forward: y = conv(x, w) + b.
-
-x: (N, C_in, *spatial); w: (C_out, C_in // groups, *kernel); b: (C_out,) or None.
-stride, dilation: int or one per axis (>= 1). padding: int, one per axis, (before, after) per axis,
-"valid", "same" or "full". padding_mode: "zeros", "reflect", "replicate" or "circular".
-flip=True reverses the kernel per spatial axis (true convolution). algorithm: "auto" or one of
-cnnkern.algorithms(). out: optional C-contiguous array of the result's shape and dtype.
-Returns y of shape cnnkern.conv_output_shape(x.shape, w.shape, ...)."""
-_conv_forward.__doc__ = _FORWARD_DOC
-_conv_backward.__doc__ = """Gradients of a convolution: returns (dx, dw, db); db is None when bias=False.
-Takes the forward's keywords."""
-_conv_backward_input.__doc__ = "Gradient with respect to the input only, given dy, w and the input shape."
-_conv_backward_weight.__doc__ = "Gradient with respect to the weight only, given dy, x and the weight shape."
-
-for _d in (1, 2, 3):
-    for _fn, _name in ((_conv_forward, f"conv{_d}d_forward"),
-                       (_conv_backward, f"conv{_d}d_backward"),
-                       (_conv_backward_input, f"conv{_d}d_backward_input"),
-                       (_conv_backward_weight, f"conv{_d}d_backward_weight"),
-                       (_conv_transpose_forward, f"conv_transpose{_d}d_forward")):
-        globals()[_name] = _bind(_fn, _d, _name)
-del _d, _fn, _name
+export_per_ndim(globals(), {
+    "conv{d}d_forward": _conv_forward,
+    "conv{d}d_backward": _conv_backward,
+    "conv{d}d_backward_input": _conv_backward_input,
+    "conv{d}d_backward_weight": _conv_backward_weight,
+    "conv_transpose{d}d_forward": _conv_transpose_forward,
+}, __name__)

@@ -33,6 +33,7 @@ import operator
 import numpy as np
 
 from . import _pool_ext as _ext
+from ._api import export_per_ndim
 from ._dtypes import as_compute_array, result_dtype
 from ._threads import get_num_threads
 
@@ -396,448 +397,157 @@ def _adaptive_avg_backward(fn, d, dy, x, output_size):
 
 
 # ------------------------------------------------------------------------------------------------
-# Public API (written out per dimension so signatures and names are explicit)
+# Public API: one template per function; max_pool1d_forward, max_pool2d_forward, ... are made from
+# it by cnnkern._api.export_per_ndim with the template's signature minus `d`.
 
-def max_pool1d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    """Max pooling over 1 spatial axes, as F.max_pool1d; -> y, or (y, int64 indices)."""
-    return _max_forward("max_pool1d_forward", 1, False, x, kernel_size, stride, padding, dilation,
+def _max_pool_forward(d, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                      return_indices=False):
+    """Max pooling over {d} spatial axes, as F.max_pool{d}d; -> y, or (y, int64 indices)."""
+    return _max_forward(f"max_pool{d}d_forward", d, False, x, kernel_size, stride, padding, dilation,
                         ceil_mode, return_indices)
 
 
-def max_pool1d_backward(dy, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, indices=None,
-        return_indices=False):
-    """Gradient of max_pool1d_forward w.r.t. x (uses `indices` when given; return_indices is ignored)."""
-    return _max_backward("max_pool1d_backward", 1, False, dy, x, kernel_size, stride, padding,
+def _max_pool_backward(d, dy, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                       indices=None, return_indices=False):
+    """Gradient of max_pool{d}d_forward w.r.t. x (uses `indices` when given; return_indices is ignored)."""
+    return _max_backward(f"max_pool{d}d_backward", d, False, dy, x, kernel_size, stride, padding,
                          dilation, ceil_mode, indices)
 
 
-def min_pool1d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    """Min pooling over 1 spatial axes, as -F.max_pool1d(-x) (minimum pooling); -> y, or (y, int64 indices)."""
-    return _max_forward("min_pool1d_forward", 1, True, x, kernel_size, stride, padding, dilation,
+def _min_pool_forward(d, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                      return_indices=False):
+    """Min pooling over {d} spatial axes, as -F.max_pool{d}d(-x) (minimum pooling); -> y, or (y, int64 indices)."""
+    return _max_forward(f"min_pool{d}d_forward", d, True, x, kernel_size, stride, padding, dilation,
                         ceil_mode, return_indices)
 
 
-def min_pool1d_backward(dy, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, indices=None,
-        return_indices=False):
-    """Gradient of min_pool1d_forward w.r.t. x (uses `indices` when given; return_indices is ignored)."""
-    return _max_backward("min_pool1d_backward", 1, True, dy, x, kernel_size, stride, padding,
+def _min_pool_backward(d, dy, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                       indices=None, return_indices=False):
+    """Gradient of min_pool{d}d_forward w.r.t. x (uses `indices` when given; return_indices is ignored)."""
+    return _max_backward(f"min_pool{d}d_backward", d, True, dy, x, kernel_size, stride, padding,
                          dilation, ceil_mode, indices)
 
 
-def max_unpool1d(y, indices, output_size=None, kernel_size=None, stride=None, padding=0):
-    """Partial inverse of max_pool1d_forward, as F.max_unpool1d: zeros with y placed at `indices`.
+def _max_unpool_public(d, y, indices, output_size=None, kernel_size=None, stride=None, padding=0):
+    """Partial inverse of max_pool{d}d_forward, as F.max_unpool{d}d: zeros with y placed at `indices`.
 
-    output_size: the 1 spatial sizes (or the full output shape); if None it is derived from
+    output_size: the {d} spatial sizes (or the full output shape); if None it is derived from
     kernel_size/stride/padding as PyTorch does."""
-    return _max_unpool("max_unpool1d", 1, y, indices, output_size, kernel_size, stride, padding)
+    return _max_unpool(f"max_unpool{d}d", d, y, indices, output_size, kernel_size, stride, padding)
 
 
-def avg_pool1d_forward(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-        divisor_override=None, weights=None):
-    """Average pooling as F.avg_pool1d; `weights` (window-shaped) gives weighted-average pooling."""
-    return _avg_forward("avg_pool1d_forward", 1, x, kernel_size, stride, padding, ceil_mode,
+def _avg_pool_forward(d, x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                      divisor_override=None, weights=None):
+    """Average pooling as F.avg_pool{d}d; `weights` (window-shaped) gives weighted-average pooling."""
+    return _avg_forward(f"avg_pool{d}d_forward", d, x, kernel_size, stride, padding, ceil_mode,
                         count_include_pad, divisor_override, weights)
 
 
-def avg_pool1d_backward(dy, x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-        divisor_override=None, weights=None):
-    """Gradient of avg_pool1d_forward w.r.t. x."""
-    return _avg_backward("avg_pool1d_backward", 1, dy, x, kernel_size, stride, padding, ceil_mode,
+def _avg_pool_backward(d, dy, x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                       divisor_override=None, weights=None):
+    """Gradient of avg_pool{d}d_forward w.r.t. x."""
+    return _avg_backward(f"avg_pool{d}d_backward", d, dy, x, kernel_size, stride, padding, ceil_mode,
                          count_include_pad, divisor_override, weights)
 
 
-def lp_pool1d_forward(x, p, kernel_size, stride=None, ceil_mode=False):
-    """Power-average pooling as F.lp_pool1d(x, p, ...): (kernel numel * mean(x**p))**(1/p)."""
-    return _lp_forward("lp_pool1d_forward", 1, x, p, kernel_size, stride, ceil_mode)
+def _lp_pool_forward(d, x, p, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling as F.lp_pool{d}d(x, p, ...): (kernel numel * mean(x**p))**(1/p)."""
+    return _lp_forward(f"lp_pool{d}d_forward", d, x, p, kernel_size, stride, ceil_mode)
 
 
-def lp_pool1d_backward(dy, x, p, kernel_size, stride=None, ceil_mode=False):
-    """Gradient of lp_pool1d_forward w.r.t. x (0 where a window's sum of x**p is 0, as PyTorch)."""
-    return _lp_backward("lp_pool1d_backward", 1, dy, x, p, kernel_size, stride, ceil_mode)
+def _lp_pool_backward(d, dy, x, p, kernel_size, stride=None, ceil_mode=False):
+    """Gradient of lp_pool{d}d_forward w.r.t. x (0 where a window's sum of x**p is 0, as PyTorch)."""
+    return _lp_backward(f"lp_pool{d}d_backward", d, dy, x, p, kernel_size, stride, ceil_mode)
 
 
-def global_max_pool1d_forward(x, return_indices=False):
-    """Max over the whole spatial extent -> shape (N, C, 1) (and indices)."""
-    fn = "global_max_pool1d_forward"
-    return _max_forward(fn, 1, False, x, _spatial(fn, 1, x), None, 0, 1, False, return_indices)
+def _global_max_pool_forward(d, x, return_indices=False):
+    """Max over the whole spatial extent -> shape (N, C, 1, ...) with {d} singleton axes (and indices)."""
+    fn = f"global_max_pool{d}d_forward"
+    return _max_forward(fn, d, False, x, _spatial(fn, d, x), None, 0, 1, False, return_indices)
 
 
-def global_max_pool1d_backward(dy, x, indices=None, return_indices=False):
-    """Gradient of global_max_pool1d_forward w.r.t. x."""
-    fn = "global_max_pool1d_backward"
-    return _max_backward(fn, 1, False, dy, x, _spatial(fn, 1, x), None, 0, 1, False, indices)
+def _global_max_pool_backward(d, dy, x, indices=None, return_indices=False):
+    """Gradient of global_max_pool{d}d_forward w.r.t. x."""
+    fn = f"global_max_pool{d}d_backward"
+    return _max_backward(fn, d, False, dy, x, _spatial(fn, d, x), None, 0, 1, False, indices)
 
 
-def global_min_pool1d_forward(x, return_indices=False):
-    """Min over the whole spatial extent -> shape (N, C, 1) (and indices)."""
-    fn = "global_min_pool1d_forward"
-    return _max_forward(fn, 1, True, x, _spatial(fn, 1, x), None, 0, 1, False, return_indices)
+def _global_min_pool_forward(d, x, return_indices=False):
+    """Min over the whole spatial extent -> shape (N, C, 1, ...) with {d} singleton axes (and indices)."""
+    fn = f"global_min_pool{d}d_forward"
+    return _max_forward(fn, d, True, x, _spatial(fn, d, x), None, 0, 1, False, return_indices)
 
 
-def global_min_pool1d_backward(dy, x, indices=None, return_indices=False):
-    """Gradient of global_min_pool1d_forward w.r.t. x."""
-    fn = "global_min_pool1d_backward"
-    return _max_backward(fn, 1, True, dy, x, _spatial(fn, 1, x), None, 0, 1, False, indices)
+def _global_min_pool_backward(d, dy, x, indices=None, return_indices=False):
+    """Gradient of global_min_pool{d}d_forward w.r.t. x."""
+    fn = f"global_min_pool{d}d_backward"
+    return _max_backward(fn, d, True, dy, x, _spatial(fn, d, x), None, 0, 1, False, indices)
 
 
-def global_avg_pool1d_forward(x):
-    """Mean over the whole spatial extent -> shape (N, C, 1)."""
-    fn = "global_avg_pool1d_forward"
-    return _avg_forward(fn, 1, x, _spatial(fn, 1, x), None, 0, False, True, None, None)
+def _global_avg_pool_forward(d, x):
+    """Mean over the whole spatial extent -> shape (N, C, 1, ...) with {d} singleton axes."""
+    fn = f"global_avg_pool{d}d_forward"
+    return _avg_forward(fn, d, x, _spatial(fn, d, x), None, 0, False, True, None, None)
 
 
-def global_avg_pool1d_backward(dy, x):
-    """Gradient of global_avg_pool1d_forward w.r.t. x."""
-    fn = "global_avg_pool1d_backward"
-    return _avg_backward(fn, 1, dy, x, _spatial(fn, 1, x), None, 0, False, True, None, None)
+def _global_avg_pool_backward(d, dy, x):
+    """Gradient of global_avg_pool{d}d_forward w.r.t. x."""
+    fn = f"global_avg_pool{d}d_backward"
+    return _avg_backward(fn, d, dy, x, _spatial(fn, d, x), None, 0, False, True, None, None)
 
 
-def global_lp_pool1d_forward(x, p):
-    """Lp norm over the whole spatial extent (lp_pool1d with the kernel covering the input)."""
-    fn = "global_lp_pool1d_forward"
-    return _lp_forward(fn, 1, x, p, _spatial(fn, 1, x), None, False)
+def _global_lp_pool_forward(d, x, p):
+    """Lp norm over the whole spatial extent (lp_pool{d}d with the kernel covering the input)."""
+    fn = f"global_lp_pool{d}d_forward"
+    return _lp_forward(fn, d, x, p, _spatial(fn, d, x), None, False)
 
 
-def global_lp_pool1d_backward(dy, x, p):
-    """Gradient of global_lp_pool1d_forward w.r.t. x."""
-    fn = "global_lp_pool1d_backward"
-    return _lp_backward(fn, 1, dy, x, p, _spatial(fn, 1, x), None, False)
+def _global_lp_pool_backward(d, dy, x, p):
+    """Gradient of global_lp_pool{d}d_forward w.r.t. x."""
+    fn = f"global_lp_pool{d}d_backward"
+    return _lp_backward(fn, d, dy, x, p, _spatial(fn, d, x), None, False)
 
 
-def adaptive_max_pool1d_forward(x, output_size, return_indices=False):
-    """Adaptive max pooling as F.adaptive_max_pool1d; -> y, or (y, int64 indices)."""
-    return _adaptive_max_forward("adaptive_max_pool1d_forward", 1, x, output_size, return_indices)
+def _adaptive_max_pool_forward(d, x, output_size, return_indices=False):
+    """Adaptive max pooling as F.adaptive_max_pool{d}d; -> y, or (y, int64 indices)."""
+    return _adaptive_max_forward(f"adaptive_max_pool{d}d_forward", d, x, output_size, return_indices)
 
 
-def adaptive_max_pool1d_backward(dy, x, output_size, indices=None, return_indices=False):
-    """Gradient of adaptive_max_pool1d_forward w.r.t. x."""
-    return _adaptive_max_backward("adaptive_max_pool1d_backward", 1, dy, x, output_size, indices)
+def _adaptive_max_pool_backward(d, dy, x, output_size, indices=None, return_indices=False):
+    """Gradient of adaptive_max_pool{d}d_forward w.r.t. x."""
+    return _adaptive_max_backward(f"adaptive_max_pool{d}d_backward", d, dy, x, output_size, indices)
 
 
-def adaptive_avg_pool1d_forward(x, output_size):
-    """Adaptive average pooling as F.adaptive_avg_pool1d."""
-    return _adaptive_avg_forward("adaptive_avg_pool1d_forward", 1, x, output_size)
+def _adaptive_avg_pool_forward(d, x, output_size):
+    """Adaptive average pooling as F.adaptive_avg_pool{d}d."""
+    return _adaptive_avg_forward(f"adaptive_avg_pool{d}d_forward", d, x, output_size)
 
 
-def adaptive_avg_pool1d_backward(dy, x, output_size):
-    """Gradient of adaptive_avg_pool1d_forward w.r.t. x."""
-    return _adaptive_avg_backward("adaptive_avg_pool1d_backward", 1, dy, x, output_size)
+def _adaptive_avg_pool_backward(d, dy, x, output_size):
+    """Gradient of adaptive_avg_pool{d}d_forward w.r.t. x."""
+    return _adaptive_avg_backward(f"adaptive_avg_pool{d}d_backward", d, dy, x, output_size)
 
 
-def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    """Max pooling over 2 spatial axes, as F.max_pool2d; -> y, or (y, int64 indices)."""
-    return _max_forward("max_pool2d_forward", 2, False, x, kernel_size, stride, padding, dilation,
-                        ceil_mode, return_indices)
-
-
-def max_pool2d_backward(dy, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, indices=None,
-        return_indices=False):
-    """Gradient of max_pool2d_forward w.r.t. x (uses `indices` when given; return_indices is ignored)."""
-    return _max_backward("max_pool2d_backward", 2, False, dy, x, kernel_size, stride, padding,
-                         dilation, ceil_mode, indices)
-
-
-def min_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    """Min pooling over 2 spatial axes, as -F.max_pool2d(-x) (minimum pooling); -> y, or (y, int64 indices)."""
-    return _max_forward("min_pool2d_forward", 2, True, x, kernel_size, stride, padding, dilation,
-                        ceil_mode, return_indices)
-
-
-def min_pool2d_backward(dy, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, indices=None,
-        return_indices=False):
-    """Gradient of min_pool2d_forward w.r.t. x (uses `indices` when given; return_indices is ignored)."""
-    return _max_backward("min_pool2d_backward", 2, True, dy, x, kernel_size, stride, padding,
-                         dilation, ceil_mode, indices)
-
-
-def max_unpool2d(y, indices, output_size=None, kernel_size=None, stride=None, padding=0):
-    """Partial inverse of max_pool2d_forward, as F.max_unpool2d: zeros with y placed at `indices`.
-
-    output_size: the 2 spatial sizes (or the full output shape); if None it is derived from
-    kernel_size/stride/padding as PyTorch does."""
-    return _max_unpool("max_unpool2d", 2, y, indices, output_size, kernel_size, stride, padding)
-
-
-def avg_pool2d_forward(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-        divisor_override=None, weights=None):
-    """Average pooling as F.avg_pool2d; `weights` (window-shaped) gives weighted-average pooling."""
-    return _avg_forward("avg_pool2d_forward", 2, x, kernel_size, stride, padding, ceil_mode,
-                        count_include_pad, divisor_override, weights)
-
-
-def avg_pool2d_backward(dy, x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-        divisor_override=None, weights=None):
-    """Gradient of avg_pool2d_forward w.r.t. x."""
-    return _avg_backward("avg_pool2d_backward", 2, dy, x, kernel_size, stride, padding, ceil_mode,
-                         count_include_pad, divisor_override, weights)
-
-
-def lp_pool2d_forward(x, p, kernel_size, stride=None, ceil_mode=False):
-    """Power-average pooling as F.lp_pool2d(x, p, ...): (kernel numel * mean(x**p))**(1/p)."""
-    return _lp_forward("lp_pool2d_forward", 2, x, p, kernel_size, stride, ceil_mode)
-
-
-def lp_pool2d_backward(dy, x, p, kernel_size, stride=None, ceil_mode=False):
-    """Gradient of lp_pool2d_forward w.r.t. x (0 where a window's sum of x**p is 0, as PyTorch)."""
-    return _lp_backward("lp_pool2d_backward", 2, dy, x, p, kernel_size, stride, ceil_mode)
-
-
-def global_max_pool2d_forward(x, return_indices=False):
-    """Max over the whole spatial extent -> shape (N, C, 1, 1) (and indices)."""
-    fn = "global_max_pool2d_forward"
-    return _max_forward(fn, 2, False, x, _spatial(fn, 2, x), None, 0, 1, False, return_indices)
-
-
-def global_max_pool2d_backward(dy, x, indices=None, return_indices=False):
-    """Gradient of global_max_pool2d_forward w.r.t. x."""
-    fn = "global_max_pool2d_backward"
-    return _max_backward(fn, 2, False, dy, x, _spatial(fn, 2, x), None, 0, 1, False, indices)
-
-
-def global_min_pool2d_forward(x, return_indices=False):
-    """Min over the whole spatial extent -> shape (N, C, 1, 1) (and indices)."""
-    fn = "global_min_pool2d_forward"
-    return _max_forward(fn, 2, True, x, _spatial(fn, 2, x), None, 0, 1, False, return_indices)
-
-
-def global_min_pool2d_backward(dy, x, indices=None, return_indices=False):
-    """Gradient of global_min_pool2d_forward w.r.t. x."""
-    fn = "global_min_pool2d_backward"
-    return _max_backward(fn, 2, True, dy, x, _spatial(fn, 2, x), None, 0, 1, False, indices)
-
-
-def global_avg_pool2d_forward(x):
-    """Mean over the whole spatial extent -> shape (N, C, 1, 1)."""
-    fn = "global_avg_pool2d_forward"
-    return _avg_forward(fn, 2, x, _spatial(fn, 2, x), None, 0, False, True, None, None)
-
-
-def global_avg_pool2d_backward(dy, x):
-    """Gradient of global_avg_pool2d_forward w.r.t. x."""
-    fn = "global_avg_pool2d_backward"
-    return _avg_backward(fn, 2, dy, x, _spatial(fn, 2, x), None, 0, False, True, None, None)
-
-
-def global_lp_pool2d_forward(x, p):
-    """Lp norm over the whole spatial extent (lp_pool2d with the kernel covering the input)."""
-    fn = "global_lp_pool2d_forward"
-    return _lp_forward(fn, 2, x, p, _spatial(fn, 2, x), None, False)
-
-
-def global_lp_pool2d_backward(dy, x, p):
-    """Gradient of global_lp_pool2d_forward w.r.t. x."""
-    fn = "global_lp_pool2d_backward"
-    return _lp_backward(fn, 2, dy, x, p, _spatial(fn, 2, x), None, False)
-
-
-def adaptive_max_pool2d_forward(x, output_size, return_indices=False):
-    """Adaptive max pooling as F.adaptive_max_pool2d; -> y, or (y, int64 indices)."""
-    return _adaptive_max_forward("adaptive_max_pool2d_forward", 2, x, output_size, return_indices)
-
-
-def adaptive_max_pool2d_backward(dy, x, output_size, indices=None, return_indices=False):
-    """Gradient of adaptive_max_pool2d_forward w.r.t. x."""
-    return _adaptive_max_backward("adaptive_max_pool2d_backward", 2, dy, x, output_size, indices)
-
-
-def adaptive_avg_pool2d_forward(x, output_size):
-    """Adaptive average pooling as F.adaptive_avg_pool2d."""
-    return _adaptive_avg_forward("adaptive_avg_pool2d_forward", 2, x, output_size)
-
-
-def adaptive_avg_pool2d_backward(dy, x, output_size):
-    """Gradient of adaptive_avg_pool2d_forward w.r.t. x."""
-    return _adaptive_avg_backward("adaptive_avg_pool2d_backward", 2, dy, x, output_size)
-
-
-def max_pool3d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    """Max pooling over 3 spatial axes, as F.max_pool3d; -> y, or (y, int64 indices)."""
-    return _max_forward("max_pool3d_forward", 3, False, x, kernel_size, stride, padding, dilation,
-                        ceil_mode, return_indices)
-
-
-def max_pool3d_backward(dy, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, indices=None,
-        return_indices=False):
-    """Gradient of max_pool3d_forward w.r.t. x (uses `indices` when given; return_indices is ignored)."""
-    return _max_backward("max_pool3d_backward", 3, False, dy, x, kernel_size, stride, padding,
-                         dilation, ceil_mode, indices)
-
-
-def min_pool3d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    """Min pooling over 3 spatial axes, as -F.max_pool3d(-x) (minimum pooling); -> y, or (y, int64 indices)."""
-    return _max_forward("min_pool3d_forward", 3, True, x, kernel_size, stride, padding, dilation,
-                        ceil_mode, return_indices)
-
-
-def min_pool3d_backward(dy, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, indices=None,
-        return_indices=False):
-    """Gradient of min_pool3d_forward w.r.t. x (uses `indices` when given; return_indices is ignored)."""
-    return _max_backward("min_pool3d_backward", 3, True, dy, x, kernel_size, stride, padding,
-                         dilation, ceil_mode, indices)
-
-
-def max_unpool3d(y, indices, output_size=None, kernel_size=None, stride=None, padding=0):
-    """Partial inverse of max_pool3d_forward, as F.max_unpool3d: zeros with y placed at `indices`.
-
-    output_size: the 3 spatial sizes (or the full output shape); if None it is derived from
-    kernel_size/stride/padding as PyTorch does."""
-    return _max_unpool("max_unpool3d", 3, y, indices, output_size, kernel_size, stride, padding)
-
-
-def avg_pool3d_forward(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-        divisor_override=None, weights=None):
-    """Average pooling as F.avg_pool3d; `weights` (window-shaped) gives weighted-average pooling."""
-    return _avg_forward("avg_pool3d_forward", 3, x, kernel_size, stride, padding, ceil_mode,
-                        count_include_pad, divisor_override, weights)
-
-
-def avg_pool3d_backward(dy, x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-        divisor_override=None, weights=None):
-    """Gradient of avg_pool3d_forward w.r.t. x."""
-    return _avg_backward("avg_pool3d_backward", 3, dy, x, kernel_size, stride, padding, ceil_mode,
-                         count_include_pad, divisor_override, weights)
-
-
-def lp_pool3d_forward(x, p, kernel_size, stride=None, ceil_mode=False):
-    """Power-average pooling as F.lp_pool3d(x, p, ...): (kernel numel * mean(x**p))**(1/p)."""
-    return _lp_forward("lp_pool3d_forward", 3, x, p, kernel_size, stride, ceil_mode)
-
-
-def lp_pool3d_backward(dy, x, p, kernel_size, stride=None, ceil_mode=False):
-    """Gradient of lp_pool3d_forward w.r.t. x (0 where a window's sum of x**p is 0, as PyTorch)."""
-    return _lp_backward("lp_pool3d_backward", 3, dy, x, p, kernel_size, stride, ceil_mode)
-
-
-def global_max_pool3d_forward(x, return_indices=False):
-    """Max over the whole spatial extent -> shape (N, C, 1, 1, 1) (and indices)."""
-    fn = "global_max_pool3d_forward"
-    return _max_forward(fn, 3, False, x, _spatial(fn, 3, x), None, 0, 1, False, return_indices)
-
-
-def global_max_pool3d_backward(dy, x, indices=None, return_indices=False):
-    """Gradient of global_max_pool3d_forward w.r.t. x."""
-    fn = "global_max_pool3d_backward"
-    return _max_backward(fn, 3, False, dy, x, _spatial(fn, 3, x), None, 0, 1, False, indices)
-
-
-def global_min_pool3d_forward(x, return_indices=False):
-    """Min over the whole spatial extent -> shape (N, C, 1, 1, 1) (and indices)."""
-    fn = "global_min_pool3d_forward"
-    return _max_forward(fn, 3, True, x, _spatial(fn, 3, x), None, 0, 1, False, return_indices)
-
-
-def global_min_pool3d_backward(dy, x, indices=None, return_indices=False):
-    """Gradient of global_min_pool3d_forward w.r.t. x."""
-    fn = "global_min_pool3d_backward"
-    return _max_backward(fn, 3, True, dy, x, _spatial(fn, 3, x), None, 0, 1, False, indices)
-
-
-def global_avg_pool3d_forward(x):
-    """Mean over the whole spatial extent -> shape (N, C, 1, 1, 1)."""
-    fn = "global_avg_pool3d_forward"
-    return _avg_forward(fn, 3, x, _spatial(fn, 3, x), None, 0, False, True, None, None)
-
-
-def global_avg_pool3d_backward(dy, x):
-    """Gradient of global_avg_pool3d_forward w.r.t. x."""
-    fn = "global_avg_pool3d_backward"
-    return _avg_backward(fn, 3, dy, x, _spatial(fn, 3, x), None, 0, False, True, None, None)
-
-
-def global_lp_pool3d_forward(x, p):
-    """Lp norm over the whole spatial extent (lp_pool3d with the kernel covering the input)."""
-    fn = "global_lp_pool3d_forward"
-    return _lp_forward(fn, 3, x, p, _spatial(fn, 3, x), None, False)
-
-
-def global_lp_pool3d_backward(dy, x, p):
-    """Gradient of global_lp_pool3d_forward w.r.t. x."""
-    fn = "global_lp_pool3d_backward"
-    return _lp_backward(fn, 3, dy, x, p, _spatial(fn, 3, x), None, False)
-
-
-def adaptive_max_pool3d_forward(x, output_size, return_indices=False):
-    """Adaptive max pooling as F.adaptive_max_pool3d; -> y, or (y, int64 indices)."""
-    return _adaptive_max_forward("adaptive_max_pool3d_forward", 3, x, output_size, return_indices)
-
-
-def adaptive_max_pool3d_backward(dy, x, output_size, indices=None, return_indices=False):
-    """Gradient of adaptive_max_pool3d_forward w.r.t. x."""
-    return _adaptive_max_backward("adaptive_max_pool3d_backward", 3, dy, x, output_size, indices)
-
-
-def adaptive_avg_pool3d_forward(x, output_size):
-    """Adaptive average pooling as F.adaptive_avg_pool3d."""
-    return _adaptive_avg_forward("adaptive_avg_pool3d_forward", 3, x, output_size)
-
-
-def adaptive_avg_pool3d_backward(dy, x, output_size):
-    """Gradient of adaptive_avg_pool3d_forward w.r.t. x."""
-    return _adaptive_avg_backward("adaptive_avg_pool3d_backward", 3, dy, x, output_size)
-
-
-__all__ = [
-    "max_pool1d_forward",
-    "max_pool1d_backward",
-    "min_pool1d_forward",
-    "min_pool1d_backward",
-    "max_unpool1d",
-    "avg_pool1d_forward",
-    "avg_pool1d_backward",
-    "lp_pool1d_forward",
-    "lp_pool1d_backward",
-    "global_max_pool1d_forward",
-    "global_max_pool1d_backward",
-    "global_min_pool1d_forward",
-    "global_min_pool1d_backward",
-    "global_avg_pool1d_forward",
-    "global_avg_pool1d_backward",
-    "global_lp_pool1d_forward",
-    "global_lp_pool1d_backward",
-    "adaptive_max_pool1d_forward",
-    "adaptive_max_pool1d_backward",
-    "adaptive_avg_pool1d_forward",
-    "adaptive_avg_pool1d_backward",
-    "max_pool2d_forward",
-    "max_pool2d_backward",
-    "min_pool2d_forward",
-    "min_pool2d_backward",
-    "max_unpool2d",
-    "avg_pool2d_forward",
-    "avg_pool2d_backward",
-    "lp_pool2d_forward",
-    "lp_pool2d_backward",
-    "global_max_pool2d_forward",
-    "global_max_pool2d_backward",
-    "global_min_pool2d_forward",
-    "global_min_pool2d_backward",
-    "global_avg_pool2d_forward",
-    "global_avg_pool2d_backward",
-    "global_lp_pool2d_forward",
-    "global_lp_pool2d_backward",
-    "adaptive_max_pool2d_forward",
-    "adaptive_max_pool2d_backward",
-    "adaptive_avg_pool2d_forward",
-    "adaptive_avg_pool2d_backward",
-    "max_pool3d_forward",
-    "max_pool3d_backward",
-    "min_pool3d_forward",
-    "min_pool3d_backward",
-    "max_unpool3d",
-    "avg_pool3d_forward",
-    "avg_pool3d_backward",
-    "lp_pool3d_forward",
-    "lp_pool3d_backward",
-    "global_max_pool3d_forward",
-    "global_max_pool3d_backward",
-    "global_min_pool3d_forward",
-    "global_min_pool3d_backward",
-    "global_avg_pool3d_forward",
-    "global_avg_pool3d_backward",
-    "global_lp_pool3d_forward",
-    "global_lp_pool3d_backward",
-    "adaptive_max_pool3d_forward",
-    "adaptive_max_pool3d_backward",
-    "adaptive_avg_pool3d_forward",
-    "adaptive_avg_pool3d_backward",
-]
+__all__ = export_per_ndim(globals(), {
+    "max_pool{d}d_forward": _max_pool_forward,
+    "max_pool{d}d_backward": _max_pool_backward,
+    "min_pool{d}d_forward": _min_pool_forward,
+    "min_pool{d}d_backward": _min_pool_backward,
+    "max_unpool{d}d": _max_unpool_public,
+    "avg_pool{d}d_forward": _avg_pool_forward,
+    "avg_pool{d}d_backward": _avg_pool_backward,
+    "lp_pool{d}d_forward": _lp_pool_forward,
+    "lp_pool{d}d_backward": _lp_pool_backward,
+    "global_max_pool{d}d_forward": _global_max_pool_forward,
+    "global_max_pool{d}d_backward": _global_max_pool_backward,
+    "global_min_pool{d}d_forward": _global_min_pool_forward,
+    "global_min_pool{d}d_backward": _global_min_pool_backward,
+    "global_avg_pool{d}d_forward": _global_avg_pool_forward,
+    "global_avg_pool{d}d_backward": _global_avg_pool_backward,
+    "global_lp_pool{d}d_forward": _global_lp_pool_forward,
+    "global_lp_pool{d}d_backward": _global_lp_pool_backward,
+    "adaptive_max_pool{d}d_forward": _adaptive_max_pool_forward,
+    "adaptive_max_pool{d}d_backward": _adaptive_max_pool_backward,
+    "adaptive_avg_pool{d}d_forward": _adaptive_avg_pool_forward,
+    "adaptive_avg_pool{d}d_backward": _adaptive_avg_pool_backward,
+}, __name__)
