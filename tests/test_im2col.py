@@ -253,6 +253,33 @@ def test_single_and_many_threads_agree():
         np.testing.assert_allclose(m, a, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", [
+    ((7, 4, 9, 9), (6, 4, 1, 1), dict()),                        # 1x1 in place: one row block
+    ((5, 4, 8, 7), (6, 2, 3, 3), dict(padding=1, groups=2)),     # 3x3, K = 18: one row block per group
+    ((3, 3, 6, 6), (4, 3, 1, 1), dict(stride=2)),                # strided 1x1 (gathered)
+], ids=["1x1", "3x3-groups", "1x1-strided"])
+def test_bwd_weight_batch_chunks_exact_across_threads(case, dtype, workspace_limit):
+    """Few (group, row block) items: the batch is summed in fixed chunks (conv_im2col.c contract), so
+    dw is bit for bit the same for 1, 2 and 4 threads, and right; also with the chunks capped to one."""
+    x, w, b, kw = _problem(case, dtype, seed=11)
+    y = cnnkern.conv2d_forward(x, w, b, algorithm="im2col", **kw)
+    dy = np.random.default_rng(5).standard_normal(y.shape).astype(dtype)
+    outs = []
+    for t in (1, 2, 4):
+        with cnnkern.num_threads(t):
+            outs.append(cnnkern.conv2d_backward_weight(dy, x, w.shape, algorithm="im2col", **kw))
+    for o in outs[1:]:
+        np.testing.assert_array_equal(o, outs[0])
+    ref = cnnkern.conv2d_backward_weight(dy, x, w.shape, algorithm="reference", **kw)
+    red = int(np.prod(dy.shape)) // dy.shape[1]
+    np.testing.assert_allclose(outs[0], ref, **_tol(dtype, red))
+    workspace_limit(1)  # no room for partial dw copies: one chunk
+    with cnnkern.num_threads(2):
+        one_chunk = cnnkern.conv2d_backward_weight(dy, x, w.shape, algorithm="im2col", **kw)
+    np.testing.assert_allclose(one_chunk, ref, **_tol(dtype, red))
+
+
 def test_blas_thread_count_restored():
     threadpoolctl = pytest.importorskip("threadpoolctl")
     lib = _blas.blas_info()["library"]

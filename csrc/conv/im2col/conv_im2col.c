@@ -6,26 +6,46 @@
  *                 col[K][tile] = im2col(x[n], g);  y[n][g*Kg..][p0..] = w_g[Kg][K] @ col  (+ b)
  *   bwd_input   per image n, group g: dx[n][g] = 0, then per tile:
  *                 dcol[K][tile] = w_g^T @ dy[n][g][:, p0..];  dx[n][g] += col2im(dcol)  (scatter-add)
- *   bwd_weight  per group g and block of <= 64 rows [r0, r1) of the column matrix (a work item):
- *                 dw_g[:, r0:r1] = sum over n, tiles in order of dy[n][g][:, p0..] @ col[r0:r1]^T
+ *   bwd_weight  per chunk c of images, group g and block of <= 64 rows [r0, r1) of the column matrix
+ *               (a work item):
+ *                 dw_c[g][:, r0:r1] = sum over n in chunk c, tiles in order of dy[n][g][:, p0..] @ col[r0:r1]^T
+ *               then dw = ((dw_0 + dw_1) + dw_2) + ... element by element (dw_0 is dw itself). There is
+ *               one chunk (the whole batch) unless groups * row blocks < 8 (small K: a 1x1 kernel on
+ *               64 channels has ONE item), then up to ceil(8 / items) chunks of consecutive images, as
+ *               many as fit in half the workspace limit as dw copies; chunks never depend on the threads.
  *   OUT arrays are overwritten. All sizes and offsets are 64-bit (ck_index).
  *   1x1(x1) kernels with stride 1 and no padding skip the column matrix: the GEMM reads x / writes dx
- *   in place (col = x[n][g] as a [Cg][P] matrix). Strided or padded 1x1 kernels take the tiled path,
- *   whose gather then copies exactly the pixels the output needs.
+ *   in place (col = x[n][g] as a [Cg][P] matrix), in all three directions. Strided or padded 1x1
+ *   kernels take the tiled path, whose gather then copies exactly the pixels the output needs.
+ *   The gather computes the valid span of the last axis once per column-matrix row and copies short
+ *   runs inline; with stride 1 on the last two axes and "same" width (O[2] == I[2], e.g. 3x3 pad 1)
+ *   consecutive full output rows are ONE copy of the shifted input plane plus zeroed borders (2x
+ *   faster gather on 14x14 planes; the gather was ~10% of the forward there).
  *
  * Workspace (ck_conv_workspace__im2col gives the exact figure): team * rows * tile elements for the
- * column buffers (rows = K, or 64 for bwd_weight); tile = the largest count of output pixels with
- * max(team, 8) * rows * tile elements under the workspace limit (default 64 MiB), at least 1. So the extra memory is bounded
- * whatever the problem size (a single column, K elements per worker, is the floor).
+ * column buffers (rows = K, or 64 for bwd_weight; none for the in-place 1x1); tile = the largest count
+ * of output pixels with max(team, 8) * rows * tile elements under the workspace limit (default 64 MiB),
+ * at least 1; plus (chunks - 1) dw copies for bwd_weight (at most half the limit). So the extra memory
+ * is bounded whatever the problem size (a single column, K elements per worker, is the floor).
  *
  * Threads -- ONE layer at a time per call, never nested:
  *   fwd, bwd_input (threading 1, the default): our OpenMP loops over (image, group, tile) with
  *     p->num_threads workers, each with its own column buffer, while the BLAS is pinned to one thread
  *     (ck_gemm_pin_begin(1)). When there are fewer work items than threads (bwd_input of one image and
  *     group), the loops stay serial and the BLAS threads instead.
- *   bwd_weight: our OpenMP loops over (group, block of 64 column-matrix rows); each item owns its dw
- *     columns and sums over images and tiles in a fixed order with a one-thread BLAS, so dw is bit for
- *     bit the same for any thread count (tiles are sized for max(team, 8) workers for the same reason).
+ *   bwd_weight: our OpenMP loops over (chunk of images, group, block of 64 column-matrix rows); each
+ *     item owns its columns of its dw copy and sums over its images and tiles in a fixed order with a
+ *     one-thread BLAS, then a second OpenMP loop adds the copies element by element in chunk order; so
+ *     dw is bit for bit the same for any thread count (tiles are sized for max(team, 8) workers, and
+ *     the chunks for 8 items, for the same reason). Splitting the batch rather than dw's rows keeps
+ *     each GEMM full height (M = C_out/groups: 256x64x3136 one-thread sgemm ~45 GFLOP/s vs ~36 for
+ *     M = 128) and needs no second gather. Before the chunks, r50_1x1_56 (K = 64) ran bwd_weight as
+ *     ONE item on one thread. Measured (same VM, 2 threads, float32, batch 8, medians of 4 bench runs
+ *     A/B-interleaved with the previous build, GFLOP/s and ratio to the same run's NumPy matmul):
+ *       r50_1x1_56 bwd_weight  61 (0.55) -> 117 (1.21)   8 chunks, in-place x (no gather)
+ *       r50_3x3_14 fwd         97-107 (0.71-0.76, undisturbed runs) -> 115 (0.81)   flat gather
+ *       r50_3x3_28 fwd         86 (0.67) ->  98 (0.79);  bwd_input 101 (0.78) -> 115 (0.88)
+ *     (the VM is shared with other jobs: single runs vary by +-15%, some by 2x).
  *   threading 0 (ck_conv_im2col_set_threading, for measurements): fwd/bwd_input loops serial and the
  *     BLAS threads with num_threads.
  *   Chosen by measurement (2-core AMD EPYC VM shared with other jobs, float32, ResNet-50 layers, batch 8,
@@ -88,7 +108,7 @@ void ck_im2col_make_plan(const ck_conv_params *p, ck_conv_direction dir, size_t 
     pl->rows = rows;
     pl->row_blocks = (pl->K + rows - 1) / rows;
     ck_index tile = pl->P;
-    if (!pl->pointwise || dir == CK_CONV_BWD_WEIGHT) {
+    if (!pl->pointwise) {
         const size_t per_column = (size_t)tile_team * (size_t)rows * elem_size;
         tile = (ck_index)(limit / per_column);
         if (tile < 1)
@@ -105,12 +125,29 @@ void ck_im2col_make_plan(const ck_conv_params *p, ck_conv_direction dir, size_t 
     }
     pl->tile = (pl->P + ntiles - 1) / ntiles; /* even tiles, never larger than the bound */
     pl->ntiles = (pl->P + pl->tile - 1) / pl->tile;
+    /* bwd_weight with fewer (group, row block) items than CK_IM2COL_TILE_TEAM (small K, e.g. a 1x1
+     * kernel on 64 channels: one item): also split the batch into up to that many fixed chunks of
+     * images, each summed into its own dw copy (chunk 0 into dw), then added up element by element in
+     * chunk order. The chunks depend on the batch and the limit only, never on the thread count. */
+    pl->chunks = 1;
+    if (dir == CK_CONV_BWD_WEIGHT && p->batch > 1 && p->groups * pl->row_blocks < CK_IM2COL_TILE_TEAM) {
+        const ck_index rc = p->groups * pl->row_blocks;
+        ck_index chunks = (CK_IM2COL_TILE_TEAM + rc - 1) / rc;
+        if (chunks > p->batch)
+            chunks = p->batch;
+        const size_t dw_bytes = (size_t)p->out_channels * (size_t)pl->K * elem_size;
+        const size_t fit = dw_bytes ? (limit / 2) / dw_bytes : 0; /* partial copies within half the limit */
+        if ((size_t)(chunks - 1) > fit)
+            chunks = (ck_index)fit + 1;
+        pl->chunks = chunks;
+    }
     const ck_index items = dir == CK_CONV_BWD_INPUT ? images
-                         : dir == CK_CONV_BWD_WEIGHT ? p->groups * pl->row_blocks : images * pl->ntiles;
+                         : dir == CK_CONV_BWD_WEIGHT ? p->groups * pl->row_blocks * pl->chunks
+                         : images * pl->ntiles;
     pl->team = (int)(items < team ? items : team);
-    pl->col_bytes = pl->pointwise && dir != CK_CONV_BWD_WEIGHT ? 0
-                  : (size_t)rows * (size_t)pl->tile * elem_size;
-    pl->extra_bytes = 0;
+    pl->col_bytes = pl->pointwise ? 0 : (size_t)rows * (size_t)pl->tile * elem_size;
+    pl->extra_bytes = dir == CK_CONV_BWD_WEIGHT
+                    ? (size_t)(pl->chunks - 1) * (size_t)p->out_channels * (size_t)pl->K * elem_size : 0;
 }
 
 size_t ck_conv_workspace__im2col(const ck_conv_params *p, ck_conv_direction dir, size_t elem_size)

@@ -5,52 +5,116 @@
 
 /* col[r][j] = x_g[c][i(o)] for r = (c, t0, t1, t2), o = p0 + j, 0 <= j < tl; zero outside the input.
  * xg points at x[n][g*Cg]; col is [Cg*kvol][tl]. */
-/* Rows [r0, r0 + nr) of the column matrix of one image and group: col is [nr][tl]. */
+/* Rows [r0, r0 + nr) of the column matrix of one image and group: col is [nr][tl].
+ * Per row r the valid span of the last axis is the same for every output row, so it is computed once
+ * per r (no divisions in the run loop), and the runs (often short: one output row of a small image)
+ * are copied/zeroed inline instead of through memcpy/memset calls. */
 static void IM2COL_GATHER_ROWS(const ck_conv_params *p, const REAL *xg, ck_index r0, ck_index nr, ck_index p0,
                                ck_index tl, REAL *col)
 {
     const ck_index *I = p->in_size, *KS = p->kernel_size, *O = p->out_size;
     const ck_index *s = p->stride, *d = p->dilation, *pb = p->pad_before;
     const ck_index in_plane = I[0] * I[1] * I[2];
+    const ck_index so2 = p0 % O[2], so1 = (p0 / O[2]) % O[1], so0 = p0 / (O[2] * O[1]);
     for (ck_index r = r0; r < r0 + nr; ++r) {
         const ck_index t2 = r % KS[2], t1 = (r / KS[2]) % KS[1], t0 = (r / (KS[2] * KS[1])) % KS[0];
         const ck_index c = r / (KS[2] * KS[1] * KS[0]);
         const REAL *xc = xg + c * in_plane;
-        {
-            REAL *row = col + (r - r0) * tl;
-            const ck_index base2 = t2 * d[2] - pb[2];
-            ck_index o2 = p0 % O[2], o1 = (p0 / O[2]) % O[1], o0 = p0 / (O[2] * O[1]);
-            for (ck_index j = 0; j < tl;) {
-                const ck_index run = O[2] - o2 < tl - j ? O[2] - o2 : tl - j;
-                const ck_index i0 = o0 * s[0] + t0 * d[0] - pb[0];
-                const ck_index i1 = o1 * s[1] + t1 * d[1] - pb[1];
-                REAL *dst = row + j - o2; /* dst[q] for output column q of this row */
-                if (i0 < 0 || i0 >= I[0] || i1 < 0 || i1 >= I[1]) {
-                    for (ck_index q = o2; q < o2 + run; ++q)
+        REAL *row = col + (r - r0) * tl;
+        const ck_index base2 = t2 * d[2] - pb[2], st = s[2];
+        ck_index flo, fhi; /* valid output columns of a whole output row */
+        valid_span(0, O[2], base2, st, I[2], &flo, &fhi);
+        const ck_index off0 = t0 * d[0] - pb[0], off1 = t1 * d[1] - pb[1];
+        ck_index o2 = so2, o1 = so1, o0 = so0;
+        /* Rows stride 1 along the last two axes with O[2] == I[2] ("same" padding): consecutive full
+         * output rows with valid i0, i1 read consecutive input rows, so their span is ONE copy of the
+         * input plane shifted by base2 (the wrapped-in border elements are then zeroed). */
+        const int flat = s[2] == 1 && s[1] == 1 && O[2] == I[2];
+        for (ck_index j = 0; j < tl;) {
+            if (flat && o2 == 0 && tl - j >= 2 * O[2]) {
+                ck_index nrows = (tl - j) / O[2];
+                if (nrows > O[1] - o1)
+                    nrows = O[1] - o1;
+                const ck_index i0 = o0 * s[0] + off0;
+                REAL *dst = row + j;
+                if (i0 < 0 || i0 >= I[0] || fhi <= flo) { /* no valid input: zeros */
+                    for (ck_index q = 0; q < nrows * O[2]; ++q)
                         dst[q] = (REAL)0;
                 } else {
-                    const REAL *src = xc + (i0 * I[1] + i1) * I[2] + base2;
-                    ck_index lo, hi;
-                    valid_span(o2, o2 + run, base2, s[2], I[2], &lo, &hi);
-                    for (ck_index q = o2; q < lo; ++q)
+                    /* valid output rows [va, vb) of [o1, o1 + nrows): i1 = o1 + off1 in [0, I[1]) */
+                    ck_index va = -off1 > o1 ? -off1 : o1, vb = I[1] - off1 < o1 + nrows ? I[1] - off1 : o1 + nrows;
+                    if (vb < va)
+                        vb = va > o1 + nrows ? o1 + nrows : va;
+                    if (va > o1 + nrows)
+                        va = vb = o1 + nrows;
+                    for (ck_index q = 0; q < (va - o1) * O[2]; ++q)
                         dst[q] = (REAL)0;
-                    if (s[2] == 1) {
-                        if (hi > lo)
-                            memcpy(dst + lo, src + lo, (size_t)(hi - lo) * sizeof(REAL));
-                    } else {
-                        const ck_index st = s[2];
-                        for (ck_index q = lo; q < hi; ++q)
-                            dst[q] = src[q * st];
+                    for (ck_index q = (vb - o1) * O[2]; q < nrows * O[2]; ++q)
+                        dst[q] = (REAL)0;
+                    if (vb > va) {
+                        REAL *dv = dst + (va - o1) * O[2];
+                        const REAL *sv = xc + (i0 * I[1] + va + off1) * I[2] + base2;
+                        const ck_index end = (vb - va - 1) * O[2] + fhi; /* > flo */
+                        memcpy(dv + flo, sv + flo, (size_t)(end - flo) * sizeof(REAL));
+                        for (ck_index rr = 0; rr < vb - va; ++rr) {
+                            REAL *dr = dv + rr * O[2];
+                            for (ck_index q = 0; q < flo; ++q)
+                                dr[q] = (REAL)0;
+                            for (ck_index q = fhi; q < O[2]; ++q)
+                                dr[q] = (REAL)0;
+                        }
                     }
-                    for (ck_index q = hi; q < o2 + run; ++q)
-                        dst[q] = (REAL)0;
                 }
-                j += run;
-                o2 = 0;
-                if (++o1 == O[1]) {
+                j += nrows * O[2];
+                o1 += nrows;
+                if (o1 == O[1]) {
                     o1 = 0;
                     ++o0;
                 }
+                continue;
+            }
+            const ck_index run = O[2] - o2 < tl - j ? O[2] - o2 : tl - j;
+            const ck_index i0 = o0 * s[0] + off0;
+            const ck_index i1 = o1 * s[1] + off1;
+            REAL *dst = row + j - o2; /* dst[q] for output column q of this row */
+            const ck_index e = o2 + run;
+            if (i0 < 0 || i0 >= I[0] || i1 < 0 || i1 >= I[1]) {
+                for (ck_index q = o2; q < e; ++q)
+                    dst[q] = (REAL)0;
+            } else {
+                const REAL *src = xc + (i0 * I[1] + i1) * I[2] + base2;
+                const ck_index lo = flo < o2 ? o2 : flo > e ? e : flo;
+                const ck_index hi = fhi < lo ? lo : fhi > e ? e : fhi;
+                for (ck_index q = o2; q < lo; ++q)
+                    dst[q] = (REAL)0;
+                if (st == 1) {
+                    REAL *dd = dst + lo;
+                    const REAL *ss = src + lo;
+                    ck_index m = hi - lo;
+                    for (; m >= 8; m -= 8, dd += 8, ss += 8)
+                        memcpy(dd, ss, 8 * sizeof(REAL)); /* fixed size: inlined vector moves */
+                    if (m >= 4) {
+                        memcpy(dd, ss, 4 * sizeof(REAL));
+                        m -= 4, dd += 4, ss += 4;
+                    }
+                    if (m >= 2) {
+                        memcpy(dd, ss, 2 * sizeof(REAL));
+                        m -= 2, dd += 2, ss += 2;
+                    }
+                    if (m)
+                        *dd = *ss;
+                } else {
+                    for (ck_index q = lo; q < hi; ++q)
+                        dst[q] = src[q * st];
+                }
+                for (ck_index q = hi; q < e; ++q)
+                    dst[q] = (REAL)0;
+            }
+            j += run;
+            o2 = 0;
+            if (++o1 == O[1]) {
+                o1 = 0;
+                ++o0;
             }
         }
     }
@@ -63,36 +127,78 @@ static void IM2COL_GATHER(const ck_conv_params *p, const REAL *xg, ck_index Cg, 
     IM2COL_GATHER_ROWS(p, xg, 0, Cg * ck_conv_kernel_volume(p), p0, tl, col);
 }
 
-/* The adjoint of IM2COL_GATHER: dxg[c][i(o)] += col[r][j] for every in-range input index. */
-static void COL2IM_SCATTER(const ck_conv_params *p, const REAL *col, ck_index Cg, ck_index p0, ck_index tl,
+/* The adjoint of IM2COL_GATHER: dxg[c][i(o)] += col[r][j] for every in-range input index. Each dx
+ * element receives at most one addition per row r, in the order of r. In the "flat" case of the gather
+ * (stride 1 on the last two axes, O[2] == I[2]) consecutive full output rows are added as ONE span of
+ * the shifted input plane, after zeroing the border entries of col (scratch) that wrap into the
+ * neighbouring input rows: adding +0 leaves those dx elements unchanged, so the result is the same. */
+static void COL2IM_SCATTER(const ck_conv_params *p, REAL *col, ck_index Cg, ck_index p0, ck_index tl,
                            REAL *dxg)
 {
     const ck_index *I = p->in_size, *KS = p->kernel_size, *O = p->out_size;
     const ck_index *s = p->stride, *d = p->dilation, *pb = p->pad_before;
     const ck_index in_plane = I[0] * I[1] * I[2];
+    const ck_index so2 = p0 % O[2], so1 = (p0 / O[2]) % O[1], so0 = p0 / (O[2] * O[1]);
+    const int flat = s[2] == 1 && s[1] == 1 && O[2] == I[2];
     ck_index r = 0;
     for (ck_index c = 0; c < Cg; ++c) {
         REAL *dxc = dxg + c * in_plane;
         for (ck_index t0 = 0; t0 < KS[0]; ++t0)
         for (ck_index t1 = 0; t1 < KS[1]; ++t1)
         for (ck_index t2 = 0; t2 < KS[2]; ++t2, ++r) {
-            const REAL *row = col + r * tl;
-            const ck_index base2 = t2 * d[2] - pb[2];
-            ck_index o2 = p0 % O[2], o1 = (p0 / O[2]) % O[1], o0 = p0 / (O[2] * O[1]);
+            REAL *row = col + r * tl;
+            const ck_index base2 = t2 * d[2] - pb[2], st = s[2];
+            ck_index flo, fhi; /* valid output columns of a whole output row */
+            valid_span(0, O[2], base2, st, I[2], &flo, &fhi);
+            const ck_index off0 = t0 * d[0] - pb[0], off1 = t1 * d[1] - pb[1];
+            ck_index o2 = so2, o1 = so1, o0 = so0;
             for (ck_index j = 0; j < tl;) {
+                if (flat && o2 == 0 && tl - j >= 2 * O[2]) {
+                    ck_index nrows = (tl - j) / O[2];
+                    if (nrows > O[1] - o1)
+                        nrows = O[1] - o1;
+                    const ck_index i0 = o0 * s[0] + off0;
+                    if (i0 >= 0 && i0 < I[0] && fhi > flo) {
+                        /* valid output rows [va, vb) of [o1, o1 + nrows): i1 = o1 + off1 in [0, I[1]) */
+                        ck_index va = -off1 > o1 ? -off1 : o1, vb = I[1] - off1 < o1 + nrows ? I[1] - off1 : o1 + nrows;
+                        if (vb < va)
+                            vb = va;
+                        if (vb > va) {
+                            REAL *sv = row + j + (va - o1) * O[2];
+                            REAL *dv = dxc + (i0 * I[1] + va + off1) * I[2] + base2;
+                            for (ck_index rr = 0; rr < vb - va; ++rr) {
+                                REAL *sr = sv + rr * O[2];
+                                for (ck_index q = 0; q < flo; ++q)
+                                    sr[q] = (REAL)0;
+                                for (ck_index q = fhi; q < O[2]; ++q)
+                                    sr[q] = (REAL)0;
+                            }
+                            const ck_index end = (vb - va - 1) * O[2] + fhi; /* > flo */
+                            for (ck_index q = flo; q < end; ++q)
+                                dv[q] += sv[q];
+                        }
+                    }
+                    j += nrows * O[2];
+                    o1 += nrows;
+                    if (o1 == O[1]) {
+                        o1 = 0;
+                        ++o0;
+                    }
+                    continue;
+                }
                 const ck_index run = O[2] - o2 < tl - j ? O[2] - o2 : tl - j;
-                const ck_index i0 = o0 * s[0] + t0 * d[0] - pb[0];
-                const ck_index i1 = o1 * s[1] + t1 * d[1] - pb[1];
+                const ck_index i0 = o0 * s[0] + off0;
+                const ck_index i1 = o1 * s[1] + off1;
                 if (i0 >= 0 && i0 < I[0] && i1 >= 0 && i1 < I[1]) {
                     const REAL *srcrow = row + j - o2;
                     REAL *dst = dxc + (i0 * I[1] + i1) * I[2] + base2;
-                    ck_index lo, hi;
-                    valid_span(o2, o2 + run, base2, s[2], I[2], &lo, &hi);
-                    if (s[2] == 1) {
+                    const ck_index e = o2 + run;
+                    const ck_index lo = flo < o2 ? o2 : flo > e ? e : flo;
+                    const ck_index hi = fhi < lo ? lo : fhi > e ? e : fhi;
+                    if (st == 1) {
                         for (ck_index q = lo; q < hi; ++q)
                             dst[q] += srcrow[q];
                     } else {
-                        const ck_index st = s[2];
                         for (ck_index q = lo; q < hi; ++q)
                             dst[q * st] += srcrow[q];
                     }
@@ -220,15 +326,25 @@ ck_status CONV_BWD_WEIGHT_IM2COL(const ck_conv_params *p, const REAL *dy, const 
     im2col_plan pl;
     ck_im2col_make_plan(p, CK_CONV_BWD_WEIGHT, sizeof(REAL), &pl);
     const ck_index G = p->groups, Cg = pl.Cg, Kg = pl.Kg, K = pl.K, P = pl.P;
-    if (!ck_gemm_fits(Kg, pl.tile, P, pl.tile, K))
+    if (!ck_gemm_fits(Kg, pl.tile, P, pl.pointwise ? P : pl.tile, K))
         return CK_ERR_UNSUPPORTED;
-    memset(dw, 0, (size_t)(p->out_channels * K) * sizeof(REAL));
+    const ck_index dw_size = p->out_channels * K;
+    memset(dw, 0, (size_t)dw_size * sizeof(REAL));
     if (p->batch <= 0)
         return CK_OK;
-    /* One work item per (group, block of column-matrix rows): it owns dw_g[:, r0:r1] and sums over
-     * images and tiles in a fixed order, so no two workers write the same dw and the result does not
-     * depend on the thread count. The BLAS runs on one thread (the call shapes never change either). */
-    const ck_index items = G * pl.row_blocks;
+    /* One work item per (chunk of images, group, block of column-matrix rows): it owns
+     * dw_c[g][:, r0:r1] (dw_0 = dw, dw_1.. = the partial copies) and sums over its images and tiles in
+     * a fixed order; then dw = ((dw_0 + dw_1) + dw_2) + ... element by element. No two workers write
+     * the same element and no sum depends on the thread count. The BLAS runs on one thread. */
+    const ck_index chunks = pl.chunks, per_chunk = pl.row_blocks * G;
+    const ck_index items = per_chunk * chunks;
+    REAL *parts = NULL;
+    if (chunks > 1) {
+        parts = (REAL *)ck_aligned_alloc(pl.extra_bytes);
+        if (parts == NULL)
+            return CK_ERR_NOMEM;
+        memset(parts, 0, pl.extra_bytes);
+    }
     int nomem = 0;
     ck_gemm_pin_begin(1);
 
@@ -236,30 +352,50 @@ ck_status CONV_BWD_WEIGHT_IM2COL(const ck_conv_params *p, const REAL *dy, const 
 #pragma omp parallel num_threads(pl.team) reduction(|:nomem)
 #endif
     {
-        REAL *col = (REAL *)ck_aligned_alloc(pl.col_bytes);
-        if (col == NULL)
-            nomem = 1;
+        REAL *col = NULL;
+        if (!pl.pointwise) {
+            col = (REAL *)ck_aligned_alloc(pl.col_bytes);
+            if (col == NULL)
+                nomem = 1;
+        }
 #if CK_BUILD_OPENMP
 #pragma omp for schedule(static)
 #endif
         for (ck_index it = 0; it < items; ++it) {
             if (nomem)
                 continue;
-            const ck_index rb = it % pl.row_blocks, g = it / pl.row_blocks;
+            const ck_index ch = it / per_chunk, rb = it % pl.row_blocks, g = (it % per_chunk) / pl.row_blocks;
             const ck_index r0 = rb * pl.rows, nr = K - r0 < pl.rows ? K - r0 : pl.rows;
-            REAL *dwg = dw + g * Kg * K + r0;
-            for (ck_index n = 0; n < p->batch; ++n) {
+            const ck_index n0 = ch * p->batch / chunks, n1 = (ch + 1) * p->batch / chunks;
+            REAL *dwg = (ch == 0 ? dw : parts + (ch - 1) * dw_size) + g * Kg * K + r0;
+            for (ck_index n = n0; n < n1; ++n) {
                 const REAL *xg = x + (n * p->in_channels + g * Cg) * pl.in_plane;
                 for (ck_index tix = 0; tix < pl.ntiles; ++tix) {
                     const ck_index p0 = tix * pl.tile, tl = P - p0 < pl.tile ? P - p0 : pl.tile;
                     const REAL *dyt = dy + (n * p->out_channels + g * Kg) * P + p0;
-                    IM2COL_GATHER_ROWS(p, xg, r0, nr, p0, tl, col);
-                    GEMM(0, 1, Kg, nr, tl, (REAL)1, dyt, P, col, tl, (REAL)1, dwg, K);
+                    if (pl.pointwise) { /* the column rows are x[n][g*Cg + r0..] itself */
+                        GEMM(0, 1, Kg, nr, tl, (REAL)1, dyt, P, xg + r0 * P + p0, P, (REAL)1, dwg, K);
+                    } else {
+                        IM2COL_GATHER_ROWS(p, xg, r0, nr, p0, tl, col);
+                        GEMM(0, 1, Kg, nr, tl, (REAL)1, dyt, P, col, tl, (REAL)1, dwg, K);
+                    }
                 }
             }
         }
         ck_aligned_free(col);
     }
     ck_gemm_pin_end();
+    if (chunks > 1 && !nomem) {
+#if CK_BUILD_OPENMP
+#pragma omp parallel for schedule(static) num_threads(pl.team)
+#endif
+        for (ck_index e = 0; e < dw_size; ++e) {
+            REAL acc = dw[e];
+            for (ck_index c = 1; c < chunks; ++c)
+                acc += parts[(c - 1) * dw_size + e];
+            dw[e] = acc;
+        }
+    }
+    ck_aligned_free(parts);
     return nomem ? CK_ERR_NOMEM : CK_OK;
 }

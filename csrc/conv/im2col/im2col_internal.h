@@ -25,8 +25,9 @@ typedef struct im2col_plan {
     ck_index ntiles;     /* ceil(P / tile) */
     ck_index rows;       /* rows of the column matrix per work item (K, or a block for bwd_weight) */
     ck_index row_blocks; /* ceil(K / rows) */
+    ck_index chunks;     /* bwd_weight: the batch is summed in this many fixed chunks of images (>= 1) */
     size_t col_bytes;    /* column buffer per worker */
-    size_t extra_bytes;  /* other workspace (private dw accumulators of bwd_weight) */
+    size_t extra_bytes;  /* other workspace: the dw partial sums of bwd_weight chunks 1.. */
 } im2col_plan;
 
 void ck_im2col_make_plan(const ck_conv_params *p, ck_conv_direction dir, size_t elem_size, im2col_plan *pl);
