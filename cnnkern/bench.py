@@ -59,6 +59,16 @@ def _layer_problem(layer, dtype, rng):
     return x, wt, dy, kw, p
 
 
+def _blas_threads(n):
+    """Limit NumPy's BLAS to n threads (threadpoolctl), or do nothing without it."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+        import contextlib
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=n, user_api="blas")
+
+
 def _gemm_gflops(p, dtype, repeat, rng):
     """GFLOP/s of NumPy's matmul on the GEMM an im2col convolution would run (same flop count)."""
     m = p.out_channels // p.groups
@@ -66,7 +76,8 @@ def _gemm_gflops(p, dtype, repeat, rng):
     nn = p.batch * int(np.prod(p.out_size))
     a = rng.standard_normal((m, kk)).astype(dtype)
     b = rng.standard_normal((kk, nn)).astype(dtype)
-    t = _median_time(lambda: a @ b, repeat) * p.groups
+    with _blas_threads(get_num_threads()):  # the baseline runs on as many threads as cnnkern
+        t = _median_time(lambda: a @ b, repeat) * p.groups
     return 2.0 * m * kk * nn * p.groups / t / 1e9
 
 
