@@ -19,14 +19,8 @@ from ._params import (
 )
 from ._threads import get_num_threads
 
-__all__ = [
-    "algorithms", "choose_algorithm", "set_workspace_limit", "get_workspace_limit",
-    "conv1d_forward", "conv2d_forward", "conv3d_forward",
-    "conv1d_backward", "conv2d_backward", "conv3d_backward",
-    "conv1d_backward_input", "conv2d_backward_input", "conv3d_backward_input",
-    "conv1d_backward_weight", "conv2d_backward_weight", "conv3d_backward_weight",
-    "conv_transpose1d_forward", "conv_transpose2d_forward", "conv_transpose3d_forward",
-]
+# The per-dimension public functions are appended by export_per_ndim at the end of this module.
+__all__ = ["algorithms", "choose_algorithm", "set_workspace_limit", "get_workspace_limit"]
 
 DIRECTIONS = ("forward", "backward_input", "backward_weight")
 
@@ -391,7 +385,7 @@ def _conv_transpose_forward(ndim, x, w, b=None, *, stride=1, padding=0, output_p
     return y
 
 
-export_per_ndim(globals(), {
+__all__ += export_per_ndim(globals(), {
     "conv{d}d_forward": _conv_forward,
     "conv{d}d_backward": _conv_backward,
     "conv{d}d_backward_input": _conv_backward_input,
