@@ -87,3 +87,12 @@ void BWW1_TILE(ck_index nr, ck_index ncol, const REAL *dy, ck_index dys, ck_inde
 {
     BWW_BODY(1, nxr < 8 ? nxr : 8, 8, nr, ncol, dy, dys, dyrs, xr, xrs, res);
 }
+
+/* The template consumes its parameters, so the next inclusion can define them afresh. */
+#undef REAL
+#undef FWD_TILE
+#undef BWW_TILE
+#undef FWD1_TILE
+#undef BWW1_TILE
+#undef FWD_BODY
+#undef BWW_BODY

@@ -1,7 +1,8 @@
 /*
  * direct_kernels_simd_template.h -- the two SIMD microkernels of direct_kernels.h for one ISA and dtype.
  *
- * Included by kernels_avx2.c and kernels_avx512.c once per dtype, with these #defined:
+ * Included by kernels_avx2.c and kernels_avx512.c once per dtype, with these #defined (the template
+ * #undefs them all at its end):
  *   REAL, VT (vector type), LANES, OCB, NV_MAX, BK, BT,
  *   VZERO(), VLOAD(p), VSTORE(p, v), VBCAST(p), VFMA(a, b, acc) (= a*b + acc), VHSUM(v) (sum of the
  *   lanes, a REAL), CK_TARGET,
@@ -153,3 +154,20 @@ CK_TARGET void BWW1_TILE(ck_index nr, ck_index ncol, const REAL *dy, ck_index dy
     }
 #undef CK_BWW_CASE
 }
+
+/* The template consumes its parameters, so the next inclusion can define them afresh. */
+#undef REAL
+#undef VT
+#undef LANES
+#undef VZERO
+#undef VLOAD
+#undef VSTORE
+#undef VBCAST
+#undef VFMA
+#undef VHSUM
+#undef FWD_TILE
+#undef FWD_BODY
+#undef BWW_TILE
+#undef BWW_BODY
+#undef FWD1_TILE
+#undef BWW1_TILE

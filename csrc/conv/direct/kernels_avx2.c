@@ -59,21 +59,6 @@ static inline CK_TARGET double ck_direct_hsum__avx2_f64(__m256d v)
 #define FWD1_TILE ck_direct_fwd_tile_1x64__avx2_f32
 #define BWW1_TILE ck_direct_bww_tile_1x8__avx2_f32
 #include "direct_kernels_simd_template.h"
-#undef REAL
-#undef VT
-#undef LANES
-#undef VZERO
-#undef VLOAD
-#undef VSTORE
-#undef VBCAST
-#undef VFMA
-#undef VHSUM
-#undef FWD_TILE
-#undef FWD_BODY
-#undef BWW_TILE
-#undef BWW_BODY
-#undef FWD1_TILE
-#undef BWW1_TILE
 
 /* ---- float64 ---- */
 #define REAL double

@@ -18,13 +18,6 @@
 #define FWD_BODY ck_direct_fwd_body_4x16__generic_f32
 #define BWW_BODY ck_direct_bww_body_4x3__generic_f32
 #include "direct_kernels_generic_template.h"
-#undef REAL
-#undef FWD_TILE
-#undef BWW_TILE
-#undef FWD1_TILE
-#undef BWW1_TILE
-#undef FWD_BODY
-#undef BWW_BODY
 
 #define REAL double
 #define FWD_TILE ck_direct_fwd_tile_4x16__generic_f64
