@@ -13,7 +13,7 @@ import oracle
 
 ISAS = ("generic", "avx2", "avx512")
 ORDER = {name: i for i, name in enumerate(ISAS)}
-CPU_ISA = _conv_ext.runtime_info()["isa"]
+CPU_ISA = _conv_ext.runtime_info()["isa"]  # after any CNNKERN_ISA cap of this run
 
 CASES = [
     # (x_shape, w_shape, keywords): tails, strides, dilation, groups, 1-D and 3-D
@@ -62,3 +62,137 @@ def test_fast_algorithms_on_each_isa(isa, dtype, case, isa_cap):
         oracle.assert_close(dx, dx_ref, dtype, lbi, what=f"{algo}/{isa} grad input")
         oracle.assert_close(dw, dw_ref, dtype, lbw, what=f"{algo}/{isa} grad weight")
         oracle.assert_close(db, oracle.conv_backward_bias(dy), dtype, lbw, what=f"{algo}/{isa} grad bias")
+
+
+# Output widths around the SIMD tile widths: vectors of 4/8/16 lanes, tiles of up to 3 vectors
+# (48 floats / 24 doubles on AVX-512), one-channel tiles of up to 8 vectors (128 floats on AVX-512).
+EDGE_WIDTHS = (1, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33, 47, 48, 49, 63, 64, 65, 97, 127, 128, 129)
+# Channel blocks around OCB = 8 (AVX-512) / 4 (AVX2) output channels and BT = 6 / 3 (channel, tap) pairs.
+EDGE_CHANNELS = ((1, 1, 1), (6, 7, 1), (5, 9, 1), (8, 17, 1), (4, 8, 4), (3, 3, 3))  # (C, K, groups)
+
+
+def _edge_case(width, case, dtype):
+    c, k, groups = EDGE_CHANNELS[case]
+    rng = np.random.default_rng(1000 * width + case)
+    x = rng.standard_normal((2, c, width)).astype(dtype)
+    w = rng.standard_normal((k, c // groups, 3)).astype(dtype)
+    b = rng.standard_normal(k).astype(dtype)
+    return x, w, b, dict(padding=1, groups=groups)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", range(len(EDGE_CHANNELS)))
+def test_direct_edge_widths_each_isa_and_threads(dtype, case, isa_cap, monkeypatch):
+    """direct on every width around the tile sizes, on each SIMD ISA the CPU has: oracle-exact, and
+    bitwise the same on 1 and 2 threads."""
+    monkeypatch.setattr(cnnkern.conv, "SERIAL_FLOPS", 0)  # these small calls would otherwise run serially
+    isas = [isa for isa in ("avx2", "avx512") if ORDER[isa] <= ORDER[CPU_ISA]]
+    if not isas:
+        pytest.skip(f"this CPU runs {CPU_ISA} only")
+    for width in EDGE_WIDTHS:
+        x, w, b, kw = _edge_case(width, case, dtype)
+        for stride in (1, 2):
+            y_ref = oracle.conv_forward(x, w, b, stride=stride, **kw)
+            dy = np.random.default_rng(width).standard_normal(y_ref.shape).astype(dtype)
+            dx_ref = oracle.conv_backward_input(dy, w, x.shape, stride=stride, **kw)
+            dw_ref = oracle.conv_backward_weight(dy, x, w.shape, stride=stride, **kw)
+            lf, lbi, lbw = oracle.reduction_lengths(x.shape, w.shape, y_ref.shape, kw["groups"], stride)
+            for isa in isas:
+                isa_cap(isa)
+                results = []
+                for threads in (1, 2):
+                    with cnnkern.num_threads(threads):
+                        y = cnnkern.conv1d_forward(x, w, b, stride=stride, algorithm="direct", **kw)
+                        dx, dw, _ = cnnkern.conv1d_backward(dy, x, w, stride=stride, algorithm="direct", **kw)
+                    what = f"{isa} width {width} stride {stride} threads {threads}"
+                    oracle.assert_close(y, y_ref, dtype, lf, what=f"{what} forward")
+                    oracle.assert_close(dx, dx_ref, dtype, lbi, what=f"{what} grad input")
+                    oracle.assert_close(dw, dw_ref, dtype, lbw, what=f"{what} grad weight")
+                    results.append((y, dx, dw))
+                for one, two in zip(*results):
+                    np.testing.assert_array_equal(one, two)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_direct_2d_tiles_span_rows_each_isa(dtype, isa_cap):
+    """Flattened multi-row tiles (RH rows of J columns) on a 2-D layer with OCB tails, per available ISA."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((3, 13, 21, 50)).astype(dtype)
+    w = rng.standard_normal((19, 13, 3, 3)).astype(dtype)
+    kw = dict(stride=1, padding=(1, 2), dilation=(1, 2))
+    y_ref = oracle.conv_forward(x, w, None, **kw)
+    dy = rng.standard_normal(y_ref.shape).astype(dtype)
+    dx_ref = oracle.conv_backward_input(dy, w, x.shape, **kw)
+    dw_ref = oracle.conv_backward_weight(dy, x, w.shape, **kw)
+    lf, lbi, lbw = oracle.reduction_lengths(x.shape, w.shape, y_ref.shape, 1)
+    for isa in ISAS[: ORDER[CPU_ISA] + 1]:
+        isa_cap(isa)
+        y = cnnkern.conv2d_forward(x, w, algorithm="direct", **kw)
+        dx, dw, _ = cnnkern.conv2d_backward(dy, x, w, algorithm="direct", **kw)
+        oracle.assert_close(y, y_ref, dtype, lf, what=f"{isa} forward")
+        oracle.assert_close(dx, dx_ref, dtype, lbi, what=f"{isa} grad input")
+        oracle.assert_close(dw, dw_ref, dtype, lbw, what=f"{isa} grad weight")
+
+
+def _isa_in_subprocess(env_update):
+    """(ISA in use, warning texts) of a fresh interpreter with these environment variables."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("CNNKERN_ISA", "CNNKERN_AVX512")}
+    env.update(env_update)
+    code = ("import json, warnings\n"
+            "with warnings.catch_warnings(record=True) as caught:\n"
+            "    warnings.simplefilter('always')\n"
+            "    import cnnkern\n"
+            "print(json.dumps([cnnkern.config_info()['isa'], [str(w.message) for w in caught]]))\n")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    isa, warns = json.loads(out.stdout.strip().splitlines()[-1])
+    return isa, warns
+
+
+def _linux_cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return None
+
+
+def test_isa_environment_caps_and_defaults():
+    """Default: the best ISA of the CPU (AVX-512 included); CNNKERN_ISA caps it; bad values warn."""
+    best, warns = _isa_in_subprocess({})
+    assert warns == [] and ORDER[best] >= ORDER[CPU_ISA]
+    flags = _linux_cpu_flags()
+    if flags is not None:  # the default is what the CPU's flags say (checked independently of C)
+        if {"avx512f", "avx512bw", "avx512vl", "avx512dq"} <= flags:
+            assert best == "avx512"
+        elif {"avx2", "fma"} <= flags:
+            assert best == "avx2"
+    for name in ISAS:
+        isa, warns = _isa_in_subprocess({"CNNKERN_ISA": name})
+        assert isa == ISAS[min(ORDER[name], ORDER[best])] and warns == []
+    isa, warns = _isa_in_subprocess({"CNNKERN_ISA": "sse9"})
+    assert isa == best and any("CNNKERN_ISA='sse9'" in w for w in warns)
+    isa, warns = _isa_in_subprocess({"CNNKERN_AVX512": "0"})
+    assert isa == ISAS[min(ORDER["avx2"], ORDER[best])] and any("deprecated" in w for w in warns)
+    isa, warns = _isa_in_subprocess({"CNNKERN_AVX512": "1"})
+    assert isa == best and any("deprecated" in w for w in warns)
+
+
+def test_isa_cap_for_tests_never_lifts_the_environment_cap():
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, CNNKERN_ISA="generic")
+    code = ("from cnnkern import _conv_ext\n"
+            "_conv_ext.set_isa_cap('avx512')\n"
+            "print(_conv_ext.runtime_info()['isa'])\n")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "generic"
