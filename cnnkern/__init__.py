@@ -9,8 +9,11 @@
 """
 __version__ = "0.1.0"
 
+from ._omp_env import short_openmp_spin as _short_openmp_spin
+
 try:
-    from . import _conv_ext  # noqa: F401  (the compiled extension; fail early with a clear message)
+    with _short_openmp_spin():  # libgomp reads its settings when it loads, with the extension
+        from . import _conv_ext  # noqa: F401  (the compiled extension; fail early with a clear message)
 except ImportError as _exc:  # pragma: no cover - depends on how cnnkern was installed
     import os as _os
 

@@ -6,8 +6,14 @@ scipy.linalg.cython_blas and OpenBLAS's set/get-thread-count functions, and inst
 adapter (lazily, because importing scipy.linalg costs more than the rest of `import cnnkern`).
 Without SciPy the C code falls back to its naive GEMM (correct, slow) and `blas_info()` says so.
 Tests switch to the naive GEMM with `use_naive_gemm(True)`.
+
+blas_info()["architecture"] is the kernel set OpenBLAS picked (threadpoolctl's "architecture"): on an
+AVX-512 CPU it should be "SkylakeX" or newer. OpenBLAS reads OPENBLAS_CORETYPE when it loads, and an
+inherited OPENBLAS_CORETYPE=Haswell (as the development VM's environment had) halves sgemm speed there:
+one-thread 256x1024x1568 sgemm 100 vs 189-193 GFLOP/s (CPU time) on Zen 5.
 """
 import contextlib
+import os
 import threading
 
 from . import _conv_ext
@@ -49,9 +55,24 @@ def blas_info():
         "float32": _conv_ext.gemm_has_blas(4),
         "float64": _conv_ext.gemm_has_blas(8),
         "library": None if threads_lib is None else threads_lib[0]._name,
+        "architecture": _openblas_architecture(None if threads_lib is None else threads_lib[0]._name),
         "threading": "openmp-loops, BLAS pinned to 1 thread" if _conv_ext.gemm_can_pin(4)
                      and _conv_ext.im2col_get_threading() else "BLAS threads, loops serial",
     }
+
+
+def _openblas_architecture(path):
+    """The kernel set ("Haswell", "SkylakeX", ...) threadpoolctl reports for the library at path."""
+    if path is None:
+        return None
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:  # pragma: no cover
+        return None
+    for info in threadpool_info():
+        if os.path.realpath(info.get("filepath") or "") == os.path.realpath(path):
+            return info.get("architecture")
+    return None
 
 
 def use_naive_gemm(on):

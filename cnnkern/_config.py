@@ -69,4 +69,5 @@ def show_config():
     print(f"  algorithms: {', '.join(info['algorithms'])}")
     blas = info["blas"]
     print(f"  BLAS (im2col): {blas['source'] or 'none: naive C GEMM'}"
-          + (f" [{blas['library']}]" if blas["library"] else "") + f", {blas['threading']}")
+          + (f" [{blas['library']}]" if blas["library"] else "")
+          + (f", {blas['architecture']} kernels" if blas.get("architecture") else "") + f", {blas['threading']}")

@@ -196,3 +196,36 @@ def test_isa_cap_for_tests_never_lifts_the_environment_cap():
             "print(_conv_ext.runtime_info()['isa'])\n")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "generic"
+
+
+def test_short_openmp_spin_is_set_only_while_the_extension_loads(monkeypatch):
+    """cnnkern sets GOMP_SPINCOUNT for its libgomp's start-up only, and never over the user's settings."""
+    import os
+
+    from cnnkern._omp_env import SPINCOUNT, short_openmp_spin
+
+    monkeypatch.delenv("GOMP_SPINCOUNT", raising=False)
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    with short_openmp_spin():
+        assert os.environ["GOMP_SPINCOUNT"] == SPINCOUNT
+    assert "GOMP_SPINCOUNT" not in os.environ
+    monkeypatch.setenv("GOMP_SPINCOUNT", "5")
+    with short_openmp_spin():
+        assert os.environ["GOMP_SPINCOUNT"] == "5"
+    assert os.environ["GOMP_SPINCOUNT"] == "5"
+    monkeypatch.delenv("GOMP_SPINCOUNT")
+    monkeypatch.setenv("OMP_WAIT_POLICY", "active")
+    with short_openmp_spin():
+        assert "GOMP_SPINCOUNT" not in os.environ
+    assert not _import_leaves_gomp_spincount_set()
+
+
+def _import_leaves_gomp_spincount_set():
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY")}
+    code = "import os, cnnkern; print('GOMP_SPINCOUNT' in os.environ)"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return out.stdout.strip().splitlines()[-1] == "True"
