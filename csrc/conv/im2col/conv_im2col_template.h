@@ -239,7 +239,7 @@ ck_status CONV_FWD_IM2COL(const ck_conv_params *p, const REAL *x, const REAL *w,
                 nomem = 1;
         }
 #if CK_BUILD_OPENMP
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 1)
 #endif
         for (ck_index it = 0; it < items; ++it) {
             if (nomem)
@@ -295,7 +295,7 @@ ck_status CONV_BWD_INPUT_IM2COL(const ck_conv_params *p, const REAL *dy, const R
                 nomem = 1;
         }
 #if CK_BUILD_OPENMP
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 1)
 #endif
         for (ck_index it = 0; it < items; ++it) {
             if (nomem)
@@ -359,7 +359,7 @@ ck_status CONV_BWD_WEIGHT_IM2COL(const ck_conv_params *p, const REAL *dy, const 
                 nomem = 1;
         }
 #if CK_BUILD_OPENMP
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 1)
 #endif
         for (ck_index it = 0; it < items; ++it) {
             if (nomem)
