@@ -55,7 +55,7 @@
  * Work items are independent (each writes its own slice of y, dx or its dw copy), so they are scheduled
  *   dynamically: on an oversubscribed machine a descheduled worker no longer holds back its static
  *   half (same results bit for bit; A/B on the VM at load 5-7: 1143 vs 1263 ms summed over nine
- *   ResNet-50 passes, within the noise, never worse beyond it).
+ *   ResNet-50 passes, within the noise of that machine).
  * Concurrent calls from several Python threads share no mutable state: buffers are per call (and per
  * worker); the workspace limit and the threading switch are process-wide settings read once per call.
  */
