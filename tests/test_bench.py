@@ -254,3 +254,19 @@ def test_bench_module_entry_point_help():
     res = subprocess.run([sys.executable, "-m", "cnnkern.bench", "--help"], capture_output=True, text=True,
                          cwd=os.path.dirname(os.path.dirname(cnnkern.__file__)))
     assert res.returncode == 0 and "--shapes" in res.stdout and "--compare" in res.stdout
+
+
+def test_bench_quick_picks_its_subset_and_three_repeats(shapes_file, tmp_path):
+    out = tmp_path / "q"
+    assert bench.main(["--quick", "--shapes", shapes_file, "--threads", "1", "--out", str(out), "--no-plots",
+                       "--passes", "fwd"]) == 0
+    res = json.loads((out / "results.json").read_text())
+    assert [c["name"] for c in res["cases"]] == ["sweep_k1", "sweep_k3"]  # tiny layers are not quick layers
+    assert res["repeat"] == 3
+
+
+def test_bench_shapes_with_only_one_section(tmp_path):
+    path = tmp_path / "only.json"
+    path.write_text(json.dumps({"kernel_sweep": TINY["kernel_sweep"]}))
+    _, res = _run(str(path), tmp_path, "--no-plots", "--passes", "bwd_input")
+    assert [c["kind"] for c in res["cases"]] == ["sweep", "sweep"]
