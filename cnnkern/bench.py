@@ -155,6 +155,22 @@ def _median_time(fn, repeat, min_time=0.05, max_rounds=50):
     return statistics.median(times), times
 
 
+def _interleaved_times(fns, repeat, min_time=0.05, max_rounds=50):
+    """{name: call times}: rounds of one call of each function in turn (so a burst of load from other
+    processes hits every algorithm alike), at least `repeat` rounds, more (up to max_rounds) until
+    min_time per function has passed. The functions were warmed up by the caller."""
+    times = {name: [] for name in fns}
+    start = time.perf_counter()
+    rounds = 0
+    while fns and (rounds < repeat or (time.perf_counter() - start < min_time * len(fns) and rounds < max_rounds)):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+        rounds += 1
+    return times
+
+
 def _peak_extra_bytes(fn):
     """Run fn once; the peak bytes of C workspace it held beyond what was held before."""
     before = _conv_ext.workspace_bytes()[0]
@@ -310,22 +326,24 @@ def run(cases, algos, passes, dtype, repeat, *, compares=(), threads=None, progr
             for pas in passes:
                 direction = DIRECTION[pas]
                 times = {}
+                fns, pending = {}, {}
                 for algo in algos:
                     progress.step(f"{case.name} {pas} {algo}")
                     row = dict(case=case.name, layer=case.name, kind=case.kind, algorithm=algo, pass_=pas,
                                compare=False)
+                    rows.append(row)
                     fn = _cnnkern_calls(case, algo, x, w, dy)[pas]
-                    try:
+                    try:  # also the warm-up call
                         extra = _peak_extra_bytes(fn)
                     except (NotImplementedError, ValueError) as exc:
                         row.update(supported=False, error=f"{type(exc).__name__}: {exc}")
-                        rows.append(row)
                         continue
-                    t, all_times = _median_time(fn, repeat)
+                    row.update(supported=True, extra_bytes=extra)
+                    fns[algo], pending[algo] = fn, row
+                for algo, all_times in _interleaved_times(fns, repeat).items():
+                    t = statistics.median(all_times)
                     times[algo] = t
-                    row.update(supported=True, median_s=t, times=all_times, gflops=flops / t / 1e9,
-                               extra_bytes=extra)
-                    rows.append(row)
+                    pending[algo].update(median_s=t, times=all_times, gflops=flops / t / 1e9)
                 for comp in compares:
                     progress.step(f"{case.name} {pas} {comp}")
                     row = dict(case=case.name, layer=case.name, kind=case.kind, algorithm=comp, pass_=pas,
@@ -497,9 +515,13 @@ def write_plots(out_dir, cases, rows, passes):
                         ax.plot(*zip(*pts), style, marker="o", ms=3, label=label)
             ax.set_xscale("log")
             ax.set_yscale("log")
+            ks = sorted({c.k for c in sweep})
+            ax.set_xticks(ks)
+            ax.set_xticklabels([str(k) for k in ks])
+            ax.minorticks_off()
+            ax.grid(True, which="major", alpha=0.3)
             ax.set_xlabel("kernel size k (k x k)")
             ax.set_title(pas)
-            ax.grid(True, which="both", alpha=0.3)
         axes[0][0].set_ylabel("median time (ms)")
         axes[0][-1].legend(fontsize=7)
         c = sweep[0].params
