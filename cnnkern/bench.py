@@ -3,7 +3,7 @@
     cnnkern-bench [--quick] [--shapes FILE] [--layers NAME,...] [--algorithms direct,...]
                   [--passes fwd,bwd_input,bwd_weight] [--threads N] [--dtype float32|float64]
                   [--repeat R] [--compare torch,scipy,numpy] [--out DIR] [--json FILE]
-                  [--write-autotune [PATH]]
+                  [--markdown FILE] [--write-autotune [PATH]] [--no-plots] [--quiet]
 
 With no arguments it runs the cases of the embedded shapes file (cnnkern/data/shapes.json, a copy of
 the project's shared/bench/shapes.json): the kernel-size sweep (sweep_k1 ... sweep_k31) and the
@@ -456,6 +456,41 @@ def format_summary(summaries, quality):
     return lines
 
 
+def format_markdown(cases, rows, summaries, quality, header):
+    """A Markdown table for a README: GFLOP/s per case and pass, the fastest in bold, auto's pick."""
+    by = {(r["case"], r["pass_"], r["algorithm"]): r for r in rows}
+    algos, comps = [], []
+    for r in rows:
+        target = comps if r["compare"] else algos
+        if r["algorithm"] not in target:
+            target.append(r["algorithm"])
+    cols = [COMPARE_LABEL.get(c, c) for c in comps] + algos
+    lines = [header, "",
+             "| case | pass | " + " | ".join(cols) + " | auto picks | auto / fastest |",
+             "| --- | --- | " + " | ".join("---:" for _ in cols) + " | --- | ---: |"]
+    summ = {s["name"]: s for s in summaries}
+    for case in cases:
+        if case.name not in summ:
+            continue
+        for i, (pas, info) in enumerate(summ[case.name]["passes"].items()):
+            cells = []
+            for algo in comps + algos:
+                r = by.get((case.name, pas, algo))
+                if r is None or not r["supported"]:
+                    cells.append("-")
+                    continue
+                cell = f"{r['gflops']:.0f}" if r["gflops"] >= 10 else f"{r['gflops']:.1f}"
+                cells.append(f"**{cell}**" if algo == info["fastest"] else cell)
+            ratio = "-" if info["auto_ratio"] is None else f"{info['auto_ratio']:.2f}"
+            lines.append(f"| {case.name if i == 0 else ''} | {pas} | " + " | ".join(cells)
+                         + f" | {info['auto']} | {ratio} |")
+    if quality["count"]:
+        lines += ["", f"auto (unmeasured) within {quality['tolerance']}x of the fastest in {quality['within']} of "
+                      f"{quality['count']} case-passes ({100 * quality['fraction']:.0f}%), worst "
+                      f"{quality['worst_ratio']:.2f}x ({quality['worst']})."]
+    return lines
+
+
 def _cpu_model():
     try:
         with open("/proc/cpuinfo") as fh:
@@ -583,6 +618,7 @@ def build_parser():
                                       "(scipy.signal.correlate, forward), numpy (matmul of the equivalent GEMM)")
     ap.add_argument("--out", default=DEFAULT_OUT, help=f"directory for results.json and the plots (default {DEFAULT_OUT})")
     ap.add_argument("--json", help="also write the results JSON to this file")
+    ap.add_argument("--markdown", metavar="FILE", help="also write the results as a Markdown table (GFLOP/s)")
     ap.add_argument("--no-plots", action="store_true", help="do not draw the plots")
     ap.add_argument("--write-autotune", nargs="?", const="", metavar="PATH",
                     help="save the measured winners as an autotune cache (cnnkern.load_autotune_cache reads it; "
@@ -685,6 +721,13 @@ def main(argv=None):
     for path in targets:
         with open(path, "w") as fh:
             json.dump(results, fh, indent=1)
+    if args.markdown:
+        header = (f"cnnkern {__version__}, {machine['cpu'] or machine['machine']} ({machine['isa']}), {threads} "
+                  f"thread(s), {args.dtype}, median of {repeat}; GFLOP/s (2*N*C_out*C_in/g*prod(k)*prod(out) / "
+                  f"time), bold: the fastest cnnkern algorithm; `{' '.join(results['command'])}`")
+        with open(args.markdown, "w") as fh:
+            fh.write("\n".join(format_markdown(cases, rows, summaries, quality, header)) + "\n")
+        targets.append(args.markdown)
     print()
     print(f"wrote {', '.join(targets)} ({elapsed:.0f} s of timing)")
     if not args.no_plots:

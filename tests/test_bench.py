@@ -87,6 +87,17 @@ def test_bench_json_option_and_quiet(shapes_file, tmp_path, capsys):
     assert capsys.readouterr().err == ""
 
 
+def test_bench_markdown_table(shapes_file, tmp_path):
+    md = tmp_path / "t.md"
+    _, res = _run(shapes_file, tmp_path, "--no-plots", "--markdown", str(md), "--compare", "numpy")
+    text = md.read_text().splitlines()
+    assert text[2] == "| case | pass | np.matmul | " + " | ".join(FAST) + " | auto picks | auto / fastest |"
+    body = [line for line in text if line.startswith("| ") and "---" not in line][1:]
+    assert len(body) == len(res["cases"]) * len(bench.PASSES)
+    assert all(line.count("**") == 2 for line in body)  # exactly one fastest per row
+    assert text[-1].startswith("auto (unmeasured) within 1.1x of the fastest in")
+
+
 def test_bench_float64_and_reference(shapes_file, tmp_path):
     _, res = _run(shapes_file, tmp_path, "--no-plots", "--dtype", "float64", "--layers", "tiny",
                   "--algorithms", "reference,direct", "--passes", "bwd_weight")
