@@ -36,6 +36,17 @@ CONSTANTS_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.par
                               "chooser_constants.json")
 
 
+REPO = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
+
+
+def _shown_path(path):
+    """A results path as written down: relative to the repository when inside it, else dir/file."""
+    full = os.path.abspath(path)
+    if full.startswith(REPO + os.sep):
+        return os.path.relpath(full, REPO)
+    return os.path.basename(os.path.dirname(full)) + "/" + os.path.basename(full)
+
+
 def load_runs(paths, stat):
     """-> (cases {name: (params, rank1)}, times {(case, pass, algorithm): seconds}, run metadata)."""
     per_run = {}
@@ -45,7 +56,7 @@ def load_runs(paths, stat):
             res = json.load(fh)
         if res.get("format") != "cnnkern-bench":
             sys.exit(f"{path}: not a cnnkern-bench results file")
-        meta.append(dict(file=os.path.basename(os.path.dirname(os.path.abspath(path))) + "/" + os.path.basename(path),
+        meta.append(dict(file=_shown_path(path),
                          created=res.get("created"), threads=res["threads"], dtype=res["dtype"],
                          cpu=res["machine"].get("cpu"), repeat=res.get("repeat")))
         for c in res["cases"]:
@@ -175,8 +186,7 @@ def main(argv=None):
             "fitted": {
                 "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                 "command": "python benchmarks/fit_chooser.py " + " ".join(
-                    [os.path.basename(os.path.dirname(os.path.abspath(r))) + "/" + os.path.basename(r)
-                     for r in args.results]) + f" --stat {args.stat} --write",
+                    _shown_path(r) for r in args.results) + f" --stat {args.stat} --write",
                 "method": ("weighted non-negative least squares (rows weighted by 1/time) on the "
                            + ("minimum over every timed call" if args.stat == "min" else "median of the per-run medians")
                            + f" of {len(meta)} run(s)"),
