@@ -48,6 +48,7 @@ QUICK_SWEEP = (1, 3, 7, 15)
 COMPARES = ("torch", "scipy", "numpy")
 COMPARE_LABEL = {"torch": "torch", "scipy": "scipy", "numpy": "np.matmul"}
 SCIPY_MAX_FLOPS = 4e9  # skip the (single-threaded, per image and filter) scipy forward above this
+COMPARE_COOLDOWN_S = 0.3  # after a case's comparison timings: let other libraries' spinning threads sleep
 RESULTS_FORMAT = "cnnkern-bench"
 DEFAULT_OUT = "cnnkern-bench-out"
 
@@ -344,6 +345,15 @@ def run(cases, algos, passes, dtype, repeat, *, compares=(), threads=None, progr
                     t = statistics.median(all_times)
                     times[algo] = t
                     pending[algo].update(median_s=t, times=all_times, gflops=flops / t / 1e9)
+                estimates = _choose.estimate_costs(case.params, direction, separable=case.rank1)
+                auto = _choose.model_choice(case.params, direction, separable=case.rank1)
+                fastest = min(times, key=times.get) if times else None
+                ratio = times[auto] / times[fastest] if fastest and auto in times else None
+                summary["passes"][pas] = dict(fastest=fastest, auto=auto, auto_ratio=ratio,
+                                              estimates_s=estimates, times_s=times)
+            # Other libraries after all of cnnkern's timings of the case: their thread pools keep
+            # spinning for a while after each call, which would slow down (oversubscribe) ours.
+            for pas in passes if compares else ():
                 for comp in compares:
                     progress.step(f"{case.name} {pas} {comp}")
                     row = dict(case=case.name, layer=case.name, kind=case.kind, algorithm=comp, pass_=pas,
@@ -356,12 +366,8 @@ def run(cases, algos, passes, dtype, repeat, *, compares=(), threads=None, progr
                         row.update(supported=True, median_s=t, times=all_times, gflops=flops / t / 1e9,
                                    extra_bytes=None)
                     rows.append(row)
-                estimates = _choose.estimate_costs(case.params, direction, separable=case.rank1)
-                auto = _choose.model_choice(case.params, direction, separable=case.rank1)
-                fastest = min(times, key=times.get) if times else None
-                ratio = times[auto] / times[fastest] if fastest and auto in times else None
-                summary["passes"][pas] = dict(fastest=fastest, auto=auto, auto_ratio=ratio,
-                                              estimates_s=estimates, times_s=times)
+            if compares:
+                time.sleep(COMPARE_COOLDOWN_S)
             summaries.append(summary)
             progress.case_done(case, time.perf_counter() - t_case)
     finally:
