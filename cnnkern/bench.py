@@ -4,6 +4,7 @@
                   [--passes fwd,bwd_input,bwd_weight] [--threads N] [--dtype float32|float64]
                   [--repeat R] [--compare torch,scipy,numpy] [--out DIR] [--json FILE]
                   [--markdown FILE] [--write-autotune [PATH]] [--no-plots] [--quiet]
+    cnnkern-bench --replot RESULTS.json [--out DIR]
 
 With no arguments it runs the cases of the embedded shapes file (cnnkern/data/shapes.json, a copy of
 the project's shared/bench/shapes.json): the kernel-size sweep (sweep_k1 ... sweep_k31) and the
@@ -440,12 +441,50 @@ def build_parser():
                     help="save the measured winners as an autotune cache (cnnkern.load_autotune_cache reads it; "
                          "default path: cnnkern.autotune_cache_path())")
     ap.add_argument("--quiet", action="store_true", help="no progress output")
+    ap.add_argument("--replot", metavar="RESULTS", help="time nothing: print the tables of a results.json "
+                                                        "and draw its plots into --out")
     return ap
+
+
+def _cases_from_results(results):
+    cases = []
+    for c in results["cases"]:
+        n, c_in, h, w = c["x_shape"]
+        c_out, _, kh, _ = c["w_shape"]
+        case = Case(c["name"], c["kind"], n, c_in, c_out, h, w, kh, c["stride"],
+                    [tuple(pp) for pp in c["padding"]], c["groups"], bool(c.get("rank1")))
+        cases.append(case)
+    return cases
+
+
+def replot(ap, args):
+    try:
+        with open(args.replot) as fh:
+            results = json.load(fh)
+        if results.get("format") != RESULTS_FORMAT:
+            raise ValueError("not a cnnkern-bench results file")
+        cases = _cases_from_results(results)
+        rows, passes = results["rows"], results["passes"]
+        summaries = [dict(name=c["name"], passes=c["passes"]) for c in results["cases"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        ap.error(f"--replot {args.replot!r}: {exc}")
+    for line in format_tables(cases, rows, summaries) + format_summary(summaries, results["chooser_quality"]):
+        print(line)
+    os.makedirs(args.out, exist_ok=True)
+    try:
+        written = write_plots(args.out, cases, rows, passes)
+    except ImportError:
+        print("plots skipped: matplotlib is not installed (pip install \"cnnkern[plot]\")")
+        return 0
+    print(f"wrote {', '.join(written)}")
+    return 0
 
 
 def main(argv=None):
     ap = build_parser()
     args = ap.parse_args(argv)
+    if args.replot:
+        return replot(ap, args)
 
     try:
         shapes = load_shapes(args.shapes)

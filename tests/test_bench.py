@@ -113,6 +113,20 @@ def test_bench_plots_written(shapes_file, tmp_path, capsys):
     assert f"wrote {out / 'sweep.png'}, {out / 'layers.png'}" in capsys.readouterr().out
 
 
+def test_bench_replot_from_results(shapes_file, tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    out, _ = _run(shapes_file, tmp_path, "--no-plots")
+    first = capsys.readouterr().out
+    again = tmp_path / "again"
+    assert bench.main(["--replot", str(out / "results.json"), "--out", str(again)]) == 0
+    printed = capsys.readouterr().out
+    assert (again / "sweep.png").exists() and (again / "layers.png").exists()
+    tables = first[first.index("\nsweep_k1: "):first.index("\nwrote")]
+    assert tables in printed  # the same tables as the run printed
+    with pytest.raises(SystemExit):
+        bench.main(["--replot", shapes_file])
+
+
 def test_bench_without_matplotlib_says_so(shapes_file, tmp_path, capsys, monkeypatch):
     real_import = builtins.__import__
 
