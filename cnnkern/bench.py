@@ -457,6 +457,17 @@ def _cases_from_results(results):
     return cases
 
 
+def _write_markdown(path, results, cases, summaries):
+    m = results["machine"]
+    header = (f"cnnkern {results['versions']['cnnkern']}, {m['cpu'] or m['machine']} ({m['isa']}), "
+              f"{results['threads']} thread(s), {results['dtype']}, median of {results['repeat']}; GFLOP/s "
+              "(2*N*C_out*C_in/g*prod(k)*prod(out) / time), bold: the fastest cnnkern algorithm; "
+              f"`{' '.join(results['command'])}`")
+    with open(path, "w") as fh:
+        fh.write("\n".join(format_markdown(cases, results["rows"], summaries, results["chooser_quality"], header))
+                 + "\n")
+
+
 def replot(ap, args):
     try:
         with open(args.replot) as fh:
@@ -470,6 +481,9 @@ def replot(ap, args):
         ap.error(f"--replot {args.replot!r}: {exc}")
     for line in format_tables(cases, rows, summaries) + format_summary(summaries, results["chooser_quality"]):
         print(line)
+    if args.markdown:
+        _write_markdown(args.markdown, results, cases, summaries)
+        print(f"wrote {args.markdown}")
     os.makedirs(args.out, exist_ok=True)
     try:
         written = write_plots(args.out, cases, rows, passes)
@@ -577,11 +591,7 @@ def main(argv=None):
         with open(path, "w") as fh:
             json.dump(results, fh, indent=1)
     if args.markdown:
-        header = (f"cnnkern {__version__}, {machine['cpu'] or machine['machine']} ({machine['isa']}), {threads} "
-                  f"thread(s), {args.dtype}, median of {repeat}; GFLOP/s (2*N*C_out*C_in/g*prod(k)*prod(out) / "
-                  f"time), bold: the fastest cnnkern algorithm; `{' '.join(results['command'])}`")
-        with open(args.markdown, "w") as fh:
-            fh.write("\n".join(format_markdown(cases, rows, summaries, quality, header)) + "\n")
+        _write_markdown(args.markdown, results, cases, summaries)
         targets.append(args.markdown)
     print()
     print(f"wrote {', '.join(targets)} ({elapsed:.0f} s of timing)")
