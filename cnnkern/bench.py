@@ -420,7 +420,7 @@ def _split(value):
 def build_parser():
     ap = argparse.ArgumentParser(prog="cnnkern-bench", description=__doc__.split("\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
-                                 epilog="\n".join(__doc__.split("\n")[6:]))
+                                 epilog=__doc__.split("\n\n", 2)[2])
     ap.add_argument("--quick", action="store_true",
                     help=f"a short run: sweep k in {QUICK_SWEEP} and the layers {', '.join(QUICK_LAYERS)}, "
                          "3 repeats (under 2 minutes on 2 cores)")
