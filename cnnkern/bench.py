@@ -404,9 +404,13 @@ def machine_info(threads):
             versions[mod] = __import__(mod).__version__
         except Exception:  # not installed (or broken): just not listed
             pass
+    try:
+        load = list(os.getloadavg())
+    except (AttributeError, OSError):
+        load = None
     machine = dict(platform=platform.platform(), machine=platform.machine(), cpu=_cpu_model(),
                    cpu_count=os.cpu_count(), usable_cpus=affinity, isa=cfg["isa"], openmp=cfg["openmp"],
-                   cflags=cfg["cflags"], blas=cfg["blas"], threads=threads)
+                   cflags=cfg["cflags"], blas=cfg["blas"], threads=threads, load_average_at_start=load)
     return machine, versions
 
 
@@ -560,6 +564,11 @@ def main(argv=None):
               f"{', '.join(algos)}{' vs ' + ', '.join(compares) if compares else ''}; {threads} thread(s), "
               f"{args.dtype}, median of {repeat}; {machine['cpu'] or machine['machine']}, {machine['isa']}",
               flush=True)
+        load = machine["load_average_at_start"]
+        cpus = machine["usable_cpus"] or machine["cpu_count"] or 1
+        if load and load[0] > 0.5 * cpus:
+            print(f"note: the machine is busy (load average {load[0]:.1f} on {cpus} CPUs): other processes "
+                  "will slow some timings down and make the comparisons noisy", flush=True)
         rows, summaries = run(cases, algos, passes, dtype, repeat, compares=compares, threads=threads,
                               quiet=args.quiet)
         quality = chooser_quality(summaries)
