@@ -1,51 +1,62 @@
-"""pytest-benchmark suite for convolution over the standard layer set (cnnkern/data/shapes.json).
+"""pytest-benchmark suite for convolution: every algorithm x pass x case of the packaged shapes file
+(the kernel-size sweep sweep_k1..sweep_k31 and the standard layers, as cnnkern-bench runs them).
 
-Run:  pytest benchmarks/bench_conv.py --benchmark-only --benchmark-group-by=param:layer
-Each case records GFLOP/s (2*N*C_out*C_in/g*prod(k)*prod(out) / median) in extra_info; the
-"numpy_gemm" cases time NumPy's matmul of the equivalent GEMM shape for a same-run baseline.
+Run (separately from the tests; .ci/run never collects benchmarks/):
+    pytest benchmarks/bench_conv.py --benchmark-only --benchmark-group-by=param:shape
+    pytest benchmarks/bench_conv.py --benchmark-only --benchmark-group-by=param:shape -k "sweep and fwd"
+Each case records GFLOP/s (2*N*C_out*C_in/g*prod(k)*prod(out) / median), the thread count and the
+measured peak workspace in extra_info. An algorithm that cannot run a case is skipped with the reason.
+The "numpy_gemm" cases time NumPy's matmul of the equivalent GEMM shape, a same-run baseline.
 """
 import numpy as np
 import pytest
 
 import cnnkern
-from cnnkern.bench import load_shapes, _layer_problem
+from cnnkern import bench
 
-LAYERS = load_shapes()["conv2d"]
 ALGORITHMS = [a for a in cnnkern.algorithms() if a != "reference"]
-PASSES = ("fwd", "bwd_input", "bwd_weight")
+CASES = bench.cases_from_shapes(bench.load_shapes(), rank1_variants="separable" in ALGORITHMS)
+BY_NAME = {c.name: c for c in CASES}
 
 
 @pytest.fixture(scope="module")
-def problems():
+def arrays():
     rng = np.random.default_rng(0)
-    return {layer["name"]: _layer_problem(layer, np.float32, rng) for layer in LAYERS}
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            cache[name] = bench._case_arrays(BY_NAME[name], np.float32, rng)
+        return cache[name]
+
+    return get
 
 
-@pytest.mark.parametrize("pass_", PASSES)
+@pytest.mark.parametrize("pass_", bench.PASSES)
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
-@pytest.mark.parametrize("layer", [layer["name"] for layer in LAYERS])
-def test_conv2d(benchmark, problems, layer, algorithm, pass_):
-    x, w, dy, kw, p = problems[layer]
-    fn = {
-        "fwd": lambda: cnnkern.conv2d_forward(x, w, algorithm=algorithm, **kw),
-        "bwd_input": lambda: cnnkern.conv2d_backward_input(dy, w, x.shape, algorithm=algorithm, **kw),
-        "bwd_weight": lambda: cnnkern.conv2d_backward_weight(dy, x, w.shape, algorithm=algorithm, **kw),
-    }[pass_]
-    benchmark.group = layer
-    benchmark.extra_info["threads"] = cnnkern.get_num_threads()
+@pytest.mark.parametrize("shape", list(BY_NAME))
+def test_conv2d(benchmark, arrays, shape, algorithm, pass_):
+    case = BY_NAME[shape]
+    x, w, dy = arrays(shape)
+    fn = bench._cnnkern_calls(case, algorithm, x, w, dy)[pass_]
+    try:
+        extra = bench._peak_extra_bytes(fn)
+    except (NotImplementedError, ValueError) as exc:
+        pytest.skip(f"{algorithm} does not run {shape} {pass_}: {exc}")
+    benchmark.extra_info.update(threads=cnnkern.get_num_threads(), extra_bytes=extra,
+                                auto=cnnkern.choose_algorithm(x.shape, w.shape, stride=case.stride,
+                                                              padding=case.pad_pairs, groups=case.groups,
+                                                              direction=bench.DIRECTION[pass_],
+                                                              separable=case.rank1, measure=False))
     benchmark.pedantic(fn, rounds=5, warmup_rounds=1)
-    benchmark.extra_info["gflops"] = p.flops() / benchmark.stats.stats.median / 1e9
+    benchmark.extra_info["gflops"] = case.params.flops() / benchmark.stats.stats.median / 1e9
 
 
-@pytest.mark.parametrize("layer", [layer["name"] for layer in LAYERS])
-def test_numpy_gemm(benchmark, problems, layer):
-    _, _, _, _, p = problems[layer]
-    rng = np.random.default_rng(1)
-    m = p.out_channels // p.groups
-    k = (p.in_channels // p.groups) * int(np.prod(p.kernel_size))
-    n = p.batch * int(np.prod(p.out_size))
-    a = rng.standard_normal((m, k)).astype(np.float32)
-    b = rng.standard_normal((k, n)).astype(np.float32)
-    benchmark.group = layer
-    benchmark.pedantic(lambda: a @ b, rounds=5, warmup_rounds=1)
-    benchmark.extra_info["gflops"] = 2 * m * k * n / benchmark.stats.stats.median / 1e9
+@pytest.mark.parametrize("shape", [c.name for c in CASES if not c.rank1])
+def test_numpy_gemm(benchmark, arrays, shape):
+    case = BY_NAME[shape]
+    x, w, dy = arrays(shape)
+    gemm = bench._numpy_calls(case, x, w, dy, cnnkern.get_num_threads())["fwd"]
+    benchmark.extra_info["threads"] = cnnkern.get_num_threads()
+    benchmark.pedantic(gemm, rounds=5, warmup_rounds=1)
+    benchmark.extra_info["gflops"] = case.params.flops() / benchmark.stats.stats.median / 1e9

@@ -24,6 +24,8 @@ except ImportError as _exc:  # pragma: no cover - depends on how cnnkern was ins
         "checkout first on sys.path -- or build in place with `python setup.py build_ext --inplace`."
     ) from _exc
 
+from ._choose import (autotune_cache_path, clear_autotune_cache, get_autotune, load_autotune_cache,
+                      save_autotune_cache, set_autotune)
 from ._config import config_info, show_config
 from ._params import ConvParams, conv_output_shape
 from ._threads import get_num_threads, num_threads, set_num_threads
@@ -35,4 +37,6 @@ from .pooling import __all__ as _pool_all
 __all__ = [
     "config_info", "show_config", "ConvParams", "conv_output_shape",
     "get_num_threads", "num_threads", "set_num_threads",
+    "set_autotune", "get_autotune", "save_autotune_cache", "load_autotune_cache", "clear_autotune_cache",
+    "autotune_cache_path",
 ] + list(_conv_all) + list(_pool_all)

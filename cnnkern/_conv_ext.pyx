@@ -25,6 +25,9 @@ cdef extern from "cnnkern/ck_common.h" nogil:
     const char *ck_isa_name(ck_isa isa)
     void ck_cpu_force_isa(ck_isa isa)
     const char *ck_build_cflags()
+    size_t ck_alloc_current_bytes()
+    size_t ck_alloc_peak_bytes()
+    void ck_alloc_reset_peak()
 
 cdef extern from "cnnkern/ck_conv.h" nogil:
     ctypedef struct ck_conv_params:
@@ -236,6 +239,16 @@ def conv_backward_bias(dy, db, tuple geom, int num_threads):
         with nogil:
             status = ck_conv_bwd_bias_f64(&p, &dyd[0], &dbd[0])
     _check(status, "conv backward-bias")
+
+
+def workspace_bytes():
+    """(current, peak) bytes held in the C workspace allocator (ck_aligned_alloc) of this extension."""
+    return int(ck_alloc_current_bytes()), int(ck_alloc_peak_bytes())
+
+
+def workspace_reset_peak():
+    """Set the workspace peak to the current figure (then a call's peak minus current is its extra memory)."""
+    ck_alloc_reset_peak()
 
 
 _ISA_BY_NAME = {"generic": CK_ISA_GENERIC, "avx2": CK_ISA_AVX2, "avx512": CK_ISA_AVX512}

@@ -8,6 +8,8 @@ import numpy as np
 
 from . import _blas, _conv_ext
 from ._api import export_per_ndim
+from ._choose import DIRECTIONS, choose_algorithm  # noqa: F401  (choose_algorithm is public API)
+from ._choose import choose_for_params as _choose  # the cost model (+ autotuning) behind "auto"
 from ._dtypes import as_compute_array, check_out, result_dtype
 from ._params import (
     PADDING_MODES,
@@ -22,61 +24,9 @@ from ._threads import get_num_threads
 # The per-dimension public functions are appended by export_per_ndim at the end of this module.
 __all__ = ["algorithms", "choose_algorithm", "set_workspace_limit", "get_workspace_limit"]
 
-DIRECTIONS = ("forward", "backward_input", "backward_weight")
-
-
 def algorithms():
     """Names accepted by `algorithm=` (besides "auto")."""
     return tuple(_conv_ext.ALGORITHMS)
-
-
-def choose_algorithm(x_shape, w_shape, *, stride=1, padding=0, dilation=1, groups=1,
-                     dtype=np.float32, direction="forward"):
-    """The algorithm that algorithm="auto" runs for this convolution. Pure: no timing, no state."""
-    ndim = len(tuple(x_shape)) - 2
-    if ndim not in (1, 2, 3):
-        raise ValueError(f"x_shape must be (N, C, *spatial) with 1 to 3 spatial dims, got {x_shape}")
-    p = make_conv_params(ndim, x_shape, w_shape, stride=stride, padding=padding, dilation=dilation,
-                         groups=groups)
-    return _choose(p, np.dtype(dtype), direction)
-
-
-def _choose(params, dtype, direction):
-    """Rule list, first match wins (issue 6 replaces it with a measured cost model).
-
-    Fitted by eye from one `cnnkern-bench --algorithms direct,im2col --threads 2` run over the
-    standard layers (2-core AVX2 machine, float32, forward and both backward passes):
-      1. "direct" for depthwise-like grouping (fewer than 8 input channels per group): the GEMMs would
-         be tiny and the column matrix mostly copying (dw3x3_56: direct 15 GFLOP/s, im2col 3).
-      2. "direct" for tiny reductions (C_in/groups * kernel volume < 16) or few output channels per
-         group (< 8): too little work per GEMM for the BLAS to pay off.
-      3. "im2col" for 1x1 kernels: the GEMM runs on the input itself, no column copy (r50_1x1_56
-         forward: im2col 104 GFLOP/s, direct 51).
-      4. "direct" for large outputs (>= 3000 pixels per image, e.g. 56x56) and for kernels of 25+
-         taps over >= 729 output pixels (27x27): the packed rows stay in cache while the column
-         matrix streams through memory (vgg_conv1_2: direct 122, im2col 88; alex_conv2 140 vs 121).
-      5. "im2col" otherwise (small images, many channels: r50_3x3_14 im2col 107, direct 83).
-    """
-    if direction not in DIRECTIONS:
-        raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
-    if "im2col" not in _conv_ext.ALGORITHMS:
-        return "direct"
-    in_per_group = params.in_channels // params.groups
-    out_per_group = params.out_channels // params.groups
-    kernel_volume = 1
-    for k in params.kernel_size:
-        kernel_volume *= k
-    out_pixels = 1
-    for o in params.out_size:
-        out_pixels *= o
-    rules = (
-        (in_per_group < 8, "direct"),
-        (in_per_group * kernel_volume < 16 or out_per_group < 8, "direct"),
-        (kernel_volume == 1, "im2col"),
-        (out_pixels >= 3000 or (kernel_volume >= 25 and out_pixels >= 729), "direct"),
-        (True, "im2col"),
-    )
-    return next(algo for matches, algo in rules if matches)
 
 
 def set_workspace_limit(nbytes):

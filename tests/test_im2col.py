@@ -306,13 +306,12 @@ def test_outputs_overwritten_and_batch_zero():
 
 
 def test_choose_rule():
-    f32 = np.float32
-    assert cnnkern.choose_algorithm((8, 128, 28, 28), (128, 128, 3, 3), padding=1, dtype=f32) == "im2col"
-    assert cnnkern.choose_algorithm((8, 1024, 14, 14), (256, 1024, 1, 1), dtype=f32) == "im2col"
-    assert cnnkern.choose_algorithm((8, 32, 56, 56), (32, 1, 3, 3), groups=32, dtype=f32) == "direct"
-    assert cnnkern.choose_algorithm((8, 3, 56, 56), (4, 3, 1, 1), dtype=f32) == "direct"
+    # The chooser is a fitted cost model (cnnkern/_choose.py, tested in tests/test_choose.py); only the
+    # choice with a wide measured margin is pinned here: depthwise goes to direct (im2col's GEMMs have
+    # M = 1; measured 5-6x slower on dw3x3_56 in every direction).
     for d in ("forward", "backward_input", "backward_weight"):
-        assert cnnkern.choose_algorithm((2, 64, 9, 9), (64, 64, 3, 3), direction=d) == "im2col"
+        assert cnnkern.choose_algorithm((8, 32, 56, 56), (32, 1, 3, 3), groups=32, padding=1, direction=d,
+                                        dtype=np.float32, measure=False) == "direct"
 
 
 def _vm_hwm_bytes():

@@ -1,5 +1,5 @@
 /*
- * ck_runtime.c -- thread defaults, CPU feature detection and aligned allocation.
+ * ck_runtime.c -- thread defaults, CPU feature detection and aligned (counted) allocation.
  *
  * ISA dispatch: kernels for AVX2 and AVX-512 are compiled with __attribute__((target(...))) in the
  * same translation units as the portable ones, so the default build needs no -m flags and runs on
@@ -14,6 +14,8 @@
 #define _POSIX_C_SOURCE 200809L /* posix_memalign under -std=c11 */
 #include "cnnkern/ck_common.h"
 
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #if CK_BUILD_OPENMP
@@ -95,6 +97,25 @@ const char *ck_isa_name(ck_isa isa)
     }
 }
 
+/* Workspace accounting: every ck_aligned_alloc block is counted in `alloc_current` while alive and
+ * `alloc_peak` records the high-water mark, so a benchmark can report the measured extra memory of
+ * any algorithm (reset the peak, run it, read the peak). Process-wide (per extension module: each
+ * links its own copy of this file), updated with C11 atomics so concurrent calls stay correct; a
+ * peak read while other threads allocate is the peak of their sum. The block's size is kept in a
+ * 64-byte header in front of it, so the returned pointer stays 64-byte aligned. */
+#define CK_ALLOC_HEADER 64
+static _Atomic size_t alloc_current = 0;
+static _Atomic size_t alloc_peak = 0;
+
+static void note_peak(size_t now)
+{
+    size_t peak = atomic_load_explicit(&alloc_peak, memory_order_relaxed);
+    while (now > peak &&
+           !atomic_compare_exchange_weak_explicit(&alloc_peak, &peak, now, memory_order_relaxed,
+                                                  memory_order_relaxed)) {
+    }
+}
+
 void *ck_aligned_alloc(size_t bytes)
 {
     void *p = NULL;
@@ -102,9 +123,26 @@ void *ck_aligned_alloc(size_t bytes)
         bytes = 64;
     /* round up: aligned_alloc wants a multiple of the alignment */
     bytes = (bytes + 63) & ~(size_t)63;
-    if (posix_memalign(&p, 64, bytes) != 0)
+    if (bytes > SIZE_MAX - CK_ALLOC_HEADER)
         return NULL;
-    return p;
+    if (posix_memalign(&p, 64, bytes + CK_ALLOC_HEADER) != 0)
+        return NULL;
+    *(size_t *)p = bytes;
+    note_peak(atomic_fetch_add_explicit(&alloc_current, bytes, memory_order_relaxed) + bytes);
+    return (char *)p + CK_ALLOC_HEADER;
 }
 
-void ck_aligned_free(void *p) { free(p); }
+void ck_aligned_free(void *p)
+{
+    if (!p)
+        return;
+    char *block = (char *)p - CK_ALLOC_HEADER;
+    atomic_fetch_sub_explicit(&alloc_current, *(size_t *)block, memory_order_relaxed);
+    free(block);
+}
+
+size_t ck_alloc_current_bytes(void) { return atomic_load(&alloc_current); }
+
+size_t ck_alloc_peak_bytes(void) { return atomic_load(&alloc_peak); }
+
+void ck_alloc_reset_peak(void) { atomic_store(&alloc_peak, atomic_load(&alloc_current)); }

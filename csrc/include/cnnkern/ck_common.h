@@ -43,7 +43,13 @@ const char *ck_build_cflags(void);
 
 /* 64-byte aligned allocation for workspaces; NULL on failure (also for size 0 it returns a valid pointer). */
 void *ck_aligned_alloc(size_t bytes);
-void ck_aligned_free(void *p);
+void ck_aligned_free(void *p); /* NULL is a no-op */
+
+/* Bytes held in ck_aligned_alloc blocks now, and at most since the last reset (process-wide,
+ * thread-safe; what a benchmark reports as an algorithm's extra memory). */
+size_t ck_alloc_current_bytes(void);
+size_t ck_alloc_peak_bytes(void);
+void ck_alloc_reset_peak(void); /* peak := current */
 
 #ifdef __cplusplus
 }

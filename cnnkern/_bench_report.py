@@ -1,0 +1,187 @@
+"""cnnkern-bench output: the per-case tables, the summary, the Markdown table and the plots.
+
+Inputs are the bench's Case objects, its rows (one dict per case, pass and algorithm or comparison)
+and its per-case summaries (fastest, auto's choice, their ratio); see cnnkern/bench.py.
+"""
+import os
+
+import numpy as np
+
+COMPARE_LABEL = {"torch": "torch", "scipy": "scipy", "numpy": "np.matmul"}
+
+
+def _fmt_bytes(n):
+    if n is None:
+        return "-"
+    for unit, scale in (("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} B"
+
+
+def _fmt_time(t):
+    return f"{t * 1e3:.2f} ms" if t < 10 else f"{t:.2f} s"
+
+
+def format_tables(cases, rows, summaries):
+    """One table per case (rows: pass x algorithm), as a list of lines."""
+    by = {(r["case"], r["pass_"], r["algorithm"]): r for r in rows}
+    order = []
+    for r in rows:
+        if r["algorithm"] not in order:
+            order.append(r["algorithm"])
+    summ = {s["name"]: s for s in summaries}
+    lines = []
+    for case in cases:
+        if case.name not in summ:
+            continue
+        lines.append("")
+        lines.append(f"{case.name}: {case.describe()}")
+        lines.append(f"  {'pass':<11} {'algorithm':<11} {'median':>11} {'GFLOP/s':>8} {'extra mem':>10}  note")
+        for pas, info in summ[case.name]["passes"].items():
+            first = True
+            for algo in order:
+                r = by.get((case.name, pas, algo))
+                if r is None:
+                    continue
+                label = COMPARE_LABEL.get(algo, algo) if r["compare"] else algo
+                if not r["supported"]:
+                    note = "unsupported" if not r["compare"] else "n/a"
+                    reason = r.get("error", "")
+                    reason = reason.split(": ", 1)[-1] if reason.startswith(("NotImpl", "ValueErr")) else reason
+                    lines.append(f"  {pas if first else '':<11} {label:<11} {'-':>11} {'-':>8} {'-':>10}  "
+                                 f"{note}: {reason[:60]}")
+                else:
+                    notes = []
+                    if algo == info["fastest"]:
+                        notes.append("fastest")
+                    if algo == info["auto"] and not r["compare"]:
+                        notes.append("auto" if algo == info["fastest"] else f"auto ({info['auto_ratio']:.2f}x)")
+                    if r["compare"]:
+                        notes.append("comparison")
+                    lines.append(f"  {pas if first else '':<11} {label:<11} {_fmt_time(r['median_s']):>11} "
+                                 f"{r['gflops']:8.1f} {_fmt_bytes(r['extra_bytes']):>10}  {', '.join(notes)}")
+                first = False
+            if info["auto"] not in info["times_s"]:
+                lines.append(f"  {'':<11} auto chose {info['auto']} (not timed here)")
+    return lines
+
+
+def format_summary(summaries, quality):
+    lines = ["", "auto (the unmeasured choice) against the fastest, per case and pass:",
+             f"  {'case':<22} {'pass':<11} {'fastest':<10} {'auto':<10} {'auto/fastest':>12}"]
+    for s in summaries:
+        for pas, v in s["passes"].items():
+            ratio = "-" if v["auto_ratio"] is None else f"{v['auto_ratio']:.2f}"
+            lines.append(f"  {s['name']:<22} {pas:<11} {str(v['fastest']):<10} {v['auto']:<10} {ratio:>12}")
+    if quality["count"]:
+        lines.append(f"auto within {quality['tolerance']}x of the fastest in {quality['within']} of "
+                     f"{quality['count']} cases ({100 * quality['fraction']:.0f}%); worst "
+                     f"{quality['worst_ratio']:.2f}x ({quality['worst']})")
+    return lines
+
+
+def format_markdown(cases, rows, summaries, quality, header):
+    """A Markdown table for a README: GFLOP/s per case and pass, the fastest in bold, auto's pick."""
+    by = {(r["case"], r["pass_"], r["algorithm"]): r for r in rows}
+    algos, comps = [], []
+    for r in rows:
+        target = comps if r["compare"] else algos
+        if r["algorithm"] not in target:
+            target.append(r["algorithm"])
+    cols = [COMPARE_LABEL.get(c, c) for c in comps] + algos
+    lines = [header, "",
+             "| case | pass | " + " | ".join(cols) + " | auto picks | auto / fastest |",
+             "| --- | --- | " + " | ".join("---:" for _ in cols) + " | --- | ---: |"]
+    summ = {s["name"]: s for s in summaries}
+    for case in cases:
+        if case.name not in summ:
+            continue
+        for i, (pas, info) in enumerate(summ[case.name]["passes"].items()):
+            cells = []
+            for algo in comps + algos:
+                r = by.get((case.name, pas, algo))
+                if r is None or not r["supported"]:
+                    cells.append("-")
+                    continue
+                cell = f"{r['gflops']:.0f}" if r["gflops"] >= 10 else f"{r['gflops']:.1f}"
+                cells.append(f"**{cell}**" if algo == info["fastest"] else cell)
+            ratio = "-" if info["auto_ratio"] is None else f"{info['auto_ratio']:.2f}"
+            lines.append(f"| {case.name if i == 0 else ''} | {pas} | " + " | ".join(cells)
+                         + f" | {info['auto']} | {ratio} |")
+    if quality["count"]:
+        lines += ["", f"auto (unmeasured) within {quality['tolerance']}x of the fastest in {quality['within']} of "
+                      f"{quality['count']} case-passes ({100 * quality['fraction']:.0f}%), worst "
+                      f"{quality['worst_ratio']:.2f}x ({quality['worst']})."]
+    return lines
+
+
+def write_plots(out_dir, cases, rows, passes):
+    """sweep.png (median time against kernel size, log axes) and layers.png (GFLOP/s per layer).
+    Returns the paths written; raises ImportError without matplotlib."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    written = []
+    ok = [r for r in rows if r["supported"]]
+    algos = []
+    for r in ok:
+        if r["algorithm"] not in algos:
+            algos.append(r["algorithm"])
+    kinds = {c.name: c for c in cases}
+    sweep = [c for c in cases if c.kind in ("sweep", "sweep_rank1")]
+    if sweep:
+        fig, axes = plt.subplots(1, len(passes), figsize=(4.2 * len(passes), 3.6), squeeze=False)
+        for ax, pas in zip(axes[0], passes):
+            for kind, style in (("sweep", "-"), ("sweep_rank1", "--")):
+                for algo in algos:
+                    pts = sorted((kinds[r["case"]].k, r["median_s"] * 1e3) for r in ok
+                                 if r["pass_"] == pas and r["algorithm"] == algo and kinds[r["case"]].kind == kind)
+                    if pts:
+                        label = COMPARE_LABEL.get(algo, algo) + (" (rank-1 w)" if kind == "sweep_rank1" else "")
+                        ax.plot(*zip(*pts), style, marker="o", ms=3, label=label)
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ks = sorted({c.k for c in sweep})
+            ax.set_xticks(ks)
+            ax.set_xticklabels([str(k) for k in ks])
+            ax.minorticks_off()
+            ax.grid(True, which="major", alpha=0.3)
+            ax.set_xlabel("kernel size k (k x k)")
+            ax.set_title(pas)
+        axes[0][0].set_ylabel("median time (ms)")
+        axes[0][-1].legend(fontsize=7)
+        c = sweep[0].params
+        fig.suptitle(f"kernel sweep: x {c.x_shape}, C_out {c.out_channels}, 'same' padding", fontsize=9)
+        fig.tight_layout()
+        path = os.path.join(out_dir, "sweep.png")
+        fig.savefig(path, dpi=72)
+        plt.close(fig)
+        written.append(path)
+    layers = [c for c in cases if c.kind == "layer"]
+    if layers:
+        fig, axes = plt.subplots(len(passes), 1, figsize=(10, 2.6 * len(passes)), squeeze=False)
+        width = 0.8 / max(1, len(algos))
+        for ax, pas in zip(axes[:, 0], passes):
+            for i, algo in enumerate(algos):
+                vals = []
+                for c in layers:
+                    r = next((r for r in ok if r["case"] == c.name and r["pass_"] == pas
+                              and r["algorithm"] == algo), None)
+                    vals.append(r["gflops"] if r else 0.0)
+                ax.bar(np.arange(len(layers)) + (i - (len(algos) - 1) / 2) * width, vals, width,
+                       label=COMPARE_LABEL.get(algo, algo))
+            ax.set_ylabel(f"{pas} GFLOP/s")
+            ax.set_xticks(np.arange(len(layers)))
+            ax.set_xticklabels([c.name for c in layers], rotation=30, ha="right", fontsize=7)
+            ax.grid(True, axis="y", alpha=0.3)
+        axes[0, 0].legend(fontsize=7, ncol=len(algos))
+        axes[0, 0].set_title("standard layers (higher is better)", fontsize=9)
+        fig.tight_layout()
+        path = os.path.join(out_dir, "layers.png")
+        fig.savefig(path, dpi=72)
+        plt.close(fig)
+        written.append(path)
+    return written
