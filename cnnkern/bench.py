@@ -26,6 +26,11 @@ from ._threads import get_num_threads, num_threads
 from .conv import algorithms, conv2d_backward_input, conv2d_backward_weight, conv2d_forward
 
 PASSES = ("fwd", "bwd_input", "bwd_weight")
+# Algorithms that need a special kernel: "separable" runs each layer with a rank-1 kernel of the same
+# shape (the outer product of the random kernel's first column and first row) and has no weight-
+# gradient pass (the gradient is not rank 1), so that pass is skipped for it.
+RANK1_KERNEL_ALGORITHMS = ("separable",)
+DECLINED_PASSES = {"separable": ("bwd_weight",)}
 QUICK_LAYERS = ("r50_3x3_28", "r50_3x3_14", "r50_1x1_14", "dw3x3_56")
 
 
@@ -115,12 +120,15 @@ def run(layers, algos, passes, dtype, repeat, out=None, compare_torch=False):
                 print(f"{layer['name']:<18} {'torch':<10} {pas:<11} {t * 1e3:9.2f} ms {gf:8.1f} GFLOP/s "
                       f"{gemm:8.1f} {gf / gemm:6.2f}", file=out, flush=True)
         for algo in algos:
+            wa = w[..., :, :1] * w[..., :1, :] if algo in RANK1_KERNEL_ALGORITHMS else w
             calls = {
-                "fwd": lambda: conv2d_forward(x, w, algorithm=algo, **kw),
-                "bwd_input": lambda: conv2d_backward_input(dy, w, x.shape, algorithm=algo, **kw),
-                "bwd_weight": lambda: conv2d_backward_weight(dy, x, w.shape, algorithm=algo, **kw),
+                "fwd": lambda: conv2d_forward(x, wa, algorithm=algo, **kw),
+                "bwd_input": lambda: conv2d_backward_input(dy, wa, x.shape, algorithm=algo, **kw),
+                "bwd_weight": lambda: conv2d_backward_weight(dy, x, wa.shape, algorithm=algo, **kw),
             }
             for pas in passes:
+                if pas in DECLINED_PASSES.get(algo, ()):
+                    continue
                 t = _median_time(calls[pas], repeat)
                 gf = flops / t / 1e9
                 row = dict(layer=layer["name"], algorithm=algo, pass_=pas, median_s=t, gflops=gf,

@@ -7,6 +7,7 @@ Layering: this module -> cnnkern._conv_ext (Cython shim, GIL released) -> csrc/c
 import numpy as np
 
 from . import _blas, _conv_ext
+from . import separable as _separable
 from ._api import export_per_ndim
 from ._dtypes import as_compute_array, check_out, result_dtype
 from ._params import (
@@ -31,17 +32,20 @@ def algorithms():
 
 
 def choose_algorithm(x_shape, w_shape, *, stride=1, padding=0, dilation=1, groups=1,
-                     dtype=np.float32, direction="forward"):
-    """The algorithm that algorithm="auto" runs for this convolution. Pure: no timing, no state."""
+                     dtype=np.float32, direction="forward", separable=False):
+    """The algorithm that algorithm="auto" runs for this convolution. Pure: no timing, no state.
+
+    separable=True: the caller knows every kernel slice is rank 1 (algorithm="auto" tests this itself
+    for kernels of 9+ taps, see cnnkern.separable.auto_flag)."""
     ndim = len(tuple(x_shape)) - 2
     if ndim not in (1, 2, 3):
         raise ValueError(f"x_shape must be (N, C, *spatial) with 1 to 3 spatial dims, got {x_shape}")
     p = make_conv_params(ndim, x_shape, w_shape, stride=stride, padding=padding, dilation=dilation,
                          groups=groups)
-    return _choose(p, np.dtype(dtype), direction)
+    return _choose(p, np.dtype(dtype), direction, separable=bool(separable))
 
 
-def _choose(params, dtype, direction):
+def _choose(params, dtype, direction, separable=False):
     """Rule list, first match wins (issue 6 replaces it with a measured cost model).
 
     Fitted by eye from one `cnnkern-bench --algorithms direct,im2col --threads 2` run over the
@@ -70,6 +74,8 @@ def _choose(params, dtype, direction):
     for o in params.out_size:
         out_pixels *= o
     rules = (
+        # separable (rank-1 kernel known): SEPARABLE_RULE_DOC below gives the measurements.
+        (_separable_wins(params, direction, separable, kernel_volume), "separable"),
         (in_per_group < 8, "direct"),
         (in_per_group * kernel_volume < 16 or out_per_group < 8, "direct"),
         (kernel_volume == 1, "im2col"),
@@ -77,6 +83,20 @@ def _choose(params, dtype, direction):
         (True, "im2col"),
     )
     return next(algo for matches, algo in rules if matches)
+
+
+def _separable_wins(params, direction, separable, kernel_volume):
+    """The chooser's separable rule (one line in _choose). Measured on the 2-core AVX2 machine, busy,
+    2 threads, float32 forward (benchmarks/bench_separable.py): on the kernel sweep (n=4, 32->32
+    channels, 64x64, "same") separable is slower than direct at k=3 and faster from k=5 on; on a
+    single-channel 1024x1024 image it wins from k=5 on. Rule: 2-D/3-D, not the weight gradient,
+    and at least 25 taps with every kernel axis >= 3, or the equivalent ratio of taps to
+    the sum of kernel sizes (prod(k) / sum(k) >= 25/10)."""
+    if not separable or direction == "backward_weight" or params.ndim == 1:
+        return False
+    if "separable" not in _conv_ext.ALGORITHMS:
+        return False
+    return kernel_volume >= 25 and kernel_volume * 10 >= 25 * sum(params.kernel_size)
 
 
 def set_workspace_limit(nbytes):
@@ -96,11 +116,12 @@ def get_workspace_limit():
     return int(_conv_ext.im2col_get_workspace_limit())
 
 
-def _resolve_algorithm(algorithm, params, dtype, direction):
+def _resolve_algorithm(algorithm, params, dtype, direction, w=None):
     if not isinstance(algorithm, str):
         raise TypeError(f"algorithm must be a string, got {type(algorithm).__name__}")
     if algorithm == "auto":
-        algorithm = _choose(params, dtype, direction)
+        algorithm = _choose(params, dtype, direction,
+                            separable=_separable.auto_flag(params, w, direction))
     elif algorithm not in _conv_ext.ALGORITHMS:
         raise ValueError(f"unknown algorithm {algorithm!r}; choose 'auto' or one of {algorithms()}")
     if algorithm == "im2col":
@@ -212,6 +233,7 @@ def _threads_for(p: ConvParams):
 
 
 def _run_forward(algorithm, p: ConvParams, x, w, b, y):
+    algorithm = _separable.resolve(algorithm, p, w, "forward")
     if p.batch:
         _conv_ext.conv_forward(algorithm, x.ravel(), w.ravel(), None if b is None else b.ravel(),
                                y.reshape(-1), p.as_c_tuple(), _threads_for(p))
@@ -219,6 +241,7 @@ def _run_forward(algorithm, p: ConvParams, x, w, b, y):
 
 
 def _run_backward_input(algorithm, p: ConvParams, dy, w, dtype):
+    algorithm = _separable.resolve(algorithm, p, w, "backward_input")
     dx = np.empty(p.x_shape, dtype=dtype)
     if p.batch:
         _conv_ext.conv_backward_input(algorithm, dy.ravel(), w.ravel(), dx.reshape(-1),
@@ -227,6 +250,7 @@ def _run_backward_input(algorithm, p: ConvParams, dy, w, dtype):
 
 
 def _run_backward_weight(algorithm, p: ConvParams, dy, x, dtype):
+    algorithm = _separable.resolve(algorithm, p, None, "backward_weight")
     if not p.batch:
         return np.zeros(p.w_shape, dtype=dtype)
     dw = np.empty(p.w_shape, dtype=dtype)
@@ -264,7 +288,7 @@ def _conv_forward(ndim, x, w, b=None, *, stride=1, padding=0, dilation=1, groups
         b = as_compute_array("b", b, dtype)
         if b.shape != (p.out_channels,):
             raise ValueError(f"bias must have shape ({p.out_channels},) = (C_out,), got {b.shape}")
-    algo = _resolve_algorithm(algorithm, p, dtype, "forward")
+    algo = _resolve_algorithm(algorithm, p, dtype, "forward", w)
     y = np.empty(p.y_shape, dtype=dtype) if out is None else check_out(out, p.y_shape, dtype)
     if flip:
         w = _flip_kernel(w, ndim)
@@ -280,7 +304,7 @@ def _conv_backward_input(ndim, dy, w, input_shape, *, stride=1, padding=0, dilat
     input_shape = _shape_tuple("input_shape", input_shape, ndim)
     prob = _Problem(ndim, input_shape, w.shape, stride, padding, dilation, groups, padding_mode)
     _check_dy(dy, prob.params.y_shape)
-    algo = _resolve_algorithm(algorithm, prob.params, dtype, "backward_input")
+    algo = _resolve_algorithm(algorithm, prob.params, dtype, "backward_input", w)
     if flip:
         w = _flip_kernel(w, ndim)
     dx = _run_backward_input(algo, prob.params, dy, w, dtype)
@@ -313,8 +337,10 @@ def _conv_backward(ndim, dy, x, w, *, stride=1, padding=0, dilation=1, groups=1,
     p = prob.params
     _check_dy(dy, p.y_shape)
     wk = _flip_kernel(w, ndim) if flip else w
-    dx = _run_backward_input(_resolve_algorithm(algorithm, p, dtype, "backward_input"), p, dy, wk, dtype)
-    dw = _run_backward_weight(_resolve_algorithm(algorithm, p, dtype, "backward_weight"), p, dy,
+    dx = _run_backward_input(_resolve_algorithm(algorithm, p, dtype, "backward_input", w), p, dy, wk, dtype)
+    # separable has no weight-gradient pass (not rank 1): dw comes from "auto" (cnnkern/separable.py)
+    algo_w = "auto" if algorithm == "separable" else algorithm
+    dw = _run_backward_weight(_resolve_algorithm(algo_w, p, dtype, "backward_weight"), p, dy,
                               prob.prepare_input(x), dtype)
     db = _run_backward_bias(p, dy, dtype) if bias else None
     return prob.finish_input_gradient(dx), (_flip_kernel(dw, ndim) if flip else dw), db
@@ -372,7 +398,7 @@ def _conv_transpose_forward(ndim, x, w, b=None, *, stride=1, padding=0, output_p
         # would produce more positions than x has; the extra ones receive zero gradient.
         grow = [(0, 0), (0, 0)] + [(0, po - xi) for po, xi in zip(p.out_size, x.shape[2:])]
         x = np.ascontiguousarray(np.pad(x, grow))
-    algo = _resolve_algorithm(algorithm, p, dtype, "backward_input")
+    algo = _resolve_algorithm(algorithm, p, dtype, "backward_input", w)
     y = _run_backward_input(algo, p, x, w, dtype)
     if b is not None:
         b = as_compute_array("b", b, dtype)
