@@ -83,6 +83,8 @@ cdef extern from "cnnkern/ck_conv.h" nogil:
     ck_status ck_conv_bwd_weight__separable_f64(const ck_conv_params *p, const double *dy, const double *x, double *dw)
     ck_status ck_conv_fwd__separable_factors_f32(const ck_conv_params *p, const float *x, const float *fac, const float *b, float *y)
     ck_status ck_conv_fwd__separable_factors_f64(const ck_conv_params *p, const double *x, const double *fac, const double *b, double *y)
+    ck_status ck_conv_separable_factorize_f32(const ck_conv_params *p, const float *w, float *fac, double *resid)
+    ck_status ck_conv_separable_factorize_f64(const ck_conv_params *p, const double *w, double *fac, double *resid)
 
 cdef extern from "cnnkern/ck_gemm.h" nogil:
     ctypedef void (*ck_sgemm_fortran_fn)(const char *, const char *, const int *, const int *, const int *,
@@ -277,6 +279,28 @@ def conv_forward_separable_factors(x, fac, b, y, tuple geom, int num_threads):
         with nogil:
             status = ck_conv_fwd__separable_factors_f64(&p, &xd[0], &fd[0], bd_ptr, &yd[0])
     _check(status, "conv forward (separable factors)")
+
+
+def separable_factorize(w, fac, resid, tuple geom):
+    """fac[k, c, :] = the factors through each slice's largest element, resid[k, c] = the relative
+    max-abs residual of that rank-1 reconstruction (float64). All arrays 1-D views; w, fac one dtype."""
+    cdef ck_conv_params p
+    cdef ck_status status
+    _fill(&p, geom, 1)
+    cdef const float[::1] wf
+    cdef float[::1] ff
+    cdef const double[::1] wd
+    cdef double[::1] fd
+    cdef double[::1] rd = resid
+    if fac.dtype.itemsize == 4:
+        wf, ff = w, fac
+        with nogil:
+            status = ck_conv_separable_factorize_f32(&p, &wf[0], &ff[0], &rd[0])
+    else:
+        wd, fd = w, fac
+        with nogil:
+            status = ck_conv_separable_factorize_f64(&p, &wd[0], &fd[0], &rd[0])
+    _check(status, "separable factorisation")
 
 
 _ISA_BY_NAME = {"generic": CK_ISA_GENERIC, "avx2": CK_ISA_AVX2, "avx512": CK_ISA_AVX512}

@@ -86,17 +86,18 @@ def _choose(params, dtype, direction, separable=False):
 
 
 def _separable_wins(params, direction, separable, kernel_volume):
-    """The chooser's separable rule (one line in _choose). Measured on the 2-core AVX2 machine, busy,
-    2 threads, float32 forward (benchmarks/bench_separable.py): on the kernel sweep (n=4, 32->32
-    channels, 64x64, "same") separable is slower than direct at k=3 and faster from k=5 on; on a
-    single-channel 1024x1024 image it wins from k=5 on. Rule: 2-D/3-D, not the weight gradient,
-    and at least 25 taps with every kernel axis >= 3, or the equivalent ratio of taps to
-    the sum of kernel sizes (prod(k) / sum(k) >= 25/10)."""
-    if not separable or direction == "backward_weight" or params.ndim == 1:
+    """The chooser's separable rule (one line in _choose): a kernel known to be rank 1, 2-D or 3-D,
+    not the weight gradient, and prod(k) > 3 * sum(k) (2-D square: k >= 7; 3-D cube: k >= 4).
+
+    Measured (2-core AVX2 machine, busy; float32 forward, median of 5-7 interleaved runs, script in
+    benchmarks/bench_separable.py): kernel sweep n=4, 32->32 channels, 64x64, "same", 1 thread,
+    direct / separable time = 0.48 (k=3), 0.98 (k=5), 1.66 (k=7), 2.17 (k=9), 4.2 (k=15), 8.4 (k=31);
+    cb_l2_k9 with a rank-1 kernel 1.7x; 3-D 16->16 channels 16x32x32: 0.85 (k=3), 2.6 (k=5).
+    Work per output and slice is sum(k) (plus padding columns) against prod(k) for direct, and
+    separable runs its passes at about a third of direct's flop rate, hence the factor 3."""
+    if not separable or direction == "backward_weight":
         return False
-    if "separable" not in _conv_ext.ALGORITHMS:
-        return False
-    return kernel_volume >= 25 and kernel_volume * 10 >= 25 * sum(params.kernel_size)
+    return _separable.could_win(params) and "separable" in _conv_ext.ALGORITHMS
 
 
 def set_workspace_limit(nbytes):

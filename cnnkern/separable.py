@@ -25,9 +25,6 @@ from ._dtypes import as_compute_array, check_out, result_dtype
 
 __all__ = ["KernelNotSeparableError", "separable_factors", "is_separable"]
 
-# Auto only tests separability when the kernel has at least this many taps (and 2 or 3 spatial
-# axes): below that the separable passes cannot beat the direct algorithm (see conv._choose).
-AUTO_MIN_TAPS = 9
 
 
 class KernelNotSeparableError(ValueError, NotImplementedError):
@@ -43,35 +40,23 @@ def default_rtol(dtype):
 
 
 def _rank1(w, ndim):
-    """Pivot factorisation of every slice at once: (factors in float64, residual per slice).
+    """Pivot factorisation of every slice (in C: csrc/conv/separable, ck_conv_separable_factorize_*).
 
-    w: (C_out, C_in/g, *kernel) with ndim spatial axes (2 or 3). Factors have shape
-    (C_out, C_in/g, k_axis); residual = max|w - outer(factors)| / max|w| per slice (0 for zero slices).
+    w: C-contiguous float32/float64 (C_out, C_in/g, *kernel) with ndim = 2 or 3 spatial axes, finite.
+    Returns (factors, resid): one factor per axis of shape (C_out, C_in/g, k_axis) in w's dtype, and
+    resid[k, c] = max|w[k, c] - outer(factors)| / max|w[k, c]| (float64; 0 for a zero slice).
     """
-    kernel = w.shape[2:]
-    s = np.asarray(w, dtype=np.float64).reshape((-1,) + kernel)
-    m = s.shape[0]
-    flat = s.reshape(m, -1)
-    piv = np.argmax(np.abs(flat), axis=1)
-    idx = np.unravel_index(piv, kernel)
-    rows = np.arange(m)
-    v = flat[rows, piv]
-    safe = np.where(v == 0, 1.0, v)
-    if ndim == 2:
-        f0 = s[rows, :, idx[1]]                      # (m, k0): the column through the pivot
-        f1 = s[rows, idx[0], :] / safe[:, None]      # (m, k1): the row through the pivot, / v
-        recon = f0[:, :, None] * f1[:, None, :]
-        factors = [f0, f1]
-    else:
-        f0 = s[rows, :, idx[1], idx[2]]
-        f1 = s[rows, idx[0], :, idx[2]] / safe[:, None]
-        f2 = s[rows, idx[0], idx[1], :] / safe[:, None]
-        recon = f0[:, :, None, None] * f1[:, None, :, None] * f2[:, None, None, :]
-        factors = [f0, f1, f2]
-    scale = np.abs(v)
-    resid = np.abs(flat - recon.reshape(m, -1)).max(axis=1) / np.where(scale == 0, 1.0, scale)
-    lead = w.shape[:2]
-    return [f.reshape(lead + (f.shape[1],)) for f in factors], resid.reshape(lead)
+    lead, kernel = w.shape[:2], w.shape[2:]
+    k3 = (1,) * (3 - ndim) + tuple(kernel)
+    geom = (0, lead[1], lead[0], 1, (1, 1, 1), k3, (1, 1, 1), (1, 1, 1), (1, 1, 1), (0, 0, 0), (0, 0, 0))
+    fac = np.empty(lead + (sum(k3),), dtype=w.dtype)
+    resid = np.empty(lead, dtype=np.float64)
+    _conv_ext.separable_factorize(np.ascontiguousarray(w).ravel(), fac.reshape(-1), resid.reshape(-1), geom)
+    cuts = np.cumsum(k3)[:-1]
+    f = np.split(fac, cuts, axis=2)
+    if ndim == 2:  # the size-1 leading axis holds the pivot value: fold it into the first factor
+        f = [f[0] * f[1], f[2]]
+    return [np.ascontiguousarray(a) for a in f], resid
 
 
 def _kernel_ndim(w):
@@ -104,7 +89,7 @@ def separable_factors(w, rtol=None):
     factors, resid = _rank1(w, ndim)
     if not (resid <= rtol).all():
         return None
-    return tuple(f.astype(dtype) for f in factors)
+    return tuple(factors)
 
 
 def is_separable(w, rtol=None):
@@ -149,17 +134,26 @@ def resolve(algorithm, params, w, direction):
     return "direct" if params.ndim == 1 else "separable"
 
 
-def auto_flag(params, w, direction):
-    """For algorithm="auto": is the kernel known to be separable (the chooser's `separable` flag)?
-
-    Tested only where separable can win (2-D/3-D kernels of >= AUTO_MIN_TAPS taps, forward or
-    backward-input), and cheaply: the first slice alone first, so a random kernel costs one slice."""
-    if w is None or params.ndim == 1 or direction == "backward_weight" or "separable" not in _conv_ext.ALGORITHMS:
+def could_win(params):
+    """Can separable beat the other algorithms on this shape (if the kernel is rank 1)? 2-D or 3-D
+    and prod(k) > 3 * sum(k): measured in conv._separable_wins, which uses this predicate."""
+    if params.ndim == 1:
         return False
     taps = 1
     for k in params.kernel_size:
         taps *= k
-    if taps < AUTO_MIN_TAPS:
+    return taps > 3 * sum(params.kernel_size)
+
+
+def auto_flag(params, w, direction):
+    """For algorithm="auto": is the kernel known to be separable (the chooser's `separable` flag)?
+
+    Tested only where separable can win (could_win: 2-D/3-D kernels with prod(k) > 3 * sum(k), so at
+    least 7x7 in 2-D; forward or backward-input) and cheaply: the first slice alone first, so a
+    random kernel costs one slice; small kernels cost nothing."""
+    if w is None or direction == "backward_weight" or "separable" not in _conv_ext.ALGORITHMS:
+        return False
+    if not could_win(params):
         return False
     rtol = default_rtol(w.dtype)
     _, first = _rank1(w[:1, :1], params.ndim)

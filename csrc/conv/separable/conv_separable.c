@@ -14,6 +14,7 @@
  *   ck_conv_bwd_input__separable_factors_* (dy, fac)   -> dx  dx overwritten (the exact adjoint)
  *   ck_conv_fwd__separable_*, ck_conv_bwd_input__separable_*   the same from w
  *   ck_conv_bwd_weight__separable_*        CK_ERR_UNSUPPORTED: the weight gradient is not rank 1
+ *   ck_conv_separable_factorize_*          (w) -> fac, resid[K][C/G] (double): the rank-1 test, serial
  * Every parameter of ck_conv_params: any stride, dilation, asymmetric padding (also larger than the
  * kernel), groups incl. depthwise; batch 0 returns CK_OK. Dense C-contiguous tensors, no alignment
  * assumed. Returns CK_OK or CK_ERR_NOMEM (every allocation checked; all buffers freed).
@@ -59,6 +60,7 @@
 #include "cnnkern/ck_conv.h"
 #include "separable_kernels.h"
 
+#include <math.h>
 #include <string.h>
 #if CK_BUILD_OPENMP
 #include <omp.h>
@@ -75,6 +77,7 @@ static inline ck_index ck_sep_fmod(ck_index a, ck_index b) { return a - b * ck_s
 #define TAPSUM_FN ck_sep_tapsum_f32_fn
 #define SELECT_TAPSUM ck_sep_select_tapsum_f32
 #define PACK_FACTORS ck_sep_pack_factors_f32
+#define SEP_FACTORIZE ck_conv_separable_factorize_f32
 #define SEP_FWD_FACTORS ck_conv_fwd__separable_factors_f32
 #define SEP_BWI_FACTORS ck_conv_bwd_input__separable_factors_f32
 #define SEP_FWD ck_conv_fwd__separable_f32
@@ -86,6 +89,7 @@ static inline ck_index ck_sep_fmod(ck_index a, ck_index b) { return a - b * ck_s
 #define TAPSUM_FN ck_sep_tapsum_f64_fn
 #define SELECT_TAPSUM ck_sep_select_tapsum_f64
 #define PACK_FACTORS ck_sep_pack_factors_f64
+#define SEP_FACTORIZE ck_conv_separable_factorize_f64
 #define SEP_FWD_FACTORS ck_conv_fwd__separable_factors_f64
 #define SEP_BWI_FACTORS ck_conv_bwd_input__separable_factors_f64
 #define SEP_FWD ck_conv_fwd__separable_f64

@@ -21,10 +21,8 @@ static void PACK_FACTORS(const ck_conv_params *p, const REAL *w, REAL *fac)
         REAL vmax = ws[0] < 0 ? -ws[0] : ws[0];
         for (ck_index i = 1; i < KV; ++i) {
             const REAL a = ws[i] < 0 ? -ws[i] : ws[i];
-            if (a > vmax) {
-                vmax = a;
-                imax = i;
-            }
+            imax = a > vmax ? i : imax;
+            vmax = a > vmax ? a : vmax;
         }
         const REAL v = ws[imax];
         if (v == 0) {
@@ -40,6 +38,35 @@ static void PACK_FACTORS(const ck_conv_params *p, const REAL *w, REAL *fac)
         for (ck_index t = 0; t < K2; ++t)
             f[K0 + K1 + t] = ws[(a0 * K1 + a1) * K2 + t] / v;
     }
+}
+
+/* resid[s] = max |w[s] - f0 (x) f1 (x) f2| / max |w[s]| for the PACK_FACTORS factors (0 for a zero
+ * slice; computed in double; w finite, which Python checks), and the factors into fac. The
+ * separability test of cnnkern/separable.py. */
+ck_status SEP_FACTORIZE(const ck_conv_params *p, const REAL *w, REAL *fac, double *resid)
+{
+    const ck_index K0 = p->kernel_size[0], K1 = p->kernel_size[1], K2 = p->kernel_size[2];
+    const ck_index KS = K0 + K1 + K2, KV = K0 * K1 * K2;
+    const ck_index nslices = p->out_channels * ck_conv_in_per_group(p);
+    PACK_FACTORS(p, w, fac);
+    for (ck_index s = 0; s < nslices; ++s) {
+        const REAL *ws = w + s * KV;
+        const REAL *f = fac + s * KS;
+        double vmax = 0, err = 0;
+        for (ck_index i = 0; i < K0; ++i)
+            for (ck_index j = 0; j < K1; ++j) {
+                const double fij = (double)f[i] * (double)f[K0 + j];
+                const REAL *wr = ws + (i * K1 + j) * K2;
+                for (ck_index l = 0; l < K2; ++l) {
+                    const double a = (double)wr[l];
+                    const double e = fabs(a - fij * (double)f[K0 + K1 + l]);
+                    err = e > err ? e : err;
+                    vmax = fabs(a) > vmax ? fabs(a) : vmax;
+                }
+            }
+        resid[s] = vmax > 0 ? err / vmax : 0.0;
+    }
+    return CK_OK;
 }
 
 /* ------------------------------------------------------------------------------------------------ */
@@ -390,6 +417,7 @@ ck_status SEP_BWW(const ck_conv_params *p, const REAL *dy, const REAL *x, REAL *
 #undef TAPSUM_FN
 #undef SELECT_TAPSUM
 #undef PACK_FACTORS
+#undef SEP_FACTORIZE
 #undef SEP_FWD_FACTORS
 #undef SEP_BWI_FACTORS
 #undef SEP_FWD

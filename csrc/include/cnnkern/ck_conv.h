@@ -122,6 +122,10 @@ ck_status ck_conv_fwd__separable_factors_f32(const ck_conv_params *p, const floa
 ck_status ck_conv_fwd__separable_factors_f64(const ck_conv_params *p, const double *x, const double *fac, const double *b, double *y);
 ck_status ck_conv_bwd_input__separable_factors_f32(const ck_conv_params *p, const float *dy, const float *fac, float *dx);
 ck_status ck_conv_bwd_input__separable_factors_f64(const ck_conv_params *p, const double *dy, const double *fac, double *dx);
+/* The factors of every slice (as the entry points from w take them) and resid[K][C/G] =
+ * max|w - outer(factors)| / max|w| per slice (double; 0 for a zero slice): the rank-1 test. */
+ck_status ck_conv_separable_factorize_f32(const ck_conv_params *p, const float *w, float *fac, double *resid);
+ck_status ck_conv_separable_factorize_f64(const ck_conv_params *p, const double *w, double *fac, double *resid);
 
 #ifdef __cplusplus
 }
