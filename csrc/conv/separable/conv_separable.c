@@ -28,11 +28,13 @@
  *            whole rows into a zero-padded row buffer (padded W positions [0, (O2-1)*s2 + (K2-1)*d2]);
  *            pass 3 (axis 2): y[i1][j] += sum_t2 f2[t2] T[j*s2 + t2*d2], with T split into its s2
  *            phases first when s2 > 1, so each tap is one contiguous shifted vector.
- *   Pass order: the outer axes first, the contiguous axis last. Per output that is
- *   K0*(I1/O1) + K1*(cols computed/O2) + K2 multiply-adds (cols = the input columns in the padded
- *   window); every pass runs along the contiguous axis, and only one row (plus, in 3-D, a block of
- *   one plane) is buffered. The alternative order (contiguous axis first) costs the same at unit
- *   stride with symmetric padding and needs a buffer of K1 rows; it is not implemented.
+ *   Pass order: axis 0 first (3-D), then either columns first (axis 1, then axis 2, as above: one
+ *   row buffered) or rows first (axis 2 on every input row the block reads, into a block buffer,
+ *   then axis 1 as a tap sum over those rows straight into y), whichever needs fewer multiply-adds
+ *   for the whole plane by 25% (columns first on ties): columns first costs per plane
+ *   O1*(ncol*K1 + O2*K2), rows first rows*(O2*K2) + O1*O2*K1, so rows first wins with a W stride.
+ *   Every pass runs along the contiguous axis. The choice depends on the problem only.
+ *   Backward-input always runs in one order (below).
  * Backward-input, task = (n, c, block of dx rows along axis 1); dx rows zeroed, then for each
  *   output channel k of c's group and each dy plane i0 reaching a dx plane:
  *     axis 2 adjoint per needed dy row: H[col] = sum over taps with (col + pb2 - t2*d2) = j*s2 of
@@ -47,8 +49,9 @@
  *
  * Threading: one OpenMP team of p->num_threads (no nested regions, no BLAS), dynamic schedule.
  * Per-thread scratch (REAL elements; allocated inside the parallel region with ck_aligned_alloc):
- *   forward     (K0 > 1 ? min(I1, (RB-1)*s1 + (K1-1)*d1 + 1) * I2 : 0) + Wneed + (s2 > 1 ? s2*ceil(Wneed/s2) : 0)
- *               with Wneed = (O2-1)*s2 + (K2-1)*d2 + 1, RB = output rows per task (y block <= 256 KiB,
+ *   forward     (K0 > 1 ? Prows * I2 : 0) + (rows first ? Prows * O2 : 0) + Wneed + (s2 > 1 ? s2*ceil(Wneed/s2) : 0)
+ *               with Prows = min(I1, (RB-1)*s1 + (K1-1)*d1 + 1),
+ *               Wneed = (O2-1)*s2 + (K2-1)*d2 + 1, RB = output rows per task (y block <= 256 KiB,
  *               >= 4 tasks per thread); plus max(K0, K1, K2) pointers and coefficients.
  *   bwd_input   min(O1, (RB-1 + (K1-1)*d1)/s1 + 1) * I2 + (K0 > 1 ? RB*I2 : 0) + L + O2 + R + ceil(I2/s2)
  *               with L = ceil((K2-1)*d2/s2), R = max(0, (I2-1+pb2)/s2 - O2 + 1), RB = dx rows per task

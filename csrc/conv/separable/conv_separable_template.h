@@ -105,7 +105,18 @@ ck_status SEP_FWD_FACTORS(const ck_conv_params *p, const REAL *x, const REAL *fa
     RB = ck_sep_cdiv(O1, nrb);
     const ck_index Prows = ck_sep_min(I1, (RB - 1) * s1 + (K1 - 1) * d1 + 1);
 
-    const size_t pbuf_elems = K0 > 1 ? (size_t)(Prows * I2) : 0;
+    /* Pass order for axes 1 and 2, from the whole-plane work (so it never depends on the blocks or
+     * the thread count): columns first (axis 1, then axis 2) costs per plane
+     * O1*(ncol*K1 + O2*K2) (+ O1*Wneed to split phases when s2 > 1); rows first (axis 2 on every input
+     * row read, then axis 1) costs rows*(O2*K2 + Wneed) + O1*O2*K1, rows = the input rows in reach.
+     * Rows first wins with a W stride (the column pass would compute every skipped column); it must
+     * win by 25% to be taken (columns first needs no row-block buffer). */
+    const double rows_reached = (double)ck_sep_min(I1, (O1 - 1) * s1 + (K1 - 1) * d1 + 1);
+    const double cost_cols = (double)O1 * ((double)ncol * K1 + (double)O2 * K2 + (s2 > 1 ? (double)Wneed : 0.0));
+    const double cost_rows = rows_reached * ((double)O2 * K2 + (double)Wneed) + (double)O1 * O2 * K1;
+    const int rows_first = ncol > 0 && 1.25 * cost_rows < cost_cols;
+
+    const size_t pbuf_elems = (K0 > 1 ? (size_t)(Prows * I2) : 0) + (rows_first ? (size_t)(Prows * O2) : 0);
     const size_t row_elems = (size_t)Wneed + (s2 > 1 ? (size_t)(s2 * M) : 0);
     const ck_index ntasks = N * K * O0 * nrb;
     int err = 0;
@@ -128,6 +139,7 @@ ck_status SEP_FWD_FACTORS(const ck_conv_params *p, const REAL *x, const REAL *fa
             memset(pbuf + pbuf_elems, 0, row_elems * sizeof(REAL));
         }
         REAL *T = ok ? pbuf + pbuf_elems : NULL; /* T[q] = column-pass value at padded W position q */
+        REAL *Tb = ok && rows_first ? pbuf + (K0 > 1 ? Prows * I2 : 0) : NULL; /* rows first: Tb[r][j] */
         REAL *Ph = ok ? T + Wneed : NULL;         /* Ph[phase][m] = T[m*s2 + phase] when s2 > 1 */
 
 #if CK_BUILD_OPENMP
@@ -174,6 +186,38 @@ ck_status SEP_FWD_FACTORS(const ck_conv_params *p, const REAL *x, const REAL *fa
                 } else {
                     tapsum((rhi - rlo) * I2, nt0, src, coef, pbuf, 0);
                     P = pbuf;
+                }
+                if (rows_first) {
+                    /* pass 2', axis 2, every input row r the block reads:
+                     * Tb[r][j] = sum_t2 f2[t2] Ppad[r][j*s2 + t2*d2] (the row copied into the padded T) */
+                    for (ck_index r = rlo; r < rhi; ++r) {
+                        memcpy(T + pb2, P + (r - rlo) * I2, (size_t)ncol * sizeof(REAL));
+                        if (s2 == 1) {
+                            for (ck_index t2 = 0; t2 < K2; ++t2)
+                                src[t2] = T + t2 * d2;
+                        } else {
+                            for (ck_index ph = 0; ph < s2; ++ph)
+                                for (ck_index m = 0; m * s2 + ph < Wneed; ++m)
+                                    Ph[ph * M + m] = T[m * s2 + ph];
+                            for (ck_index t2 = 0; t2 < K2; ++t2)
+                                src[t2] = Ph + ((t2 * d2) % s2) * M + (t2 * d2) / s2;
+                        }
+                        tapsum(O2, K2, src, F + K0 + K1, Tb + (r - rlo) * O2, 0);
+                    }
+                    /* pass 3', axis 1: y[i1] += sum_t1 f1[t1] Tb[i1*s1 + t1*d1 - pb1] (f0 folded in) */
+                    for (ck_index i1 = ilo; i1 < ihi; ++i1) {
+                        ck_index nt1 = 0;
+                        for (ck_index t1 = 0; t1 < K1; ++t1) {
+                            const ck_index r1 = i1 * s1 + t1 * d1 - pb1;
+                            if (r1 < 0 || r1 >= I1)
+                                continue;
+                            src[nt1] = Tb + (r1 - rlo) * O2;
+                            coef[nt1] = scale * F[K0 + t1];
+                            ++nt1;
+                        }
+                        tapsum(O2, nt1, src, coef, Y + i1 * O2, 1);
+                    }
+                    continue;
                 }
                 for (ck_index i1 = ilo; i1 < ihi; ++i1) {
                     /* pass 2, axis 1: T[pb2 + col] = sum_t1 f1[t1] P[i1*s1 + t1*d1 - pb1][col] */
