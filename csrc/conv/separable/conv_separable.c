@@ -28,6 +28,9 @@
  *            whole rows into a zero-padded row buffer (padded W positions [0, (O2-1)*s2 + (K2-1)*d2]);
  *            pass 3 (axis 2): y[i1][j] += sum_t2 f2[t2] T[j*s2 + t2*d2], with T split into its s2
  *            phases first when s2 > 1, so each tap is one contiguous shifted vector.
+ *   Short rows (padded width Wneed <= 512 and <= 1.25*O2) at unit stride in H and W: the same two
+ *   passes run on whole row blocks as flattened runs (input rows copied with zero padding into a
+ *   block of row stride Wneed), one tap-sum call per pass, block and channel instead of per row.
  *   Pass order: axis 0 first (3-D), then either columns first (axis 1, then axis 2, as above: one
  *   row buffered) or rows first (axis 2 on every input row the block reads, into a block buffer,
  *   then axis 1 as a tap sum over those rows straight into y), whichever needs fewer multiply-adds
@@ -51,6 +54,7 @@
  * Per-thread scratch (REAL elements; allocated inside the parallel region with ck_aligned_alloc):
  *   forward     (K0 > 1 ? Prows * I2 : 0) + (rows first ? Prows * O2 : 0) + Wneed + (s2 > 1 ? s2*ceil(Wneed/s2) : 0)
  *               with Prows = min(I1, (RB-1)*s1 + (K1-1)*d1 + 1),
+ *               (+ (3*RB + (K1-1)*d1) * Wneed on the flattened short-row path),
  *               Wneed = (O2-1)*s2 + (K2-1)*d2 + 1, RB = output rows per task (y block <= 256 KiB,
  *               >= 4 tasks per thread); plus max(K0, K1, K2) pointers and coefficients.
  *   bwd_input   min(O1, (RB-1 + (K1-1)*d1)/s1 + 1) * I2 + (K0 > 1 ? RB*I2 : 0) + L + O2 + R + ceil(I2/s2)
