@@ -35,8 +35,8 @@ def choose_algorithm(x_shape, w_shape, *, stride=1, padding=0, dilation=1, group
                      dtype=np.float32, direction="forward", separable=False):
     """The algorithm that algorithm="auto" runs for this convolution. Pure: no timing, no state.
 
-    separable=True: the caller knows every kernel slice is rank 1 (algorithm="auto" tests this itself
-    for kernels of 9+ taps, see cnnkern.separable.auto_flag)."""
+    separable=True: the caller knows every kernel slice is rank 1 (algorithm="auto" tests this itself,
+    cheaply, for the shapes where separable can win: cnnkern.separable.auto_flag)."""
     ndim = len(tuple(x_shape)) - 2
     if ndim not in (1, 2, 3):
         raise ValueError(f"x_shape must be (N, C, *spatial) with 1 to 3 spatial dims, got {x_shape}")
@@ -74,7 +74,7 @@ def _choose(params, dtype, direction, separable=False):
     for o in params.out_size:
         out_pixels *= o
     rules = (
-        # separable (rank-1 kernel known): SEPARABLE_RULE_DOC below gives the measurements.
+        # separable (rank-1 kernel known): _separable_wins below gives the rule and its measurements
         (_separable_wins(params, direction, separable, kernel_volume), "separable"),
         (in_per_group < 8, "direct"),
         (in_per_group * kernel_volume < 16 or out_per_group < 8, "direct"),
@@ -89,8 +89,8 @@ def _separable_wins(params, direction, separable, kernel_volume):
     """The chooser's separable rule (one line in _choose): a kernel known to be rank 1, 2-D or 3-D,
     not the weight gradient, and prod(k) > 3 * sum(k) (2-D square: k >= 7; 3-D cube: k >= 4).
 
-    Measured (2-core AVX2 machine, busy; float32 forward, median of 5-7 interleaved runs, script in
-    benchmarks/bench_separable.py): kernel sweep n=4, 32->32 channels, 64x64, "same", 1 thread,
+    Measured (2-core AVX2 machine, busy; float32 forward, median of 5-7 interleaved runs, the
+    comparison benchmarks/bench_separable.py makes): kernel sweep n=4, 32->32 channels, 64x64, "same", 1 thread,
     direct / separable time = 0.48 (k=3), 0.98 (k=5), 1.66 (k=7), 2.17 (k=9), 4.2 (k=15), 8.4 (k=31);
     cb_l2_k9 with a rank-1 kernel 1.7x; 3-D 16->16 channels 16x32x32: 0.85 (k=3), 2.6 (k=5).
     Work per output and slice is sum(k) (plus padding columns) against prod(k) for direct, and
@@ -123,6 +123,8 @@ def _resolve_algorithm(algorithm, params, dtype, direction, w=None):
     if algorithm == "auto":
         algorithm = _choose(params, dtype, direction,
                             separable=_separable.auto_flag(params, w, direction))
+        if algorithm == "separable":  # auto_flag just tested the kernel: do not test it again
+            algorithm = _separable.CHECKED
     elif algorithm not in _conv_ext.ALGORITHMS:
         raise ValueError(f"unknown algorithm {algorithm!r}; choose 'auto' or one of {algorithms()}")
     if algorithm == "im2col":

@@ -116,6 +116,11 @@ def check_separable(w, ndim, rtol=None):
             f"({bad} of {resid.size} slices fail); use algorithm='auto' or another algorithm")
 
 
+# The name conv.py's auto path uses for "separable" after auto_flag tested the kernel (internal only;
+# resolve() turns it back into "separable" without testing again).
+CHECKED = "separable (kernel checked)"
+
+
 def resolve(algorithm, params, w, direction):
     """The C algorithm to run for `algorithm` (identity unless it is "separable").
 
@@ -123,6 +128,8 @@ def resolve(algorithm, params, w, direction):
     declines the weight gradient (NotImplementedError: the gradient of a rank-1 kernel is not rank 1,
     so there is nothing separable to exploit; conv{d}d_backward computes dw with "auto" instead).
     """
+    if algorithm == CHECKED:
+        return "separable"
     if algorithm != "separable":
         return algorithm
     if direction == "backward_weight":
