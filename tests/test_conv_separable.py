@@ -168,10 +168,12 @@ def test_each_isa(isa, case, dtype, isa_cap):
                  oracle.conv_backward_mode(dy, x, w, **case.kwargs())[0], dtype, L_in, what=f"{isa} dx")
 
 
+# Every case is above conv.SERIAL_FLOPS, so 2 and 3 threads really run (checked in the test).
 THREAD_CASES = [
-    ConvCase("t-one-image", (1, 1, 70, 45), (1, 1, 7, 5), padding="same"),      # row blocks split one plane
-    ConvCase("t-channels", (3, 6, 17, 16), (8, 3, 3, 5), padding=1, groups=2, stride=(2, 1)),
-    ConvCase("t-3d", (2, 3, 7, 8, 9), (4, 3, 3, 3, 2), padding=1, dilation=(1, 2, 1)),
+    ConvCase("t-one-image", (1, 2, 120, 45), (2, 2, 7, 5), padding="same"),   # row blocks split the planes
+    ConvCase("t-channels", (3, 6, 41, 32), (8, 3, 3, 5), padding=1, groups=2, stride=(2, 1)),
+    ConvCase("t-w-stride", (2, 4, 30, 61), (4, 4, 5, 5), padding=2, stride=(1, 3)),  # rows-first order
+    ConvCase("t-3d", (2, 3, 10, 14, 16), (4, 3, 3, 3, 2), padding=1, dilation=(1, 2, 1)),
 ]
 
 
@@ -179,6 +181,8 @@ THREAD_CASES = [
 def test_identical_for_any_thread_count(case, dtype):
     x, factors, w, b, dy = inputs(case, dtype, seed=6)
     d = case.ndim
+    from cnnkern.conv import SERIAL_FLOPS
+    assert make_params(case).flops() >= SERIAL_FLOPS, "too small to run threaded"
     fs = tuple(f.astype(dtype) for f in factors)
     runs = []
     for n in (1, 2, 3):
@@ -191,6 +195,12 @@ def test_identical_for_any_thread_count(case, dtype):
             np.testing.assert_array_equal(a, e)
     L, _ = lengths(case)
     assert_close(runs[0][0], oracle.conv_forward_mode(x, w, b, **case.kwargs()), dtype, L)
+
+
+def make_params(case):
+    from cnnkern._params import make_conv_params
+    return make_conv_params(case.ndim, case.x_shape, case.w_shape, stride=case.stride, padding=case.padding,
+                            dilation=case.dilation, groups=case.groups)
 
 
 def test_big_problem_uses_threads_and_is_right():
