@@ -77,6 +77,18 @@ cdef extern from "cnnkern/ck_conv.h" nogil:
     ck_status ck_conv_bwd_bias_f32(const ck_conv_params *p, const float *dy, float *db)
     ck_status ck_conv_bwd_bias_f64(const ck_conv_params *p, const double *dy, double *db)
 
+    # separable (csrc/conv/separable/)
+    ck_status ck_conv_fwd__separable_f32(const ck_conv_params *p, const float *x, const float *w, const float *b, float *y)
+    ck_status ck_conv_fwd__separable_f64(const ck_conv_params *p, const double *x, const double *w, const double *b, double *y)
+    ck_status ck_conv_bwd_input__separable_f32(const ck_conv_params *p, const float *dy, const float *w, float *dx)
+    ck_status ck_conv_bwd_input__separable_f64(const ck_conv_params *p, const double *dy, const double *w, double *dx)
+    ck_status ck_conv_bwd_weight__separable_f32(const ck_conv_params *p, const float *dy, const float *x, float *dw)
+    ck_status ck_conv_bwd_weight__separable_f64(const ck_conv_params *p, const double *dy, const double *x, double *dw)
+    ck_status ck_conv_fwd__separable_factors_f32(const ck_conv_params *p, const float *x, const float *fac, const float *b, float *y)
+    ck_status ck_conv_fwd__separable_factors_f64(const ck_conv_params *p, const double *x, const double *fac, const double *b, double *y)
+    ck_status ck_conv_separable_factorize_f32(const ck_conv_params *p, const float *w, float *fac, double *resid)
+    ck_status ck_conv_separable_factorize_f64(const ck_conv_params *p, const double *w, double *fac, double *resid)
+
 cdef extern from "cnnkern/ck_gemm.h" nogil:
     ctypedef void (*ck_sgemm_fortran_fn)(const char *, const char *, const int *, const int *, const int *,
                                          const float *, const float *, const int *, const float *,
@@ -98,24 +110,26 @@ ctypedef ck_status (*bwd_f32_fn)(const ck_conv_params *, const float *, const fl
 ctypedef ck_status (*bwd_f64_fn)(const ck_conv_params *, const double *, const double *, double *) noexcept nogil
 
 # The C algorithms this extension provides, in the order of the tables below.
-ALGORITHMS = ("reference", "direct", "im2col")
+ALGORITHMS = ("reference", "direct", "im2col", "separable")
 
-cdef fwd_f32_fn FWD_F32[3]
-cdef fwd_f64_fn FWD_F64[3]
-cdef bwd_f32_fn BWD_INPUT_F32[3]
-cdef bwd_f64_fn BWD_INPUT_F64[3]
-cdef bwd_f32_fn BWD_WEIGHT_F32[3]
-cdef bwd_f64_fn BWD_WEIGHT_F64[3]
-FWD_F32[:] = [ck_conv_fwd__reference_f32, ck_conv_fwd__direct_f32, ck_conv_fwd__im2col_f32]
-FWD_F64[:] = [ck_conv_fwd__reference_f64, ck_conv_fwd__direct_f64, ck_conv_fwd__im2col_f64]
+cdef fwd_f32_fn FWD_F32[4]
+cdef fwd_f64_fn FWD_F64[4]
+cdef bwd_f32_fn BWD_INPUT_F32[4]
+cdef bwd_f64_fn BWD_INPUT_F64[4]
+cdef bwd_f32_fn BWD_WEIGHT_F32[4]
+cdef bwd_f64_fn BWD_WEIGHT_F64[4]
+FWD_F32[:] = [ck_conv_fwd__reference_f32, ck_conv_fwd__direct_f32, ck_conv_fwd__im2col_f32,
+              ck_conv_fwd__separable_f32]
+FWD_F64[:] = [ck_conv_fwd__reference_f64, ck_conv_fwd__direct_f64, ck_conv_fwd__im2col_f64,
+              ck_conv_fwd__separable_f64]
 BWD_INPUT_F32[:] = [ck_conv_bwd_input__reference_f32, ck_conv_bwd_input__direct_f32,
-                    ck_conv_bwd_input__im2col_f32]
+                    ck_conv_bwd_input__im2col_f32, ck_conv_bwd_input__separable_f32]
 BWD_INPUT_F64[:] = [ck_conv_bwd_input__reference_f64, ck_conv_bwd_input__direct_f64,
-                    ck_conv_bwd_input__im2col_f64]
+                    ck_conv_bwd_input__im2col_f64, ck_conv_bwd_input__separable_f64]
 BWD_WEIGHT_F32[:] = [ck_conv_bwd_weight__reference_f32, ck_conv_bwd_weight__direct_f32,
-                     ck_conv_bwd_weight__im2col_f32]
+                     ck_conv_bwd_weight__im2col_f32, ck_conv_bwd_weight__separable_f32]
 BWD_WEIGHT_F64[:] = [ck_conv_bwd_weight__reference_f64, ck_conv_bwd_weight__direct_f64,
-                     ck_conv_bwd_weight__im2col_f64]
+                     ck_conv_bwd_weight__im2col_f64, ck_conv_bwd_weight__separable_f64]
 
 
 cdef int _algorithm_index(str name) except -1:
@@ -249,6 +263,57 @@ def workspace_bytes():
 def workspace_reset_peak():
     """Set the workspace peak to the current figure (then a call's peak minus current is its extra memory)."""
     ck_alloc_reset_peak()
+
+
+def conv_forward_separable_factors(x, fac, b, y, tuple geom, int num_threads):
+    """y[...] = conv(x, w) + b for w[k, c] = outer product of the factors; fac is
+    [C_out][C_in/groups][k0 + k1 + k2] flattened (cnnkern/separable.py builds it)."""
+    cdef ck_conv_params p
+    cdef ck_status status
+    _fill(&p, geom, num_threads)
+    cdef const float[::1] xf, ff, bf
+    cdef float[::1] yf
+    cdef const double[::1] xd, fd, bd
+    cdef double[::1] yd
+    cdef const float *bf_ptr = NULL
+    cdef const double *bd_ptr = NULL
+    if y.dtype.itemsize == 4:
+        xf, ff, yf = x, fac, y
+        if b is not None:
+            bf = b
+            bf_ptr = &bf[0]
+        with nogil:
+            status = ck_conv_fwd__separable_factors_f32(&p, &xf[0], &ff[0], bf_ptr, &yf[0])
+    else:
+        xd, fd, yd = x, fac, y
+        if b is not None:
+            bd = b
+            bd_ptr = &bd[0]
+        with nogil:
+            status = ck_conv_fwd__separable_factors_f64(&p, &xd[0], &fd[0], bd_ptr, &yd[0])
+    _check(status, "conv forward (separable factors)")
+
+
+def separable_factorize(w, fac, resid, tuple geom):
+    """fac[k, c, :] = the factors through each slice's largest element, resid[k, c] = the relative
+    max-abs residual of that rank-1 reconstruction (float64). All arrays 1-D views; w, fac one dtype."""
+    cdef ck_conv_params p
+    cdef ck_status status
+    _fill(&p, geom, 1)
+    cdef const float[::1] wf
+    cdef float[::1] ff
+    cdef const double[::1] wd
+    cdef double[::1] fd
+    cdef double[::1] rd = resid
+    if fac.dtype.itemsize == 4:
+        wf, ff = w, fac
+        with nogil:
+            status = ck_conv_separable_factorize_f32(&p, &wf[0], &ff[0], &rd[0])
+    else:
+        wd, fd = w, fac
+        with nogil:
+            status = ck_conv_separable_factorize_f64(&p, &wd[0], &fd[0], &rd[0])
+    _check(status, "separable factorisation")
 
 
 _ISA_BY_NAME = {"generic": CK_ISA_GENERIC, "avx2": CK_ISA_AVX2, "avx512": CK_ISA_AVX512}

@@ -7,6 +7,7 @@ Layering: this module -> cnnkern._conv_ext (Cython shim, GIL released) -> csrc/c
 import numpy as np
 
 from . import _blas, _conv_ext
+from . import separable as _separable
 from ._api import export_per_ndim
 from ._choose import DIRECTIONS, choose_algorithm  # noqa: F401  (choose_algorithm is public API)
 from ._choose import choose_for_params as _choose  # the cost model (+ autotuning) behind "auto"
@@ -46,11 +47,14 @@ def get_workspace_limit():
     return int(_conv_ext.im2col_get_workspace_limit())
 
 
-def _resolve_algorithm(algorithm, params, dtype, direction):
+def _resolve_algorithm(algorithm, params, dtype, direction, w=None):
     if not isinstance(algorithm, str):
         raise TypeError(f"algorithm must be a string, got {type(algorithm).__name__}")
     if algorithm == "auto":
-        algorithm = _choose(params, dtype, direction)
+        algorithm = _choose(params, dtype, direction,
+                            separable=_separable.auto_flag(params, w, direction))
+        if algorithm == "separable":  # auto_flag just tested the kernel: do not test it again
+            algorithm = _separable.CHECKED
     elif algorithm not in _conv_ext.ALGORITHMS:
         raise ValueError(f"unknown algorithm {algorithm!r}; choose 'auto' or one of {algorithms()}")
     if algorithm == "im2col":
@@ -162,6 +166,7 @@ def _threads_for(p: ConvParams):
 
 
 def _run_forward(algorithm, p: ConvParams, x, w, b, y):
+    algorithm = _separable.resolve(algorithm, p, w, "forward")
     if p.batch:
         _conv_ext.conv_forward(algorithm, x.ravel(), w.ravel(), None if b is None else b.ravel(),
                                y.reshape(-1), p.as_c_tuple(), _threads_for(p))
@@ -169,6 +174,7 @@ def _run_forward(algorithm, p: ConvParams, x, w, b, y):
 
 
 def _run_backward_input(algorithm, p: ConvParams, dy, w, dtype):
+    algorithm = _separable.resolve(algorithm, p, w, "backward_input")
     dx = np.empty(p.x_shape, dtype=dtype)
     if p.batch:
         _conv_ext.conv_backward_input(algorithm, dy.ravel(), w.ravel(), dx.reshape(-1),
@@ -177,6 +183,7 @@ def _run_backward_input(algorithm, p: ConvParams, dy, w, dtype):
 
 
 def _run_backward_weight(algorithm, p: ConvParams, dy, x, dtype):
+    algorithm = _separable.resolve(algorithm, p, None, "backward_weight")
     if not p.batch:
         return np.zeros(p.w_shape, dtype=dtype)
     dw = np.empty(p.w_shape, dtype=dtype)
@@ -214,7 +221,7 @@ def _conv_forward(ndim, x, w, b=None, *, stride=1, padding=0, dilation=1, groups
         b = as_compute_array("b", b, dtype)
         if b.shape != (p.out_channels,):
             raise ValueError(f"bias must have shape ({p.out_channels},) = (C_out,), got {b.shape}")
-    algo = _resolve_algorithm(algorithm, p, dtype, "forward")
+    algo = _resolve_algorithm(algorithm, p, dtype, "forward", w)
     y = np.empty(p.y_shape, dtype=dtype) if out is None else check_out(out, p.y_shape, dtype)
     if flip:
         w = _flip_kernel(w, ndim)
@@ -230,7 +237,7 @@ def _conv_backward_input(ndim, dy, w, input_shape, *, stride=1, padding=0, dilat
     input_shape = _shape_tuple("input_shape", input_shape, ndim)
     prob = _Problem(ndim, input_shape, w.shape, stride, padding, dilation, groups, padding_mode)
     _check_dy(dy, prob.params.y_shape)
-    algo = _resolve_algorithm(algorithm, prob.params, dtype, "backward_input")
+    algo = _resolve_algorithm(algorithm, prob.params, dtype, "backward_input", w)
     if flip:
         w = _flip_kernel(w, ndim)
     dx = _run_backward_input(algo, prob.params, dy, w, dtype)
@@ -263,8 +270,10 @@ def _conv_backward(ndim, dy, x, w, *, stride=1, padding=0, dilation=1, groups=1,
     p = prob.params
     _check_dy(dy, p.y_shape)
     wk = _flip_kernel(w, ndim) if flip else w
-    dx = _run_backward_input(_resolve_algorithm(algorithm, p, dtype, "backward_input"), p, dy, wk, dtype)
-    dw = _run_backward_weight(_resolve_algorithm(algorithm, p, dtype, "backward_weight"), p, dy,
+    dx = _run_backward_input(_resolve_algorithm(algorithm, p, dtype, "backward_input", w), p, dy, wk, dtype)
+    # separable has no weight-gradient pass (not rank 1): dw comes from "auto" (cnnkern/separable.py)
+    algo_w = "auto" if algorithm == "separable" else algorithm
+    dw = _run_backward_weight(_resolve_algorithm(algo_w, p, dtype, "backward_weight"), p, dy,
                               prob.prepare_input(x), dtype)
     db = _run_backward_bias(p, dy, dtype) if bias else None
     return prob.finish_input_gradient(dx), (_flip_kernel(dw, ndim) if flip else dw), db
@@ -322,7 +331,7 @@ def _conv_transpose_forward(ndim, x, w, b=None, *, stride=1, padding=0, output_p
         # would produce more positions than x has; the extra ones receive zero gradient.
         grow = [(0, 0), (0, 0)] + [(0, po - xi) for po, xi in zip(p.out_size, x.shape[2:])]
         x = np.ascontiguousarray(np.pad(x, grow))
-    algo = _resolve_algorithm(algorithm, p, dtype, "backward_input")
+    algo = _resolve_algorithm(algorithm, p, dtype, "backward_input", w)
     y = _run_backward_input(algo, p, x, w, dtype)
     if b is not None:
         b = as_compute_array("b", b, dtype)

@@ -56,8 +56,14 @@ def test_fast_algorithms_on_each_isa(isa, dtype, case, isa_cap):
     for algo in cnnkern.algorithms():
         if algo == "reference":
             continue
-        y = fwd(x, w, b, algorithm=algo, **kw)
-        dx, dw, db = bwd(dy, x, w, algorithm=algo, **kw)
+        try:
+            y = fwd(x, w, b, algorithm=algo, **kw)
+            dx, dw, db = bwd(dy, x, w, algorithm=algo, **kw)
+        except NotImplementedError:
+            # declined (separable with these random kernels: tests/test_conv_separable.py runs its
+            # ISA paths on rank-1 kernels); every other fast algorithm computes every case
+            assert algo == "separable", algo
+            continue
         oracle.assert_close(y, y_ref, dtype, lf, what=f"{algo}/{isa} forward")
         oracle.assert_close(dx, dx_ref, dtype, lbi, what=f"{algo}/{isa} grad input")
         oracle.assert_close(dw, dw_ref, dtype, lbw, what=f"{algo}/{isa} grad weight")

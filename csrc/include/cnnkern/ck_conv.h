@@ -106,6 +106,27 @@ size_t ck_conv_im2col_get_workspace_limit(void);
 void ck_conv_im2col_set_threading(int openmp_loops);
 int ck_conv_im2col_get_threading(void);
 
+/* ---- separable: rank-1 kernel slices as one 1-D pass per axis (csrc/conv/separable/) ----
+ * fac[K][C/G][K0 + K1 + K2] holds per slice the factors f0[K0], f1[K1], f2[K2] with
+ * w[k][c][i][j][l] = f0[i] * f1[j] * f2[l]. The entry points without "_factors" take the factors from w
+ * through its largest-magnitude element (the caller checked rank 1). Extra memory: per thread about
+ * one row block of one plane; see the contract at the top of csrc/conv/separable/conv_separable.c.
+ * bwd_weight returns CK_ERR_UNSUPPORTED: the weight gradient has no rank-1 structure. */
+ck_status ck_conv_fwd__separable_f32(const ck_conv_params *p, const float *x, const float *w, const float *b, float *y);
+ck_status ck_conv_fwd__separable_f64(const ck_conv_params *p, const double *x, const double *w, const double *b, double *y);
+ck_status ck_conv_bwd_input__separable_f32(const ck_conv_params *p, const float *dy, const float *w, float *dx);
+ck_status ck_conv_bwd_input__separable_f64(const ck_conv_params *p, const double *dy, const double *w, double *dx);
+ck_status ck_conv_bwd_weight__separable_f32(const ck_conv_params *p, const float *dy, const float *x, float *dw);
+ck_status ck_conv_bwd_weight__separable_f64(const ck_conv_params *p, const double *dy, const double *x, double *dw);
+ck_status ck_conv_fwd__separable_factors_f32(const ck_conv_params *p, const float *x, const float *fac, const float *b, float *y);
+ck_status ck_conv_fwd__separable_factors_f64(const ck_conv_params *p, const double *x, const double *fac, const double *b, double *y);
+ck_status ck_conv_bwd_input__separable_factors_f32(const ck_conv_params *p, const float *dy, const float *fac, float *dx);
+ck_status ck_conv_bwd_input__separable_factors_f64(const ck_conv_params *p, const double *dy, const double *fac, double *dx);
+/* The factors of every slice (as the entry points from w take them) and resid[K][C/G] =
+ * max|w - outer(factors)| / max|w| per slice (double; 0 for a zero slice): the rank-1 test. */
+ck_status ck_conv_separable_factorize_f32(const ck_conv_params *p, const float *w, float *fac, double *resid);
+ck_status ck_conv_separable_factorize_f64(const ck_conv_params *p, const double *w, double *fac, double *resid);
+
 #ifdef __cplusplus
 }
 #endif

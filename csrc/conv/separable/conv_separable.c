@@ -1,0 +1,105 @@
+/*
+ * conv_separable.c -- the "separable" convolution operator: every kernel slice w[k][c] is a rank-1
+ * tensor f0 (x) f1 (x) f2 (one 1-D factor per spatial axis), so the correlation is three 1-D passes,
+ * O(K0 + K1 + K2) multiply-adds per output and slice instead of O(K0*K1*K2). float32 and float64
+ * come from conv_separable_template.h (included twice with every function name #defined).
+ *
+ * Contract (ck_conv.h; 1-D and 2-D problems have size-1 leading axes, whose factor is one number):
+ *   x   [N][C][I0][I1][I2]          dy, y [N][K][O0][O1][O2]          b [K] or NULL
+ *   fac [K][C/G][K0 + K1 + K2]      per slice: f0[K0], then f1[K1], then f2[K2]
+ *   w   [K][C/G][K0][K1][K2]        (entry points without "_factors": factors taken from w through its
+ *                                   largest element, see PACK_FACTORS; Python checked rank 1 first,
+ *                                   for other w the result is that rank-1 approximation's)
+ *   ck_conv_fwd__separable_factors_*       (x, fac, b) -> y   y overwritten
+ *   ck_conv_bwd_input__separable_factors_* (dy, fac)   -> dx  dx overwritten (the exact adjoint)
+ *   ck_conv_fwd__separable_*, ck_conv_bwd_input__separable_*   the same from w
+ *   ck_conv_bwd_weight__separable_*        CK_ERR_UNSUPPORTED: the weight gradient is not rank 1
+ *   ck_conv_separable_factorize_*          (w) -> fac, resid[K][C/G] (double): the rank-1 test, serial
+ * Every parameter of ck_conv_params: any stride, dilation, asymmetric padding (also larger than the
+ * kernel), groups incl. depthwise; batch 0 returns CK_OK. Dense C-contiguous tensors, no alignment
+ * assumed. Returns CK_OK or CK_ERR_NOMEM (every allocation checked; all buffers freed).
+ *
+ * Algorithm. Forward, task = (n, k, output plane i0, block of output rows along axis 1):
+ *   y rows = b[k]; for each input channel c of k's group:
+ *     pass 1 (axis 0): P = sum_t0 f0[t0] x[n][c][i0*s0 + t0*d0 - pb0], over the rows of the block
+ *            (one long contiguous tap sum; when a single plane is in range -- always in 2-D -- P is x
+ *            itself and f0 is folded into f1);
+ *     per output row i1: pass 2 (axis 1): T = sum_t1 f1[t1] P[i1*s1 + t1*d1 - pb1], a tap sum over
+ *            whole rows into a zero-padded row buffer (padded W positions [0, (O2-1)*s2 + (K2-1)*d2]);
+ *            pass 3 (axis 2): y[i1][j] += sum_t2 f2[t2] T[j*s2 + t2*d2], with T split into its s2
+ *            phases first when s2 > 1, so each tap is one contiguous shifted vector.
+ *   Short rows (padded width Wneed <= 512 and <= 1.25*O2) at unit stride in H and W: the same two
+ *   passes run on whole row blocks as flattened runs (input rows copied with zero padding into a
+ *   block of row stride Wneed), one tap-sum call per pass, block and channel instead of per row.
+ *   Pass order: axis 0 first (3-D), then either columns first (axis 1, then axis 2, as above: one
+ *   row buffered) or rows first (axis 2 on every input row the block reads, into a block buffer,
+ *   then axis 1 as a tap sum over those rows straight into y), whichever needs fewer multiply-adds
+ *   for the whole plane by 25% (columns first on ties): columns first costs per plane
+ *   O1*(ncol*K1 + O2*K2), rows first rows*(O2*K2) + O1*O2*K1, so rows first wins with a W stride.
+ *   Every pass runs along the contiguous axis. The choice depends on the problem only.
+ *   Backward-input always runs in one order (below).
+ * Backward-input, task = (n, c, block of dx rows along axis 1); dx rows zeroed, then for each
+ *   output channel k of c's group and each dy plane i0 reaching a dx plane:
+ *     axis 2 adjoint per needed dy row: H[col] = sum over taps with (col + pb2 - t2*d2) = j*s2 of
+ *       f2[t2] dy[j], split by column phase col mod s2 (sub-pixel decomposition: a contiguous
+ *       correlation per phase on a zero-margined copy of the dy row, no inserted zeros);
+ *     axis 1 adjoint, a gather: Q[r1] = sum over t1 with (r1 + pb1 - t1*d1) = i1*s1 of f1[t1] H[i1];
+ *     axis 0 adjoint, a scatter: dx[r0] += f0[t0] Q for each dx plane r0 = i0*s0 + t0*d0 - pb0
+ *       (straight into dx, f0 folded in, when a single plane is reached: always in 2-D).
+ * Results are identical for any thread count and schedule: every output element is computed by one
+ *   task, its sums in an order fixed by the problem (blocks only choose which rows a task owns; the
+ *   values of P, T, H, Q for a row do not depend on the block).
+ *
+ * Threading: one OpenMP team of p->num_threads (no nested regions, no BLAS), dynamic schedule.
+ * Per-thread scratch (REAL elements; allocated inside the parallel region with ck_aligned_alloc):
+ *   forward     (K0 > 1 ? Prows * I2 : 0) + (rows first ? Prows * O2 : 0) + Wneed + (s2 > 1 ? s2*ceil(Wneed/s2) : 0)
+ *               with Prows = min(I1, (RB-1)*s1 + (K1-1)*d1 + 1),
+ *               (+ (3*RB + (K1-1)*d1) * Wneed on the flattened short-row path),
+ *               Wneed = (O2-1)*s2 + (K2-1)*d2 + 1, RB = output rows per task (y block <= 256 KiB,
+ *               >= 4 tasks per thread); plus max(K0, K1, K2) pointers and coefficients.
+ *   bwd_input   min(O1, (RB-1 + (K1-1)*d1)/s1 + 1) * I2 + (K0 > 1 ? RB*I2 : 0) + L + O2 + R + ceil(I2/s2)
+ *               with L = ceil((K2-1)*d2/s2), R = max(0, (I2-1+pb2)/s2 - O2 + 1), RB = dx rows per task
+ *               (first term <= 1 MiB, >= 4 tasks per thread); plus pointers, coefficients, 2*K0.
+ * Shared workspace: the packed factors, K*(C/G)*(K0+K1+K2) reals (entry points taking w only).
+ * ISA: the tap-sum kernel of separable_kernels.h (AVX2+FMA or portable), chosen at run time.
+ * Accumulation is in the tensor's dtype (float for f32).
+ */
+#include "cnnkern/ck_conv.h"
+#include "separable_kernels.h"
+
+#include <math.h>
+#include <string.h>
+#if CK_BUILD_OPENMP
+#include <omp.h>
+#endif
+
+static inline ck_index ck_sep_cdiv(ck_index a, ck_index b) { return (a + b - 1) / b; }
+static inline ck_index ck_sep_min(ck_index a, ck_index b) { return a < b ? a : b; }
+static inline ck_index ck_sep_max(ck_index a, ck_index b) { return a > b ? a : b; }
+/* floor division and the matching non-negative remainder (b > 0, a of either sign) */
+static inline ck_index ck_sep_fdiv(ck_index a, ck_index b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+static inline ck_index ck_sep_fmod(ck_index a, ck_index b) { return a - b * ck_sep_fdiv(a, b); }
+
+#define REAL float
+#define TAPSUM_FN ck_sep_tapsum_f32_fn
+#define SELECT_TAPSUM ck_sep_select_tapsum_f32
+#define PACK_FACTORS ck_sep_pack_factors_f32
+#define SEP_FACTORIZE ck_conv_separable_factorize_f32
+#define SEP_FWD_FACTORS ck_conv_fwd__separable_factors_f32
+#define SEP_BWI_FACTORS ck_conv_bwd_input__separable_factors_f32
+#define SEP_FWD ck_conv_fwd__separable_f32
+#define SEP_BWI ck_conv_bwd_input__separable_f32
+#define SEP_BWW ck_conv_bwd_weight__separable_f32
+#include "conv_separable_template.h"
+
+#define REAL double
+#define TAPSUM_FN ck_sep_tapsum_f64_fn
+#define SELECT_TAPSUM ck_sep_select_tapsum_f64
+#define PACK_FACTORS ck_sep_pack_factors_f64
+#define SEP_FACTORIZE ck_conv_separable_factorize_f64
+#define SEP_FWD_FACTORS ck_conv_fwd__separable_factors_f64
+#define SEP_BWI_FACTORS ck_conv_bwd_input__separable_factors_f64
+#define SEP_FWD ck_conv_fwd__separable_f64
+#define SEP_BWI ck_conv_bwd_input__separable_f64
+#define SEP_BWW ck_conv_bwd_weight__separable_f64
+#include "conv_separable_template.h"
