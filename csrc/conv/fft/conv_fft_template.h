@@ -187,7 +187,7 @@ ck_status FFT_RUN(const ck_conv_fft_plan *pl, const REAL *wspec, const REAL *x, 
         ck_aligned_free(tbuf);
         return CK_ERR_NOMEM;
     }
-    const int pin = team > 1 && ck_gemm_can_pin(sizeof(REAL));
+    const int pin = ck_gemm_can_pin(sizeof(REAL)); /* the BLAS never threads a per-frequency GEMM */
     const ck_index mix_team = team > 1 && !pin ? 1 : team;
     if (pin)
         ck_gemm_pin_begin(1);
@@ -252,7 +252,7 @@ ck_status FFT_RUN_BWD_WEIGHT(const ck_conv_fft_plan *pl, const REAL *dy, const R
         ck_aligned_free(tbuf);
         return CK_ERR_NOMEM;
     }
-    const int pin = team > 1 && ck_gemm_can_pin(sizeof(REAL));
+    const int pin = ck_gemm_can_pin(sizeof(REAL)); /* the BLAS never threads a per-frequency GEMM */
     const ck_index mix_team = team > 1 && !pin ? 1 : team;
     if (pin)
         ck_gemm_pin_begin(1);
