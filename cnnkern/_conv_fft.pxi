@@ -40,8 +40,10 @@ cdef extern from "cnnkern/ck_fft.h" nogil:
     void ck_fft_plan_destroy(ck_fft_plan *plan)
     ck_index ck_fft_scratch_elems(const ck_fft_plan *p)
     ck_index ck_fft_good_size(ck_index n, int even)
-    void ck_fft_forward_f32(const ck_fft_plan *p, ck_index batch, const float *r, float *spec, float *scratch)
-    void ck_fft_forward_f64(const ck_fft_plan *p, ck_index batch, const double *r, double *spec, double *scratch)
+    void ck_fft_forward_f32(const ck_fft_plan *p, ck_index batch, const float *r, float *spec, float *scratch,
+                            const ck_index *nonzero)
+    void ck_fft_forward_f64(const ck_fft_plan *p, ck_index batch, const double *r, double *spec, double *scratch,
+                            const ck_index *nonzero)
     void ck_fft_inverse_f32(const ck_fft_plan *p, ck_index batch, float *spec, float *r, float *scratch)
     void ck_fft_inverse_f64(const ck_fft_plan *p, ck_index batch, double *spec, double *r, double *scratch)
 
@@ -229,7 +231,7 @@ cdef _fft_run_f32(ck_fft_plan *plan, ck_index B, bint inverse, float[::1] r, flo
         if inverse:
             ck_fft_inverse_f32(plan, B, &s[0], &r[0], &scr[0])
         else:
-            ck_fft_forward_f32(plan, B, &r[0], &s[0], &scr[0])
+            ck_fft_forward_f32(plan, B, &r[0], &s[0], &scr[0], NULL)
 
 
 cdef _fft_run_f64(ck_fft_plan *plan, ck_index B, bint inverse, double[::1] r, double[::1] s, double[::1] scr):
@@ -237,4 +239,4 @@ cdef _fft_run_f64(ck_fft_plan *plan, ck_index B, bint inverse, double[::1] r, do
         if inverse:
             ck_fft_inverse_f64(plan, B, &s[0], &r[0], &scr[0])
         else:
-            ck_fft_forward_f64(plan, B, &r[0], &s[0], &scr[0])
+            ck_fft_forward_f64(plan, B, &r[0], &s[0], &scr[0], NULL)

@@ -5,20 +5,22 @@
 #include "cnnkern/ck_fft.h"
 #include "fft_kernels.h"
 
-void ck_fft_forward_f32(const ck_fft_plan *p, ck_index batch, const float *r, float *spec, float *scratch)
+void ck_fft_forward_f32(const ck_fft_plan *p, ck_index batch, const float *r, float *spec, float *scratch,
+                        const ck_index *nonzero)
 {
     if (ck_cpu_isa() >= CK_ISA_AVX2)
-        ck_fft_forward_f32__avx2(p, batch, r, spec, scratch);
+        ck_fft_forward_f32__avx2(p, batch, r, spec, scratch, nonzero);
     else
-        ck_fft_forward_f32__generic(p, batch, r, spec, scratch);
+        ck_fft_forward_f32__generic(p, batch, r, spec, scratch, nonzero);
 }
 
-void ck_fft_forward_f64(const ck_fft_plan *p, ck_index batch, const double *r, double *spec, double *scratch)
+void ck_fft_forward_f64(const ck_fft_plan *p, ck_index batch, const double *r, double *spec, double *scratch,
+                        const ck_index *nonzero)
 {
     if (ck_cpu_isa() >= CK_ISA_AVX2)
-        ck_fft_forward_f64__avx2(p, batch, r, spec, scratch);
+        ck_fft_forward_f64__avx2(p, batch, r, spec, scratch, nonzero);
     else
-        ck_fft_forward_f64__generic(p, batch, r, spec, scratch);
+        ck_fft_forward_f64__generic(p, batch, r, spec, scratch, nonzero);
 }
 
 void ck_fft_inverse_f32(const ck_fft_plan *p, ck_index batch, float *spec, float *r, float *scratch)

@@ -3,12 +3,16 @@
 #define CK_FFT_KERNELS_H
 #include "cnnkern/ck_fft.h"
 
-void ck_fft_forward_f32__generic(const ck_fft_plan *p, ck_index batch, const float *r, float *spec, float *scratch);
-void ck_fft_forward_f64__generic(const ck_fft_plan *p, ck_index batch, const double *r, double *spec, double *scratch);
+void ck_fft_forward_f32__generic(const ck_fft_plan *p, ck_index batch, const float *r, float *spec, float *scratch,
+                                  const ck_index *nonzero);
+void ck_fft_forward_f64__generic(const ck_fft_plan *p, ck_index batch, const double *r, double *spec, double *scratch,
+                                  const ck_index *nonzero);
 void ck_fft_inverse_f32__generic(const ck_fft_plan *p, ck_index batch, float *spec, float *r, float *scratch);
 void ck_fft_inverse_f64__generic(const ck_fft_plan *p, ck_index batch, double *spec, double *r, double *scratch);
-void ck_fft_forward_f32__avx2(const ck_fft_plan *p, ck_index batch, const float *r, float *spec, float *scratch);
-void ck_fft_forward_f64__avx2(const ck_fft_plan *p, ck_index batch, const double *r, double *spec, double *scratch);
+void ck_fft_forward_f32__avx2(const ck_fft_plan *p, ck_index batch, const float *r, float *spec, float *scratch,
+                                  const ck_index *nonzero);
+void ck_fft_forward_f64__avx2(const ck_fft_plan *p, ck_index batch, const double *r, double *spec, double *scratch,
+                                  const ck_index *nonzero);
 void ck_fft_inverse_f32__avx2(const ck_fft_plan *p, ck_index batch, float *spec, float *r, float *scratch);
 void ck_fft_inverse_f64__avx2(const ck_fft_plan *p, ck_index batch, double *spec, double *r, double *scratch);
 #endif

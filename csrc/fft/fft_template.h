@@ -218,18 +218,25 @@ static void c2c_axis(const ck_fft_1d *t, int inv, ck_index count, ck_index inner
     }
 }
 
-void FFT_FORWARD(const ck_fft_plan *p, ck_index batch, const REAL *r, REAL *spec, REAL *scratch)
+void FFT_FORWARD(const ck_fft_plan *p, ck_index batch, const REAL *r, REAL *spec, REAL *scratch,
+                 const ck_index *nonzero)
 {
     const ck_index n2 = p->n[2], h = n2 / 2, nh = p->nh;
     const ck_index buf = ck_fft_scratch_elems(p) / 4;
     REAL *ar = scratch, *ai = scratch + buf, *br = scratch + 2 * buf, *bi = scratch + 3 * buf;
     const REAL *post = p->POST;
     /* real axis: z[j] = x[2j] + i x[2j+1], half-length FFT, then split into the n2/2+1 bins */
-    const ck_index lines = batch * p->n[0] * p->n[1];
+    /* only the lines inside the nonzero box: line q of the box is full line `full(q)` */
+    const ck_index n0 = p->n[0], n1 = p->n[1];
+    const ck_index r0 = nonzero && nonzero[0] < n0 ? nonzero[0] : n0, r1 = nonzero && nonzero[1] < n1 ? nonzero[1] : n1;
+    if (r0 < n0 || r1 < n1)
+        memset(spec, 0, sizeof(REAL) * 2 * (size_t)(batch * n0 * n1 * nh));
+#define FULL_LINE(q) ((((q) / (r0 * r1)) * n0 + ((q) % (r0 * r1)) / r1) * n1 + (q) % r1)
+    const ck_index lines = batch * r0 * r1;
     for (ck_index q0 = 0; q0 < lines; q0 += LANES) {
         const int cnt = lines - q0 < LANES ? (int)(lines - q0) : LANES;
         for (int l = 0; l < LANES; ++l) {
-            const REAL *src = r + (q0 + (l < cnt ? l : 0)) * n2;
+            const REAL *src = r + FULL_LINE(q0 + (l < cnt ? l : 0)) * n2;
             for (ck_index j = 0; j < h; ++j) {
                 ar[AT(j)] = src[2 * j];
                 ai[AT(j)] = src[2 * j + 1];
@@ -251,13 +258,14 @@ void FFT_FORWARD(const ck_fft_plan *p, ck_index batch, const REAL *r, REAL *spec
             }
         }
         for (int l = 0; l < cnt; ++l) {
-            REAL *dst = spec + 2 * (q0 + l) * nh;
+            REAL *dst = spec + 2 * FULL_LINE(q0 + l) * nh;
             for (ck_index k = 0; k < nh; ++k) {
                 dst[2 * k] = xr[AT(k)];
                 dst[2 * k + 1] = xi[AT(k)];
             }
         }
     }
+#undef FULL_LINE
     const ck_index plane = p->n[0] * p->n[1] * nh;
     if (p->n[1] > 1)
         c2c_axis(&p->axis[1], 0, batch * plane / p->n[1], nh, spec, scratch, buf);

@@ -204,11 +204,10 @@ ck_status ck_conv_fft_plan_create(const ck_conv_params *p, ck_conv_direction dir
     pl->tiles = pl->ntiles[0] * pl->ntiles[1] * pl->ntiles[2];
     pl->nreal = pl->n[0] * pl->n[1] * pl->n[2];
     pl->nfreq = pl->n[0] * pl->n[1] * (pl->n[2] / 2 + 1);
-    /* images per transform call: enough real-axis lines for the 16 lanes, a few hundred KiB at most */
-    const ck_index lines = pl->n[0] * pl->n[1];
-    ck_index g = lines >= 16 ? 1 : (16 + lines - 1) / lines;
-    const ck_index cap = max_i(1, ((ck_index)256 << 10) / (ck_index)(elem_size * 3 * (size_t)pl->nreal));
-    pl->group = min_i(g, cap);
+    /* images per work item: 16, so that the spectra move to and from the [freq][channel x tile] blocks
+     * in runs of 16 complex values, and so that 1-D transforms fill the 16 lanes; at most ~512 KiB */
+    const ck_index cap = max_i(1, ((ck_index)512 << 10) / (ck_index)(elem_size * 3 * (size_t)pl->nreal));
+    pl->group = min_i(16, cap);
     pl->fft = ck_fft_plan_create(pl->n);
     if (!pl->fft) {
         free(pl);

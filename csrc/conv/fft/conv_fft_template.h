@@ -96,6 +96,7 @@ ck_status FFT_SPECTRUM(const ck_conv_fft_plan *pl, const REAL *w, REAL *spec, in
     const ck_index team = num_threads > 1 ? num_threads : 1, per = ck_conv_fft_thread_elems(pl);
     const ck_index k0 = p->kernel_size[0], k1 = p->kernel_size[1], k2 = p->kernel_size[2];
     const int flip = pl->dir == CK_CONV_BWD_INPUT;
+    const ck_index kernel_rows[2] = {k0, k1}; /* the kernel fills only these rows of the buffer */
     REAL *tbuf = ck_aligned_alloc(sizeof(REAL) * (size_t)(team * per));
     if (!tbuf)
         return CK_ERR_NOMEM;
@@ -124,7 +125,7 @@ ck_status FFT_SPECTRUM(const ck_conv_fft_plan *pl, const REAL *w, REAL *spec, in
                         buf[(t0 * pl->n[1] + t1) * pl->n[2] + t2] = src[s];
                     }
         }
-        FFT_FORWARD_T(pl->fft, cnt, real, sp, scratch);
+        FFT_FORWARD_T(pl->fft, cnt, real, sp, scratch, kernel_rows);
         for (ck_index f = 0; f < F; ++f) {
             REAL *dst = spec + 2 * (f * nimg + first);
             for (ck_index q = 0; q < cnt; ++q) {
@@ -143,6 +144,7 @@ static void TRANSFORM_BLOCK(const ck_conv_fft_plan *pl, const REAL *src, ck_inde
 {
     const ck_index G = pl->group, F = pl->nfreq, nimg = channels * nb, items = (nimg + G - 1) / G;
     const ck_index per = ck_conv_fft_thread_elems(pl);
+    const ck_index tile_rows[2] = {pl->m[0], pl->m[1]}; /* an output tile fills only these rows */
 #pragma omp parallel for num_threads(team) schedule(dynamic)
     for (ck_index it = 0; it < items; ++it) {
         REAL *real = tbuf + (ck_index)CK_THREAD_NUM() * per, *sp = real + G * pl->nreal, *scratch = sp + 2 * G * F;
@@ -156,7 +158,7 @@ static void TRANSFORM_BLOCK(const ck_conv_fft_plan *pl, const REAL *src, ck_inde
             else
                 GATHER_INPUT(pl, img, tile, real + q * pl->nreal);
         }
-        FFT_FORWARD_T(pl->fft, cnt, real, sp, scratch);
+        FFT_FORWARD_T(pl->fft, cnt, real, sp, scratch, is_output ? tile_rows : NULL);
         for (ck_index f = 0; f < F; ++f) {
             REAL *dst = xs + 2 * (f * nimg + first);
             const REAL *s = sp + 2 * f;

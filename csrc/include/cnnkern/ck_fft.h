@@ -7,6 +7,8 @@
  *   real  r[B][n0][n1][n2]
  *   spec  s[B][n0][n1][n2/2 + 1][2]     (interleaved complex: re, im)
  * ck_fft_forward_*: spec = DFT(r) over the three axes (unnormalised, e^{-2 pi i j k / n}).
+ *   nonzero (may be NULL): r is known to be zero outside [0, nonzero[0]) x [0, nonzero[1]) on axes 0
+ *   and 1 (a zero-padded kernel or output tile): the real-axis transforms of the zero lines are skipped.
  * ck_fft_inverse_*: r = n0*n1*n2 * IDFT(spec) (unnormalised: the inverse of forward times n0*n1*n2);
  *   spec is destroyed (used as scratch). For the result to be real the spectrum must be Hermitian.
  * How: the real axis is a complex FFT of half length plus a twiddle pass; every axis is transformed
@@ -62,8 +64,10 @@ static inline ck_index ck_fft_spec_elems(const ck_fft_plan *p) { return p->n[0] 
 /* REALs of per-thread scratch a forward or inverse call needs. */
 ck_index ck_fft_scratch_elems(const ck_fft_plan *p);
 
-void ck_fft_forward_f32(const ck_fft_plan *p, ck_index batch, const float *r, float *spec, float *scratch);
-void ck_fft_forward_f64(const ck_fft_plan *p, ck_index batch, const double *r, double *spec, double *scratch);
+void ck_fft_forward_f32(const ck_fft_plan *p, ck_index batch, const float *r, float *spec, float *scratch,
+                        const ck_index *nonzero);
+void ck_fft_forward_f64(const ck_fft_plan *p, ck_index batch, const double *r, double *spec, double *scratch,
+                        const ck_index *nonzero);
 void ck_fft_inverse_f32(const ck_fft_plan *p, ck_index batch, float *spec, float *r, float *scratch);
 void ck_fft_inverse_f64(const ck_fft_plan *p, ck_index batch, double *spec, double *r, double *scratch);
 
