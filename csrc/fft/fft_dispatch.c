@@ -38,3 +38,35 @@ void ck_fft_inverse_f64(const ck_fft_plan *p, ck_index batch, double *spec, doub
     else
         ck_fft_inverse_f64__generic(p, batch, spec, r, scratch);
 }
+
+void ck_fft_forward_lanes_f32(const ck_fft_plan *p, const float *r, float *sr, float *si, float *scratch, const ck_index *nonzero)
+{
+    if (ck_cpu_isa() >= CK_ISA_AVX2)
+        ck_fft_forward_lanes_f32__avx2(p, r, sr, si, scratch, nonzero);
+    else
+        ck_fft_forward_lanes_f32__generic(p, r, sr, si, scratch, nonzero);
+}
+
+void ck_fft_inverse_lanes_f32(const ck_fft_plan *p, float *sr, float *si, float *r, float *scratch)
+{
+    if (ck_cpu_isa() >= CK_ISA_AVX2)
+        ck_fft_inverse_lanes_f32__avx2(p, sr, si, r, scratch);
+    else
+        ck_fft_inverse_lanes_f32__generic(p, sr, si, r, scratch);
+}
+
+void ck_fft_forward_lanes_f64(const ck_fft_plan *p, const double *r, double *sr, double *si, double *scratch, const ck_index *nonzero)
+{
+    if (ck_cpu_isa() >= CK_ISA_AVX2)
+        ck_fft_forward_lanes_f64__avx2(p, r, sr, si, scratch, nonzero);
+    else
+        ck_fft_forward_lanes_f64__generic(p, r, sr, si, scratch, nonzero);
+}
+
+void ck_fft_inverse_lanes_f64(const ck_fft_plan *p, double *sr, double *si, double *r, double *scratch)
+{
+    if (ck_cpu_isa() >= CK_ISA_AVX2)
+        ck_fft_inverse_lanes_f64__avx2(p, sr, si, r, scratch);
+    else
+        ck_fft_inverse_lanes_f64__generic(p, sr, si, r, scratch);
+}

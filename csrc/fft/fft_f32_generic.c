@@ -10,4 +10,6 @@
 #define POST post32
 #define FFT_FORWARD ck_fft_forward_f32__generic
 #define FFT_INVERSE ck_fft_inverse_f32__generic
+#define FFT_FORWARD_LANES ck_fft_forward_lanes_f32__generic
+#define FFT_INVERSE_LANES ck_fft_inverse_lanes_f32__generic
 #include "fft_template.h"

@@ -10,4 +10,6 @@
 #define POST post64
 #define FFT_FORWARD ck_fft_forward_f64__generic
 #define FFT_INVERSE ck_fft_inverse_f64__generic
+#define FFT_FORWARD_LANES ck_fft_forward_lanes_f64__generic
+#define FFT_INVERSE_LANES ck_fft_inverse_lanes_f64__generic
 #include "fft_template.h"

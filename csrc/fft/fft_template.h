@@ -319,4 +319,111 @@ void FFT_INVERSE(const ck_fft_plan *p, ck_index batch, REAL *spec, REAL *r, REAL
     }
 }
 
+/* ---- lane-interleaved images: LANES images at once, image l in lane l of every element ---- */
+
+/* Complex transform in place along one axis of a lane-interleaved split spectrum: line elements at
+ * (base + i * stride) * LANES, i < t->n, for each base of the `count` lines given by (outer, inner). */
+static void c2c_axis_lanes(const ck_fft_1d *t, int inv, ck_index outer, ck_index inner, REAL *sr, REAL *si,
+                           REAL *scratch, ck_index buf)
+{
+    const ck_index len = t->n, stride = inner;
+    REAL *ar = scratch, *ai = scratch + buf, *br = scratch + 2 * buf, *bi = scratch + 3 * buf;
+    for (ck_index o = 0; o < outer; ++o)
+        for (ck_index k = 0; k < inner; ++k) {
+            const ck_index base = o * len * inner + k;
+            for (ck_index i = 0; i < len; ++i) {
+                const REAL *pr = sr + (base + i * stride) * LANES, *pi = si + (base + i * stride) * LANES;
+                for (int l = 0; l < LANES; ++l) {
+                    ar[AT(i)] = pr[l];
+                    ai[AT(i)] = pi[l];
+                }
+            }
+            const int in_b = c2c_lanes(t, inv, ar, ai, br, bi);
+            const REAL *rr = in_b ? br : ar, *ri = in_b ? bi : ai;
+            for (ck_index i = 0; i < len; ++i) {
+                REAL *pr = sr + (base + i * stride) * LANES, *pi = si + (base + i * stride) * LANES;
+                for (int l = 0; l < LANES; ++l) {
+                    pr[l] = rr[AT(i)];
+                    pi[l] = ri[AT(i)];
+                }
+            }
+        }
+}
+
+void FFT_FORWARD_LANES(const ck_fft_plan *p, const REAL *r, REAL *sr, REAL *si, REAL *scratch,
+                       const ck_index *nonzero)
+{
+    const ck_index n0 = p->n[0], n1 = p->n[1], n2 = p->n[2], h = n2 / 2, nh = p->nh;
+    const ck_index buf = ck_fft_scratch_elems(p) / 4;
+    REAL *ar = scratch, *ai = scratch + buf, *br = scratch + 2 * buf, *bi = scratch + 3 * buf;
+    const REAL *post = p->POST;
+    const ck_index r0 = nonzero && nonzero[0] < n0 ? nonzero[0] : n0, r1 = nonzero && nonzero[1] < n1 ? nonzero[1] : n1;
+    for (ck_index i0 = 0; i0 < n0; ++i0)
+        for (ck_index i1 = 0; i1 < n1; ++i1) {
+            const ck_index line = i0 * n1 + i1;
+            REAL *dr = sr + line * nh * LANES, *di = si + line * nh * LANES;
+            if (i0 >= r0 || i1 >= r1) {
+                memset(dr, 0, sizeof(REAL) * (size_t)(nh * LANES));
+                memset(di, 0, sizeof(REAL) * (size_t)(nh * LANES));
+                continue;
+            }
+            const REAL *src = r + line * n2 * LANES;
+            for (ck_index j = 0; j < h; ++j)
+                for (int l = 0; l < LANES; ++l) {
+                    ar[AT(j)] = src[(2 * j) * LANES + l];
+                    ai[AT(j)] = src[(2 * j + 1) * LANES + l];
+                }
+            const int in_b = c2c_lanes(&p->half, 0, ar, ai, br, bi);
+            const REAL *zr = in_b ? br : ar, *zi = in_b ? bi : ai;
+            for (ck_index k = 0; k < nh; ++k) {
+                const ck_index kk = k % h, km = (h - k) % h;
+                const REAL wr = post[2 * k], wi = post[2 * k + 1];
+                for (int l = 0; l < LANES; ++l) {
+                    const REAL ar_ = zr[AT(kk)], ai_ = zi[AT(kk)], br_ = zr[AT(km)], bi_ = -zi[AT(km)];
+                    const REAL er = (REAL)0.5 * (ar_ + br_), ei = (REAL)0.5 * (ai_ + bi_);
+                    const REAL orr = (REAL)0.5 * (ai_ - bi_), oii = (REAL)-0.5 * (ar_ - br_);
+                    dr[AT(k)] = er + orr * wr - oii * wi;
+                    di[AT(k)] = ei + orr * wi + oii * wr;
+                }
+            }
+        }
+    if (n1 > 1)
+        c2c_axis_lanes(&p->axis[1], 0, n0, nh, sr, si, scratch, buf);
+    if (n0 > 1)
+        c2c_axis_lanes(&p->axis[0], 0, 1, n1 * nh, sr, si, scratch, buf);
+}
+
+void FFT_INVERSE_LANES(const ck_fft_plan *p, REAL *sr, REAL *si, REAL *r, REAL *scratch)
+{
+    const ck_index n0 = p->n[0], n1 = p->n[1], n2 = p->n[2], h = n2 / 2, nh = p->nh;
+    const ck_index buf = ck_fft_scratch_elems(p) / 4;
+    REAL *ar = scratch, *ai = scratch + buf, *br = scratch + 2 * buf, *bi = scratch + 3 * buf;
+    const REAL *post = p->POST;
+    if (n0 > 1)
+        c2c_axis_lanes(&p->axis[0], 1, 1, n1 * nh, sr, si, scratch, buf);
+    if (n1 > 1)
+        c2c_axis_lanes(&p->axis[1], 1, n0, nh, sr, si, scratch, buf);
+    for (ck_index line = 0; line < n0 * n1; ++line) {
+        const REAL *xr_ = sr + line * nh * LANES, *xi_ = si + line * nh * LANES;
+        for (ck_index k = 0; k < h; ++k) {
+            const REAL wr = post[2 * k], wi = -post[2 * k + 1];
+            for (int l = 0; l < LANES; ++l) {
+                const REAL xr = xr_[AT(k)], xi = xi_[AT(k)], yr = xr_[AT(h - k)], yi = -xi_[AT(h - k)];
+                const REAL er = xr + yr, ei = xi + yi, dr = xr - yr, di = xi - yi;
+                const REAL orr = dr * wr - di * wi, oii = dr * wi + di * wr;
+                ar[AT(k)] = er - oii;
+                ai[AT(k)] = ei + orr;
+            }
+        }
+        const int in_b = c2c_lanes(&p->half, 1, ar, ai, br, bi);
+        const REAL *zr = in_b ? br : ar, *zi = in_b ? bi : ai;
+        REAL *dst = r + line * n2 * LANES;
+        for (ck_index j = 0; j < h; ++j)
+            for (int l = 0; l < LANES; ++l) {
+                dst[(2 * j) * LANES + l] = zr[AT(j)];
+                dst[(2 * j + 1) * LANES + l] = zi[AT(j)];
+            }
+    }
+}
+
 #undef AT

@@ -69,7 +69,25 @@ static ck_index whole_size(const ck_conv_params *p, int a)
     const ck_index L = out + k - 1;
     const ck_index lo = clamp_i(pb, 0, L), hi = clamp_i(pb + in, 0, L);
     const ck_index need = max_i(max_i(hi, L - lo), max_i(k, out));
-    return ck_fft_good_size(need, a == 2);
+    const ck_index smooth = ck_fft_good_size(need, a == 2);
+    /* radix-5-heavy sizes run slower per point (1125 x 1152: 12.7 ms, 1152 x 1152: 8.8 ms): take the
+     * next 2^a 3^b size when it is at most 5% larger */
+    ck_index m = smooth;
+    while (m % 5 == 0)
+        m /= 5;
+    if (m != smooth) {
+        ck_index n23 = need;
+        for (;; ++n23) {
+            ck_index r = n23;
+            while (r % 2 == 0) r /= 2;
+            while (r % 3 == 0) r /= 3;
+            if (r == 1 && (a != 2 || n23 % 2 == 0))
+                break;
+        }
+        if (n23 * 100 <= smooth * 105)
+            return n23;
+    }
+    return smooth;
 }
 
 typedef struct axis_choice { ck_index n, m, nt; } axis_choice;
@@ -139,7 +157,10 @@ static void choose_tiles(ck_conv_fft_plan *pl, const ck_index tile[3], size_t el
                 const double nfreq = (double)c0->n * c1->n * (c2->n / 2 + 1);
                 const double T = (double)max_i(p->batch, 1) * c0->nt * c1->nt * c2->nt;
                 const double lg = nreal > 2 ? log2(nreal) : 1.0;
-                const double cost = COST_FFT * ((cin + cout) * T + cout * cig) * nreal * lg +
+                /* per-image transforms (images too big for the lane-interleaved buffers) cost ~1.3x */
+                const double per_image = 3.0 * (double)elem_size * nreal * (elem_size == 4 ? 16 : 8) > (double)(2 << 20)
+                                             ? 1.3 : 1.0;
+                const double cost = COST_FFT * per_image * ((cin + cout) * T + cout * cig) * nreal * lg +
                                     COST_MAC * T * nfreq * cout * cig +
                                     COST_COPY * T * nfreq * (cin + cout);
                 const double mem = 2.0 * (double)elem_size * nfreq * (cout * cig + (cin + cout));
@@ -204,10 +225,15 @@ ck_status ck_conv_fft_plan_create(const ck_conv_params *p, ck_conv_direction dir
     pl->tiles = pl->ntiles[0] * pl->ntiles[1] * pl->ntiles[2];
     pl->nreal = pl->n[0] * pl->n[1] * pl->n[2];
     pl->nfreq = pl->n[0] * pl->n[1] * (pl->n[2] / 2 + 1);
-    /* images per work item: 16, so that the spectra move to and from the [freq][channel x tile] blocks
-     * in runs of 16 complex values, and so that 1-D transforms fill the 16 lanes; at most ~512 KiB */
-    const ck_index cap = max_i(1, ((ck_index)512 << 10) / (ck_index)(elem_size * 3 * (size_t)pl->nreal));
-    pl->group = min_i(16, cap);
+    /* images per work item: the transform lanes (16 float / 8 double) when their buffers take at most
+     * 2 MiB -- lane-interleaved transforms, spectra moved in runs of `lanes` complex values; else as
+     * many whole images as fit in 512 KiB (>= 1, fewer than the lanes: per-image transforms) */
+    const ck_index lanes = elem_size == 4 ? CK_FFT_LANES_F32 : CK_FFT_LANES_F64;
+    const ck_index bytes = (ck_index)elem_size * 3 * pl->nreal;
+    if (bytes * lanes <= ((ck_index)2 << 20))
+        pl->group = lanes;
+    else
+        pl->group = clamp_i(((ck_index)512 << 10) / bytes, 1, lanes - 1);
     pl->fft = ck_fft_plan_create(pl->n);
     if (!pl->fft) {
         free(pl);

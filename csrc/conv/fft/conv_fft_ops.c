@@ -15,6 +15,9 @@
 #endif
 
 #define REAL float
+#define LANES_T CK_FFT_LANES_F32
+#define FFT_FORWARD_LANES_T ck_fft_forward_lanes_f32
+#define FFT_INVERSE_LANES_T ck_fft_inverse_lanes_f32
 #define FFT_FORWARD_T ck_fft_forward_f32
 #define FFT_INVERSE_T ck_fft_inverse_f32
 #define CGEMM ck_cgemm_f32
@@ -34,6 +37,9 @@
 #define FFT_BWD_WEIGHT ck_conv_bwd_weight__fft_f32
 #include "conv_fft_template.h"
 #undef REAL
+#undef LANES_T
+#undef FFT_FORWARD_LANES_T
+#undef FFT_INVERSE_LANES_T
 #undef FFT_FORWARD_T
 #undef FFT_INVERSE_T
 #undef CGEMM
@@ -53,6 +59,9 @@
 #undef FFT_BWD_WEIGHT
 
 #define REAL double
+#define LANES_T CK_FFT_LANES_F64
+#define FFT_FORWARD_LANES_T ck_fft_forward_lanes_f64
+#define FFT_INVERSE_LANES_T ck_fft_inverse_lanes_f64
 #define FFT_FORWARD_T ck_fft_forward_f64
 #define FFT_INVERSE_T ck_fft_inverse_f64
 #define CGEMM ck_cgemm_f64

@@ -1,8 +1,11 @@
 /*
  * conv_fft_template.h -- the passes of the fft operator for one dtype (contract: conv_fft.c).
- * Included by conv_fft_ops.c with REAL, the transform/GEMM functions of that dtype and the public
+ * Included by conv_fft_ops.c with REAL, LANES_T, the transform/GEMM functions of that dtype and the public
  * names #defined (FFT_SPECTRUM, FFT_RUN, FFT_RUN_BWD_WEIGHT, FFT_FWD, FFT_BWD_INPUT, FFT_BWD_WEIGHT).
  */
+
+/* Work items of G == LANES_T images use the lane-interleaved transforms (image q in lane q; small
+ * images), others (G < LANES_T: large images) the per-image ones. */
 
 /* Decompose a tile index into its per-axis output start and count. */
 static void TILE_BOX(const ck_conv_fft_plan *pl, ck_index tile, ck_index o[3], ck_index cnt[3])
@@ -16,13 +19,15 @@ static void TILE_BOX(const ck_conv_fft_plan *pl, ck_index tile, ck_index o[3], c
     }
 }
 
-/* buf[N0][N1][N2] = the part of input plane x (in_size) that the tile's window reads, zeros elsewhere. */
-static void GATHER_INPUT(const ck_conv_fft_plan *pl, const REAL *x, ck_index tile, REAL *buf)
+/* buf[N0][N1][N2] (element e at buf[e * stride]) = the part of input plane x (in_size) that the tile's
+ * window reads, zeros elsewhere (stride 1: zeroed here; else the caller zeroed the buffer). */
+static void GATHER_INPUT(const ck_conv_fft_plan *pl, const REAL *x, ck_index tile, REAL *buf, ck_index stride)
 {
     const ck_conv_params *p = &pl->p;
     ck_index o[3], cnt[3], ja[3], jb[3];
     TILE_BOX(pl, tile, o, cnt);
-    memset(buf, 0, sizeof(REAL) * (size_t)pl->nreal);
+    if (stride == 1)
+        memset(buf, 0, sizeof(REAL) * (size_t)pl->nreal);
     for (int a = 0; a < 3; ++a) {
         const ck_index L = cnt[a] + p->kernel_size[a] - 1, off = p->pad_before[a] - o[a];
         ja[a] = off > 0 ? off : 0;
@@ -36,27 +41,38 @@ static void GATHER_INPUT(const ck_conv_fft_plan *pl, const REAL *x, ck_index til
         for (ck_index j1 = ja[1]; j1 < jb[1]; ++j1) {
             const ck_index s0 = o[0] - p->pad_before[0] + j0, s1 = o[1] - p->pad_before[1] + j1;
             const ck_index s2 = o[2] - p->pad_before[2] + ja[2];
-            memcpy(buf + (j0 * n1 + j1) * n2 + ja[2], x + (s0 * i1n + s1) * i2n + s2, run);
+            const REAL *src = x + (s0 * i1n + s1) * i2n + s2;
+            REAL *dst = buf + ((j0 * n1 + j1) * n2 + ja[2]) * stride;
+            if (stride == 1) {
+                memcpy(dst, src, run);
+            } else {
+                for (ck_index j = 0; j < jb[2] - ja[2]; ++j)
+                    dst[j * stride] = src[j];
+            }
         }
 }
 
 /* buf = the tile's block of output plane dy (out_size) at offset 0, zeros elsewhere (bwd_weight). */
-static void GATHER_OUTPUT(const ck_conv_fft_plan *pl, const REAL *dy, ck_index tile, REAL *buf)
+static void GATHER_OUTPUT(const ck_conv_fft_plan *pl, const REAL *dy, ck_index tile, REAL *buf, ck_index stride)
 {
     const ck_conv_params *p = &pl->p;
     ck_index o[3], cnt[3];
     TILE_BOX(pl, tile, o, cnt);
-    memset(buf, 0, sizeof(REAL) * (size_t)pl->nreal);
+    if (stride == 1)
+        memset(buf, 0, sizeof(REAL) * (size_t)pl->nreal);
     const ck_index n1 = pl->n[1], n2 = pl->n[2];
     for (ck_index i0 = 0; i0 < cnt[0]; ++i0)
-        for (ck_index i1 = 0; i1 < cnt[1]; ++i1)
-            memcpy(buf + (i0 * n1 + i1) * n2,
-                   dy + ((o[0] + i0) * p->out_size[1] + o[1] + i1) * p->out_size[2] + o[2],
-                   sizeof(REAL) * (size_t)cnt[2]);
+        for (ck_index i1 = 0; i1 < cnt[1]; ++i1) {
+            const REAL *src = dy + ((o[0] + i0) * p->out_size[1] + o[1] + i1) * p->out_size[2] + o[2];
+            REAL *dst = buf + (i0 * n1 + i1) * n2 * stride;
+            for (ck_index i2 = 0; i2 < cnt[2]; ++i2)
+                dst[i2 * stride] = src[i2];
+        }
 }
 
 /* y plane (out_size) tile block = scale * r + bias. */
-static void SCATTER_OUTPUT(const ck_conv_fft_plan *pl, const REAL *r, ck_index tile, REAL scale, REAL bias, REAL *y)
+static void SCATTER_OUTPUT(const ck_conv_fft_plan *pl, const REAL *r, ck_index stride, ck_index tile, REAL scale,
+                           REAL bias, REAL *y)
 {
     const ck_conv_params *p = &pl->p;
     ck_index o[3], cnt[3];
@@ -64,10 +80,10 @@ static void SCATTER_OUTPUT(const ck_conv_fft_plan *pl, const REAL *r, ck_index t
     const ck_index n1 = pl->n[1], n2 = pl->n[2];
     for (ck_index i0 = 0; i0 < cnt[0]; ++i0)
         for (ck_index i1 = 0; i1 < cnt[1]; ++i1) {
-            const REAL *src = r + (i0 * n1 + i1) * n2;
+            const REAL *src = r + (i0 * n1 + i1) * n2 * stride;
             REAL *dst = y + ((o[0] + i0) * p->out_size[1] + o[1] + i1) * p->out_size[2] + o[2];
             for (ck_index i2 = 0; i2 < cnt[2]; ++i2)
-                dst[i2] = src[i2] * scale + bias;
+                dst[i2] = src[i2 * stride] * scale + bias;
         }
 }
 
@@ -104,6 +120,10 @@ ck_status FFT_SPECTRUM(const ck_conv_fft_plan *pl, const REAL *w, REAL *spec, in
     for (ck_index it = 0; it < items; ++it) {
         REAL *real = tbuf + (ck_index)CK_THREAD_NUM() * per, *sp = real + G * pl->nreal, *scratch = sp + 2 * G * F;
         const ck_index first = it * G, cnt = nimg - first < G ? nimg - first : G;
+        const int lanes = G == LANES_T;
+        const ck_index es = lanes ? LANES_T : 1; /* element stride in `real` */
+        if (lanes)
+            memset(real, 0, sizeof(REAL) * (size_t)(LANES_T * pl->nreal));
         for (ck_index q = 0; q < cnt; ++q) {
             const ck_index id = first + q, oc = id / cig, ic = id % cig;
             const REAL *src;
@@ -115,22 +135,35 @@ ck_status FFT_SPECTRUM(const ck_conv_fft_plan *pl, const REAL *w, REAL *spec, in
                 const ck_index grp = oc / ucig, uci = oc % ucig, uco = grp * ucog + ic;
                 src = w + (uco * ucig + uci) * k0 * k1 * k2;
             }
-            REAL *buf = real + q * pl->nreal;
-            memset(buf, 0, sizeof(REAL) * (size_t)pl->nreal);
+            REAL *buf = lanes ? real + q : real + q * pl->nreal;
+            if (!lanes)
+                memset(buf, 0, sizeof(REAL) * (size_t)pl->nreal);
             for (ck_index t0 = 0; t0 < k0; ++t0)
                 for (ck_index t1 = 0; t1 < k1; ++t1)
                     for (ck_index t2 = 0; t2 < k2; ++t2) {
                         const ck_index s = flip ? ((k0 - 1 - t0) * k1 + (k1 - 1 - t1)) * k2 + (k2 - 1 - t2)
                                                 : (t0 * k1 + t1) * k2 + t2;
-                        buf[(t0 * pl->n[1] + t1) * pl->n[2] + t2] = src[s];
+                        buf[((t0 * pl->n[1] + t1) * pl->n[2] + t2) * es] = src[s];
                     }
         }
-        FFT_FORWARD_T(pl->fft, cnt, real, sp, scratch, kernel_rows);
-        for (ck_index f = 0; f < F; ++f) {
-            REAL *dst = spec + 2 * (f * nimg + first);
-            for (ck_index q = 0; q < cnt; ++q) {
-                dst[2 * q] = sp[2 * (q * F + f)];
-                dst[2 * q + 1] = -sp[2 * (q * F + f) + 1]; /* conj: correlation */
+        if (lanes) {
+            FFT_FORWARD_LANES_T(pl->fft, real, sp, sp + LANES_T * F, scratch, kernel_rows);
+            for (ck_index f = 0; f < F; ++f) {
+                REAL *dst = spec + 2 * (f * nimg + first);
+                const REAL *sr = sp + f * LANES_T, *si = sp + (F + f) * LANES_T;
+                for (ck_index q = 0; q < cnt; ++q) {
+                    dst[2 * q] = sr[q];
+                    dst[2 * q + 1] = -si[q]; /* conj: correlation */
+                }
+            }
+        } else {
+            FFT_FORWARD_T(pl->fft, cnt, real, sp, scratch, kernel_rows);
+            for (ck_index f = 0; f < F; ++f) {
+                REAL *dst = spec + 2 * (f * nimg + first);
+                for (ck_index q = 0; q < cnt; ++q) {
+                    dst[2 * q] = sp[2 * (q * F + f)];
+                    dst[2 * q + 1] = -sp[2 * (q * F + f) + 1]; /* conj: correlation */
+                }
             }
         }
     }
@@ -149,22 +182,38 @@ static void TRANSFORM_BLOCK(const ck_conv_fft_plan *pl, const REAL *src, ck_inde
     for (ck_index it = 0; it < items; ++it) {
         REAL *real = tbuf + (ck_index)CK_THREAD_NUM() * per, *sp = real + G * pl->nreal, *scratch = sp + 2 * G * F;
         const ck_index first = it * G, cnt = nimg - first < G ? nimg - first : G;
+        const int lanes = G == LANES_T;
+        if (lanes)
+            memset(real, 0, sizeof(REAL) * (size_t)(LANES_T * pl->nreal));
         for (ck_index q = 0; q < cnt; ++q) {
             const ck_index id = first + q, c = id / nb, tt = tb0 + id % nb;
             const ck_index n = tt / pl->tiles, tile = tt % pl->tiles;
             const REAL *img = src + (n * channels + c) * plane;
+            REAL *buf = lanes ? real + q : real + q * pl->nreal;
             if (is_output)
-                GATHER_OUTPUT(pl, img, tile, real + q * pl->nreal);
+                GATHER_OUTPUT(pl, img, tile, buf, lanes ? LANES_T : 1);
             else
-                GATHER_INPUT(pl, img, tile, real + q * pl->nreal);
+                GATHER_INPUT(pl, img, tile, buf, lanes ? LANES_T : 1);
         }
-        FFT_FORWARD_T(pl->fft, cnt, real, sp, scratch, is_output ? tile_rows : NULL);
-        for (ck_index f = 0; f < F; ++f) {
-            REAL *dst = xs + 2 * (f * nimg + first);
-            const REAL *s = sp + 2 * f;
-            for (ck_index q = 0; q < cnt; ++q) {
-                dst[2 * q] = s[2 * q * F];
-                dst[2 * q + 1] = s[2 * q * F + 1];
+        if (lanes) {
+            FFT_FORWARD_LANES_T(pl->fft, real, sp, sp + LANES_T * F, scratch, is_output ? tile_rows : NULL);
+            for (ck_index f = 0; f < F; ++f) {
+                REAL *dst = xs + 2 * (f * nimg + first);
+                const REAL *sr = sp + f * LANES_T, *si = sp + (F + f) * LANES_T;
+                for (ck_index q = 0; q < cnt; ++q) {
+                    dst[2 * q] = sr[q];
+                    dst[2 * q + 1] = si[q];
+                }
+            }
+        } else {
+            FFT_FORWARD_T(pl->fft, cnt, real, sp, scratch, is_output ? tile_rows : NULL);
+            for (ck_index f = 0; f < F; ++f) {
+                REAL *dst = xs + 2 * (f * nimg + first);
+                const REAL *s = sp + 2 * f;
+                for (ck_index q = 0; q < cnt; ++q) {
+                    dst[2 * q] = s[2 * q * F];
+                    dst[2 * q + 1] = s[2 * q * F + 1];
+                }
             }
         }
     }
@@ -204,20 +253,33 @@ ck_status FFT_RUN(const ck_conv_fft_plan *pl, const REAL *wspec, const REAL *x, 
         for (ck_index it = 0; it < items; ++it) {
             REAL *real = tbuf + (ck_index)CK_THREAD_NUM() * per, *sp = real + G * pl->nreal, *scratch = sp + 2 * G * F;
             const ck_index first = it * G, cnt = nimg - first < G ? nimg - first : G;
-            for (ck_index f = 0; f < F; ++f) {
-                const REAL *s = ys + 2 * (f * nimg + first);
-                REAL *d = sp + 2 * f;
-                for (ck_index q = 0; q < cnt; ++q) {
-                    d[2 * q * F] = s[2 * q];
-                    d[2 * q * F + 1] = s[2 * q + 1];
+            const int lanes = G == LANES_T;
+            if (lanes) {
+                for (ck_index f = 0; f < F; ++f) {
+                    const REAL *s = ys + 2 * (f * nimg + first);
+                    REAL *sr = sp + f * LANES_T, *si = sp + (F + f) * LANES_T;
+                    for (ck_index q = 0; q < cnt; ++q) {
+                        sr[q] = s[2 * q];
+                        si[q] = s[2 * q + 1];
+                    }
                 }
+                FFT_INVERSE_LANES_T(pl->fft, sp, sp + LANES_T * F, real, scratch);
+            } else {
+                for (ck_index f = 0; f < F; ++f) {
+                    const REAL *s = ys + 2 * (f * nimg + first);
+                    REAL *d = sp + 2 * f;
+                    for (ck_index q = 0; q < cnt; ++q) {
+                        d[2 * q * F] = s[2 * q];
+                        d[2 * q * F + 1] = s[2 * q + 1];
+                    }
+                }
+                FFT_INVERSE_T(pl->fft, cnt, sp, real, scratch);
             }
-            FFT_INVERSE_T(pl->fft, cnt, sp, real, scratch);
             for (ck_index q = 0; q < cnt; ++q) {
                 const ck_index id = first + q, k = id / nb, tt = tb0 + id % nb;
                 const ck_index n = tt / pl->tiles, tile = tt % pl->tiles;
-                SCATTER_OUTPUT(pl, real + q * pl->nreal, tile, scale, b ? b[k] : (REAL)0,
-                               y + (n * p->out_channels + k) * out_plane);
+                SCATTER_OUTPUT(pl, lanes ? real + q : real + q * pl->nreal, lanes ? LANES_T : 1, tile, scale,
+                               b ? b[k] : (REAL)0, y + (n * p->out_channels + k) * out_plane);
             }
         }
     }
@@ -283,22 +345,36 @@ ck_status FFT_RUN_BWD_WEIGHT(const ck_conv_fft_plan *pl, const REAL *dy, const R
     for (ck_index it = 0; it < items; ++it) {
         REAL *real = tbuf + (ck_index)CK_THREAD_NUM() * per, *sp = real + G * pl->nreal, *scratch = sp + 2 * G * F;
         const ck_index first = it * G, cnt = nw - first < G ? nw - first : G;
-        for (ck_index f = 0; f < F; ++f) {
-            const REAL *s = dws + 2 * (f * nw + first);
-            REAL *d = sp + 2 * f;
-            for (ck_index q = 0; q < cnt; ++q) {
-                d[2 * q * F] = s[2 * q];
-                d[2 * q * F + 1] = -s[2 * q + 1]; /* conj: see the contract */
+        const int lanes = G == LANES_T;
+        if (lanes) {
+            for (ck_index f = 0; f < F; ++f) {
+                const REAL *s = dws + 2 * (f * nw + first);
+                REAL *sr = sp + f * LANES_T, *si = sp + (F + f) * LANES_T;
+                for (ck_index q = 0; q < cnt; ++q) {
+                    sr[q] = s[2 * q];
+                    si[q] = -s[2 * q + 1]; /* conj: see the contract */
+                }
             }
+            FFT_INVERSE_LANES_T(pl->fft, sp, sp + LANES_T * F, real, scratch);
+        } else {
+            for (ck_index f = 0; f < F; ++f) {
+                const REAL *s = dws + 2 * (f * nw + first);
+                REAL *d = sp + 2 * f;
+                for (ck_index q = 0; q < cnt; ++q) {
+                    d[2 * q * F] = s[2 * q];
+                    d[2 * q * F + 1] = -s[2 * q + 1]; /* conj: see the contract */
+                }
+            }
+            FFT_INVERSE_T(pl->fft, cnt, sp, real, scratch);
         }
-        FFT_INVERSE_T(pl->fft, cnt, sp, real, scratch);
+        const ck_index es = lanes ? LANES_T : 1;
         for (ck_index q = 0; q < cnt; ++q) {
-            const REAL *r = real + q * pl->nreal;
+            const REAL *r = lanes ? real + q : real + q * pl->nreal;
             REAL *d = dw + (first + q) * kvol;
             for (ck_index t0 = 0; t0 < k0; ++t0)
                 for (ck_index t1 = 0; t1 < k1; ++t1)
                     for (ck_index t2 = 0; t2 < k2; ++t2)
-                        d[(t0 * k1 + t1) * k2 + t2] = r[(t0 * pl->n[1] + t1) * pl->n[2] + t2] * scale;
+                        d[(t0 * k1 + t1) * k2 + t2] = r[((t0 * pl->n[1] + t1) * pl->n[2] + t2) * es] * scale;
         }
     }
     ck_aligned_free(xs);

@@ -71,6 +71,19 @@ void ck_fft_forward_f64(const ck_fft_plan *p, ck_index batch, const double *r, d
 void ck_fft_inverse_f32(const ck_fft_plan *p, ck_index batch, float *spec, float *r, float *scratch);
 void ck_fft_inverse_f64(const ck_fft_plan *p, ck_index batch, double *spec, double *r, double *scratch);
 
+/* Lane-interleaved form: CK_FFT_LANES_F32 (16) / CK_FFT_LANES_F64 (8) images at once, image l in lane l:
+ *   r [n0][n1][n2][LANES] real,  sr, si [n0][n1][n2/2+1][LANES] (split re / im).
+ * Same transforms as above; every copy is a contiguous run of LANES values (no transposes), which
+ * suits many small images (tiles, kernels). Scratch: ck_fft_scratch_elems. */
+#define CK_FFT_LANES_F32 16
+#define CK_FFT_LANES_F64 8
+void ck_fft_forward_lanes_f32(const ck_fft_plan *p, const float *r, float *sr, float *si, float *scratch,
+                              const ck_index *nonzero);
+void ck_fft_forward_lanes_f64(const ck_fft_plan *p, const double *r, double *sr, double *si, double *scratch,
+                              const ck_index *nonzero);
+void ck_fft_inverse_lanes_f32(const ck_fft_plan *p, float *sr, float *si, float *r, float *scratch);
+void ck_fft_inverse_lanes_f64(const ck_fft_plan *p, double *sr, double *si, double *r, double *scratch);
+
 #ifdef __cplusplus
 }
 #endif
