@@ -31,7 +31,8 @@
  * Workspace (ck_conv_workspace__fft gives the figure): the kernel spectrum of the plain entry points,
  * 2 F C_out C_in/g elements (bwd_weight: the dW accumulator of the same size instead); per block of Tb
  * tiles, spectra 2 F (C_in + C_out) Tb; per worker G (N + 2 F) + transform scratch. Tb is the largest
- * count under the im2col workspace limit (cnnkern.get_workspace_limit(), default 64 MiB), >= 1.
+ * count under the im2col workspace limit (cnnkern.get_workspace_limit(), default 64 MiB), >= 1, and
+ * at most max(64, the count whose block spectra take 8 MiB).
  *
  * Threads -- our OpenMP loops, the BLAS pinned to one thread (ck_gemm_pin_begin(1)): the transforms
  * run over work items of G images, the complex products over frequencies (each f is one thread's,
@@ -157,9 +158,12 @@ static void choose_tiles(ck_conv_fft_plan *pl, const ck_index tile[3], size_t el
                 const double nfreq = (double)c0->n * c1->n * (c2->n / 2 + 1);
                 const double T = (double)max_i(p->batch, 1) * c0->nt * c1->nt * c2->nt;
                 const double lg = nreal > 2 ? log2(nreal) : 1.0;
-                /* per-image transforms (images too big for the lane-interleaved buffers) cost ~1.3x */
-                const double per_image = 3.0 * (double)elem_size * nreal * (elem_size == 4 ? 16 : 8) > (double)(2 << 20)
-                                             ? 1.3 : 1.0;
+                /* per-image transforms (images too big for the lane-interleaved buffers) of TILES cost
+                 * ~1.3x per point what lane-interleaved tiles or one whole image do (1024x1024, k 15-63,
+                 * float64: 96x96 tiles 0.43 ns per N log2 N, 128x128 0.57, whole image 0.48) */
+                const int tiled = c0->nt > 1 || c1->nt > 1 || c2->nt > 1;
+                const double per_image =
+                    tiled && 3.0 * (double)elem_size * nreal * (elem_size == 4 ? 16 : 8) > (double)(2 << 20) ? 1.3 : 1.0;
                 const double cost = COST_FFT * per_image * ((cin + cout) * T + cout * cig) * nreal * lg +
                                     COST_MAC * T * nfreq * cout * cig +
                                     COST_COPY * T * nfreq * (cin + cout);
@@ -283,6 +287,11 @@ ck_index ck_conv_fft_block_tiles(const ck_conv_fft_plan *pl, size_t elem_size)
     const double per_tile = 2.0 * (double)elem_size * (double)pl->nfreq * (double)(p->in_channels + p->out_channels);
     const ck_index total = max_i(1, p->batch * pl->tiles);
     double tb = (limit - fixed) / per_tile;
+    /* and at most ~8 MiB of block spectra (but >= 64 tiles, for full GEMMs): the blocks stay in the
+     * last-level cache and fewer fresh pages are touched per call */
+    const double cache_tiles = (double)(8 << 20) / per_tile;
+    if (tb > cache_tiles)
+        tb = cache_tiles > 64 ? cache_tiles : 64;
     if (tb < 1)
         tb = 1;
     return tb >= (double)total ? total : (ck_index)tb;

@@ -93,6 +93,20 @@ static void MIX_FORWARD(const ck_conv_fft_plan *pl, const REAL *wspec, const REA
     const ck_conv_params *p = &pl->p;
     const ck_index cig = ck_conv_in_per_group(p), cog = ck_conv_out_per_group(p);
     const int blas = cig * cog * nb >= 512;
+    if (cig == 1 && cog == 1) { /* one channel, or depthwise: a point-wise product, inline */
+        const REAL *A = wspec + 2 * f * p->groups;
+        const REAL *B = xs + 2 * f * p->groups * nb;
+        REAL *C = ys + 2 * f * p->groups * nb;
+        for (ck_index g = 0; g < p->groups; ++g) {
+            const REAL ar = A[2 * g], ai = A[2 * g + 1];
+            for (ck_index t = 0; t < nb; ++t) {
+                const REAL br = B[2 * (g * nb + t)], bi = B[2 * (g * nb + t) + 1];
+                C[2 * (g * nb + t)] = ar * br - ai * bi;
+                C[2 * (g * nb + t) + 1] = ar * bi + ai * br;
+            }
+        }
+        return;
+    }
     for (ck_index g = 0; g < p->groups; ++g) {
         const REAL *A = wspec + 2 * (f * p->out_channels + g * cog) * cig;
         const REAL *B = xs + 2 * (f * p->in_channels + g * cig) * nb;
