@@ -50,6 +50,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Largest per-worker buffers (3 x lanes x image) for the lane-interleaved transforms. */
+#ifndef CK_FFT_LANE_BYTES
+#define CK_FFT_LANE_BYTES (2 << 20)
+#endif
+
 static const ck_index TILE_SIZES[] = {8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256};
 #define N_TILE_SIZES ((int)(sizeof TILE_SIZES / sizeof TILE_SIZES[0]))
 
@@ -163,7 +168,7 @@ static void choose_tiles(ck_conv_fft_plan *pl, const ck_index tile[3], size_t el
                  * float64: 96x96 tiles 0.43 ns per N log2 N, 128x128 0.57, whole image 0.48) */
                 const int tiled = c0->nt > 1 || c1->nt > 1 || c2->nt > 1;
                 const double per_image =
-                    tiled && 3.0 * (double)elem_size * nreal * (elem_size == 4 ? 16 : 8) > (double)(2 << 20) ? 1.3 : 1.0;
+                    tiled && 3.0 * (double)elem_size * nreal * (elem_size == 4 ? 16 : 8) > (double)CK_FFT_LANE_BYTES ? 1.3 : 1.0;
                 const double cost = COST_FFT * per_image * ((cin + cout) * T + cout * cig) * nreal * lg +
                                     COST_MAC * T * nfreq * cout * cig +
                                     COST_COPY * T * nfreq * (cin + cout);
@@ -234,7 +239,7 @@ ck_status ck_conv_fft_plan_create(const ck_conv_params *p, ck_conv_direction dir
      * many whole images as fit in 512 KiB (>= 1, fewer than the lanes: per-image transforms) */
     const ck_index lanes = elem_size == 4 ? CK_FFT_LANES_F32 : CK_FFT_LANES_F64;
     const ck_index bytes = (ck_index)elem_size * 3 * pl->nreal;
-    if (bytes * lanes <= ((ck_index)2 << 20))
+    if (bytes * lanes <= (ck_index)CK_FFT_LANE_BYTES)
         pl->group = lanes;
     else
         pl->group = clamp_i(((ck_index)512 << 10) / bytes, 1, lanes - 1);
