@@ -10,7 +10,8 @@
 3. signal: one channel, float64, 1 thread, 1024x1024 image, 15/31/63 kernels, "valid" and "full":
    conv2d_forward(x[None, None], w[None, None], algorithm="fft") against scipy.signal.correlate
    (method="fft") and scipy.signal.fftconvolve (pocketfft) on the same data.
-Timings are medians of `repeat` runs of wall time after one warm-up call.
+Timings are medians of `repeat` runs of wall time after one warm-up call (`--timer cpu`: process CPU
+time instead, meaningful at 1 thread only, and steadier than wall time on a machine shared with other jobs).
 """
 import argparse
 import json
@@ -31,13 +32,17 @@ LAYERS = [
 SWEEP = (1, 3, 5, 7, 9, 11, 15, 21, 31)
 
 
+CLOCK = [time.perf_counter]
+
+
 def median_time(fn, repeat):
+    clock = CLOCK[0]
     fn()
     times = []
     for _ in range(repeat):
-        t = time.perf_counter()
+        t = clock()
         fn()
-        times.append(time.perf_counter() - t)
+        times.append(clock() - t)
     return float(np.median(times))
 
 
@@ -50,8 +55,8 @@ def conv_case(n, c_in, c_out, size, k, padding, dtype, rng):
 
 def bench_layers(repeat, rng, out):
     rows = []
-    print("\n== layers: float32 forward, %d threads (GFLOP/s-equivalent, ratio = faster of direct/im2col "
-          "time / fft time)" % cnnkern.get_num_threads(), file=out)
+    print("\n== layers: float32 forward, %d threads, %s time (GFLOP/s-equivalent, ratio = faster of direct/im2col "
+          "time / fft time)" % (cnnkern.get_num_threads(), CLOCK[0].__name__), file=out)
     print(f"{'layer':<10} {'direct':>14} {'im2col':>14} {'fft':>14} {'fft plan':>14} {'ratio':>6} {'plan ratio':>10}",
           file=out)
     for name, n, ci, co, size, k, pad in LAYERS:
@@ -123,7 +128,10 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=2, help="threads for the layer and sweep parts (default 2)")
     ap.add_argument("--quick", action="store_true", help="layers and signal only (no kernel sweep)")
     ap.add_argument("--json", help="write the measurements here")
+    ap.add_argument("--timer", choices=("wall", "cpu"), default="wall",
+                    help="wall: perf_counter; cpu: process_time (use with --threads 1)")
     args = ap.parse_args(argv)
+    CLOCK[0] = time.process_time if args.timer == "cpu" else time.perf_counter
     rng = np.random.default_rng(0)
     out = sys.stdout
     res = {}
