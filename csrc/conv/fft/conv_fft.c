@@ -26,7 +26,13 @@
  * Tiling choice (choose_tiles): the smallest modelled cost (transforms ~ N log N per image and tile,
  * complex products 8 flops per (f, c_out, c_in, tile)) among whole-image and each fixed tile size per
  * axis, whose kernel spectrum (F x C_out x C_in/g complex) fits the workspace limit; a plan may force
- * whole-image or a tile size per axis.
+ * whole-image or a tile size per axis. Whole-image sizes prefer 2^a 3^b (within 5%) and avoid
+ * powers of two >= 512 (cache aliasing of the rows).
+ * Work items: G images (channel x tile) per transform call. G = the transform lanes (16 float, 8
+ * double) when 3 G N elements take <= 2 MiB: the images are interleaved lane by lane
+ * (ck_fft_forward_lanes_*), every copy a contiguous run; else G < lanes whole images per call with
+ * the per-image transforms (large images: whole-image regime of a few channels). Zero lines of
+ * kernels and of output tiles (bwd_weight) skip the real-axis pass.
  *
  * Workspace (ck_conv_workspace__fft gives the figure): the kernel spectrum of the plain entry points,
  * 2 F C_out C_in/g elements (bwd_weight: the dW accumulator of the same size instead); per block of Tb
@@ -34,7 +40,10 @@
  * count under the im2col workspace limit (cnnkern.get_workspace_limit(), default 64 MiB), >= 1, and
  * at most max(64, the count whose block spectra take 8 MiB).
  *
- * Threads -- our OpenMP loops, the BLAS pinned to one thread (ck_gemm_pin_begin(1)): the transforms
+ * Allocations: workspaces through ck_aligned_alloc; the plan struct and twiddle tables with malloc.
+ *
+ * Threads -- our OpenMP loops, the BLAS pinned to one thread (ck_gemm_pin_begin(1), also at 1 thread:
+ * an unpinned OpenBLAS threaded each tiny GEMM and ran 25x slower): the transforms
  * run over work items of G images, the complex products over frequencies (each f is one thread's,
  * with a one-thread GEMM), so every output element is computed by one thread in a fixed order and the
  * result is bit-for-bit the same for any thread count (block and item sizes never depend on the
