@@ -33,12 +33,13 @@ from .conv import *  # noqa: F401,F403
 from .conv import __all__ as _conv_all
 from .pooling import *  # noqa: F401,F403
 from .pooling import __all__ as _pool_all
+from .plan import ConvPlan
 from .separable import *  # noqa: F401,F403
 from .separable import __all__ as _separable_all
 
 __all__ = [
     "config_info", "show_config", "ConvParams", "conv_output_shape",
-    "get_num_threads", "num_threads", "set_num_threads",
+    "get_num_threads", "num_threads", "set_num_threads", "ConvPlan",
     "set_autotune", "get_autotune", "save_autotune_cache", "load_autotune_cache", "clear_autotune_cache",
     "autotune_cache_path",
 ] + list(_conv_all) + list(_pool_all) + list(_separable_all)

@@ -365,8 +365,8 @@ def test_transpose_errors():
 
 @pytest.mark.parametrize("ndim", [1, 2, 3])
 def test_empty_batch(ndim, algorithm, run_algo):
-    # run_algo: an algorithm may decline the configuration (separable with this random kernel), then
-    # "auto" must handle the empty batch
+    # run_algo: an algorithm may decline the configuration (fft: stride 2; separable: this random
+    # kernel), then "auto" must handle the empty batch
     x, w, b = problem(ndim, np.float32, n=0)
     y, _ = run_algo(FWD[ndim], x, w, b, algorithm=algorithm, **KW)
     expected = oracle.output_shape(x.shape, w.shape, 2, 1, 1)
