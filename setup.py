@@ -86,6 +86,7 @@ common_sources = sorted(glob("csrc/common/*.c"))
 EXTENSIONS = {
     "cnnkern._conv_ext": ["cnnkern/_conv_ext.pyx"] + sorted(glob("csrc/conv/**/*.c", recursive=True)),
     "cnnkern._pool_ext": ["cnnkern/_pool_ext.pyx"] + sorted(glob("csrc/pool/**/*.c", recursive=True)),
+    "cnnkern._signal_ext": ["cnnkern/_signal_ext.pyx"] + sorted(glob("csrc/signal/*.c")),
 }
 
 extensions = [

@@ -33,3 +33,13 @@ __all__ = [
     "config_info", "show_config", "ConvParams", "conv_output_shape",
     "get_num_threads", "num_threads", "set_num_threads",
 ] + list(_conv_all) + list(_pool_all)
+
+
+def __getattr__(name):
+    # cnnkern.signal (scipy.signal-compatible convolve/correlate) is imported on first use, so that
+    # `import cnnkern` stays cheap.
+    if name == "signal":
+        import importlib
+
+        return importlib.import_module(".signal", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
