@@ -243,12 +243,16 @@ def _padded(x, pads, dtype):
 
 
 def _correlate_int(a, b, pads, result_dtype):
-    """Exact direct correlation of bool/integer data (uint64 wrap-around, cast to the result dtype)."""
-    x = _padded(a, pads, np.uint64)  # two's complement: -1 -> 2**64 - 1, as C casts
-    w = np.ascontiguousarray(b, dtype=np.uint64)
-    y = np.empty(_out_shape(a.shape, b.shape, pads), np.uint64)
-    _signal_ext.corr_nd_u64(x.ravel(), np.array(x.shape, np.int64), w.ravel(),
-                            np.array(w.shape, np.int64), y.reshape(-1), _threads_for(y.size, w.size))
+    """Exact direct correlation of bool/integer data: unsigned wrap-around sums (modulo 2^32 when the
+    result dtype has at most 32 bits, else 2^64), cast to the result dtype."""
+    narrow = result_dtype.itemsize <= 4 and min(a.size, b.size) < 2**31
+    acc, kernel = ((np.uint32, _signal_ext.corr_nd_u32) if narrow
+                   else (np.uint64, _signal_ext.corr_nd_u64))
+    x = _padded(a, pads, acc)  # two's complement: -1 -> 2**bits - 1, as C casts
+    w = np.ascontiguousarray(b, dtype=acc)
+    y = np.empty(_out_shape(a.shape, b.shape, pads), acc)
+    kernel(x.ravel(), np.array(x.shape, np.int64), w.ravel(), np.array(w.shape, np.int64),
+           y.reshape(-1), _threads_for(y.size, w.size))
     if result_dtype.kind == "b":
         return y != 0
     return y.astype(result_dtype)  # keeps the low bits (wrap-around), as scipy's integer sums
@@ -262,7 +266,9 @@ def _correlate_float(a, b, pads, compute, method):
             return y
     if ndim == 1:
         return _correlate_1d(a, b, pads, compute)
-    if ndim <= 3:
+    if ndim == 2:
+        return _correlate_2d(a, b, pads, compute)
+    if ndim == 3:
         return _correlate_conv(a, b, pads, compute, "direct")
     x = _padded(a, pads, np.float64)
     w = np.ascontiguousarray(b, dtype=np.float64)
@@ -290,7 +296,11 @@ def _correlate_conv(a, b, pads, compute, algorithm):
 def _correlate_1d(a, b, pads, compute):
     """1-D direct correlation on the SIMD kernel. The outputs whose window lies inside in1 run on
     in1 itself; only the ends (at most K - 1 outputs each) run on small zero-padded copies."""
-    kernel = _signal_ext.corr_1d_f32 if compute == np.float32 else _signal_ext.corr_1d_f64
+    corr_2d = _signal_ext.corr_2d_f32 if compute == np.float32 else _signal_ext.corr_2d_f64
+
+    def kernel(xs, ws, ys):  # one row of the 2-D kernel; serial (a single row has no row blocks)
+        corr_2d(xs[None], ws[None], ys[None], 1)
+
     x = np.ascontiguousarray(a, dtype=compute)
     w = np.ascontiguousarray(b, dtype=compute)
     n, k = x.shape[0], w.shape[0]
@@ -312,6 +322,16 @@ def _correlate_1d(a, b, pads, compute):
         if src_lo < src_hi:
             seg[src_lo + lo - s:src_hi + lo - s] = x[src_lo:src_hi]
         kernel(seg, w, y[s:e])
+    return y
+
+
+def _correlate_2d(a, b, pads, compute):
+    """2-D direct correlation on the SIMD row kernel (csrc/signal/corr2d*.c), on a zero-padded copy."""
+    corr_2d = _signal_ext.corr_2d_f32 if compute == np.float32 else _signal_ext.corr_2d_f64
+    x = _padded(a, pads, compute)
+    w = np.ascontiguousarray(b, dtype=compute)
+    y = np.empty(_out_shape(a.shape, b.shape, pads), compute)
+    corr_2d(x, w, y, _threads_for(y.size, w.size))
     return y
 
 

@@ -125,20 +125,26 @@ def test_1d_long_signals_match_numpy(func, mode):
             _compare(func, a, b, mode, "auto")
 
 
-def test_1d_simd_kernels_agree_with_generic():
+def test_simd_kernels_agree_with_generic():
     rng = np.random.default_rng(3)
-    for n, k in [(1, 1), (7, 3), (31, 31), (32, 1), (200, 17), (1000, 101), (4099, 64)]:
-        x = rng.standard_normal(n)
-        w = rng.standard_normal(k)
-        y_fast = np.empty(n - k + 1)
-        y_ref = np.empty(n - k + 1)
-        _signal_ext.corr_1d_f64(x, w, y_fast)
-        _signal_ext.corr_1d_generic_f64(x, w, y_ref)
-        np.testing.assert_allclose(y_fast, y_ref, rtol=1e-12, atol=1e-12 * k)
-        np.testing.assert_allclose(y_ref, np.correlate(x, w, "valid"), rtol=1e-12, atol=1e-12 * k)
-        y32 = np.empty(n - k + 1, np.float32)
-        _signal_ext.corr_1d_f32(x.astype(np.float32), w.astype(np.float32), y32)
-        np.testing.assert_allclose(y32, y_ref, rtol=1e-4, atol=1e-5 * k)
+    for (h, n), (kh, k) in [((1, 1), (1, 1)), ((1, 7), (1, 3)), ((1, 31), (1, 31)), ((1, 32), (1, 1)),
+                            ((1, 200), (1, 17)), ((1, 1000), (1, 101)), ((1, 4099), (1, 64)),
+                            ((9, 70), (3, 5)), ((40, 41), (7, 40)), ((5, 33), (5, 2))]:
+        x = rng.standard_normal((h, n))
+        w = rng.standard_normal((kh, k))
+        out = (h - kh + 1, n - k + 1)
+        y_fast, y_ref = np.empty(out), np.empty(out)
+        _signal_ext.corr_2d_f64(x, w, y_fast, 2)
+        _signal_ext.corr_2d_generic_f64(x, w, y_ref)
+        atol = 1e-12 * w.size
+        np.testing.assert_allclose(y_fast, y_ref, rtol=1e-12, atol=atol)
+        np.testing.assert_allclose(y_ref, scipy_signal.correlate(x, w, "valid", "direct"),
+                                   rtol=1e-12, atol=atol)
+        y32 = np.empty(out, np.float32)
+        _signal_ext.corr_2d_f32(x.astype(np.float32), w.astype(np.float32), y32, 1)
+        np.testing.assert_allclose(y32, y_ref, rtol=1e-4, atol=1e-5 * w.size)
+    with pytest.raises(ValueError, match="valid correlation"):
+        _signal_ext.corr_2d_f64(np.ones((3, 3)), np.ones((2, 2)), np.ones((3, 3)), 1)
 
 
 def test_integer_wraparound_is_exact():

@@ -1,5 +1,5 @@
 /*
- * corr_nd.c -- N-D single-channel direct cross-correlation, uint64 (wrapping) and double
+ * corr_nd.c -- N-D single-channel direct cross-correlation, uint64 / uint32 (wrapping) and double
  * (contract: cnnkern/ck_signal.h). The loops live in corr_nd_template.h.
  *
  * uint64 arithmetic is used for every bool/integer input because unsigned overflow is defined in C
@@ -10,6 +10,12 @@
 
 #define CK_T uint64_t
 #define CK_CORR_ND ck_signal_corr_nd__direct_u64
+#include "corr_nd_template.h"
+#undef CK_T
+#undef CK_CORR_ND
+
+#define CK_T uint32_t
+#define CK_CORR_ND ck_signal_corr_nd__direct_u32
 #include "corr_nd_template.h"
 #undef CK_T
 #undef CK_CORR_ND

@@ -20,11 +20,19 @@
  *                 result dtype, equals the sum computed in that dtype with wrap-around (what
  *                 scipy.signal's direct method gives) -- addition and multiplication modulo 2^64
  *                 agree with every narrower width and with signed arithmetic modulo 2^bits.
+ *   __direct_u32  the same modulo 2^32: used when the result dtype has at most 32 bits (and for bool,
+ *                 whose counts stay far below 2^32), because 32-bit multiplies vectorise (AVX2 has no
+ *                 64-bit lane multiply).
  *   __direct_f64  double accumulation (the simple path for float inputs with more than 3 dims).
  *
- * 1-D fast path (cnnkern.signal's 1-D float64/float32 correlation):
- *   IN x[n], w[k] (k <= n), OUT y[n - k + 1] overwritten, y[i] = sum_j w[j] * x[i + j].
- *   Run-time ISA dispatch (AVX-512F / AVX2+FMA / portable), serial, no workspace.
+ * 2-D fast path (cnnkern.signal's 1-D and 2-D float correlations; 1-D is one row):
+ *   IN  x[out_h + kh - 1][x_pitch]   rows of at least out_w + kw - 1 valid values (zero-padded by
+ *                                    Python), x_pitch >= out_w + kw - 1
+ *   IN  w[kh][kw]                    dense
+ *   OUT y[out_h][y_pitch]            y[r][c] = sum_{i<kh, j<kw} w[i][j] * x[r + i][c + j] for
+ *                                    c < out_w, OVERWRITTEN; summed in the order (i, j) row-major.
+ *   Run-time ISA dispatch (AVX-512F when ck_cpu_isa() allows it / AVX2+FMA / portable); OpenMP over
+ *   output rows with num_threads (each output is computed by one thread, the same way); no workspace.
  */
 #ifndef CK_SIGNAL_H
 #define CK_SIGNAL_H
@@ -40,22 +48,38 @@ extern "C" {
 ck_status ck_signal_corr_nd__direct_u64(int ndim, const ck_index *x_shape, const uint64_t *x,
                                         const ck_index *w_shape, const uint64_t *w, uint64_t *y,
                                         int num_threads);
+ck_status ck_signal_corr_nd__direct_u32(int ndim, const ck_index *x_shape, const uint32_t *x,
+                                        const ck_index *w_shape, const uint32_t *w, uint32_t *y,
+                                        int num_threads);
 ck_status ck_signal_corr_nd__direct_f64(int ndim, const ck_index *x_shape, const double *x,
                                         const ck_index *w_shape, const double *w, double *y,
                                         int num_threads);
 
-/* 1-D: y[i] = sum_{j<k} w[j] * x[i + j] for i < n - k + 1; 1 <= k <= n. Dispatches on ck_cpu_isa(). */
-ck_status ck_signal_corr_1d__direct_f64(ck_index n, const double *x, ck_index k, const double *w,
-                                        double *y);
-ck_status ck_signal_corr_1d__direct_f32(ck_index n, const float *x, ck_index k, const float *w,
-                                        float *y);
-/* The per-ISA bodies (same contract; called by the dispatchers above and by the tests). */
-void ck_signal_corr_1d__generic_f64(ck_index n, const double *x, ck_index k, const double *w, double *y);
-void ck_signal_corr_1d__generic_f32(ck_index n, const float *x, ck_index k, const float *w, float *y);
-void ck_signal_corr_1d__avx2_f64(ck_index n, const double *x, ck_index k, const double *w, double *y);
-void ck_signal_corr_1d__avx2_f32(ck_index n, const float *x, ck_index k, const float *w, float *y);
-void ck_signal_corr_1d__avx512_f64(ck_index n, const double *x, ck_index k, const double *w, double *y);
-void ck_signal_corr_1d__avx512_f32(ck_index n, const float *x, ck_index k, const float *w, float *y);
+ck_status ck_signal_corr_2d__direct_f64(ck_index out_h, ck_index out_w, const double *x,
+                                        ck_index x_pitch, ck_index kh, ck_index kw, const double *w,
+                                        double *y, ck_index y_pitch, int num_threads);
+ck_status ck_signal_corr_2d__direct_f32(ck_index out_h, ck_index out_w, const float *x,
+                                        ck_index x_pitch, ck_index kh, ck_index kw, const float *w,
+                                        float *y, ck_index y_pitch, int num_threads);
+/* The per-ISA bodies: output rows [row_begin, row_end), serial (same contract otherwise). */
+void ck_signal_corr_2d_rows__generic_f64(ck_index row_begin, ck_index row_end, ck_index out_w,
+                                         const double *x, ck_index x_pitch, ck_index kh, ck_index kw,
+                                         const double *w, double *y, ck_index y_pitch);
+void ck_signal_corr_2d_rows__generic_f32(ck_index row_begin, ck_index row_end, ck_index out_w,
+                                         const float *x, ck_index x_pitch, ck_index kh, ck_index kw,
+                                         const float *w, float *y, ck_index y_pitch);
+void ck_signal_corr_2d_rows__avx2_f64(ck_index row_begin, ck_index row_end, ck_index out_w,
+                                      const double *x, ck_index x_pitch, ck_index kh, ck_index kw,
+                                      const double *w, double *y, ck_index y_pitch);
+void ck_signal_corr_2d_rows__avx2_f32(ck_index row_begin, ck_index row_end, ck_index out_w,
+                                      const float *x, ck_index x_pitch, ck_index kh, ck_index kw,
+                                      const float *w, float *y, ck_index y_pitch);
+void ck_signal_corr_2d_rows__avx512_f64(ck_index row_begin, ck_index row_end, ck_index out_w,
+                                        const double *x, ck_index x_pitch, ck_index kh, ck_index kw,
+                                        const double *w, double *y, ck_index y_pitch);
+void ck_signal_corr_2d_rows__avx512_f32(ck_index row_begin, ck_index row_end, ck_index out_w,
+                                        const float *x, ck_index x_pitch, ck_index kh, ck_index kw,
+                                        const float *w, float *y, ck_index y_pitch);
 
 #ifdef __cplusplus
 }
