@@ -344,36 +344,41 @@ def _threads_for(out_size, kernel_size):
 # method choice: a cost model
 # ----------------------------------------------------------------------------------------------------
 
-# Seconds per multiply-add of the direct paths, float64, one thread, fitted on the development
-# machine (2-core AMD EPYC, AVX2 kernels): 1-D SIMD kernel 1e6 x 101 taps in 5.3 ms (19 GMAC/s);
-# 2-D/3-D via conv2d_forward(direct) 1024^2 x 15^2 in 23 ms (10.5 GMAC/s); the uint64 integer kernel
-# 1024^2 x 15^2 in ~(see _DIRECT_INT) ms. float32 runs at about twice the float64 rate.
-_DIRECT_SEC_PER_MAC = {1: 1 / 19e9, 2: 1 / 10.5e9, 3: 1 / 10.5e9}
-_DIRECT_SEC_PER_MAC_ND = 1 / 2.0e9      # more than 3 dims: the plain C loop
-_DIRECT_SEC_PER_MAC_INT = 1 / 2.5e9     # uint64 kernel (no 64-bit SIMD multiply on AVX2)
-_DIRECT_SEC_FIXED = 20e-6               # per call: argument handling, allocation
-# FFT: seconds per (N log2 N) of the full-size transform (N = prod of full sizes), fitted on
-# algorithm="fft" (see `_fft_seconds`), plus a fixed cost per call.
-_FFT_SEC_PER_NLOGN = 1.5e-9
+# Seconds per multiply-add (MAC) of the direct paths, float64, one thread, fitted on the development
+# machine (2-core AMD EPYC VM, AVX2 kernels, shared and noisy: the figures are the quieter runs of
+# cnnkern.signal.correlate(method="direct") over 2-3 shapes per row, e.g. 1024^2 x 15^2 / 31^2 / 63^2
+# in 14.7 / 68 / 280 ms): 1-D 16-18 GMAC/s, 2-D 15-17, 3-D (conv3d direct) 12-14, more dims (plain C
+# loop) 2.6-3.8; integer results of <= 32 bits (uint32 kernel) 3.4-3.7 GMAC/s, 64-bit results
+# (uint64, no SIMD multiply on AVX2) 0.85-0.9. float32 runs about twice as fast as float64.
+_DIRECT_SEC_PER_MAC = {1: 1 / 16e9, 2: 1 / 15e9, 3: 1 / 12e9}
+_DIRECT_SEC_PER_MAC_ND = 1 / 3e9
+_DIRECT_SEC_PER_MAC_INT32 = 1 / 3.5e9
+_DIRECT_SEC_PER_MAC_INT64 = 1 / 0.9e9
+_DIRECT_SEC_FIXED = 10e-6  # per call: validation, allocation (7-23 us measured on tiny inputs)
+# FFT (cnnkern's algorithm="fft", float64, one thread): seconds per N*log2(N), N = the number of
+# elements of the full result, fitted on the same machine: 2-D 1.2-1.7 ns (1024^2 x 31^2 in 39 ms),
+# 3-D 1.7-2.4 ns, 1-D 1.4-12 ns (strongly size-dependent; 6 ns keeps 1-D on the fast direct kernel
+# except for long kernels); plus ~60 us per call (64^2 x 7^2 in 0.16 ms). float32: ~0.7x.
+_FFT_SEC_PER_NLOGN = {1: 6e-9, 2: 1.5e-9, 3: 2e-9}
 _FFT_SEC_FIXED = 60e-6
 
 
-def _direct_seconds(shape1, shape2, window, itemsize, integer):
+def _direct_seconds(shape1, shape2, window, result_dtype):
     out = math.prod(o for _, o in window)
-    taps = min(math.prod(shape1), math.prod(shape2))
-    if integer:
-        rate = _DIRECT_SEC_PER_MAC_INT
+    macs = out * min(math.prod(shape1), math.prod(shape2))
+    if result_dtype.kind in "biu":
+        rate = _DIRECT_SEC_PER_MAC_INT32 if result_dtype.itemsize <= 4 else _DIRECT_SEC_PER_MAC_INT64
     else:
         rate = _DIRECT_SEC_PER_MAC.get(len(shape1), _DIRECT_SEC_PER_MAC_ND)
-        if itemsize <= 4:
+        if result_dtype.itemsize <= 4:
             rate *= 0.5
-    return _DIRECT_SEC_FIXED + out * taps * rate
+    return _DIRECT_SEC_FIXED + macs * rate
 
 
-def _fft_seconds(shape1, shape2, itemsize):
+def _fft_seconds(shape1, shape2, result_dtype):
     n = math.prod(s1 + s2 - 1 for s1, s2 in zip(shape1, shape2))
-    cost = _FFT_SEC_FIXED + _FFT_SEC_PER_NLOGN * n * math.log2(max(n, 2))
-    return cost * (0.6 if itemsize <= 4 else 1.0)
+    cost = _FFT_SEC_FIXED + _FFT_SEC_PER_NLOGN[len(shape1)] * n * math.log2(max(n, 2))
+    return cost * (0.7 if result_dtype.kind == "f" and result_dtype.itemsize <= 4 else 1.0)
 
 
 def _fft_available(ndim):
@@ -399,9 +404,8 @@ def _choose(a, b, mode):
         if bound * 16 * max(math.log2(max(n_full, 2)), 1.0) > 2 ** 52:
             return "direct"
     window = _output_window(mode, a.shape, b.shape)
-    itemsize = 8 if result.kind in "biu" else result.itemsize
-    t_direct = _direct_seconds(a.shape, b.shape, window, itemsize, result.kind in "biu")
-    t_fft = _fft_seconds(a.shape, b.shape, itemsize)
+    t_direct = _direct_seconds(a.shape, b.shape, window, result)
+    t_fft = _fft_seconds(a.shape, b.shape, result)
     return "fft" if t_fft < t_direct else "direct"
 
 
