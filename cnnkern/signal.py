@@ -35,8 +35,8 @@ dimensions). How each case runs:
 - Cases scipy rejects with "Unsupported type" (bool x bool or float16 inputs in its N-D direct path)
   are computed here; complex, object and other non-real dtypes raise TypeError.
 
-The GIL is released in every kernel; the thread count is `cnnkern.get_num_threads()` (the 1-D kernel
-is serial).
+The GIL is released in every kernel; the thread count is `cnnkern.get_num_threads()` (problems under
+1M multiply-adds run on one thread).
 """
 import math
 import timeit
@@ -298,8 +298,8 @@ def _correlate_1d(a, b, pads, compute):
     in1 itself; only the ends (at most K - 1 outputs each) run on small zero-padded copies."""
     corr_2d = _signal_ext.corr_2d_f32 if compute == np.float32 else _signal_ext.corr_2d_f64
 
-    def kernel(xs, ws, ys):  # one row of the 2-D kernel; serial (a single row has no row blocks)
-        corr_2d(xs[None], ws[None], ys[None], 1)
+    def kernel(xs, ws, ys):  # one row of the 2-D kernel (threads split long rows into chunks)
+        corr_2d(xs[None], ws[None], ys[None], _threads_for(ys.size, ws.size))
 
     x = np.ascontiguousarray(a, dtype=compute)
     w = np.ascontiguousarray(b, dtype=compute)

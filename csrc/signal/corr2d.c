@@ -7,8 +7,8 @@
  *   ISA (the SIMD kernels differ from the generic one only by FMA contraction).
  *
  * The SIMD bodies are in corr2d_avx2.c / corr2d_avx512.c (per-function target attributes, no -m
- * flags); ck_cpu_isa() picks one per call. Threads: OpenMP over blocks of output rows, num_threads
- * from the caller, no workspace, no global state.
+ * flags); ck_cpu_isa() picks one per call. Threads: OpenMP over blocks of output rows (and column
+ * chunks of long rows, see split_work), num_threads from the caller, no workspace, no global state.
  */
 #include "cnnkern/ck_signal.h"
 
@@ -53,8 +53,31 @@ static int corr_args_ok(ck_index out_h, ck_index out_w, ck_index x_pitch, ck_ind
            y_pitch >= out_w;
 }
 
-/* Rows per thread block: whole rows, a static split, so the result is independent of the team. */
+/* Work items: blocks of CK_SIGNAL_ROWS_PER_BLOCK output rows; when there are too few rows for the
+ * team (1-D signals are one row), each row is also cut into column chunks of at least
+ * CK_SIGNAL_MIN_CHUNK outputs, the remainder going to the last chunk. Every chunk is then at least one
+ * full SIMD tile wide (64 floats), so each output is computed by the same FMA sequence whatever the
+ * split: results do not depend on the thread count. */
 #define CK_SIGNAL_ROWS_PER_BLOCK 4
+#define CK_SIGNAL_MIN_CHUNK 4096
+
+static void split_work(ck_index out_h, ck_index out_w, int num_threads, ck_index *row_blocks,
+                       ck_index *col_chunks, ck_index *chunk)
+{
+    *row_blocks = (out_h + CK_SIGNAL_ROWS_PER_BLOCK - 1) / CK_SIGNAL_ROWS_PER_BLOCK;
+    *col_chunks = 1;
+    *chunk = out_w;
+    if (num_threads > 1 && *row_blocks < 4 * (ck_index)num_threads) {
+        ck_index want = 4 * (ck_index)num_threads; /* a few chunks per thread for balance */
+        ck_index c = (out_w + want - 1) / want;
+        if (c < CK_SIGNAL_MIN_CHUNK)
+            c = CK_SIGNAL_MIN_CHUNK;
+        if (out_w / c > 1) {
+            *col_chunks = out_w / c;
+            *chunk = c;
+        }
+    }
+}
 
 ck_status ck_signal_corr_2d__direct_f64(ck_index out_h, ck_index out_w, const double *x,
                                         ck_index x_pitch, ck_index kh, ck_index kw, const double *w,
@@ -66,15 +89,18 @@ ck_status ck_signal_corr_2d__direct_f64(ck_index out_h, ck_index out_w, const do
     const corr_rows_f64 rows = isa >= CK_ISA_AVX512 ? ck_signal_corr_2d_rows__avx512_f64
                                : isa >= CK_ISA_AVX2 ? ck_signal_corr_2d_rows__avx2_f64
                                                     : ck_signal_corr_2d_rows__generic_f64;
-    const ck_index blocks = (out_h + CK_SIGNAL_ROWS_PER_BLOCK - 1) / CK_SIGNAL_ROWS_PER_BLOCK;
+    ck_index row_blocks, col_chunks, chunk;
+    split_work(out_h, out_w, num_threads, &row_blocks, &col_chunks, &chunk);
     (void)num_threads;
 #if CK_BUILD_OPENMP
-#pragma omp parallel for schedule(static) num_threads(num_threads) if (num_threads > 1 && blocks > 1)
+#pragma omp parallel for schedule(static) num_threads(num_threads) if (num_threads > 1 && row_blocks * col_chunks > 1)
 #endif
-    for (ck_index b = 0; b < blocks; ++b) {
-        const ck_index r0 = b * CK_SIGNAL_ROWS_PER_BLOCK;
+    for (ck_index item = 0; item < row_blocks * col_chunks; ++item) {
+        const ck_index rb = item / col_chunks, cb = item % col_chunks;
+        const ck_index r0 = rb * CK_SIGNAL_ROWS_PER_BLOCK;
         const ck_index r1 = r0 + CK_SIGNAL_ROWS_PER_BLOCK < out_h ? r0 + CK_SIGNAL_ROWS_PER_BLOCK : out_h;
-        rows(r0, r1, out_w, x, x_pitch, kh, kw, w, y, y_pitch);
+        const ck_index c0 = cb * chunk, c1 = cb == col_chunks - 1 ? out_w : c0 + chunk;
+        rows(r0, r1, c1 - c0, x + c0, x_pitch, kh, kw, w, y + c0, y_pitch);
     }
     return CK_OK;
 }
@@ -89,15 +115,18 @@ ck_status ck_signal_corr_2d__direct_f32(ck_index out_h, ck_index out_w, const fl
     const corr_rows_f32 rows = isa >= CK_ISA_AVX512 ? ck_signal_corr_2d_rows__avx512_f32
                                : isa >= CK_ISA_AVX2 ? ck_signal_corr_2d_rows__avx2_f32
                                                     : ck_signal_corr_2d_rows__generic_f32;
-    const ck_index blocks = (out_h + CK_SIGNAL_ROWS_PER_BLOCK - 1) / CK_SIGNAL_ROWS_PER_BLOCK;
+    ck_index row_blocks, col_chunks, chunk;
+    split_work(out_h, out_w, num_threads, &row_blocks, &col_chunks, &chunk);
     (void)num_threads;
 #if CK_BUILD_OPENMP
-#pragma omp parallel for schedule(static) num_threads(num_threads) if (num_threads > 1 && blocks > 1)
+#pragma omp parallel for schedule(static) num_threads(num_threads) if (num_threads > 1 && row_blocks * col_chunks > 1)
 #endif
-    for (ck_index b = 0; b < blocks; ++b) {
-        const ck_index r0 = b * CK_SIGNAL_ROWS_PER_BLOCK;
+    for (ck_index item = 0; item < row_blocks * col_chunks; ++item) {
+        const ck_index rb = item / col_chunks, cb = item % col_chunks;
+        const ck_index r0 = rb * CK_SIGNAL_ROWS_PER_BLOCK;
         const ck_index r1 = r0 + CK_SIGNAL_ROWS_PER_BLOCK < out_h ? r0 + CK_SIGNAL_ROWS_PER_BLOCK : out_h;
-        rows(r0, r1, out_w, x, x_pitch, kh, kw, w, y, y_pitch);
+        const ck_index c0 = cb * chunk, c1 = cb == col_chunks - 1 ? out_w : c0 + chunk;
+        rows(r0, r1, c1 - c0, x + c0, x_pitch, kh, kw, w, y + c0, y_pitch);
     }
     return CK_OK;
 }

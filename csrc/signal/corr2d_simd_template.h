@@ -7,7 +7,8 @@
  * Tile: 8 vectors of consecutive outputs of one row (8 * LANES outputs) stay in registers while the
  * kernel runs, rows i = 0..kh-1 then taps j = 0..kw-1: one broadcast of w[i][j] and 8 unaligned loads
  * of x[r + i][c + j + v * LANES] per tap. The inputs a tile touches (kh rows of 8 * LANES + kw values)
- * stay in L1. Then single-vector tiles, then a scalar tail. Every output is summed in the order
+ * stay in L1. A row's last tile overlaps the one before it; rows shorter than a tile run
+ * single-vector tiles (the last one overlapping too), rows shorter than a vector a scalar loop. Every output is summed in the order
  * (i, j) = (0, 0), (0, 1), ..., like the generic kernel.
  */
 void CK_TARGET CORR2D_ROWS(ck_index row_begin, ck_index row_end, ck_index out_w, const REAL *x,
@@ -19,7 +20,11 @@ void CK_TARGET CORR2D_ROWS(ck_index row_begin, ck_index row_end, ck_index out_w,
         const REAL *x_row = x + r * x_pitch;
         REAL *y_row = y + r * y_pitch;
         ck_index c = 0;
-        for (; c + tile <= out_w; c += tile) {
+        /* full tiles; the last one is shifted left to end at out_w when out_w is not a multiple of
+         * the tile (it recomputes some outputs, bit-identically), so no output runs on the
+         * latency-bound narrow loops below unless the row is shorter than one tile */
+        for (ck_index next = 0; out_w >= tile && next < out_w; next += tile) {
+            c = next + tile <= out_w ? next : out_w - tile;
             VT a0 = VZERO(), a1 = VZERO(), a2 = VZERO(), a3 = VZERO();
             VT a4 = VZERO(), a5 = VZERO(), a6 = VZERO(), a7 = VZERO();
             for (ck_index i = 0; i < kh; ++i) {
@@ -46,8 +51,11 @@ void CK_TARGET CORR2D_ROWS(ck_index row_begin, ck_index row_end, ck_index out_w,
             VSTORE(y_row + c + 5 * LANES, a5);
             VSTORE(y_row + c + 6 * LANES, a6);
             VSTORE(y_row + c + 7 * LANES, a7);
+            c = out_w;
         }
-        for (; c + LANES <= out_w; c += LANES) {
+        for (; c < out_w && out_w >= LANES; c += LANES) {
+            if (c + LANES > out_w)
+                c = out_w - LANES; /* overlapping last vector, as for the tiles */
             VT a0 = VZERO();
             for (ck_index i = 0; i < kh; ++i)
                 for (ck_index j = 0; j < kw; ++j)

@@ -32,7 +32,8 @@
  *   OUT y[out_h][y_pitch]            y[r][c] = sum_{i<kh, j<kw} w[i][j] * x[r + i][c + j] for
  *                                    c < out_w, OVERWRITTEN; summed in the order (i, j) row-major.
  *   Run-time ISA dispatch (AVX-512F when ck_cpu_isa() allows it / AVX2+FMA / portable); OpenMP over
- *   output rows with num_threads (each output is computed by one thread, the same way); no workspace.
+ *   blocks of output rows and, for few long rows, column chunks of >= 4096 outputs, num_threads
+ *   threads (each output is computed by one thread, by the same FMA sequence); no workspace.
  */
 #ifndef CK_SIGNAL_H
 #define CK_SIGNAL_H
