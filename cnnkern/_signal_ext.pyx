@@ -37,6 +37,22 @@ cdef extern from "cnnkern/ck_signal.h" nogil:
                                              const double *x, ck_index x_pitch, ck_index kh,
                                              ck_index kw, const double *w, double *y,
                                              ck_index y_pitch)
+    void ck_signal_corr_2d_rows__avx2_f64(ck_index row_begin, ck_index row_end, ck_index out_w,
+                                          const double *x, ck_index x_pitch, ck_index kh,
+                                          ck_index kw, const double *w, double *y, ck_index y_pitch)
+    void ck_signal_corr_2d_rows__avx512_f64(ck_index row_begin, ck_index row_end, ck_index out_w,
+                                            const double *x, ck_index x_pitch, ck_index kh,
+                                            ck_index kw, const double *w, double *y,
+                                            ck_index y_pitch)
+    void ck_signal_corr_2d_rows__generic_f32(ck_index row_begin, ck_index row_end, ck_index out_w,
+                                             const float *x, ck_index x_pitch, ck_index kh,
+                                             ck_index kw, const float *w, float *y, ck_index y_pitch)
+    void ck_signal_corr_2d_rows__avx2_f32(ck_index row_begin, ck_index row_end, ck_index out_w,
+                                          const float *x, ck_index x_pitch, ck_index kh,
+                                          ck_index kw, const float *w, float *y, ck_index y_pitch)
+    void ck_signal_corr_2d_rows__avx512_f32(ck_index row_begin, ck_index row_end, ck_index out_w,
+                                            const float *x, ck_index x_pitch, ck_index kh,
+                                            ck_index kw, const float *w, float *y, ck_index y_pitch)
 
 
 cdef int _check(ck_status st) except -1:
@@ -104,6 +120,52 @@ def corr_2d_f32(const float[:, ::1] x, const float[:, ::1] w, float[:, ::1] y, i
                                            w.shape[0], w.shape[1], &w[0, 0], &y[0, 0],
                                            y.strides[0] // 4, num_threads)
     _check(st)
+
+
+KERNEL_ISAS = ("generic", "avx2", "avx512")
+
+
+def corr_2d_isa_f64(str isa, const double[:, ::1] x, const double[:, ::1] w, double[:, ::1] y):
+    """One ISA's kernel, serial, whatever ck_cpu_isa() says (for the tests, which check first that
+    the CPU has the instructions: calling an AVX kernel on a CPU without them crashes)."""
+    _check_2d(x.shape[0], x.shape[1], w.shape[0], w.shape[1], y.shape[0], y.shape[1])
+    if isa not in KERNEL_ISAS:
+        raise ValueError(f"isa must be one of {KERNEL_ISAS}, got {isa!r}")
+    cdef int which = KERNEL_ISAS.index(isa)
+    with nogil:
+        if which == 0:
+            ck_signal_corr_2d_rows__generic_f64(0, y.shape[0], y.shape[1], &x[0, 0], x.strides[0] // 8,
+                                                w.shape[0], w.shape[1], &w[0, 0], &y[0, 0],
+                                                y.strides[0] // 8)
+        elif which == 1:
+            ck_signal_corr_2d_rows__avx2_f64(0, y.shape[0], y.shape[1], &x[0, 0], x.strides[0] // 8,
+                                             w.shape[0], w.shape[1], &w[0, 0], &y[0, 0],
+                                             y.strides[0] // 8)
+        else:
+            ck_signal_corr_2d_rows__avx512_f64(0, y.shape[0], y.shape[1], &x[0, 0], x.strides[0] // 8,
+                                               w.shape[0], w.shape[1], &w[0, 0], &y[0, 0],
+                                               y.strides[0] // 8)
+
+
+def corr_2d_isa_f32(str isa, const float[:, ::1] x, const float[:, ::1] w, float[:, ::1] y):
+    """As corr_2d_isa_f64, float32."""
+    _check_2d(x.shape[0], x.shape[1], w.shape[0], w.shape[1], y.shape[0], y.shape[1])
+    if isa not in KERNEL_ISAS:
+        raise ValueError(f"isa must be one of {KERNEL_ISAS}, got {isa!r}")
+    cdef int which = KERNEL_ISAS.index(isa)
+    with nogil:
+        if which == 0:
+            ck_signal_corr_2d_rows__generic_f32(0, y.shape[0], y.shape[1], &x[0, 0], x.strides[0] // 4,
+                                                w.shape[0], w.shape[1], &w[0, 0], &y[0, 0],
+                                                y.strides[0] // 4)
+        elif which == 1:
+            ck_signal_corr_2d_rows__avx2_f32(0, y.shape[0], y.shape[1], &x[0, 0], x.strides[0] // 4,
+                                             w.shape[0], w.shape[1], &w[0, 0], &y[0, 0],
+                                             y.strides[0] // 4)
+        else:
+            ck_signal_corr_2d_rows__avx512_f32(0, y.shape[0], y.shape[1], &x[0, 0], x.strides[0] // 4,
+                                               w.shape[0], w.shape[1], &w[0, 0], &y[0, 0],
+                                               y.strides[0] // 4)
 
 
 def corr_2d_generic_f64(const double[:, ::1] x, const double[:, ::1] w, double[:, ::1] y):

@@ -147,6 +147,36 @@ def test_simd_kernels_agree_with_generic():
         _signal_ext.corr_2d_f64(np.ones((3, 3)), np.ones((2, 2)), np.ones((3, 3)), 1)
 
 
+def _cpu_has(isa):
+    if isa == "generic":
+        return True
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+    except ImportError:  # pragma: no cover - older NumPy
+        from numpy.core._multiarray_umath import __cpu_features__ as features
+    need = {"avx2": ("AVX2", "FMA3"), "avx512": ("AVX512F",)}[isa]
+    return all(features.get(f, False) for f in need)
+
+
+@pytest.mark.parametrize("isa", _signal_ext.KERNEL_ISAS)
+def test_every_isa_kernel_matches_scipy(isa):
+    # every per-ISA body, whatever ck_cpu_isa() would pick (AVX-512 is opt-in for dispatch)
+    if not _cpu_has(isa):
+        pytest.skip(f"this CPU lacks {isa}")
+    rng = np.random.default_rng(8)
+    for (h, n), (kh, k) in [((1, 5), (1, 2)), ((1, 300), (1, 37)), ((7, 129), (3, 2)),
+                            ((20, 20), (20, 20)), ((6, 1000), (2, 101))]:
+        x = rng.standard_normal((h, n))
+        w = rng.standard_normal((kh, k))
+        expected = scipy_signal.correlate(x, w, "valid", "direct")
+        y = np.empty(expected.shape)
+        _signal_ext.corr_2d_isa_f64(isa, x, w, y)
+        np.testing.assert_allclose(y, expected, rtol=1e-12, atol=1e-12 * w.size)
+        y32 = np.empty(expected.shape, np.float32)
+        _signal_ext.corr_2d_isa_f32(isa, x.astype(np.float32), w.astype(np.float32), y32)
+        np.testing.assert_allclose(y32, expected, rtol=1e-4, atol=1e-5 * w.size)
+
+
 def test_integer_wraparound_is_exact():
     # every sum overflows int8: scipy's direct method wraps modulo 256, and so must we
     a = np.full((9, 9), 127, np.int8)
