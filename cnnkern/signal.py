@@ -111,9 +111,10 @@ def choose_method(in1, in2, mode="full", measure=False):
     """The method ("direct" or "fft") that method="auto" runs, as `scipy.signal.choose_conv_method`.
 
     Without `measure`: a cost model (see `_direct_seconds` / `_fft_seconds` for the constants, fitted on
-    the development machine) plus scipy's exactness rules: bool inputs, and integer inputs whose
-    result could exceed what float64 rounds back exactly, always use "direct"; so does everything
-    when cnnkern has no "fft" algorithm. With measure=True: times both methods on these inputs with
+    the development machine) plus exactness rules: bool inputs, and integer inputs whose sums could
+    exceed what float64 rounds back exactly or what the integer result dtype holds, always use
+    "direct" (so "auto" integer results always equal the direct method's, wrap-around included); so
+    does everything when cnnkern has no "fft" algorithm or the inputs have more than 3 dims. With measure=True: times both methods on these inputs with
     `convolve` and returns (method, {"direct": seconds, "fft": seconds}).
     """
     a, b = np.asarray(in1), np.asarray(in2)
@@ -398,10 +399,14 @@ def _choose(a, b, mode):
     result = np.result_type(a, b)
     if result.kind in "biu" or any(k in "iu" for k in kinds):
         # float64 keeps integers exact below 2**53; the FFT's round-off grows with log2(size), so
-        # demand headroom for it before rounding the float result back to integers.
+        # demand headroom for it (error < 1/2) before rounding the float result back to integers.
+        # And the sums must fit the integer result dtype: the direct method wraps around, while a
+        # cast of an out-of-range float is undefined (scipy's auto rule checks only the first part).
         bound = _max_abs(a) * _max_abs(b) * min(a.size, b.size)
         n_full = math.prod(s1 + s2 - 1 for s1, s2 in zip(a.shape, b.shape))
-        if bound * 16 * max(math.log2(max(n_full, 2)), 1.0) > 2 ** 52:
+        if bound * 32 * max(math.log2(max(n_full, 2)), 1.0) > 2 ** 52:
+            return "direct"
+        if result.kind in "iu" and bound > np.iinfo(result).max:
             return "direct"
     window = _output_window(mode, a.shape, b.shape)
     t_direct = _direct_seconds(a.shape, b.shape, window, result)

@@ -325,5 +325,21 @@ def test_choose_method_contract():
     assert all(t > 0 for t in times.values())
 
 
+def test_auto_integer_results_equal_the_direct_method():
+    # whichever method "auto" picks (the FFT for these sizes when cnnkern has it), integer results
+    # are exact; near int32 overflow it must keep to the wrapping direct sums
+    rng = np.random.default_rng(9)
+    for hi in (2**8, 2**15):
+        a = rng.integers(-hi, hi, (200, 200), dtype=np.int32)
+        b = rng.integers(-hi, hi, (31, 31), dtype=np.int32)
+        for mode in MODES:
+            expected = scipy_signal.correlate(a, b, mode, "direct")
+            np.testing.assert_array_equal(cs.correlate(a, b, mode, "auto"), expected)
+    small = rng.integers(-4, 4, (300, 300)).astype(np.int16), rng.integers(-4, 4, (41, 41)).astype(np.int16)
+    expected = "fft" if "fft" in cnnkern.algorithms() else "direct"
+    assert cs.choose_method(*small) == expected
+    np.testing.assert_array_equal(cs.convolve(*small), scipy_signal.convolve(*small, method="direct"))
+
+
 def test_signal_is_reachable_as_attribute():
     assert cnnkern.signal is cs
