@@ -15,9 +15,11 @@ dimensions). How each case runs:
   reversed on every axis. When `in2` has more elements than `in1` the roles are swapped (the window
   and the result reversed), so the direct work is out * min(size) as in scipy.
 - Result dtype: `numpy.result_type(in1, in2)` in every method (scipy's rule).
-- Integers and bool, method "direct": exact, in a C kernel that sums in uint64 modulo 2^64 and casts
-  to the result dtype -- the same wrap-around as scipy's sums in the integer dtype. Bool results are
-  "any product true". Method "fft" on integers: the float64 result rounded (`np.around`) and cast, as
+- Integers and bool, method "direct": exact. When no partial sum can reach 2^24 (2^53) in magnitude
+  (bound max|in1| * max|in2| * min(size)), the float32 (float64) kernels below compute the exact
+  integer sums; otherwise a C kernel sums in uint32 / uint64 modulo 2^32 / 2^64 (32 bits when the
+  result dtype has at most 32). Either way the result is cast to the result dtype with scipy's
+  wrap-around (its direct method sums in the integer dtype). Bool results are "any product true". Method "fft" on integers: the float64 result rounded (`np.around`) and cast, as
   scipy; on bool inputs the exact direct result (scipy casts the unrounded FFT result to bool, so FFT
   round-off noise there turns into True values).
 - Floats (float16 and float32 computed in float32, float64 and longdouble in float64, cast back to the
@@ -196,7 +198,7 @@ def _run(a, b, mode, method, flip):
             y = _correlate_float(a, b, pads, np.dtype(np.float64), "fft")
             y = np.around(y).astype(result_dtype)
         else:
-            y = _correlate_int(a, b, pads, result_dtype)
+            y = _correlate_int_exact(a, b, pads, result_dtype)
     else:
         compute = np.dtype(np.float32) if result_dtype.itemsize <= 4 else np.dtype(np.float64)
         y = _correlate_float(a, b, pads, compute, method)
@@ -241,6 +243,23 @@ def _padded(x, pads, dtype):
     xp = np.zeros([n + lo + hi for n, (lo, hi) in zip(x.shape, pads)], dtype)
     xp[tuple(slice(lo, lo + n) for n, (lo, _) in zip(x.shape, pads))] = x
     return xp
+
+
+def _correlate_int_exact(a, b, pads, result_dtype):
+    """Direct integer correlation, exact. When every partial sum is bounded by
+    max|a| * max|b| * b.size < 2**24 (2**53), float32 (float64) arithmetic is exact too, so up to 3
+    dims the fast float kernels run and the integer sums are read back from the float result
+    (wrapped to the result dtype as the integer kernel would); otherwise the uint32/uint64 kernel."""
+    if a.ndim <= 3:
+        bound = _max_abs(a) * _max_abs(b) * b.size
+        compute = (np.dtype(np.float32) if bound < 2**24 else
+                   np.dtype(np.float64) if bound < 2**53 else None)
+        if compute is not None:
+            y = _correlate_float(a, b, pads, compute, "direct")
+            if result_dtype.kind == "b":
+                return y != 0
+            return y.astype(np.int64).astype(result_dtype)  # exact integers; wrap as the kernel
+    return _correlate_int(a, b, pads, result_dtype)
 
 
 def _correlate_int(a, b, pads, result_dtype):
@@ -364,14 +383,18 @@ _FFT_SEC_PER_NLOGN = {1: 6e-9, 2: 1.5e-9, 3: 2e-9}
 _FFT_SEC_FIXED = 60e-6
 
 
-def _direct_seconds(shape1, shape2, window, result_dtype):
+def _direct_seconds(shape1, shape2, window, result_dtype, int_bound=None):
+    """Modelled seconds of the direct method; int_bound = max|in1| * max|in2| * min(size) for
+    integer results (it decides between the exact float kernels and the uint32/uint64 kernel)."""
     out = math.prod(o for _, o in window)
     macs = out * min(math.prod(shape1), math.prod(shape2))
-    if result_dtype.kind in "biu":
+    ndim = len(shape1)
+    if result_dtype.kind in "biu" and (ndim > 3 or int_bound is None or int_bound >= 2**53):
         rate = _DIRECT_SEC_PER_MAC_INT32 if result_dtype.itemsize <= 4 else _DIRECT_SEC_PER_MAC_INT64
     else:
-        rate = _DIRECT_SEC_PER_MAC.get(len(shape1), _DIRECT_SEC_PER_MAC_ND)
-        if result_dtype.itemsize <= 4:
+        rate = _DIRECT_SEC_PER_MAC.get(ndim, _DIRECT_SEC_PER_MAC_ND)
+        single = (int_bound < 2**24) if result_dtype.kind in "biu" else result_dtype.itemsize <= 4
+        if single:
             rate *= 0.5
     return _DIRECT_SEC_FIXED + macs * rate
 
@@ -397,6 +420,7 @@ def _choose(a, b, mode):
     if kinds == "bb":
         return "direct"
     result = np.result_type(a, b)
+    bound = None
     if result.kind in "biu" or any(k in "iu" for k in kinds):
         # float64 keeps integers exact below 2**53; the FFT's round-off grows with log2(size), so
         # demand headroom for it (error < 1/2) before rounding the float result back to integers.
@@ -409,7 +433,7 @@ def _choose(a, b, mode):
         if result.kind in "iu" and bound > np.iinfo(result).max:
             return "direct"
     window = _output_window(mode, a.shape, b.shape)
-    t_direct = _direct_seconds(a.shape, b.shape, window, result)
+    t_direct = _direct_seconds(a.shape, b.shape, window, result, bound)
     t_fft = _fft_seconds(a.shape, b.shape, result)
     return "fft" if t_fft < t_direct else "direct"
 

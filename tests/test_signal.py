@@ -191,6 +191,23 @@ def test_integer_wraparound_is_exact():
     _compare("correlate", u, u[:2, :3], "full", "direct")
 
 
+def test_integer_paths_at_the_float_exactness_bounds():
+    # |partial sums| <= max|a| * max|b| * taps decides float32 (< 2**24), float64 (< 2**53) or the
+    # integer kernel; just below and above each bound the results must stay exact
+    rng = np.random.default_rng(12)
+    for value, taps in [(2**11 - 1, 4), (2**11 - 1, 5), (2**26, 1), (2**26, 2), (2**26 + 1, 3)]:
+        for dtype in (np.int32, np.int64):
+            if np.iinfo(dtype).max < value:
+                continue
+            a = rng.choice(np.array([-value, value], dtype), size=(6, 40))
+            b = rng.choice(np.array([-value, value], dtype), size=(1, taps))
+            b[0, 0] = value  # the bound is attained by equal signs somewhere
+            for func in FUNCS:
+                for mode in MODES:
+                    _compare(func, a, b, mode, "direct")
+                    _compare(func, a[0], b[0], mode, "direct")
+
+
 def test_zero_dim_inputs():
     for a, b in [(np.float32(2.5), np.int8(3)), (np.array(2, np.int8), np.array(100, np.int8)),
                  (np.array(True), np.array(True)), (3, 4.5)]:
