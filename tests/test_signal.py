@@ -347,7 +347,7 @@ def test_auto_integer_results_equal_the_direct_method():
     # are exact; near int32 overflow it must keep to the wrapping direct sums
     rng = np.random.default_rng(9)
     for hi in (2**8, 2**15):
-        a = rng.integers(-hi, hi, (200, 200), dtype=np.int32)
+        a = rng.integers(-hi, hi, (60, 60), dtype=np.int32)
         b = rng.integers(-hi, hi, (31, 31), dtype=np.int32)
         for mode in MODES:
             expected = scipy_signal.correlate(a, b, mode, "direct")
@@ -355,7 +355,8 @@ def test_auto_integer_results_equal_the_direct_method():
     small = rng.integers(-4, 4, (300, 300)).astype(np.int16), rng.integers(-4, 4, (41, 41)).astype(np.int16)
     expected = "fft" if "fft" in cnnkern.algorithms() else "direct"
     assert cs.choose_method(*small) == expected
-    np.testing.assert_array_equal(cs.convolve(*small), scipy_signal.convolve(*small, method="direct"))
+    # sums of at most 16 * 41**2 in magnitude: scipy's rounded FFT result is exact here
+    np.testing.assert_array_equal(cs.convolve(*small), scipy_signal.convolve(*small, method="fft"))
 
 
 def test_signal_is_reachable_as_attribute():
