@@ -359,5 +359,32 @@ def test_auto_integer_results_equal_the_direct_method():
     np.testing.assert_array_equal(cs.convolve(*small), scipy_signal.convolve(*small, method="fft"))
 
 
+def test_longdouble_and_float16_keep_their_dtype():
+    rng = np.random.default_rng(13)
+    a, b = rng.standard_normal((9, 7)), rng.standard_normal((3, 4))
+    for dtype in (np.longdouble, np.float16):
+        for func in FUNCS:
+            got = getattr(cs, func)(a.astype(dtype), b.astype(dtype), "same")
+            assert got.dtype == np.dtype(dtype)
+            expected = getattr(scipy_signal, func)(a, b, "same")
+            tol = 1e-12 if dtype == np.longdouble else 2e-2  # computed in float64 / float32
+            np.testing.assert_allclose(got.astype(np.float64), expected, rtol=tol, atol=tol * 12)
+
+
+def test_concurrent_calls_from_python_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(14)
+    jobs = [(rng.standard_normal((200, 150)), rng.standard_normal((7, 5))),
+            (rng.integers(-99, 99, (120, 130)), rng.integers(-99, 99, (9, 9))),
+            (rng.standard_normal(50000), rng.standard_normal(33)),
+            (rng.integers(-2**40, 2**40, (3, 4, 20, 20)), rng.integers(-9, 9, (2, 2, 3, 3)))]
+    expected = [cs.correlate(a, b, "same", "direct") for a, b in jobs]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda ab: cs.correlate(ab[0], ab[1], "same", "direct"), jobs * 3))
+    for i, r in enumerate(results):
+        np.testing.assert_array_equal(r, expected[i % len(jobs)])
+
+
 def test_signal_is_reachable_as_attribute():
     assert cnnkern.signal is cs
