@@ -19,15 +19,18 @@ dimensions). How each case runs:
   (bound max|in1| * max|in2| * min(size)), the float32 (float64) kernels below compute the exact
   integer sums; otherwise a C kernel sums in uint32 / uint64 modulo 2^32 / 2^64 (32 bits when the
   result dtype has at most 32). Either way the result is cast to the result dtype with scipy's
-  wrap-around (its direct method sums in the integer dtype). Bool results are "any product true". Method "fft" on integers: the float64 result rounded (`np.around`) and cast, as
-  scipy; on bool inputs the exact direct result (scipy casts the unrounded FFT result to bool, so FFT
-  round-off noise there turns into True values).
+  wrap-around (its direct method sums in the integer dtype). Bool results are "any product true".
+  Method "fft" on integers: the float64 result rounded (`np.around`) and cast, as scipy; on bool
+  inputs the exact direct result (scipy casts the unrounded FFT result to bool, so FFT round-off
+  noise there turns into True values).
 - Floats (float16 and float32 computed in float32, float64 and longdouble in float64, cast back to the
-  result dtype): 1-D direct runs a SIMD correlation kernel (csrc/signal/corr1d*.c); 2-D/3-D run
-  `cnnkern.conv{2,3}d_forward` with batch 1, channel 1 and (before, after) padding; more than 3 dims a
-  plain C loop in double (csrc/signal/corr_nd.c). Method "fft" uses cnnkern's algorithm="fft" when
-  `"fft" in cnnkern.algorithms()` and it supports the case; otherwise it falls back to the direct path
-  (never numpy.fft / scipy.fft).
+  result dtype): 1-D and 2-D direct run a single-channel SIMD correlation kernel on a zero-padded
+  copy (csrc/signal/corr2d*.c; 1-D is one row and pads only its two ends); 3-D runs
+  `cnnkern.conv3d_forward(algorithm="direct")` with batch 1, channel 1 and (before, after) padding;
+  more than 3 dims a plain C loop in double (csrc/signal/corr_nd.c). Method "fft" runs
+  `cnnkern.conv{1,2,3}d_forward(algorithm="fft")` (batch 1, channel 1) when `"fft" in
+  cnnkern.algorithms()` and it does not raise NotImplementedError; otherwise, and for more than 3
+  dims, it falls back to the direct path (never numpy.fft / scipy.fft).
 - 0-D inputs: `in1 * in2`, as scipy (mode and method are not looked at).
 - Empty inputs: scipy's results there come from accidents of its implementation (a (3, 3) "valid"
   (0, 2) gives a (4, 2) array, most other cases raise assorted ValueError/IndexError). Here "same"
