@@ -28,10 +28,11 @@ from .conv import *  # noqa: F401,F403
 from .conv import __all__ as _conv_all
 from .pooling import *  # noqa: F401,F403
 from .pooling import __all__ as _pool_all
+from .plan import ConvPlan
 
 __all__ = [
     "config_info", "show_config", "ConvParams", "conv_output_shape",
-    "get_num_threads", "num_threads", "set_num_threads",
+    "get_num_threads", "num_threads", "set_num_threads", "ConvPlan",
 ] + list(_conv_all) + list(_pool_all)
 
 

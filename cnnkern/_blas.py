@@ -1,4 +1,5 @@
-"""The BLAS behind algorithm="im2col": SciPy's OpenBLAS, handed to C as function pointers.
+"""The BLAS behind algorithm="im2col" (sgemm/dgemm) and "fft" (cgemm/zgemm): SciPy's OpenBLAS, handed to
+C as function pointers.
 
 csrc/ never links a BLAS (see csrc/include/cnnkern/ck_gemm.h). On the first im2col call,
 ensure_installed() takes the Fortran-ABI sgemm/dgemm from the PyCapsules of
@@ -48,6 +49,9 @@ def blas_info():
         "source": source,
         "float32": _conv_ext.gemm_has_blas(4),
         "float64": _conv_ext.gemm_has_blas(8),
+        # cgemm/zgemm of the same BLAS (algorithm="fft": the per-frequency channel products)
+        "complex64": _conv_ext.gemm_has_complex_blas(4),
+        "complex128": _conv_ext.gemm_has_complex_blas(8),
         "library": None if threads_lib is None else threads_lib[0]._name,
         "threading": "openmp-loops, BLAS pinned to 1 thread" if _conv_ext.gemm_can_pin(4)
                      and _conv_ext.im2col_get_threading() else "BLAS threads, loops serial",

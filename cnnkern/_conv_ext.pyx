@@ -71,6 +71,13 @@ cdef extern from "cnnkern/ck_conv.h" nogil:
     void ck_conv_im2col_set_threading(int openmp_loops)
     int ck_conv_im2col_get_threading()
 
+    ck_status ck_conv_fwd__fft_f32(const ck_conv_params *p, const float *x, const float *w, const float *b, float *y)
+    ck_status ck_conv_fwd__fft_f64(const ck_conv_params *p, const double *x, const double *w, const double *b, double *y)
+    ck_status ck_conv_bwd_input__fft_f32(const ck_conv_params *p, const float *dy, const float *w, float *dx)
+    ck_status ck_conv_bwd_input__fft_f64(const ck_conv_params *p, const double *dy, const double *w, double *dx)
+    ck_status ck_conv_bwd_weight__fft_f32(const ck_conv_params *p, const float *dy, const float *x, float *dw)
+    ck_status ck_conv_bwd_weight__fft_f64(const ck_conv_params *p, const double *dy, const double *x, double *dw)
+
     ck_status ck_conv_bwd_bias_f32(const ck_conv_params *p, const float *dy, float *db)
     ck_status ck_conv_bwd_bias_f64(const ck_conv_params *p, const double *dy, double *db)
 
@@ -95,24 +102,26 @@ ctypedef ck_status (*bwd_f32_fn)(const ck_conv_params *, const float *, const fl
 ctypedef ck_status (*bwd_f64_fn)(const ck_conv_params *, const double *, const double *, double *) noexcept nogil
 
 # The C algorithms this extension provides, in the order of the tables below.
-ALGORITHMS = ("reference", "direct", "im2col")
+ALGORITHMS = ("reference", "direct", "im2col", "fft")
 
-cdef fwd_f32_fn FWD_F32[3]
-cdef fwd_f64_fn FWD_F64[3]
-cdef bwd_f32_fn BWD_INPUT_F32[3]
-cdef bwd_f64_fn BWD_INPUT_F64[3]
-cdef bwd_f32_fn BWD_WEIGHT_F32[3]
-cdef bwd_f64_fn BWD_WEIGHT_F64[3]
-FWD_F32[:] = [ck_conv_fwd__reference_f32, ck_conv_fwd__direct_f32, ck_conv_fwd__im2col_f32]
-FWD_F64[:] = [ck_conv_fwd__reference_f64, ck_conv_fwd__direct_f64, ck_conv_fwd__im2col_f64]
+cdef fwd_f32_fn FWD_F32[4]
+cdef fwd_f64_fn FWD_F64[4]
+cdef bwd_f32_fn BWD_INPUT_F32[4]
+cdef bwd_f64_fn BWD_INPUT_F64[4]
+cdef bwd_f32_fn BWD_WEIGHT_F32[4]
+cdef bwd_f64_fn BWD_WEIGHT_F64[4]
+FWD_F32[:] = [ck_conv_fwd__reference_f32, ck_conv_fwd__direct_f32, ck_conv_fwd__im2col_f32,
+              ck_conv_fwd__fft_f32]
+FWD_F64[:] = [ck_conv_fwd__reference_f64, ck_conv_fwd__direct_f64, ck_conv_fwd__im2col_f64,
+              ck_conv_fwd__fft_f64]
 BWD_INPUT_F32[:] = [ck_conv_bwd_input__reference_f32, ck_conv_bwd_input__direct_f32,
-                    ck_conv_bwd_input__im2col_f32]
+                    ck_conv_bwd_input__im2col_f32, ck_conv_bwd_input__fft_f32]
 BWD_INPUT_F64[:] = [ck_conv_bwd_input__reference_f64, ck_conv_bwd_input__direct_f64,
-                    ck_conv_bwd_input__im2col_f64]
+                    ck_conv_bwd_input__im2col_f64, ck_conv_bwd_input__fft_f64]
 BWD_WEIGHT_F32[:] = [ck_conv_bwd_weight__reference_f32, ck_conv_bwd_weight__direct_f32,
-                     ck_conv_bwd_weight__im2col_f32]
+                     ck_conv_bwd_weight__im2col_f32, ck_conv_bwd_weight__fft_f32]
 BWD_WEIGHT_F64[:] = [ck_conv_bwd_weight__reference_f64, ck_conv_bwd_weight__direct_f64,
-                     ck_conv_bwd_weight__im2col_f64]
+                     ck_conv_bwd_weight__im2col_f64, ck_conv_bwd_weight__fft_f64]
 
 
 cdef int _algorithm_index(str name) except -1:
@@ -328,8 +337,13 @@ def _install_scipy_blas():
     except ImportError:  # pragma: no cover - scipy is a dependency; without it im2col uses the naive GEMM
         return None
     gemm_install(cython_blas.__pyx_capi__["sgemm"], cython_blas.__pyx_capi__["dgemm"])
+    _install_scipy_complex_blas(cython_blas)
     return "scipy.linalg.cython_blas"
 
 
 # The BLAS is installed lazily, on the first im2col call, by cnnkern/_blas.py:ensure_installed()
 # (importing scipy.linalg costs more than the rest of `import cnnkern`).
+
+
+# ---- algorithm "fft": complex GEMM, plans, and the transform layer's test entry points -----------
+include "_conv_fft.pxi"

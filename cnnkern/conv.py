@@ -103,9 +103,20 @@ def _resolve_algorithm(algorithm, params, dtype, direction):
         algorithm = _choose(params, dtype, direction)
     elif algorithm not in _conv_ext.ALGORITHMS:
         raise ValueError(f"unknown algorithm {algorithm!r}; choose 'auto' or one of {algorithms()}")
-    if algorithm == "im2col":
+    if algorithm in ("im2col", "fft"):
         _blas.ensure_installed()
+    if algorithm == "fft":
+        _check_fft_supported(params)
     return algorithm
+
+
+def _check_fft_supported(params):
+    """algorithm="fft" computes stride-1, dilation-1 convolutions only: say so before the C call."""
+    if any(s != 1 for s in params.stride) or any(d != 1 for d in params.dilation):
+        raise NotImplementedError(
+            f"algorithm='fft' supports stride 1 and dilation 1 only (got stride={params.stride}, "
+            f"dilation={params.dilation}): a strided or dilated correlation is not a plain product of "
+            "spectra; use algorithm='auto', 'direct' or 'im2col'")
 
 
 # ---------------------------------------------------------------------------------------------------

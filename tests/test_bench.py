@@ -24,7 +24,11 @@ def test_bench_runs_and_writes_json(shapes_file, tmp_path, capsys):
     printed = capsys.readouterr().out
     res = json.loads(out.read_text())
     fast = [a for a in algorithms() if a != "reference"]
-    assert len(res["rows"]) == 2 * len(fast) * len(bench.PASSES)
+    # every algorithm times both layers, except that fft declines the strided one (tiny_dw)
+    expected = sum(2 - (a == "fft") for a in fast) * len(bench.PASSES)
+    assert len(res["rows"]) == expected
+    if "fft" in fast:
+        assert "(not supported)" in printed
     for row in res["rows"]:
         assert row["median_s"] > 0 and row["gflops"] > 0
         assert f"{row['layer']:<18} {row['algorithm']:<10} {row['pass_']:<11}" in printed

@@ -10,6 +10,7 @@ import cnnkern
 from cnnkern import _conv_ext
 
 import oracle
+from conftest import tolerance_factor
 
 ISAS = ("generic", "avx2", "avx512")
 ORDER = {name: i for i, name in enumerate(ISAS)}
@@ -56,9 +57,13 @@ def test_fast_algorithms_on_each_isa(isa, dtype, case, isa_cap):
     for algo in cnnkern.algorithms():
         if algo == "reference":
             continue
-        y = fwd(x, w, b, algorithm=algo, **kw)
-        dx, dw, db = bwd(dy, x, w, algorithm=algo, **kw)
-        oracle.assert_close(y, y_ref, dtype, lf, what=f"{algo}/{isa} forward")
-        oracle.assert_close(dx, dx_ref, dtype, lbi, what=f"{algo}/{isa} grad input")
-        oracle.assert_close(dw, dw_ref, dtype, lbw, what=f"{algo}/{isa} grad weight")
+        try:
+            y = fwd(x, w, b, algorithm=algo, **kw)
+            dx, dw, db = bwd(dy, x, w, algorithm=algo, **kw)
+        except NotImplementedError:  # fft: strided/dilated cases (test_conv_* checks the message)
+            continue
+        f = tolerance_factor(algo)
+        oracle.assert_close(y, y_ref, dtype, lf, f, what=f"{algo}/{isa} forward")
+        oracle.assert_close(dx, dx_ref, dtype, lbi, f, what=f"{algo}/{isa} grad input")
+        oracle.assert_close(dw, dw_ref, dtype, lbw, f, what=f"{algo}/{isa} grad weight")
         oracle.assert_close(db, oracle.conv_backward_bias(dy), dtype, lbw, what=f"{algo}/{isa} grad bias")

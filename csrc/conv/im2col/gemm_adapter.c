@@ -91,3 +91,40 @@ void ck_gemm_pin_end(void)
 #undef GEMM_INSTALLED
 #undef GEMM_ROWMAJOR
 #undef GEMM_NAIVE
+
+/* ---- complex GEMM (contract in ck_gemm.h); written at import, read by every call ---- */
+static ck_cgemm_fortran_fn installed_cgemm = NULL;
+static ck_cgemm_fortran_fn installed_zgemm = NULL;
+
+void ck_gemm_install_complex(ck_cgemm_fortran_fn cgemm, ck_cgemm_fortran_fn zgemm)
+{
+    installed_cgemm = cgemm;
+    installed_zgemm = zgemm;
+}
+
+int ck_gemm_has_complex_blas(int dtype_size)
+{
+    if (force_naive)
+        return 0;
+    return dtype_size == 4 ? installed_cgemm != NULL : installed_zgemm != NULL;
+}
+
+#define REAL float
+#define CGEMM_INSTALLED installed_cgemm
+#define CGEMM_ROWMAJOR ck_cgemm_f32
+#define CGEMM_NAIVE ck_cgemm_naive_f32
+#include "gemm_adapter_complex_template.h"
+#undef REAL
+#undef CGEMM_INSTALLED
+#undef CGEMM_ROWMAJOR
+#undef CGEMM_NAIVE
+
+#define REAL double
+#define CGEMM_INSTALLED installed_zgemm
+#define CGEMM_ROWMAJOR ck_cgemm_f64
+#define CGEMM_NAIVE ck_cgemm_naive_f64
+#include "gemm_adapter_complex_template.h"
+#undef REAL
+#undef CGEMM_INSTALLED
+#undef CGEMM_ROWMAJOR
+#undef CGEMM_NAIVE

@@ -106,6 +106,46 @@ size_t ck_conv_im2col_get_workspace_limit(void);
 void ck_conv_im2col_set_threading(int openmp_loops);
 int ck_conv_im2col_get_threading(void);
 
+/* ---- fft: FFT convolution, whole-image or overlap-save tiles, complex GEMM per frequency (csrc/conv/fft/,
+ * transforms csrc/fft/). Stride 1 and dilation 1 only: anything else returns CK_ERR_UNSUPPORTED.
+ * Contract, workspace and threads: the top of csrc/conv/fft/conv_fft.c. ---- */
+ck_status ck_conv_fwd__fft_f32(const ck_conv_params *p, const float *x, const float *w, const float *b, float *y);
+ck_status ck_conv_fwd__fft_f64(const ck_conv_params *p, const double *x, const double *w, const double *b, double *y);
+ck_status ck_conv_bwd_input__fft_f32(const ck_conv_params *p, const float *dy, const float *w, float *dx);
+ck_status ck_conv_bwd_input__fft_f64(const ck_conv_params *p, const double *dy, const double *w, double *dx);
+ck_status ck_conv_bwd_weight__fft_f32(const ck_conv_params *p, const float *dy, const float *x, float *dw);
+ck_status ck_conv_bwd_weight__fft_f64(const ck_conv_params *p, const double *dy, const double *x, double *dw);
+/* 1 if the fft algorithm computes this problem (stride 1, dilation 1). */
+int ck_conv_fft_supports(const ck_conv_params *p);
+/* Bytes the plain fft entry points allocate (kernel spectrum or dW accumulator, block spectra, workers). */
+size_t ck_conv_workspace__fft(const ck_conv_params *p, ck_conv_direction dir, size_t elem_size, int num_threads);
+
+/* Plans: tiling, transform tables; immutable after creation, usable from many threads at once.
+ * dir FWD: runs (x, b) -> y; BWD_INPUT: runs dy -> dx (ck_conv_fft_run_* with b = NULL);
+ * BWD_WEIGHT: ck_conv_fft_run_bwd_weight_*. tile[a] per spatial axis: 0 = chosen by the cost model,
+ * -1 = whole image, N > 0 = overlap-save tiles with transform size N (2^a 3^b 5^c, even on the last
+ * axis, >= kernel size; else CK_ERR_INVALID); tile == NULL is all 0. elem_size (4/8) sizes the memory. */
+typedef struct ck_conv_fft_plan ck_conv_fft_plan;
+ck_status ck_conv_fft_plan_create(const ck_conv_params *p, ck_conv_direction dir, const ck_index tile[3],
+                                  size_t elem_size, ck_conv_fft_plan **out);
+void ck_conv_fft_plan_destroy(ck_conv_fft_plan *plan);
+/* Transform sizes, tiles per axis and the tiles per pass of the plan. */
+void ck_conv_fft_plan_info(const ck_conv_fft_plan *plan, ck_index n[3], ck_index ntiles[3],
+                           ck_index *block_tiles, size_t elem_size);
+/* Complex elements of the kernel spectrum spec[freq][C_out'][C_in'/groups] (interleaved re, im). */
+size_t ck_conv_fft_spectrum_elems(const ck_conv_fft_plan *plan);
+/* spec = the kernel spectrum of w (the caller's weight layout; flipped/transposed here for BWD_INPUT). */
+ck_status ck_conv_fft_weight_spectrum_f32(const ck_conv_fft_plan *plan, const float *w, float *spec, int num_threads);
+ck_status ck_conv_fft_weight_spectrum_f64(const ck_conv_fft_plan *plan, const double *w, double *spec, int num_threads);
+ck_status ck_conv_fft_run_f32(const ck_conv_fft_plan *plan, const float *spec, const float *in, const float *b,
+                              float *out, int num_threads);
+ck_status ck_conv_fft_run_f64(const ck_conv_fft_plan *plan, const double *spec, const double *in, const double *b,
+                              double *out, int num_threads);
+ck_status ck_conv_fft_run_bwd_weight_f32(const ck_conv_fft_plan *plan, const float *dy, const float *x, float *dw,
+                                         int num_threads);
+ck_status ck_conv_fft_run_bwd_weight_f64(const ck_conv_fft_plan *plan, const double *dy, const double *x,
+                                         double *dw, int num_threads);
+
 #ifdef __cplusplus
 }
 #endif

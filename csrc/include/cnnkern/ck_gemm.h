@@ -90,6 +90,31 @@ void ck_gemm_naive_f64(int trans_a, int trans_b, ck_index M, ck_index N, ck_inde
                        const double *A, ck_index lda, const double *B, ck_index ldb, double beta,
                        double *C, ck_index ldc);
 
+/* ---- complex GEMM (algorithm "fft": the per-frequency channel mixing) ----
+ * Complex matrices are interleaved (re, im) pairs of REAL, row-major, leading dimensions in complex
+ * elements. op codes: CK_OP_N (A), CK_OP_T (A^T), CK_OP_C (A^H, conjugate transpose).
+ *     C[M][N] = op(A) @ op(B) + (accumulate ? C : 0)        (alpha = 1)
+ * Goes to the installed cgemm/zgemm (scipy.linalg.cython_blas, same Fortran ABI as sgemm with complex
+ * alpha/beta passed by pointer) or, before installation / under ck_gemm_use_naive(1), to the naive loops
+ * ck_cgemm_naive_{f32,f64} (serial, accumulation in the element type). Threads: as the real GEMMs. */
+enum { CK_OP_N = 0, CK_OP_T = 1, CK_OP_C = 2 };
+typedef void (*ck_cgemm_fortran_fn)(const char *transa, const char *transb, const int *m, const int *n,
+                                    const int *k, const void *alpha, const void *a, const int *lda,
+                                    const void *b, const int *ldb, const void *beta, void *c,
+                                    const int *ldc);
+/* Install cgemm (complex float) and zgemm (complex double); either may be NULL. Call once. */
+void ck_gemm_install_complex(ck_cgemm_fortran_fn cgemm, ck_cgemm_fortran_fn zgemm);
+/* 1 if complex GEMMs of this component size (4: complex64, 8: complex128) go to an installed BLAS. */
+int ck_gemm_has_complex_blas(int dtype_size);
+void ck_cgemm_f32(int op_a, int op_b, ck_index M, ck_index N, ck_index K, const float *A, ck_index lda,
+                  const float *B, ck_index ldb, int accumulate, float *C, ck_index ldc);
+void ck_cgemm_f64(int op_a, int op_b, ck_index M, ck_index N, ck_index K, const double *A, ck_index lda,
+                  const double *B, ck_index ldb, int accumulate, double *C, ck_index ldc);
+void ck_cgemm_naive_f32(int op_a, int op_b, ck_index M, ck_index N, ck_index K, const float *A, ck_index lda,
+                        const float *B, ck_index ldb, int accumulate, float *C, ck_index ldc);
+void ck_cgemm_naive_f64(int op_a, int op_b, ck_index M, ck_index N, ck_index K, const double *A, ck_index lda,
+                        const double *B, ck_index ldb, int accumulate, double *C, ck_index ldc);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,205 @@
+"""ConvPlan: a convolution whose weight and geometry are fixed, prepared once and run many times.
+
+    plan = cnnkern.ConvPlan(w, x.shape, padding="same", algorithm="fft")
+    y = plan.forward(x, b)
+    dx, dw, db = plan.backward(dy, x)
+
+For algorithm="fft" the plan holds the C plans (tiling, transform sizes and twiddle tables) and the
+kernel spectra, so repeated calls skip the weight transform -- for many channels that is most of
+a plain call's work. For every other algorithm it holds the validated parameters and calls the
+plain functions. A plan is immutable after creation (the backward-input spectrum and the
+backward-weight plan are built on first use, under a lock) and may be used from several Python
+threads at once. The weight is copied at creation: later changes to `w` do not affect the plan.
+"""
+import threading
+
+import numpy as np
+
+from . import _conv_ext
+from ._dtypes import as_compute_array, check_out, result_dtype
+from ._params import _as_int
+from ._threads import get_num_threads
+from .conv import (
+    SERIAL_FLOPS,
+    _check_dy,
+    _flip_kernel,
+    _Problem,
+    _resolve_algorithm,
+    _run_backward_bias,
+    _conv_backward,
+    _conv_backward_input,
+    _conv_backward_weight,
+    _conv_forward,
+)
+
+__all__ = ["ConvPlan"]
+
+_DIRECTION = {"forward": 0, "backward_input": 1, "backward_weight": 2}
+
+
+def _normalize_fft_tile(fft_tile, ndim):
+    """None/"auto" -> 0 per axis, "whole" -> -1, int or one int per axis -> that tile transform size."""
+    def one(v):
+        if v is None or (isinstance(v, str) and v == "auto"):
+            return 0
+        if isinstance(v, str):
+            if v == "whole":
+                return -1
+            raise ValueError(f"fft_tile must be None, 'auto', 'whole', an int or one per axis, got {v!r}")
+        v = _as_int("fft_tile", v)
+        if v < 1 or _conv_ext.fft_good_size(v) != v:
+            raise ValueError(f"fft_tile sizes must be 2^a 3^b 5^c >= 1, got {v}")
+        return v
+    if isinstance(fft_tile, (list, tuple)):
+        if len(fft_tile) != ndim:
+            raise ValueError(f"fft_tile must have one entry per spatial axis ({ndim}), got {fft_tile!r}")
+        vals = tuple(one(v) for v in fft_tile)
+    else:
+        vals = (one(fft_tile),) * ndim
+    return (0,) * (3 - ndim) + vals
+
+
+class ConvPlan:
+    """A convolution with fixed weight and input shape: forward / backward_input / backward_weight.
+
+    Arguments as conv{d}d_forward (d = len(input_shape) - 2): stride, padding, dilation, groups,
+    padding_mode, flip, algorithm ("auto" or a name of cnnkern.algorithms()). fft_tile (fft only):
+    None (the cost model chooses), "whole" (one transform per image), or an int / one int per
+    spatial axis: overlap-save tiles with that transform size (2^a 3^b 5^c, >= the kernel, even on
+    the last axis). Inputs must have exactly `input_shape`.
+    """
+
+    def __init__(self, w, input_shape, *, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros",
+                 flip=False, algorithm="auto", fft_tile=None):
+        w = np.asarray(w)
+        try:
+            input_shape = tuple(int(s) for s in input_shape)
+        except TypeError:
+            raise TypeError(f"input_shape must be a sequence of ints, got {input_shape!r}") from None
+        ndim = len(input_shape) - 2
+        if ndim not in (1, 2, 3):
+            raise ValueError(f"input_shape must be (N, C, *spatial) with 1 to 3 spatial axes, got {input_shape}")
+        dtype = result_dtype(("w", w))
+        self.dtype = dtype
+        self.ndim = ndim
+        self.input_shape = input_shape
+        self._kw = dict(stride=stride, padding=padding, dilation=dilation, groups=groups,
+                        padding_mode=padding_mode, flip=bool(flip))
+        self._w = np.array(as_compute_array("w", w, dtype), copy=True)
+        self._w.setflags(write=False)
+        self._prob = _Problem(ndim, input_shape, self._w.shape, stride, padding, dilation, groups, padding_mode)
+        p = self._prob.params
+        self.output_shape = self._prob.user.y_shape
+        self.algorithm = _resolve_algorithm(algorithm, p, dtype, "forward")
+        self._lock = threading.Lock()
+        self._fft = {}
+        if self.algorithm == "fft":
+            self._tile = _normalize_fft_tile(fft_tile, ndim)
+            # the C kernels see the kernel as given, flipped once here when flip=True
+            self._wk = _flip_kernel(self._w, ndim) if flip else self._w
+            self._fft_prepare("forward")
+        elif fft_tile is not None:
+            raise ValueError(f"fft_tile applies to algorithm='fft' only, not {self.algorithm!r}")
+
+    # ---- fft machinery --------------------------------------------------------------------------
+    def _fft_prepare(self, direction):
+        """(C plan, kernel spectrum or None) for a direction; built once, under the lock."""
+        entry = self._fft.get(direction)
+        if entry is not None:
+            return entry
+        with self._lock:
+            entry = self._fft.get(direction)
+            if entry is None:
+                p = self._prob.params
+                itemsize = self.dtype.itemsize
+                plan = _conv_ext.FFTPlan(p.as_c_tuple(), _DIRECTION[direction], self._tile, itemsize)
+                spec = None
+                if direction != "backward_weight":
+                    spec = np.empty(2 * plan.spectrum_elems(), dtype=self.dtype)
+                    plan.weight_spectrum(self._wk.ravel(), spec, self._threads())
+                    spec.setflags(write=False)
+                entry = (plan, spec)
+                self._fft[direction] = entry
+        return entry
+
+    def _threads(self):
+        return 1 if self._prob.params.flops() < SERIAL_FLOPS else get_num_threads()
+
+    def fft_info(self, direction="forward"):
+        """Transform sizes, tiles per axis and tiles per pass of the fft plan for a direction."""
+        if self.algorithm != "fft":
+            raise ValueError(f"fft_info needs algorithm='fft', this plan runs {self.algorithm!r}")
+        if direction not in _DIRECTION:
+            raise ValueError(f"direction must be one of {tuple(_DIRECTION)}, got {direction!r}")
+        return self._fft_prepare(direction)[0].info()
+
+    def _input(self, name, a):
+        a = as_compute_array(name, a, self.dtype)
+        if a.shape != self.input_shape:
+            raise ValueError(f"{name} has shape {a.shape}, but this plan was made for input shape {self.input_shape}")
+        return a
+
+    def _grad(self, dy):
+        dy = as_compute_array("dy", dy, self.dtype)
+        _check_dy(dy, self._prob.params.y_shape)
+        return dy
+
+    # ---- the three directions -------------------------------------------------------------------
+    def forward(self, x, b=None, *, out=None):
+        """y = conv(x, w) + b, as conv{d}d_forward with the plan's arguments."""
+        x = self._input("x", x)
+        if self.algorithm != "fft":
+            return _conv_forward(self.ndim, x, self._w, b, algorithm=self.algorithm, out=out, **self._kw)
+        p = self._prob.params
+        if b is not None:
+            b = as_compute_array("b", b, self.dtype)
+            if b.shape != (p.out_channels,):
+                raise ValueError(f"bias must have shape ({p.out_channels},) = (C_out,), got {b.shape}")
+        y = np.empty(p.y_shape, dtype=self.dtype) if out is None else check_out(out, p.y_shape, self.dtype)
+        if p.batch:
+            plan, spec = self._fft_prepare("forward")
+            plan.run(spec, self._prob.prepare_input(x).ravel(), None if b is None else b.ravel(), y.reshape(-1),
+                     self._threads())
+        return y
+
+    def backward_input(self, dy):
+        """dL/dx for upstream gradient dy."""
+        dy = self._grad(dy)
+        if self.algorithm != "fft":
+            return _conv_backward_input(self.ndim, dy, self._w, self.input_shape, algorithm=self.algorithm,
+                                        **self._kw)
+        p = self._prob.params
+        dx = np.empty(p.x_shape, dtype=self.dtype)
+        if p.batch:
+            plan, spec = self._fft_prepare("backward_input")
+            plan.run(spec, dy.ravel(), None, dx.reshape(-1), self._threads())
+        return self._prob.finish_input_gradient(dx)
+
+    def backward_weight(self, dy, x):
+        """dL/dw for upstream gradient dy and the forward input x."""
+        dy = self._grad(dy)
+        x = self._input("x", x)
+        if self.algorithm != "fft":
+            return _conv_backward_weight(self.ndim, dy, x, self._w.shape, algorithm=self.algorithm, **self._kw)
+        p = self._prob.params
+        if not p.batch:
+            return np.zeros(p.w_shape, dtype=self.dtype)
+        plan, _ = self._fft_prepare("backward_weight")
+        dw = np.empty(p.w_shape, dtype=self.dtype)
+        plan.run_bwd_weight(dy.ravel(), self._prob.prepare_input(x).ravel(), dw.reshape(-1), self._threads())
+        return _flip_kernel(dw, self.ndim) if self._kw["flip"] else dw
+
+    def backward(self, dy, x, *, bias=True):
+        """(dx, dw, db) as conv{d}d_backward; db is None when bias=False."""
+        if self.algorithm != "fft":
+            dy = self._grad(dy)
+            x = self._input("x", x)
+            return _conv_backward(self.ndim, dy, x, self._w, algorithm=self.algorithm, bias=bias, **self._kw)
+        dx = self.backward_input(dy)
+        dw = self.backward_weight(dy, x)
+        db = _run_backward_bias(self._prob.params, self._grad(dy), self.dtype) if bias else None
+        return dx, dw, db
+
+    def __repr__(self):
+        return (f"ConvPlan(input_shape={self.input_shape}, weight_shape={self._w.shape}, "
+                f"algorithm={self.algorithm!r}, dtype={self.dtype.name})")

@@ -1,0 +1,329 @@
+/*
+ * conv_fft.c -- the "fft" algorithm: plans (tiling choice, transform sizes), workspace, plain entry
+ * points. The passes themselves are in conv_fft_template.h (per dtype, via conv_fft_ops.c).
+ *
+ * Contract (tensors and semantics: cnnkern/ck_conv.h; transforms: cnnkern/ck_fft.h; complex GEMM:
+ * cnnkern/ck_gemm.h). Stride 1 and dilation 1 only (else CK_ERR_UNSUPPORTED); any padding >= 0,
+ * groups, 1-D/2-D/3-D, float32/float64. OUT arrays are overwritten.
+ *
+ * The maths, per spatial axis (the three axes are independent): output o of a correlation reads the
+ * padded input at o + t, t < k. A tile of M consecutive outputs starting at o0 needs the padded input
+ * window [o0, o0 + M + k - 1); its part inside the input, [a, b) in window coordinates, is copied to
+ * a zero buffer of length N (the transform size) at the same offsets. With N >= max(b, L - a, k, M),
+ * L = M + k - 1, the circular correlation of length N equals the linear one at o < M: window
+ * positions >= N alias to ones < L - N <= a, which hold zeros. So
+ *   whole-image regime: one tile per axis (M = out); the bound above lets "same"/"valid" use
+ *     N ~ in + max(pad) instead of in + pad_before + pad_after + k - 1;
+ *   tiled regime (overlap-save): fixed N (8 ... 256), M = N - k + 1, ceil(out / M) tiles; memory and
+ *     cost per output stay bounded for large images with moderate kernels.
+ * Forward:   Y[f] (C_out/g x T) = W[f] (C_out/g x C_in/g) @ X[f] (C_in/g x T) per frequency f and group,
+ *            T = images x tiles of the block; W[f] = conj(DFT(w)) (the plan's kernel spectrum); then the
+ *            inverse transform, crop, 1/N scale and bias.
+ * bwd_input: the forward correlation of dy with the flipped, channel-swapped kernel and padding
+ *            k - 1 - pad (which may be negative: the gather handles any offset) -- a second plan.
+ * bwd_weight: dW[f] += DY[f] (C_out/g x T) @ X[f]^H (T x C_in/g) over all tile blocks in order, then
+ *            dw = crop(IDFT(conj(dW))) / N.
+ * Tiling choice (choose_tiles): the smallest modelled cost (transforms ~ N log N per image and tile,
+ * complex products 8 flops per (f, c_out, c_in, tile)) among whole-image and each fixed tile size per
+ * axis, whose kernel spectrum (F x C_out x C_in/g complex) fits the workspace limit; a plan may force
+ * whole-image or a tile size per axis. Whole-image sizes prefer 2^a 3^b (within 5%) and avoid
+ * powers of two >= 512 (cache aliasing of the rows).
+ * Work items: G images (channel x tile) per transform call. G = the transform lanes (16 float, 8
+ * double) when 3 G N elements take <= 2 MiB: the images are interleaved lane by lane
+ * (ck_fft_forward_lanes_*), every copy a contiguous run; else G < lanes whole images per call with
+ * the per-image transforms (large images: whole-image regime of a few channels). Zero lines of
+ * kernels and of output tiles (bwd_weight) skip the real-axis pass.
+ *
+ * Workspace (ck_conv_workspace__fft gives the figure): the kernel spectrum of the plain entry points,
+ * 2 F C_out C_in/g elements (bwd_weight: the dW accumulator of the same size instead); per block of Tb
+ * tiles, spectra 2 F (C_in + C_out) Tb; per worker G (N + 2 F) + transform scratch. Tb is the largest
+ * count under the im2col workspace limit (cnnkern.get_workspace_limit(), default 64 MiB), >= 1, and
+ * at most max(64, the count whose block spectra take 8 MiB).
+ *
+ * Allocations: workspaces through ck_aligned_alloc; the plan struct and twiddle tables with malloc.
+ *
+ * Threads -- our OpenMP loops, the BLAS pinned to one thread (ck_gemm_pin_begin(1), also at 1 thread:
+ * an unpinned OpenBLAS threaded each tiny GEMM and ran 25x slower): the transforms
+ * run over work items of G images, the complex products over frequencies (each f is one thread's,
+ * with a one-thread GEMM), so every output element is computed by one thread in a fixed order and the
+ * result is bit-for-bit the same for any thread count (block and item sizes never depend on the
+ * threads). Chosen because there are thousands of small per-frequency GEMMs (e.g. 128 x 128 x 8): one
+ * fork/join per pass instead of one per GEMM, and the transforms, which dominate for few channels,
+ * thread too. If the BLAS cannot be pinned the product loop runs serially and the BLAS threads.
+ */
+#include "fft_internal.h"
+
+#include "cnnkern/ck_gemm.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Largest per-worker buffers (3 x lanes x image) for the lane-interleaved transforms. */
+#ifndef CK_FFT_LANE_BYTES
+#define CK_FFT_LANE_BYTES (2 << 20)
+#endif
+
+static const ck_index TILE_SIZES[] = {8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256};
+#define N_TILE_SIZES ((int)(sizeof TILE_SIZES / sizeof TILE_SIZES[0]))
+
+/* Modelled cost constants (seconds per unit), fitted on the 2-core AVX2 machine: one "N log2 N" unit of
+ * a real transform, one complex multiply-add of the channel products, one copied complex element. */
+#define COST_FFT 0.6e-9
+#define COST_MAC 0.12e-9
+#define COST_COPY 0.4e-9
+
+static ck_index max_i(ck_index a, ck_index b) { return a > b ? a : b; }
+static ck_index min_i(ck_index a, ck_index b) { return a < b ? a : b; }
+static ck_index clamp_i(ck_index v, ck_index lo, ck_index hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+/* Transform size of the whole-image regime along axis a (see the contract). */
+static ck_index whole_size(const ck_conv_params *p, int a)
+{
+    const ck_index k = p->kernel_size[a], out = p->out_size[a], in = p->in_size[a], pb = p->pad_before[a];
+    const ck_index L = out + k - 1;
+    const ck_index lo = clamp_i(pb, 0, L), hi = clamp_i(pb + in, 0, L);
+    const ck_index need = max_i(max_i(hi, L - lo), max_i(k, out));
+    const ck_index smooth = ck_fft_good_size(need, a == 2);
+    /* radix-5-heavy sizes run slower per point (1125 x 1152: 12.7 ms, 1152 x 1152: 8.8 ms): take the
+     * next 2^a 3^b size when it is at most 5% larger */
+    ck_index m = smooth;
+    while (m % 5 == 0)
+        m /= 5;
+    if (m != smooth) {
+        ck_index n23 = need;
+        for (;; ++n23) {
+            ck_index r = n23;
+            while (r % 2 == 0) r /= 2;
+            while (r % 3 == 0) r /= 3;
+            if (r == 1 && (a != 2 || n23 % 2 == 0))
+                break;
+        }
+        if (n23 * 100 <= smooth * 105)
+            return n23;
+    }
+    /* large powers of two: rows 2^k elements apart alias in the caches (1024 x 1024: 9.9 ms per
+     * transform, 1080 x 1080: 8.4 ms); take the next size */
+    if (smooth >= 512 && (smooth & (smooth - 1)) == 0)
+        return ck_fft_good_size(smooth + 1, a == 2);
+    return smooth;
+}
+
+typedef struct axis_choice { ck_index n, m, nt; } axis_choice;
+
+/* Candidates along axis a: whole-image first, then each fixed tile size giving >= 2 tiles. */
+static int axis_candidates(const ck_conv_params *p, int a, ck_index forced, axis_choice *out)
+{
+    const ck_index k = p->kernel_size[a], o = p->out_size[a];
+    int count = 0;
+    if (forced > 0) {
+        const ck_index m = forced - k + 1;
+        out[0].n = forced;
+        out[0].m = min_i(m, o);
+        out[0].nt = (o + m - 1) / m;
+        return 1;
+    }
+    out[count].n = whole_size(p, a);
+    out[count].m = o;
+    out[count].nt = 1;
+    ++count;
+    if (forced < 0 || (a < 2 && p->in_size[a] == 1 && k == 1))
+        return count;
+    for (int i = 0; i < N_TILE_SIZES; ++i) {
+        const ck_index n = TILE_SIZES[i], m = n - k + 1;
+        if (m < 1 || n >= out[0].n)
+            continue;
+        const ck_index nt = (o + m - 1) / m;
+        if (nt < 2)
+            continue;
+        out[count].n = n;
+        out[count].m = m;
+        out[count].nt = nt;
+        ++count;
+    }
+    return count;
+}
+
+static int valid_forced(const ck_conv_params *p, const ck_index tile[3])
+{
+    for (int a = 0; a < 3; ++a) {
+        if (tile[a] <= 0)
+            continue;
+        if (!ck_fft_is_good_size(tile[a]) || (a == 2 && tile[a] % 2) || tile[a] < p->kernel_size[a])
+            return 0;
+    }
+    return 1;
+}
+
+/* Pick per-axis transform sizes and tiles (see the contract); tile[a]: 0 auto, -1 whole, >0 forced N. */
+static void choose_tiles(ck_conv_fft_plan *pl, const ck_index tile[3], size_t elem_size)
+{
+    const ck_conv_params *p = &pl->p;
+    axis_choice cand[3][N_TILE_SIZES + 1];
+    int nc[3];
+    for (int a = 0; a < 3; ++a)
+        nc[a] = axis_candidates(p, a, tile ? tile[a] : 0, cand[a]);
+    const double cin = (double)p->in_channels, cout = (double)p->out_channels;
+    const double cig = (double)ck_conv_in_per_group(p);
+    const double limit = (double)ck_conv_im2col_get_workspace_limit();
+    double best = INFINITY, best_mem = INFINITY;
+    int bi[3] = {0, 0, 0}, mi[3] = {0, 0, 0};
+    for (int i0 = 0; i0 < nc[0]; ++i0)
+        for (int i1 = 0; i1 < nc[1]; ++i1)
+            for (int i2 = 0; i2 < nc[2]; ++i2) {
+                const axis_choice *c0 = &cand[0][i0], *c1 = &cand[1][i1], *c2 = &cand[2][i2];
+                const double nreal = (double)c0->n * c1->n * c2->n;
+                const double nfreq = (double)c0->n * c1->n * (c2->n / 2 + 1);
+                const double T = (double)max_i(p->batch, 1) * c0->nt * c1->nt * c2->nt;
+                const double lg = nreal > 2 ? log2(nreal) : 1.0;
+                /* per-image transforms (images too big for the lane-interleaved buffers) of TILES cost
+                 * ~1.3x per point what lane-interleaved tiles or one whole image do (1024x1024, k 15-63,
+                 * float64: 96x96 tiles 0.43 ns per N log2 N, 128x128 0.57, whole image 0.48) */
+                const int tiled = c0->nt > 1 || c1->nt > 1 || c2->nt > 1;
+                const double per_image =
+                    tiled && 3.0 * (double)elem_size * nreal * (elem_size == 4 ? 16 : 8) > (double)CK_FFT_LANE_BYTES ? 1.3 : 1.0;
+                const double cost = COST_FFT * per_image * ((cin + cout) * T + cout * cig) * nreal * lg +
+                                    COST_MAC * T * nfreq * cout * cig +
+                                    COST_COPY * T * nfreq * (cin + cout);
+                const double mem = 2.0 * (double)elem_size * nfreq * (cout * cig + (cin + cout));
+                if (mem < best_mem) {
+                    best_mem = mem;
+                    mi[0] = i0; mi[1] = i1; mi[2] = i2;
+                }
+                if (mem <= limit && cost < best) {
+                    best = cost;
+                    bi[0] = i0; bi[1] = i1; bi[2] = i2;
+                }
+            }
+    const int *pick = best < INFINITY ? bi : mi;
+    for (int a = 0; a < 3; ++a) {
+        pl->n[a] = cand[a][pick[a]].n;
+        pl->m[a] = cand[a][pick[a]].m;
+        pl->ntiles[a] = cand[a][pick[a]].nt;
+    }
+}
+
+static void derive_bwd_input(const ck_conv_params *u, ck_conv_params *d)
+{
+    *d = *u;
+    d->in_channels = u->out_channels;
+    d->out_channels = u->in_channels;
+    for (int a = 0; a < 3; ++a) {
+        d->in_size[a] = u->out_size[a];
+        d->out_size[a] = u->in_size[a];
+        d->pad_before[a] = u->kernel_size[a] - 1 - u->pad_before[a];
+        d->pad_after[a] = u->kernel_size[a] - 1 - u->pad_after[a];
+    }
+}
+
+int ck_conv_fft_supports(const ck_conv_params *p)
+{
+    for (int a = 0; a < 3; ++a)
+        if (p->stride[a] != 1 || p->dilation[a] != 1)
+            return 0;
+    return 1;
+}
+
+ck_status ck_conv_fft_plan_create(const ck_conv_params *p, ck_conv_direction dir, const ck_index tile[3],
+                                  size_t elem_size, ck_conv_fft_plan **out)
+{
+    *out = NULL;
+    if (!ck_conv_fft_supports(p))
+        return CK_ERR_UNSUPPORTED;
+    ck_conv_fft_plan *pl = calloc(1, sizeof *pl);
+    if (!pl)
+        return CK_ERR_NOMEM;
+    pl->user = *p;
+    pl->dir = dir;
+    if (dir == CK_CONV_BWD_INPUT)
+        derive_bwd_input(p, &pl->p);
+    else
+        pl->p = *p;
+    if (tile && !valid_forced(&pl->p, tile)) {
+        free(pl);
+        return CK_ERR_INVALID;
+    }
+    choose_tiles(pl, tile, elem_size);
+    pl->tiles = pl->ntiles[0] * pl->ntiles[1] * pl->ntiles[2];
+    pl->nreal = pl->n[0] * pl->n[1] * pl->n[2];
+    pl->nfreq = pl->n[0] * pl->n[1] * (pl->n[2] / 2 + 1);
+    /* images per work item: the transform lanes (16 float / 8 double) when their buffers take at most
+     * 2 MiB -- lane-interleaved transforms, spectra moved in runs of `lanes` complex values; else as
+     * many whole images as fit in 512 KiB (>= 1, fewer than the lanes: per-image transforms) */
+    const ck_index lanes = elem_size == 4 ? CK_FFT_LANES_F32 : CK_FFT_LANES_F64;
+    const ck_index bytes = (ck_index)elem_size * 3 * pl->nreal;
+    if (bytes * lanes <= (ck_index)CK_FFT_LANE_BYTES)
+        pl->group = lanes;
+    else
+        pl->group = clamp_i(((ck_index)512 << 10) / bytes, 1, lanes - 1);
+    pl->fft = ck_fft_plan_create(pl->n);
+    if (!pl->fft) {
+        free(pl);
+        return CK_ERR_NOMEM;
+    }
+    *out = pl;
+    return CK_OK;
+}
+
+void ck_conv_fft_plan_destroy(ck_conv_fft_plan *pl)
+{
+    if (!pl)
+        return;
+    ck_fft_plan_destroy(pl->fft);
+    free(pl);
+}
+
+void ck_conv_fft_plan_info(const ck_conv_fft_plan *pl, ck_index n[3], ck_index ntiles[3], ck_index *block_tiles,
+                           size_t elem_size)
+{
+    for (int a = 0; a < 3; ++a) {
+        n[a] = pl->n[a];
+        ntiles[a] = pl->ntiles[a];
+    }
+    *block_tiles = ck_conv_fft_block_tiles(pl, elem_size);
+}
+
+size_t ck_conv_fft_spectrum_elems(const ck_conv_fft_plan *pl)
+{
+    return (size_t)pl->nfreq * (size_t)pl->p.out_channels * (size_t)ck_conv_in_per_group(&pl->p);
+}
+
+ck_index ck_conv_fft_thread_elems(const ck_conv_fft_plan *pl)
+{
+    return pl->group * (pl->nreal + 2 * pl->nfreq) + ck_fft_scratch_elems(pl->fft);
+}
+
+#define CK_FFT_BLOCK_TEAM 8 /* blocks are sized as if this many workers shared the limit */
+
+ck_index ck_conv_fft_block_tiles(const ck_conv_fft_plan *pl, size_t elem_size)
+{
+    const ck_conv_params *p = &pl->p;
+    const double limit = (double)ck_conv_im2col_get_workspace_limit();
+    double fixed = (double)CK_FFT_BLOCK_TEAM * (double)ck_conv_fft_thread_elems(pl) * (double)elem_size;
+    if (pl->dir == CK_CONV_BWD_WEIGHT)
+        fixed += 2.0 * (double)elem_size * (double)ck_conv_fft_spectrum_elems(pl);
+    const double per_tile = 2.0 * (double)elem_size * (double)pl->nfreq * (double)(p->in_channels + p->out_channels);
+    const ck_index total = max_i(1, p->batch * pl->tiles);
+    double tb = (limit - fixed) / per_tile;
+    /* and at most ~8 MiB of block spectra (but >= 64 tiles, for full GEMMs): the blocks stay in the
+     * last-level cache and fewer fresh pages are touched per call */
+    const double cache_tiles = (double)(8 << 20) / per_tile;
+    if (tb > cache_tiles)
+        tb = cache_tiles > 64 ? cache_tiles : 64;
+    if (tb < 1)
+        tb = 1;
+    return tb >= (double)total ? total : (ck_index)tb;
+}
+
+size_t ck_conv_workspace__fft(const ck_conv_params *p, ck_conv_direction dir, size_t elem_size, int num_threads)
+{
+    ck_conv_fft_plan *pl = NULL;
+    if (ck_conv_fft_plan_create(p, dir, NULL, elem_size, &pl) != CK_OK)
+        return 0;
+    const ck_index tb = ck_conv_fft_block_tiles(pl, elem_size);
+    size_t elems = 2 * ck_conv_fft_spectrum_elems(pl); /* kernel spectrum, or the dW accumulator */
+    elems += (size_t)(2 * pl->nfreq * (pl->p.in_channels + pl->p.out_channels) * tb);
+    elems += (size_t)(num_threads < 1 ? 1 : num_threads) * (size_t)ck_conv_fft_thread_elems(pl);
+    ck_conv_fft_plan_destroy(pl);
+    return elems * elem_size;
+}

@@ -1,0 +1,442 @@
+/*
+ * conv_fft_template.h -- the passes of the fft operator for one dtype (contract: conv_fft.c).
+ * Included by conv_fft_ops.c with REAL, LANES_T, the transform/GEMM functions of that dtype and the public
+ * names #defined (FFT_SPECTRUM, FFT_RUN, FFT_RUN_BWD_WEIGHT, FFT_FWD, FFT_BWD_INPUT, FFT_BWD_WEIGHT).
+ */
+
+/* Work items of G == LANES_T images use the lane-interleaved transforms (image q in lane q; small
+ * images), others (G < LANES_T: large images) the per-image ones. */
+
+/* Decompose a tile index into its per-axis output start and count. */
+static void TILE_BOX(const ck_conv_fft_plan *pl, ck_index tile, ck_index o[3], ck_index cnt[3])
+{
+    const ck_index t2 = tile % pl->ntiles[2], t1 = (tile / pl->ntiles[2]) % pl->ntiles[1];
+    const ck_index t0 = tile / (pl->ntiles[2] * pl->ntiles[1]);
+    const ck_index t[3] = {t0, t1, t2};
+    for (int a = 0; a < 3; ++a) {
+        o[a] = t[a] * pl->m[a];
+        cnt[a] = pl->p.out_size[a] - o[a] < pl->m[a] ? pl->p.out_size[a] - o[a] : pl->m[a];
+    }
+}
+
+/* buf[N0][N1][N2] (element e at buf[e * stride]) = the part of input plane x (in_size) that the tile's
+ * window reads, zeros elsewhere (stride 1: zeroed here; else the caller zeroed the buffer). */
+static void GATHER_INPUT(const ck_conv_fft_plan *pl, const REAL *x, ck_index tile, REAL *buf, ck_index stride)
+{
+    const ck_conv_params *p = &pl->p;
+    ck_index o[3], cnt[3], ja[3], jb[3];
+    TILE_BOX(pl, tile, o, cnt);
+    if (stride == 1)
+        memset(buf, 0, sizeof(REAL) * (size_t)pl->nreal);
+    for (int a = 0; a < 3; ++a) {
+        const ck_index L = cnt[a] + p->kernel_size[a] - 1, off = p->pad_before[a] - o[a];
+        ja[a] = off > 0 ? off : 0;
+        jb[a] = off + p->in_size[a] < L ? off + p->in_size[a] : L;
+        if (jb[a] <= ja[a])
+            return;
+    }
+    const ck_index i1n = p->in_size[1], i2n = p->in_size[2], n1 = pl->n[1], n2 = pl->n[2];
+    const size_t run = sizeof(REAL) * (size_t)(jb[2] - ja[2]);
+    for (ck_index j0 = ja[0]; j0 < jb[0]; ++j0)
+        for (ck_index j1 = ja[1]; j1 < jb[1]; ++j1) {
+            const ck_index s0 = o[0] - p->pad_before[0] + j0, s1 = o[1] - p->pad_before[1] + j1;
+            const ck_index s2 = o[2] - p->pad_before[2] + ja[2];
+            const REAL *src = x + (s0 * i1n + s1) * i2n + s2;
+            REAL *dst = buf + ((j0 * n1 + j1) * n2 + ja[2]) * stride;
+            if (stride == 1) {
+                memcpy(dst, src, run);
+            } else {
+                for (ck_index j = 0; j < jb[2] - ja[2]; ++j)
+                    dst[j * stride] = src[j];
+            }
+        }
+}
+
+/* buf = the tile's block of output plane dy (out_size) at offset 0, zeros elsewhere (bwd_weight). */
+static void GATHER_OUTPUT(const ck_conv_fft_plan *pl, const REAL *dy, ck_index tile, REAL *buf, ck_index stride)
+{
+    const ck_conv_params *p = &pl->p;
+    ck_index o[3], cnt[3];
+    TILE_BOX(pl, tile, o, cnt);
+    if (stride == 1)
+        memset(buf, 0, sizeof(REAL) * (size_t)pl->nreal);
+    const ck_index n1 = pl->n[1], n2 = pl->n[2];
+    for (ck_index i0 = 0; i0 < cnt[0]; ++i0)
+        for (ck_index i1 = 0; i1 < cnt[1]; ++i1) {
+            const REAL *src = dy + ((o[0] + i0) * p->out_size[1] + o[1] + i1) * p->out_size[2] + o[2];
+            REAL *dst = buf + (i0 * n1 + i1) * n2 * stride;
+            for (ck_index i2 = 0; i2 < cnt[2]; ++i2)
+                dst[i2 * stride] = src[i2];
+        }
+}
+
+/* y plane (out_size) tile block = scale * r + bias. */
+static void SCATTER_OUTPUT(const ck_conv_fft_plan *pl, const REAL *r, ck_index stride, ck_index tile, REAL scale,
+                           REAL bias, REAL *y)
+{
+    const ck_conv_params *p = &pl->p;
+    ck_index o[3], cnt[3];
+    TILE_BOX(pl, tile, o, cnt);
+    const ck_index n1 = pl->n[1], n2 = pl->n[2];
+    for (ck_index i0 = 0; i0 < cnt[0]; ++i0)
+        for (ck_index i1 = 0; i1 < cnt[1]; ++i1) {
+            const REAL *src = r + (i0 * n1 + i1) * n2 * stride;
+            REAL *dst = y + ((o[0] + i0) * p->out_size[1] + o[1] + i1) * p->out_size[2] + o[2];
+            for (ck_index i2 = 0; i2 < cnt[2]; ++i2)
+                dst[i2] = src[i2 * stride] * scale + bias;
+        }
+}
+
+/* Y[f] = W[f] X[f] for one frequency, every group; small products skip the BLAS call overhead. */
+static void MIX_FORWARD(const ck_conv_fft_plan *pl, const REAL *wspec, const REAL *xs, REAL *ys, ck_index f, ck_index nb)
+{
+    const ck_conv_params *p = &pl->p;
+    const ck_index cig = ck_conv_in_per_group(p), cog = ck_conv_out_per_group(p);
+    const int blas = cig * cog * nb >= 512;
+    if (cig == 1 && cog == 1) { /* one channel, or depthwise: a point-wise product, inline */
+        const REAL *A = wspec + 2 * f * p->groups;
+        const REAL *B = xs + 2 * f * p->groups * nb;
+        REAL *C = ys + 2 * f * p->groups * nb;
+        for (ck_index g = 0; g < p->groups; ++g) {
+            const REAL ar = A[2 * g], ai = A[2 * g + 1];
+            for (ck_index t = 0; t < nb; ++t) {
+                const REAL br = B[2 * (g * nb + t)], bi = B[2 * (g * nb + t) + 1];
+                C[2 * (g * nb + t)] = ar * br - ai * bi;
+                C[2 * (g * nb + t) + 1] = ar * bi + ai * br;
+            }
+        }
+        return;
+    }
+    for (ck_index g = 0; g < p->groups; ++g) {
+        const REAL *A = wspec + 2 * (f * p->out_channels + g * cog) * cig;
+        const REAL *B = xs + 2 * (f * p->in_channels + g * cig) * nb;
+        REAL *C = ys + 2 * (f * p->out_channels + g * cog) * nb;
+        if (blas)
+            CGEMM(CK_OP_N, CK_OP_N, cog, nb, cig, A, cig, B, nb, 0, C, nb);
+        else
+            CGEMM_NAIVE(CK_OP_N, CK_OP_N, cog, nb, cig, A, cig, B, nb, 0, C, nb);
+    }
+}
+
+ck_status FFT_SPECTRUM(const ck_conv_fft_plan *pl, const REAL *w, REAL *spec, int num_threads)
+{
+    const ck_conv_params *p = &pl->p, *u = &pl->user;
+    const ck_index cog = p->out_channels, cig = ck_conv_in_per_group(p), nimg = cog * cig;
+    const ck_index G = pl->group, F = pl->nfreq, items = (nimg + G - 1) / G;
+    const ck_index team = num_threads > 1 ? num_threads : 1, per = ck_conv_fft_thread_elems(pl);
+    const ck_index k0 = p->kernel_size[0], k1 = p->kernel_size[1], k2 = p->kernel_size[2];
+    const int flip = pl->dir == CK_CONV_BWD_INPUT;
+    const ck_index kernel_rows[2] = {k0, k1}; /* the kernel fills only these rows of the buffer */
+    REAL *tbuf = ck_aligned_alloc(sizeof(REAL) * (size_t)(team * per));
+    if (!tbuf)
+        return CK_ERR_NOMEM;
+#pragma omp parallel for num_threads(team) schedule(dynamic)
+    for (ck_index it = 0; it < items; ++it) {
+        REAL *real = tbuf + (ck_index)CK_THREAD_NUM() * per, *sp = real + G * pl->nreal, *scratch = sp + 2 * G * F;
+        const ck_index first = it * G, cnt = nimg - first < G ? nimg - first : G;
+        const int lanes = G == LANES_T;
+        const ck_index es = lanes ? LANES_T : 1; /* element stride in `real` */
+        if (lanes)
+            memset(real, 0, sizeof(REAL) * (size_t)(LANES_T * pl->nreal));
+        for (ck_index q = 0; q < cnt; ++q) {
+            const ck_index id = first + q, oc = id / cig, ic = id % cig;
+            const REAL *src;
+            if (!flip) {
+                src = w + id * k0 * k1 * k2;
+            } else {
+                /* derived kernel [oc = user input channel][ic = user output channel in group] */
+                const ck_index ucig = ck_conv_in_per_group(u), ucog = ck_conv_out_per_group(u);
+                const ck_index grp = oc / ucig, uci = oc % ucig, uco = grp * ucog + ic;
+                src = w + (uco * ucig + uci) * k0 * k1 * k2;
+            }
+            REAL *buf = lanes ? real + q : real + q * pl->nreal;
+            if (!lanes)
+                memset(buf, 0, sizeof(REAL) * (size_t)pl->nreal);
+            for (ck_index t0 = 0; t0 < k0; ++t0)
+                for (ck_index t1 = 0; t1 < k1; ++t1)
+                    for (ck_index t2 = 0; t2 < k2; ++t2) {
+                        const ck_index s = flip ? ((k0 - 1 - t0) * k1 + (k1 - 1 - t1)) * k2 + (k2 - 1 - t2)
+                                                : (t0 * k1 + t1) * k2 + t2;
+                        buf[((t0 * pl->n[1] + t1) * pl->n[2] + t2) * es] = src[s];
+                    }
+        }
+        if (lanes) {
+            FFT_FORWARD_LANES_T(pl->fft, real, sp, sp + LANES_T * F, scratch, kernel_rows);
+            for (ck_index f = 0; f < F; ++f) {
+                REAL *dst = spec + 2 * (f * nimg + first);
+                const REAL *sr = sp + f * LANES_T, *si = sp + (F + f) * LANES_T;
+                for (ck_index q = 0; q < cnt; ++q) {
+                    dst[2 * q] = sr[q];
+                    dst[2 * q + 1] = -si[q]; /* conj: correlation */
+                }
+            }
+        } else {
+            FFT_FORWARD_T(pl->fft, cnt, real, sp, scratch, kernel_rows);
+            for (ck_index f = 0; f < F; ++f) {
+                REAL *dst = spec + 2 * (f * nimg + first);
+                for (ck_index q = 0; q < cnt; ++q) {
+                    dst[2 * q] = sp[2 * (q * F + f)];
+                    dst[2 * q + 1] = -sp[2 * (q * F + f) + 1]; /* conj: correlation */
+                }
+            }
+        }
+    }
+    ck_aligned_free(tbuf);
+    return CK_OK;
+}
+
+/* Forward transforms of the block's images (channel c, tile tt) into xs[f][c][nb]. */
+static void TRANSFORM_BLOCK(const ck_conv_fft_plan *pl, const REAL *src, ck_index channels, ck_index plane,
+                            int is_output, ck_index tb0, ck_index nb, REAL *xs, REAL *tbuf, ck_index team)
+{
+    const ck_index G = pl->group, F = pl->nfreq, nimg = channels * nb, items = (nimg + G - 1) / G;
+    const ck_index per = ck_conv_fft_thread_elems(pl);
+    const ck_index tile_rows[2] = {pl->m[0], pl->m[1]}; /* an output tile fills only these rows */
+#pragma omp parallel for num_threads(team) schedule(dynamic)
+    for (ck_index it = 0; it < items; ++it) {
+        REAL *real = tbuf + (ck_index)CK_THREAD_NUM() * per, *sp = real + G * pl->nreal, *scratch = sp + 2 * G * F;
+        const ck_index first = it * G, cnt = nimg - first < G ? nimg - first : G;
+        const int lanes = G == LANES_T;
+        if (lanes)
+            memset(real, 0, sizeof(REAL) * (size_t)(LANES_T * pl->nreal));
+        for (ck_index q = 0; q < cnt; ++q) {
+            const ck_index id = first + q, c = id / nb, tt = tb0 + id % nb;
+            const ck_index n = tt / pl->tiles, tile = tt % pl->tiles;
+            const REAL *img = src + (n * channels + c) * plane;
+            REAL *buf = lanes ? real + q : real + q * pl->nreal;
+            if (is_output)
+                GATHER_OUTPUT(pl, img, tile, buf, lanes ? LANES_T : 1);
+            else
+                GATHER_INPUT(pl, img, tile, buf, lanes ? LANES_T : 1);
+        }
+        if (lanes) {
+            FFT_FORWARD_LANES_T(pl->fft, real, sp, sp + LANES_T * F, scratch, is_output ? tile_rows : NULL);
+            for (ck_index f = 0; f < F; ++f) {
+                REAL *dst = xs + 2 * (f * nimg + first);
+                const REAL *sr = sp + f * LANES_T, *si = sp + (F + f) * LANES_T;
+                for (ck_index q = 0; q < cnt; ++q) {
+                    dst[2 * q] = sr[q];
+                    dst[2 * q + 1] = si[q];
+                }
+            }
+        } else {
+            FFT_FORWARD_T(pl->fft, cnt, real, sp, scratch, is_output ? tile_rows : NULL);
+            for (ck_index f = 0; f < F; ++f) {
+                REAL *dst = xs + 2 * (f * nimg + first);
+                const REAL *s = sp + 2 * f;
+                for (ck_index q = 0; q < cnt; ++q) {
+                    dst[2 * q] = s[2 * q * F];
+                    dst[2 * q + 1] = s[2 * q * F + 1];
+                }
+            }
+        }
+    }
+}
+
+ck_status FFT_RUN(const ck_conv_fft_plan *pl, const REAL *wspec, const REAL *x, const REAL *b, REAL *y, int num_threads)
+{
+    const ck_conv_params *p = &pl->p;
+    if (p->batch == 0)
+        return CK_OK;
+    const ck_index F = pl->nfreq, G = pl->group, total = p->batch * pl->tiles;
+    const ck_index Tb = ck_conv_fft_block_tiles(pl, sizeof(REAL));
+    const ck_index team = num_threads > 1 ? num_threads : 1, per = ck_conv_fft_thread_elems(pl);
+    const ck_index in_plane = ck_conv_in_plane(p), out_plane = ck_conv_out_plane(p);
+    const REAL scale = (REAL)(1.0 / (double)pl->nreal);
+    REAL *xs = ck_aligned_alloc(sizeof(REAL) * (size_t)(2 * F * p->in_channels * Tb));
+    REAL *ys = ck_aligned_alloc(sizeof(REAL) * (size_t)(2 * F * p->out_channels * Tb));
+    REAL *tbuf = ck_aligned_alloc(sizeof(REAL) * (size_t)(team * per));
+    if (!xs || !ys || !tbuf) {
+        ck_aligned_free(xs);
+        ck_aligned_free(ys);
+        ck_aligned_free(tbuf);
+        return CK_ERR_NOMEM;
+    }
+    const int pin = ck_gemm_can_pin(sizeof(REAL)); /* the BLAS never threads a per-frequency GEMM */
+    const ck_index mix_team = team > 1 && !pin ? 1 : team;
+    if (pin)
+        ck_gemm_pin_begin(1);
+    for (ck_index tb0 = 0; tb0 < total; tb0 += Tb) {
+        const ck_index nb = total - tb0 < Tb ? total - tb0 : Tb;
+        TRANSFORM_BLOCK(pl, x, p->in_channels, in_plane, 0, tb0, nb, xs, tbuf, team);
+#pragma omp parallel for num_threads(mix_team) schedule(static)
+        for (ck_index f = 0; f < F; ++f)
+            MIX_FORWARD(pl, wspec, xs, ys, f, nb);
+        const ck_index nimg = p->out_channels * nb, items = (nimg + G - 1) / G;
+#pragma omp parallel for num_threads(team) schedule(dynamic)
+        for (ck_index it = 0; it < items; ++it) {
+            REAL *real = tbuf + (ck_index)CK_THREAD_NUM() * per, *sp = real + G * pl->nreal, *scratch = sp + 2 * G * F;
+            const ck_index first = it * G, cnt = nimg - first < G ? nimg - first : G;
+            const int lanes = G == LANES_T;
+            if (lanes) {
+                for (ck_index f = 0; f < F; ++f) {
+                    const REAL *s = ys + 2 * (f * nimg + first);
+                    REAL *sr = sp + f * LANES_T, *si = sp + (F + f) * LANES_T;
+                    for (ck_index q = 0; q < cnt; ++q) {
+                        sr[q] = s[2 * q];
+                        si[q] = s[2 * q + 1];
+                    }
+                }
+                FFT_INVERSE_LANES_T(pl->fft, sp, sp + LANES_T * F, real, scratch);
+            } else {
+                for (ck_index f = 0; f < F; ++f) {
+                    const REAL *s = ys + 2 * (f * nimg + first);
+                    REAL *d = sp + 2 * f;
+                    for (ck_index q = 0; q < cnt; ++q) {
+                        d[2 * q * F] = s[2 * q];
+                        d[2 * q * F + 1] = s[2 * q + 1];
+                    }
+                }
+                FFT_INVERSE_T(pl->fft, cnt, sp, real, scratch);
+            }
+            for (ck_index q = 0; q < cnt; ++q) {
+                const ck_index id = first + q, k = id / nb, tt = tb0 + id % nb;
+                const ck_index n = tt / pl->tiles, tile = tt % pl->tiles;
+                SCATTER_OUTPUT(pl, lanes ? real + q : real + q * pl->nreal, lanes ? LANES_T : 1, tile, scale,
+                               b ? b[k] : (REAL)0, y + (n * p->out_channels + k) * out_plane);
+            }
+        }
+    }
+    if (pin)
+        ck_gemm_pin_end();
+    ck_aligned_free(xs);
+    ck_aligned_free(ys);
+    ck_aligned_free(tbuf);
+    return CK_OK;
+}
+
+ck_status FFT_RUN_BWD_WEIGHT(const ck_conv_fft_plan *pl, const REAL *dy, const REAL *x, REAL *dw, int num_threads)
+{
+    const ck_conv_params *p = &pl->p;
+    const ck_index cig = ck_conv_in_per_group(p), cog = ck_conv_out_per_group(p);
+    const ck_index F = pl->nfreq, G = pl->group, total = p->batch * pl->tiles;
+    const ck_index kvol = ck_conv_kernel_volume(p);
+    if (p->batch == 0) {
+        memset(dw, 0, sizeof(REAL) * (size_t)(p->out_channels * cig * kvol));
+        return CK_OK;
+    }
+    const ck_index Tb = ck_conv_fft_block_tiles(pl, sizeof(REAL));
+    const ck_index team = num_threads > 1 ? num_threads : 1, per = ck_conv_fft_thread_elems(pl);
+    const REAL scale = (REAL)(1.0 / (double)pl->nreal);
+    const ck_index nw = p->out_channels * cig;
+    REAL *xs = ck_aligned_alloc(sizeof(REAL) * (size_t)(2 * F * p->in_channels * Tb));
+    REAL *ds = ck_aligned_alloc(sizeof(REAL) * (size_t)(2 * F * p->out_channels * Tb));
+    REAL *dws = ck_aligned_alloc(sizeof(REAL) * (size_t)(2 * F * nw));
+    REAL *tbuf = ck_aligned_alloc(sizeof(REAL) * (size_t)(team * per));
+    if (!xs || !ds || !dws || !tbuf) {
+        ck_aligned_free(xs);
+        ck_aligned_free(ds);
+        ck_aligned_free(dws);
+        ck_aligned_free(tbuf);
+        return CK_ERR_NOMEM;
+    }
+    const int pin = ck_gemm_can_pin(sizeof(REAL)); /* the BLAS never threads a per-frequency GEMM */
+    const ck_index mix_team = team > 1 && !pin ? 1 : team;
+    if (pin)
+        ck_gemm_pin_begin(1);
+    for (ck_index tb0 = 0; tb0 < total; tb0 += Tb) {
+        const ck_index nb = total - tb0 < Tb ? total - tb0 : Tb;
+        TRANSFORM_BLOCK(pl, x, p->in_channels, ck_conv_in_plane(p), 0, tb0, nb, xs, tbuf, team);
+        TRANSFORM_BLOCK(pl, dy, p->out_channels, ck_conv_out_plane(p), 1, tb0, nb, ds, tbuf, team);
+        const int acc = tb0 > 0, blas = cig * cog * nb >= 512;
+#pragma omp parallel for num_threads(mix_team) schedule(static)
+        for (ck_index f = 0; f < F; ++f)
+            for (ck_index g = 0; g < p->groups; ++g) {
+                const REAL *A = ds + 2 * (f * p->out_channels + g * cog) * nb;
+                const REAL *B = xs + 2 * (f * p->in_channels + g * cig) * nb;
+                REAL *C = dws + 2 * (f * nw + g * cog * cig);
+                if (blas)
+                    CGEMM(CK_OP_N, CK_OP_C, cog, cig, nb, A, nb, B, nb, acc, C, cig);
+                else
+                    CGEMM_NAIVE(CK_OP_N, CK_OP_C, cog, cig, nb, A, nb, B, nb, acc, C, cig);
+            }
+    }
+    if (pin)
+        ck_gemm_pin_end();
+    const ck_index items = (nw + G - 1) / G;
+    const ck_index k0 = p->kernel_size[0], k1 = p->kernel_size[1], k2 = p->kernel_size[2];
+#pragma omp parallel for num_threads(team) schedule(dynamic)
+    for (ck_index it = 0; it < items; ++it) {
+        REAL *real = tbuf + (ck_index)CK_THREAD_NUM() * per, *sp = real + G * pl->nreal, *scratch = sp + 2 * G * F;
+        const ck_index first = it * G, cnt = nw - first < G ? nw - first : G;
+        const int lanes = G == LANES_T;
+        if (lanes) {
+            for (ck_index f = 0; f < F; ++f) {
+                const REAL *s = dws + 2 * (f * nw + first);
+                REAL *sr = sp + f * LANES_T, *si = sp + (F + f) * LANES_T;
+                for (ck_index q = 0; q < cnt; ++q) {
+                    sr[q] = s[2 * q];
+                    si[q] = -s[2 * q + 1]; /* conj: see the contract */
+                }
+            }
+            FFT_INVERSE_LANES_T(pl->fft, sp, sp + LANES_T * F, real, scratch);
+        } else {
+            for (ck_index f = 0; f < F; ++f) {
+                const REAL *s = dws + 2 * (f * nw + first);
+                REAL *d = sp + 2 * f;
+                for (ck_index q = 0; q < cnt; ++q) {
+                    d[2 * q * F] = s[2 * q];
+                    d[2 * q * F + 1] = -s[2 * q + 1]; /* conj: see the contract */
+                }
+            }
+            FFT_INVERSE_T(pl->fft, cnt, sp, real, scratch);
+        }
+        const ck_index es = lanes ? LANES_T : 1;
+        for (ck_index q = 0; q < cnt; ++q) {
+            const REAL *r = lanes ? real + q : real + q * pl->nreal;
+            REAL *d = dw + (first + q) * kvol;
+            for (ck_index t0 = 0; t0 < k0; ++t0)
+                for (ck_index t1 = 0; t1 < k1; ++t1)
+                    for (ck_index t2 = 0; t2 < k2; ++t2)
+                        d[(t0 * k1 + t1) * k2 + t2] = r[((t0 * pl->n[1] + t1) * pl->n[2] + t2) * es] * scale;
+        }
+    }
+    ck_aligned_free(xs);
+    ck_aligned_free(ds);
+    ck_aligned_free(dws);
+    ck_aligned_free(tbuf);
+    return CK_OK;
+}
+
+/* ---- plain entry points: a plan and a kernel spectrum per call ---- */
+
+static ck_status PLAIN_RUN(const ck_conv_params *p, ck_conv_direction dir, const REAL *in, const REAL *w,
+                           const REAL *b, REAL *out)
+{
+    ck_conv_fft_plan *pl = NULL;
+    ck_status st = ck_conv_fft_plan_create(p, dir, NULL, sizeof(REAL), &pl);
+    if (st != CK_OK)
+        return st;
+    REAL *spec = ck_aligned_alloc(sizeof(REAL) * 2 * ck_conv_fft_spectrum_elems(pl));
+    if (!spec) {
+        ck_conv_fft_plan_destroy(pl);
+        return CK_ERR_NOMEM;
+    }
+    st = FFT_SPECTRUM(pl, w, spec, p->num_threads);
+    if (st == CK_OK)
+        st = FFT_RUN(pl, spec, in, b, out, p->num_threads);
+    ck_aligned_free(spec);
+    ck_conv_fft_plan_destroy(pl);
+    return st;
+}
+
+ck_status FFT_FWD(const ck_conv_params *p, const REAL *x, const REAL *w, const REAL *b, REAL *y)
+{
+    return PLAIN_RUN(p, CK_CONV_FWD, x, w, b, y);
+}
+
+ck_status FFT_BWD_INPUT(const ck_conv_params *p, const REAL *dy, const REAL *w, REAL *dx)
+{
+    return PLAIN_RUN(p, CK_CONV_BWD_INPUT, dy, w, NULL, dx);
+}
+
+ck_status FFT_BWD_WEIGHT(const ck_conv_params *p, const REAL *dy, const REAL *x, REAL *dw)
+{
+    ck_conv_fft_plan *pl = NULL;
+    ck_status st = ck_conv_fft_plan_create(p, CK_CONV_BWD_WEIGHT, NULL, sizeof(REAL), &pl);
+    if (st != CK_OK)
+        return st;
+    st = FFT_RUN_BWD_WEIGHT(pl, dy, x, dw, p->num_threads);
+    ck_conv_fft_plan_destroy(pl);
+    return st;
+}

@@ -1,0 +1,15 @@
+/* fft_f32_generic.c -- the float transforms of ck_fft.h compiled for the generic instruction set
+ * (template: fft_template.h; dispatch: fft_dispatch.c). */
+
+#include "cnnkern/ck_fft.h"
+#include "fft_kernels.h"
+
+#define REAL float
+#define LANES 16
+#define TW tw32
+#define POST post32
+#define FFT_FORWARD ck_fft_forward_f32__generic
+#define FFT_INVERSE ck_fft_inverse_f32__generic
+#define FFT_FORWARD_LANES ck_fft_forward_lanes_f32__generic
+#define FFT_INVERSE_LANES ck_fft_inverse_lanes_f32__generic
+#include "fft_template.h"

@@ -1,0 +1,15 @@
+/* fft_f64_generic.c -- the double transforms of ck_fft.h compiled for the generic instruction set
+ * (template: fft_template.h; dispatch: fft_dispatch.c). */
+
+#include "cnnkern/ck_fft.h"
+#include "fft_kernels.h"
+
+#define REAL double
+#define LANES 8
+#define TW tw64
+#define POST post64
+#define FFT_FORWARD ck_fft_forward_f64__generic
+#define FFT_INVERSE ck_fft_inverse_f64__generic
+#define FFT_FORWARD_LANES ck_fft_forward_lanes_f64__generic
+#define FFT_INVERSE_LANES ck_fft_inverse_lanes_f64__generic
+#include "fft_template.h"
