@@ -379,10 +379,12 @@ _DIRECT_SEC_PER_MAC_INT32 = 1 / 3.5e9
 _DIRECT_SEC_PER_MAC_INT64 = 1 / 0.9e9
 _DIRECT_SEC_FIXED = 10e-6  # per call: validation, allocation (7-23 us measured on tiny inputs)
 # FFT (cnnkern's algorithm="fft", float64, one thread): seconds per N*log2(N), N = the number of
-# elements of the full result, fitted on the same machine: 2-D 1.2-1.7 ns (1024^2 x 31^2 in 39 ms),
-# 3-D 1.7-2.4 ns, 1-D 1.4-12 ns (strongly size-dependent; 6 ns keeps 1-D on the fast direct kernel
-# except for long kernels); plus ~60 us per call (64^2 x 7^2 in 0.16 ms). float32: ~0.7x.
-_FFT_SEC_PER_NLOGN = {1: 6e-9, 2: 1.5e-9, 3: 2e-9}
+# elements of the full result, fitted on the same machine with the fft branch at commit dc87dba:
+# 2-D 0.7-1.0 ns for large images (1024^2 x 31^2 in 20 ms), ~2 ns for 64^2-128^2 (where the fixed
+# cost dominates), 3-D 1.2-1.3 ns, 1-D 0.6-8.6 ns (strongly size-dependent; 6 ns keeps 1-D on the
+# direct kernel except for long kernels); plus ~60 us per call (64^2 x 7^2 in 0.12 ms).
+# float32: ~0.7x.
+_FFT_SEC_PER_NLOGN = {1: 6e-9, 2: 1.0e-9, 3: 1.3e-9}
 _FFT_SEC_FIXED = 60e-6
 
 
