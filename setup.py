@@ -87,6 +87,7 @@ EXTENSIONS = {
     "cnnkern._conv_ext": ["cnnkern/_conv_ext.pyx"] + sorted(glob("csrc/conv/**/*.c", recursive=True))
                          + sorted(glob("csrc/fft/*.c")),  # the transforms of algorithm "fft"
     "cnnkern._pool_ext": ["cnnkern/_pool_ext.pyx"] + sorted(glob("csrc/pool/**/*.c", recursive=True)),
+    "cnnkern._signal_ext": ["cnnkern/_signal_ext.pyx"] + sorted(glob("csrc/signal/*.c")),
 }
 
 extensions = [

@@ -43,3 +43,13 @@ __all__ = [
     "set_autotune", "get_autotune", "save_autotune_cache", "load_autotune_cache", "clear_autotune_cache",
     "autotune_cache_path",
 ] + list(_conv_all) + list(_pool_all) + list(_separable_all)
+
+
+def __getattr__(name):
+    # cnnkern.signal (scipy.signal-compatible convolve/correlate) is imported on first use, so that
+    # `import cnnkern` stays cheap.
+    if name == "signal":
+        import importlib
+
+        return importlib.import_module(".signal", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

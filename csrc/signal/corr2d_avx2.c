@@ -1,0 +1,49 @@
+/*
+ * corr2d_avx2.c -- AVX2+FMA 2-D (row-pitch) direct correlation, f64 (4 lanes) and f32 (8 lanes)
+ * (contract: cnnkern/ck_signal.h; body: corr2d_simd_template.h). Built with a per-function target
+ * attribute, no -m flags; called only when ck_cpu_isa() >= CK_ISA_AVX2. Elsewhere these names forward
+ * to the generic kernels so the dispatcher always links.
+ */
+#include "cnnkern/ck_signal.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+#define CK_TARGET __attribute__((target("avx2,fma")))
+
+#define REAL double
+#define VT __m256d
+#define LANES 4
+#define VZERO() _mm256_setzero_pd()
+#define VLOAD(p) _mm256_loadu_pd(p)
+#define VSTORE(p, v) _mm256_storeu_pd((p), (v))
+#define VBCAST(p) _mm256_broadcast_sd(p)
+#define VFMA(a, b, c) _mm256_fmadd_pd((a), (b), (c))
+#define CORR2D_ROWS ck_signal_corr_2d_rows__avx2_f64
+#include "corr2d_simd_template.h"
+
+#define REAL float
+#define VT __m256
+#define LANES 8
+#define VZERO() _mm256_setzero_ps()
+#define VLOAD(p) _mm256_loadu_ps(p)
+#define VSTORE(p, v) _mm256_storeu_ps((p), (v))
+#define VBCAST(p) _mm256_broadcast_ss(p)
+#define VFMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+#define CORR2D_ROWS ck_signal_corr_2d_rows__avx2_f32
+#include "corr2d_simd_template.h"
+
+#else
+void ck_signal_corr_2d_rows__avx2_f64(ck_index row_begin, ck_index row_end, ck_index out_w,
+                                      const double *x, ck_index x_pitch, ck_index kh, ck_index kw,
+                                      const double *w, double *y, ck_index y_pitch)
+{
+    ck_signal_corr_2d_rows__generic_f64(row_begin, row_end, out_w, x, x_pitch, kh, kw, w, y, y_pitch);
+}
+void ck_signal_corr_2d_rows__avx2_f32(ck_index row_begin, ck_index row_end, ck_index out_w,
+                                      const float *x, ck_index x_pitch, ck_index kh, ck_index kw,
+                                      const float *w, float *y, ck_index y_pitch)
+{
+    ck_signal_corr_2d_rows__generic_f32(row_begin, row_end, out_w, x, x_pitch, kh, kw, w, y, y_pitch);
+}
+#endif
