@@ -25,14 +25,18 @@ def test_every_pass_frees_what_it_allocates(algorithm):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((2, 8, 12, 12)).astype(np.float32)
     w = rng.standard_normal((16, 8, 3, 3)).astype(np.float32)
+    if algorithm == "separable":  # it runs rank-1 kernels only, and has no weight-gradient pass
+        w = w[..., :, :1] * w[..., :1, :]
     dy = rng.standard_normal((2, 16, 12, 12)).astype(np.float32)
     kw = dict(padding=1, algorithm=algorithm)
-    for fn in (lambda: cnnkern.conv2d_forward(x, w, **kw),
-               lambda: cnnkern.conv2d_backward_input(dy, w, x.shape, **kw),
-               lambda: cnnkern.conv2d_backward_weight(dy, x, w.shape, **kw)):
+    passes = [lambda: cnnkern.conv2d_forward(x, w, **kw),
+              lambda: cnnkern.conv2d_backward_input(dy, w, x.shape, **kw)]
+    if algorithm != "separable":
+        passes.append(lambda: cnnkern.conv2d_backward_weight(dy, x, w.shape, **kw))
+    for fn in passes:
         left, peak = _peak_of(fn)
         assert left == 0
-        assert peak > 0  # both algorithms pack or copy through the counted allocator
+        assert peak > 0  # every fast algorithm packs or copies through the counted allocator
 
 
 def test_im2col_peak_covers_its_workspace_formula():
