@@ -77,6 +77,13 @@ def _direct_features(p):
     edge = (kw - 1) * p.dilation[-1] / p.stride[-1]
     c["flop_row_edge"] = c["flop"] * edge / ow
     c["flop_strided"] = c["flop"] if p.is_strided() else 0.0
+    # Short reductions per weight element (few output pixels per image against many input channels:
+    # vgg_conv4_2, r50_3x3_7, r50_1x1_14) make the weight gradient 3-4x slower per flop than the
+    # forward pass, whose register tiles run along the output rows.
+    # One input channel per group (depthwise layers, single-channel images): no channel blocking in
+    # the register tiles, about a tenth of the dense flop rate (dw3x3_56).
+    c["flop_one_channel"] = c["flop"] if p.in_channels == p.groups else 0.0
+    c["flop_short_reduction"] = c["flop"] * min(1.0, (p.in_channels // p.groups) / max(1, p.batch * _prod(p.out_size)))
     return c
 
 
@@ -131,7 +138,8 @@ def _separable_features(p):
 
 
 def _separable_supports(p, direction, separable):
-    return bool(separable) and direction in ("forward", "backward_input")
+    # 1-D kernels are trivially rank 1: algorithm="separable" runs "direct" for them
+    return bool(separable) and p.ndim >= 2 and direction in ("forward", "backward_input")
 
 
 def _always(p, direction, separable):
