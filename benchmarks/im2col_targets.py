@@ -31,7 +31,7 @@ import numpy as np
 
 import cnnkern
 from cnnkern import _conv_ext
-from cnnkern.bench import _layer_problem, load_shapes
+from cnnkern.bench import layer_problem, load_shapes
 
 LAYERS = ("r50_3x3_28", "r50_3x3_14", "r50_1x1_14", "r50_1x1_56")
 
@@ -72,7 +72,7 @@ def _round_time(fn, settle, burst, clock=time.perf_counter):
 
 
 def measure_layer(layer, dtype, threads, rounds, settle, burst, algorithms, rng, clock=time.perf_counter):
-    x, w, dy, kw, p = _layer_problem(layer, dtype, rng)
+    x, w, dy, kw, p = layer_problem(layer, dtype, rng)
     m = p.out_channels // p.groups
     kk = (p.in_channels // p.groups) * int(np.prod(p.kernel_size))
     nn = p.batch * int(np.prod(p.out_size))

@@ -18,7 +18,7 @@ import numpy as np
 
 import cnnkern
 from cnnkern import _conv_ext
-from cnnkern.bench import _layer_problem, load_shapes
+from cnnkern.bench import layer_problem, load_shapes
 
 PASSES = ("fwd", "bwd_input", "bwd_weight")
 
@@ -52,7 +52,7 @@ def main(argv=None):
     ratios = []
     with cnnkern.num_threads(args.threads):
         for layer in layers:
-            x, w, dy, kw, p = _layer_problem(layer, np.dtype(args.dtype), rng)
+            x, w, dy, kw, p = layer_problem(layer, np.dtype(args.dtype), rng)
             calls = {
                 "fwd": lambda: cnnkern.conv2d_forward(x, w, algorithm=algo, **kw),
                 "bwd_input": lambda: cnnkern.conv2d_backward_input(dy, w, x.shape, algorithm=algo, **kw),

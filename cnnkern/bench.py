@@ -191,6 +191,14 @@ def _case_arrays(case, dtype, rng):
     return x, w, dy
 
 
+def layer_problem(layer, dtype, rng):
+    """(x, w, dy, keywords, params) of one "conv2d" entry of a shapes file, keywords being the
+    stride/padding/groups of the conv calls (for the measurement scripts under benchmarks/)."""
+    case = cases_from_shapes({"conv2d": [layer]})[0]
+    x, w, dy = _case_arrays(case, dtype, rng)
+    return x, w, dy, dict(stride=case.stride, padding=case.padding, groups=case.groups), case.params
+
+
 def _cnnkern_calls(case, algo, x, w, dy):
     kw = dict(stride=case.stride, padding=case.pad_pairs, groups=case.groups, algorithm=algo)
     return {

@@ -27,4 +27,16 @@ void ck_fft_inverse_lanes_f32__avx2(const ck_fft_plan *p, float *sr, float *si, 
 void ck_fft_forward_lanes_f64__avx2(const ck_fft_plan *p, const double *r, double *sr, double *si, double *scratch,
                                   const ck_index *nonzero);
 void ck_fft_inverse_lanes_f64__avx2(const ck_fft_plan *p, double *sr, double *si, double *r, double *scratch);
+void ck_fft_forward_f32__avx512(const ck_fft_plan *p, ck_index batch, const float *r, float *spec, float *scratch,
+                                  const ck_index *nonzero);
+void ck_fft_forward_f64__avx512(const ck_fft_plan *p, ck_index batch, const double *r, double *spec, double *scratch,
+                                  const ck_index *nonzero);
+void ck_fft_inverse_f32__avx512(const ck_fft_plan *p, ck_index batch, float *spec, float *r, float *scratch);
+void ck_fft_inverse_f64__avx512(const ck_fft_plan *p, ck_index batch, double *spec, double *r, double *scratch);
+void ck_fft_forward_lanes_f32__avx512(const ck_fft_plan *p, const float *r, float *sr, float *si, float *scratch,
+                                  const ck_index *nonzero);
+void ck_fft_inverse_lanes_f32__avx512(const ck_fft_plan *p, float *sr, float *si, float *r, float *scratch);
+void ck_fft_forward_lanes_f64__avx512(const ck_fft_plan *p, const double *r, double *sr, double *si, double *scratch,
+                                  const ck_index *nonzero);
+void ck_fft_inverse_lanes_f64__avx512(const ck_fft_plan *p, double *sr, double *si, double *r, double *scratch);
 #endif

@@ -1,6 +1,6 @@
 /*
  * fft_template.h -- the batched transforms of ck_fft.h for one element type and one instruction set.
- * Included by fft_{f32,f64}_{generic,avx2}.c with REAL, LANES, TW (the plan's twiddle field for REAL),
+ * Included by fft_{f32,f64}_{generic,avx2,avx512}.c with REAL, LANES, TW (the plan's twiddle field for REAL),
  * POST (the real-axis twiddles) and the two public names FFT_FORWARD / FFT_INVERSE #defined.
  * The static helpers keep plain names: each includer is its own translation unit.
  *
