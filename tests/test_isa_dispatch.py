@@ -157,7 +157,8 @@ def _isa_in_subprocess(env_update):
             "    warnings.simplefilter('always')\n"
             "    import cnnkern\n"
             "print(json.dumps([cnnkern.config_info()['isa'], [str(w.message) for w in caught]]))\n")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True,
+                         cwd="/")  # not the checkout: its cnnkern/ has no compiled extension
     isa, warns = json.loads(out.stdout.strip().splitlines()[-1])
     return isa, warns
 
@@ -203,7 +204,8 @@ def test_isa_cap_for_tests_never_lifts_the_environment_cap():
     code = ("from cnnkern import _conv_ext\n"
             "_conv_ext.set_isa_cap('avx512')\n"
             "print(_conv_ext.runtime_info()['isa'])\n")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True,
+                         cwd="/")  # not the checkout: its cnnkern/ has no compiled extension
     assert out.stdout.strip().splitlines()[-1] == "generic"
 
 
@@ -236,5 +238,6 @@ def _import_leaves_gomp_spincount_set():
 
     env = {k: v for k, v in os.environ.items() if k not in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY")}
     code = "import os, cnnkern; print('GOMP_SPINCOUNT' in os.environ)"
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True,
+                         cwd="/")  # not the checkout: its cnnkern/ has no compiled extension
     return out.stdout.strip().splitlines()[-1] == "True"
