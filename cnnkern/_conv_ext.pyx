@@ -8,13 +8,9 @@ Arrays arrive flattened (ravel of C-contiguous arrays) in float32 or float64; in
 from libc.stdint cimport int64_t
 from cpython.pycapsule cimport PyCapsule_GetName, PyCapsule_GetPointer
 
+from cnnkern._ck_status cimport ck_index, ck_status, check_status as _check
+
 cdef extern from "cnnkern/ck_common.h" nogil:
-    ctypedef int64_t ck_index
-    ctypedef enum ck_status:
-        CK_OK
-        CK_ERR_NOMEM
-        CK_ERR_INVALID
-        CK_ERR_UNSUPPORTED
     ctypedef enum ck_isa:
         CK_ISA_GENERIC
         CK_ISA_AVX2
@@ -159,16 +155,6 @@ cdef void _fill(ck_conv_params *p, tuple geom, int num_threads):
         p.pad_before[i] = geom[9][i]
         p.pad_after[i] = geom[10][i]
     p.num_threads = num_threads if num_threads > 0 else 1
-
-
-cdef int _check(ck_status status, str what) except -1:
-    if status == CK_OK:
-        return 0
-    if status == CK_ERR_NOMEM:
-        raise MemoryError(f"cnnkern: {what}: out of memory allocating workspace")
-    if status == CK_ERR_UNSUPPORTED:
-        raise NotImplementedError(f"cnnkern: {what}: configuration not supported by this algorithm")
-    raise ValueError(f"cnnkern: {what}: invalid parameters (C status {<int>status})")
 
 
 def conv_forward(str algorithm, x, w, b, y, tuple geom, int num_threads):

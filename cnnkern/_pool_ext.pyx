@@ -11,15 +11,10 @@ runs with the GIL released; a C status becomes MemoryError / ValueError / NotImp
 from cython cimport floating
 from libc.stdint cimport int64_t
 
+from cnnkern._ck_status cimport ck_index, ck_status, check_status
+
 
 cdef extern from "cnnkern/ck_pool.h" nogil:
-    ctypedef int64_t ck_index
-    ctypedef enum ck_status:
-        CK_OK
-        CK_ERR_NOMEM
-        CK_ERR_INVALID
-        CK_ERR_UNSUPPORTED
-
     ctypedef struct ck_pool_params:
         ck_index planes
         ck_index in_size[3]
@@ -89,16 +84,6 @@ cdef ck_pool_params _fill(tuple prm) except *:
     return p
 
 
-cdef int _check(ck_status st) except -1:
-    if st == CK_OK:
-        return 0
-    if st == CK_ERR_NOMEM:
-        raise MemoryError("cnnkern pooling: workspace allocation failed")
-    if st == CK_ERR_UNSUPPORTED:
-        raise NotImplementedError("cnnkern pooling: unsupported parameters")
-    raise ValueError("cnnkern pooling: invalid parameters")
-
-
 def max_fwd(tuple prm, const floating[::1] x, floating[::1] y, int64_t[::1] idx=None, bint is_min=False):
     cdef ck_pool_params p = _fill(prm)
     cdef int64_t *ip = NULL
@@ -116,7 +101,7 @@ def max_fwd(tuple prm, const floating[::1] x, floating[::1] y, int64_t[::1] idx=
                 st = ck_minpool_fwd_f64(&p, &x[0], &y[0], ip)
             else:
                 st = ck_maxpool_fwd_f64(&p, &x[0], &y[0], ip)
-    _check(st)
+    check_status(st, "pooling")
 
 
 def max_bwd(tuple prm, const floating[::1] dy, const floating[::1] x, floating[::1] dx,
@@ -137,7 +122,7 @@ def max_bwd(tuple prm, const floating[::1] dy, const floating[::1] x, floating[:
                 st = ck_minpool_bwd_f64(&p, &dy[0], &x[0], ip, &dx[0])
             else:
                 st = ck_maxpool_bwd_f64(&p, &dy[0], &x[0], ip, &dx[0])
-    _check(st)
+    check_status(st, "pooling")
 
 
 def max_unpool(tuple prm, const floating[::1] y, const int64_t[::1] idx, floating[::1] out):
@@ -148,7 +133,7 @@ def max_unpool(tuple prm, const floating[::1] y, const int64_t[::1] idx, floatin
             st = ck_max_unpool_f32(&p, &y[0], &idx[0], &out[0])
         else:
             st = ck_max_unpool_f64(&p, &y[0], &idx[0], &out[0])
-    _check(st)
+    check_status(st, "pooling")
 
 
 def avg_fwd(tuple prm, const floating[::1] x, floating[::1] y, const double[::1] w=None):
@@ -162,7 +147,7 @@ def avg_fwd(tuple prm, const floating[::1] x, floating[::1] y, const double[::1]
             st = ck_avgpool_fwd_f32(&p, &x[0], wp, &y[0])
         else:
             st = ck_avgpool_fwd_f64(&p, &x[0], wp, &y[0])
-    _check(st)
+    check_status(st, "pooling")
 
 
 def avg_bwd(tuple prm, const floating[::1] dy, floating[::1] dx, const double[::1] w=None):
@@ -176,7 +161,7 @@ def avg_bwd(tuple prm, const floating[::1] dy, floating[::1] dx, const double[::
             st = ck_avgpool_bwd_f32(&p, &dy[0], wp, &dx[0])
         else:
             st = ck_avgpool_bwd_f64(&p, &dy[0], wp, &dx[0])
-    _check(st)
+    check_status(st, "pooling")
 
 
 def lp_fwd(tuple prm, const floating[::1] x, floating[::1] y):
@@ -187,7 +172,7 @@ def lp_fwd(tuple prm, const floating[::1] x, floating[::1] y):
             st = ck_lppool_fwd_f32(&p, &x[0], &y[0])
         else:
             st = ck_lppool_fwd_f64(&p, &x[0], &y[0])
-    _check(st)
+    check_status(st, "pooling")
 
 
 def lp_bwd(tuple prm, const floating[::1] dy, const floating[::1] x, floating[::1] dx):
@@ -198,7 +183,7 @@ def lp_bwd(tuple prm, const floating[::1] dy, const floating[::1] x, floating[::
             st = ck_lppool_bwd_f32(&p, &dy[0], &x[0], &dx[0])
         else:
             st = ck_lppool_bwd_f64(&p, &dy[0], &x[0], &dx[0])
-    _check(st)
+    check_status(st, "pooling")
 
 
 def adaptive_max_fwd(tuple prm, const floating[::1] x, floating[::1] y, int64_t[::1] idx=None):
@@ -212,7 +197,7 @@ def adaptive_max_fwd(tuple prm, const floating[::1] x, floating[::1] y, int64_t[
             st = ck_adaptive_maxpool_fwd_f32(&p, &x[0], &y[0], ip)
         else:
             st = ck_adaptive_maxpool_fwd_f64(&p, &x[0], &y[0], ip)
-    _check(st)
+    check_status(st, "pooling")
 
 
 def adaptive_max_bwd(tuple prm, const floating[::1] dy, const floating[::1] x, floating[::1] dx,
@@ -227,7 +212,7 @@ def adaptive_max_bwd(tuple prm, const floating[::1] dy, const floating[::1] x, f
             st = ck_adaptive_maxpool_bwd_f32(&p, &dy[0], &x[0], ip, &dx[0])
         else:
             st = ck_adaptive_maxpool_bwd_f64(&p, &dy[0], &x[0], ip, &dx[0])
-    _check(st)
+    check_status(st, "pooling")
 
 
 def adaptive_avg_fwd(tuple prm, const floating[::1] x, floating[::1] y):
@@ -238,7 +223,7 @@ def adaptive_avg_fwd(tuple prm, const floating[::1] x, floating[::1] y):
             st = ck_adaptive_avgpool_fwd_f32(&p, &x[0], &y[0])
         else:
             st = ck_adaptive_avgpool_fwd_f64(&p, &x[0], &y[0])
-    _check(st)
+    check_status(st, "pooling")
 
 
 def adaptive_avg_bwd(tuple prm, const floating[::1] dy, floating[::1] dx):
@@ -249,4 +234,4 @@ def adaptive_avg_bwd(tuple prm, const floating[::1] dy, floating[::1] dx):
             st = ck_adaptive_avgpool_bwd_f32(&p, &dy[0], &dx[0])
         else:
             st = ck_adaptive_avgpool_bwd_f64(&p, &dy[0], &dx[0])
-    _check(st)
+    check_status(st, "pooling")

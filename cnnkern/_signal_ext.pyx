@@ -4,18 +4,14 @@
 cnnkern/signal.py validated everything and padded the input, so every call here is a "valid"
 cross-correlation y[o] = sum_k w[k] * x[o + k]. Arrays arrive flattened (1-D, C-contiguous) with
 their N-D shapes as int64 arrays; y is allocated by the caller. The GIL is released around each C
-call; a C status becomes ValueError / MemoryError.
+call; a C status becomes an exception in cnnkern/_ck_status.pxd.
 """
 from libc.stdint cimport int64_t, uint32_t, uint64_t
 
+from cnnkern._ck_status cimport ck_index, ck_status, check_status
+
 
 cdef extern from "cnnkern/ck_signal.h" nogil:
-    ctypedef int64_t ck_index
-    ctypedef enum ck_status:
-        CK_OK
-        CK_ERR_NOMEM
-        CK_ERR_INVALID
-        CK_ERR_UNSUPPORTED
     ck_status ck_signal_corr_nd__direct_u64(int ndim, const ck_index *x_shape, const uint64_t *x,
                                             const ck_index *w_shape, const uint64_t *w, uint64_t *y,
                                             int num_threads)
@@ -55,14 +51,6 @@ cdef extern from "cnnkern/ck_signal.h" nogil:
                                             ck_index kw, const float *w, float *y, ck_index y_pitch)
 
 
-cdef int _check(ck_status st) except -1:
-    if st == CK_OK:
-        return 0
-    if st == CK_ERR_NOMEM:
-        raise MemoryError("cnnkern.signal: workspace allocation failed")
-    raise ValueError(f"cnnkern.signal: the C kernel rejected its arguments (status {<int>st})")
-
-
 def corr_nd_u64(const uint64_t[::1] x, const int64_t[::1] x_shape, const uint64_t[::1] w,
                 const int64_t[::1] w_shape, uint64_t[::1] y, int num_threads):
     cdef int ndim = <int>x_shape.shape[0]
@@ -70,7 +58,7 @@ def corr_nd_u64(const uint64_t[::1] x, const int64_t[::1] x_shape, const uint64_
     with nogil:
         st = ck_signal_corr_nd__direct_u64(ndim, &x_shape[0], &x[0], &w_shape[0], &w[0], &y[0],
                                            num_threads)
-    _check(st)
+    check_status(st, "signal")
 
 
 def corr_nd_u32(const uint32_t[::1] x, const int64_t[::1] x_shape, const uint32_t[::1] w,
@@ -80,7 +68,7 @@ def corr_nd_u32(const uint32_t[::1] x, const int64_t[::1] x_shape, const uint32_
     with nogil:
         st = ck_signal_corr_nd__direct_u32(ndim, &x_shape[0], &x[0], &w_shape[0], &w[0], &y[0],
                                            num_threads)
-    _check(st)
+    check_status(st, "signal")
 
 
 def corr_nd_f64(const double[::1] x, const int64_t[::1] x_shape, const double[::1] w,
@@ -90,7 +78,7 @@ def corr_nd_f64(const double[::1] x, const int64_t[::1] x_shape, const double[::
     with nogil:
         st = ck_signal_corr_nd__direct_f64(ndim, &x_shape[0], &x[0], &w_shape[0], &w[0], &y[0],
                                            num_threads)
-    _check(st)
+    check_status(st, "signal")
 
 
 cdef int _check_2d(Py_ssize_t xh, Py_ssize_t xw, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t yh,
@@ -109,7 +97,7 @@ def corr_2d_f64(const double[:, ::1] x, const double[:, ::1] w, double[:, ::1] y
         st = ck_signal_corr_2d__direct_f64(y.shape[0], y.shape[1], &x[0, 0], x.strides[0] // 8,
                                            w.shape[0], w.shape[1], &w[0, 0], &y[0, 0],
                                            y.strides[0] // 8, num_threads)
-    _check(st)
+    check_status(st, "signal")
 
 
 def corr_2d_f32(const float[:, ::1] x, const float[:, ::1] w, float[:, ::1] y, int num_threads):
@@ -119,7 +107,7 @@ def corr_2d_f32(const float[:, ::1] x, const float[:, ::1] w, float[:, ::1] y, i
         st = ck_signal_corr_2d__direct_f32(y.shape[0], y.shape[1], &x[0, 0], x.strides[0] // 4,
                                            w.shape[0], w.shape[1], &w[0, 0], &y[0, 0],
                                            y.strides[0] // 4, num_threads)
-    _check(st)
+    check_status(st, "signal")
 
 
 KERNEL_ISAS = ("generic", "avx2", "avx512")
