@@ -66,7 +66,7 @@ def _resolve_algorithm(algorithm, params, dtype, direction, w=None):
 
 def _check_fft_supported(params):
     """algorithm="fft" computes stride-1, dilation-1 convolutions only: say so before the C call."""
-    if any(s != 1 for s in params.stride) or any(d != 1 for d in params.dilation):
+    if params.is_strided() or params.is_dilated():  # the predicates _choose's fft entry uses too
         raise NotImplementedError(
             f"algorithm='fft' supports stride 1 and dilation 1 only (got stride={params.stride}, "
             f"dilation={params.dilation}): a strided or dilated correlation is not a plain product of "

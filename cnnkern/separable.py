@@ -143,7 +143,8 @@ def resolve(algorithm, params, w, direction):
 
 def could_win(params):
     """Can separable beat the other algorithms on this shape (if the kernel is rank 1)? 2-D or 3-D
-    and prod(k) > 3 * sum(k): measured in conv._separable_wins, which uses this predicate."""
+    and prod(k) > 3 * sum(k) (separable ran its passes at about a third of direct's flop rate, AVX2).
+    It only gates auto_flag's rank-1 test; the choice itself is the cost model's (cnnkern/_choose.py)."""
     if params.ndim == 1:
         return False
     taps = 1
