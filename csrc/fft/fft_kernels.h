@@ -3,6 +3,21 @@
 #define CK_FFT_KERNELS_H
 #include "cnnkern/ck_fft.h"
 
+/* Scratch layout of every transform call (ck_fft_scratch_elems): four buffers ar, ai, br, bi of
+ * ck_fft__main_buf(p) REALs ([m][lanes] ping-pong, split re/im), each padded so that no two start at the
+ * same address modulo 4 KiB when m is a multiple of 32 (1152, 96). */
+#define CK_FFT_SCRATCH_LANES 16 /* the largest lane count of the kernels (float) */
+#define CK_FFT_SCRATCH_PAD 40
+
+static inline ck_index ck_fft__main_buf(const ck_fft_plan *p)
+{
+    ck_index m = p->n[0];
+    if (p->n[1] > m) m = p->n[1];
+    if (p->nh > m) m = p->nh;
+    return m * CK_FFT_SCRATCH_LANES + CK_FFT_SCRATCH_PAD;
+}
+
+
 void ck_fft_forward_f32__generic(const ck_fft_plan *p, ck_index batch, const float *r, float *spec, float *scratch,
                                   const ck_index *nonzero);
 void ck_fft_forward_f64__generic(const ck_fft_plan *p, ck_index batch, const double *r, double *spec, double *scratch,

@@ -6,6 +6,7 @@
  * real axis. Plans are read-only after creation.
  */
 #include "cnnkern/ck_fft.h"
+#include "fft_kernels.h"
 
 #include <math.h>
 
@@ -13,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CK_FFT_SCRATCH_LANES 16 /* the largest lane count of the kernels (float) */
 
 int ck_fft_is_good_size(ck_index n)
 {
@@ -125,9 +125,5 @@ void ck_fft_plan_destroy(ck_fft_plan *p)
 
 ck_index ck_fft_scratch_elems(const ck_fft_plan *p)
 {
-    ck_index m = p->n[0];
-    if (p->n[1] > m) m = p->n[1];
-    if (p->nh > m) m = p->nh;
-    /* two ping-pong buffers, split re/im, [m][lanes] each */
-    return 4 * m * CK_FFT_SCRATCH_LANES;
+    return 4 * ck_fft__main_buf(p); /* layout: fft_kernels.h */
 }

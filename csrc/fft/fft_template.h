@@ -4,12 +4,143 @@
  * POST (the real-axis twiddles) and the two public names FFT_FORWARD / FFT_INVERSE #defined.
  * The static helpers keep plain names: each includer is its own translation unit.
  *
- * Every butterfly loop is `for (l = 0; l < LANES; ++l)` over LANES independent lines stored
- * [length][LANES] (split re/im): gcc vectorises these under the includer's target options.
+ * Every butterfly works on LANES independent lines stored [length][LANES] (split re/im), written on GCC
+ * vector types (`vec`, the widest vectors of the includer's instruction set: NV vectors of VL lanes per
+ * element), so the code is SIMD whatever gcc's alias analysis concludes. The earlier plain loops
+ * `for (l = 0; l < LANES; ++l)` were compiled to scalar code inside the inlined stages, and the copies
+ * between interleaved complex data and the split buffers were element by element; with the vector
+ * types, shuffles for (de)interleaving and VL x VL transposes for the real-axis lines (one image row per
+ * lane) the transforms run 2-3x faster (AVX-512, float64, one thread, CPU time, forward / inverse:
+ * 1152x1152 per image 9.0 / 8.5 ms -> 4.3 / 4.1 ms; 256x256 per image 0.30 -> 0.11 ms; 8 lane-interleaved
+ * 96x96 images 0.19 -> 0.07 ms).
  */
 #include <string.h>
 
+#include "fft_kernels.h"
+
 #define AT(i) ((i) * LANES + l)
+
+/* SIMD vectors of the includer's instruction set (the target pragma defines __AVX512F__ / __AVX__). */
+#if defined(__AVX512F__)
+#define VBYTES 64
+#elif defined(__AVX__)
+#define VBYTES 32
+#else
+#define VBYTES 16
+#endif
+#define VL ((int)(VBYTES / sizeof(REAL)))
+#define NV (LANES / VL)
+typedef REAL vec __attribute__((vector_size(VBYTES), aligned(sizeof(REAL))));
+/* vector v of element i of a [n][LANES] buffer (an lvalue; unaligned access) */
+#define VAT(p, i) (*(vec *)((p) + (i) * LANES + v * VL))
+#define VLD(p, i) (*(const vec *)((p) + (i) * LANES + v * VL))
+
+/* Shuffles (constant masks) for the copies between interleaved complex data and the split [.][LANES]
+ * buffers: deinterleave / interleave, and VL x VL transposes for the real-axis lines (one line per lane). */
+#define VLPP (VBYTES / (LANES == 8 ? 8 : 4)) /* VL for the preprocessor */
+#if LANES == 8
+typedef long long ivec __attribute__((vector_size(VBYTES)));
+#else
+typedef int ivec __attribute__((vector_size(VBYTES)));
+#endif
+#if VLPP == 2
+#define MK(F, d) {F(d, 0), F(d, 1)}
+#elif VLPP == 4
+#define MK(F, d) {F(d, 0), F(d, 1), F(d, 2), F(d, 3)}
+#elif VLPP == 8
+#define MK(F, d) {F(d, 0), F(d, 1), F(d, 2), F(d, 3), F(d, 4), F(d, 5), F(d, 6), F(d, 7)}
+#else
+#define MK(F, d) {F(d, 0), F(d, 1), F(d, 2), F(d, 3), F(d, 4), F(d, 5), F(d, 6), F(d, 7), \
+                  F(d, 8), F(d, 9), F(d, 10), F(d, 11), F(d, 12), F(d, 13), F(d, 14), F(d, 15)}
+#endif
+#define M_EVEN(d, i) (2 * (i))
+#define M_ODD(d, i) (2 * (i) + 1)
+#define M_ILO(d, i) ((i) % 2 ? VLPP + (i) / 2 : (i) / 2)
+#define M_IHI(d, i) ((i) % 2 ? VLPP + VLPP / 2 + (i) / 2 : VLPP / 2 + (i) / 2)
+#define M_TLO(d, i) (((i) & (d)) ? VLPP + (i) - (d) : (i))
+#define M_THI(d, i) (((i) & (d)) ? VLPP + (i) : (i) + (d))
+
+static inline vec deint_re(vec a, vec b) { return __builtin_shuffle(a, b, (ivec)MK(M_EVEN, 0)); }
+static inline vec deint_im(vec a, vec b) { return __builtin_shuffle(a, b, (ivec)MK(M_ODD, 0)); }
+static inline vec inter_lo(vec re, vec im) { return __builtin_shuffle(re, im, (ivec)MK(M_ILO, 0)); }
+static inline vec inter_hi(vec re, vec im) { return __builtin_shuffle(re, im, (ivec)MK(M_IHI, 0)); }
+
+/* x[r][c] -> x[c][r] for a VL x VL block held as VL vectors (block swaps at distances VL/2 ... 1). */
+#define TSTAGE(d)                                                                 \
+    for (int r = 0; r < VL; ++r)                                                  \
+        if (!(r & (d))) {                                                         \
+            const vec a = x[r], b = x[r + (d)];                                   \
+            x[r] = __builtin_shuffle(a, b, (ivec)MK(M_TLO, d));                   \
+            x[r + (d)] = __builtin_shuffle(a, b, (ivec)MK(M_THI, d));             \
+        }
+static inline void transpose_vl(vec *x)
+{
+#if VLPP > 8
+    TSTAGE(8)
+#endif
+#if VLPP > 4
+    TSTAGE(4)
+#endif
+#if VLPP > 2
+    TSTAGE(2)
+#endif
+    TSTAGE(1)
+}
+#undef TSTAGE
+
+/* ar[j][l] = row[l][2j], ai[j][l] = row[l][2j + 1] for j < len, l < LANES (interleaved complex lines to
+ * the split lane layout). */
+static void gather_lines(const REAL *const *row, ck_index len, REAL *restrict ar, REAL *restrict ai)
+{
+    ck_index j0 = 0;
+    for (; j0 + VL <= len; j0 += VL)
+        for (int v = 0; v < NV; ++v) {
+            vec xr[VLPP], xi[VLPP];
+            for (int r = 0; r < VL; ++r) {
+                const REAL *src = row[v * VL + r] + 2 * j0;
+                const vec a = *(const vec *)src, b = *(const vec *)(src + VL);
+                xr[r] = deint_re(a, b);
+                xi[r] = deint_im(a, b);
+            }
+            transpose_vl(xr);
+            transpose_vl(xi);
+            for (int c = 0; c < VL; ++c) {
+                VAT(ar, j0 + c) = xr[c];
+                VAT(ai, j0 + c) = xi[c];
+            }
+        }
+    for (int l = 0; l < LANES; ++l)
+        for (ck_index j = j0; j < len; ++j) {
+            ar[AT(j)] = row[l][2 * j];
+            ai[AT(j)] = row[l][2 * j + 1];
+        }
+}
+
+/* row[l][2j] = ar[j][l], row[l][2j + 1] = ai[j][l] for j < len, l < cnt (the inverse of gather_lines). */
+static void scatter_lines(REAL *const *row, int cnt, ck_index len, const REAL *restrict ar, const REAL *restrict ai)
+{
+    ck_index j0 = 0;
+    for (; j0 + VL <= len; j0 += VL)
+        for (int v = 0; v < NV && v * VL < cnt; ++v) {
+            vec xr[VLPP], xi[VLPP];
+            for (int c = 0; c < VL; ++c) {
+                xr[c] = VLD(ar, j0 + c);
+                xi[c] = VLD(ai, j0 + c);
+            }
+            transpose_vl(xr);
+            transpose_vl(xi);
+            for (int r = 0; r < VL && v * VL + r < cnt; ++r) {
+                REAL *dst = row[v * VL + r] + 2 * j0;
+                *(vec *)dst = inter_lo(xr[r], xi[r]);
+                *(vec *)(dst + VL) = inter_hi(xr[r], xi[r]);
+            }
+        }
+    for (int l = 0; l < cnt; ++l)
+        for (ck_index j = j0; j < len; ++j) {
+            row[l][2 * j] = ar[AT(j)];
+            row[l][2 * j + 1] = ai[AT(j)];
+        }
+}
 
 /* One Stockham stage of radix R: in[j + q*m] (m = n/R) -> out[(j/ns)*ns*R + j%ns + q*ns]. */
 static void stage_radix2(ck_index n, ck_index ns, const REAL *tw, int inv, const REAL *restrict ir,
@@ -20,14 +151,14 @@ static void stage_radix2(ck_index n, ck_index ns, const REAL *tw, int inv, const
         for (ck_index k = 0; k < ns; ++k) {
             const ck_index j = jb + k, o = jb * 2 + k;
             const REAL w1r = tw[2 * k], w1i = inv ? -tw[2 * k + 1] : tw[2 * k + 1];
-            for (int l = 0; l < LANES; ++l) {
-                const REAL a0r = ir[AT(j)], a0i = ii[AT(j)];
-                const REAL br = ir[AT(j + m)], bi = ii[AT(j + m)];
-                const REAL a1r = br * w1r - bi * w1i, a1i = br * w1i + bi * w1r;
-                or_[AT(o)] = a0r + a1r;
-                oi[AT(o)] = a0i + a1i;
-                or_[AT(o + ns)] = a0r - a1r;
-                oi[AT(o + ns)] = a0i - a1i;
+            for (int v = 0; v < NV; ++v) {
+                const vec a0r = VLD(ir, j), a0i = VLD(ii, j);
+                const vec br = VLD(ir, j + m), bi = VLD(ii, j + m);
+                const vec a1r = br * w1r - bi * w1i, a1i = br * w1i + bi * w1r;
+                VAT(or_, o) = a0r + a1r;
+                VAT(oi, o) = a0i + a1i;
+                VAT(or_, o + ns) = a0r - a1r;
+                VAT(oi, o + ns) = a0i - a1i;
             }
         }
 }
@@ -44,24 +175,24 @@ static void stage_radix4(ck_index n, ck_index ns, const REAL *tw, int inv, const
             const REAL w1r = t[0], w1i = inv ? -t[1] : t[1];
             const REAL w2r = t[2], w2i = inv ? -t[3] : t[3];
             const REAL w3r = t[4], w3i = inv ? -t[5] : t[5];
-            for (int l = 0; l < LANES; ++l) {
-                const REAL a0r = ir[AT(j)], a0i = ii[AT(j)];
-                REAL br = ir[AT(j + m)], bi = ii[AT(j + m)];
-                const REAL a1r = br * w1r - bi * w1i, a1i = br * w1i + bi * w1r;
-                br = ir[AT(j + 2 * m)]; bi = ii[AT(j + 2 * m)];
-                const REAL a2r = br * w2r - bi * w2i, a2i = br * w2i + bi * w2r;
-                br = ir[AT(j + 3 * m)]; bi = ii[AT(j + 3 * m)];
-                const REAL a3r = br * w3r - bi * w3i, a3i = br * w3i + bi * w3r;
-                const REAL t0r = a0r + a2r, t0i = a0i + a2i, t1r = a0r - a2r, t1i = a0i - a2i;
-                const REAL t2r = a1r + a3r, t2i = a1i + a3i, t3r = a1r - a3r, t3i = a1i - a3i;
-                or_[AT(o)] = t0r + t2r;
-                oi[AT(o)] = t0i + t2i;
-                or_[AT(o + 2 * ns)] = t0r - t2r;
-                oi[AT(o + 2 * ns)] = t0i - t2i;
-                or_[AT(o + ns)] = t1r - s * t3i;
-                oi[AT(o + ns)] = t1i + s * t3r;
-                or_[AT(o + 3 * ns)] = t1r + s * t3i;
-                oi[AT(o + 3 * ns)] = t1i - s * t3r;
+            for (int v = 0; v < NV; ++v) {
+                const vec a0r = VLD(ir, j), a0i = VLD(ii, j);
+                vec br = VLD(ir, j + m), bi = VLD(ii, j + m);
+                const vec a1r = br * w1r - bi * w1i, a1i = br * w1i + bi * w1r;
+                br = VLD(ir, j + 2 * m); bi = VLD(ii, j + 2 * m);
+                const vec a2r = br * w2r - bi * w2i, a2i = br * w2i + bi * w2r;
+                br = VLD(ir, j + 3 * m); bi = VLD(ii, j + 3 * m);
+                const vec a3r = br * w3r - bi * w3i, a3i = br * w3i + bi * w3r;
+                const vec t0r = a0r + a2r, t0i = a0i + a2i, t1r = a0r - a2r, t1i = a0i - a2i;
+                const vec t2r = a1r + a3r, t2i = a1i + a3i, t3r = a1r - a3r, t3i = a1i - a3i;
+                VAT(or_, o) = t0r + t2r;
+                VAT(oi, o) = t0i + t2i;
+                VAT(or_, o + 2 * ns) = t0r - t2r;
+                VAT(oi, o + 2 * ns) = t0i - t2i;
+                VAT(or_, o + ns) = t1r - s * t3i;
+                VAT(oi, o + ns) = t1i + s * t3r;
+                VAT(or_, o + 3 * ns) = t1r + s * t3i;
+                VAT(oi, o + 3 * ns) = t1i - s * t3r;
             }
         }
 }
@@ -77,21 +208,21 @@ static void stage_radix3(ck_index n, ck_index ns, const REAL *tw, int inv, const
             const REAL *t = tw + 4 * k;
             const REAL w1r = t[0], w1i = inv ? -t[1] : t[1];
             const REAL w2r = t[2], w2i = inv ? -t[3] : t[3];
-            for (int l = 0; l < LANES; ++l) {
-                const REAL a0r = ir[AT(j)], a0i = ii[AT(j)];
-                REAL br = ir[AT(j + m)], bi = ii[AT(j + m)];
-                const REAL a1r = br * w1r - bi * w1i, a1i = br * w1i + bi * w1r;
-                br = ir[AT(j + 2 * m)]; bi = ii[AT(j + 2 * m)];
-                const REAL a2r = br * w2r - bi * w2i, a2i = br * w2i + bi * w2r;
-                const REAL t1r = a1r + a2r, t1i = a1i + a2i;
-                const REAL t2r = a0r - (REAL)0.5 * t1r, t2i = a0i - (REAL)0.5 * t1i;
-                const REAL t3r = h * (a1r - a2r), t3i = h * (a1i - a2i);
-                or_[AT(o)] = a0r + t1r;
-                oi[AT(o)] = a0i + t1i;
-                or_[AT(o + ns)] = t2r - t3i;
-                oi[AT(o + ns)] = t2i + t3r;
-                or_[AT(o + 2 * ns)] = t2r + t3i;
-                oi[AT(o + 2 * ns)] = t2i - t3r;
+            for (int v = 0; v < NV; ++v) {
+                const vec a0r = VLD(ir, j), a0i = VLD(ii, j);
+                vec br = VLD(ir, j + m), bi = VLD(ii, j + m);
+                const vec a1r = br * w1r - bi * w1i, a1i = br * w1i + bi * w1r;
+                br = VLD(ir, j + 2 * m); bi = VLD(ii, j + 2 * m);
+                const vec a2r = br * w2r - bi * w2i, a2i = br * w2i + bi * w2r;
+                const vec t1r = a1r + a2r, t1i = a1i + a2i;
+                const vec t2r = a0r - (REAL)0.5 * t1r, t2i = a0i - (REAL)0.5 * t1i;
+                const vec t3r = h * (a1r - a2r), t3i = h * (a1i - a2i);
+                VAT(or_, o) = a0r + t1r;
+                VAT(oi, o) = a0i + t1i;
+                VAT(or_, o + ns) = t2r - t3i;
+                VAT(oi, o + ns) = t2i + t3r;
+                VAT(or_, o + 2 * ns) = t2r + t3i;
+                VAT(oi, o + 2 * ns) = t2i - t3r;
             }
         }
 }
@@ -112,32 +243,32 @@ static void stage_radix5(ck_index n, ck_index ns, const REAL *tw, int inv, const
                 wr[q] = t[2 * q];
                 wi[q] = inv ? -t[2 * q + 1] : t[2 * q + 1];
             }
-            for (int l = 0; l < LANES; ++l) {
-                const REAL a0r = ir[AT(j)], a0i = ii[AT(j)];
-                REAL ar[4], ai[4];
+            for (int v = 0; v < NV; ++v) {
+                const vec a0r = VLD(ir, j), a0i = VLD(ii, j);
+                vec ar[4], ai[4];
                 for (int q = 0; q < 4; ++q) {
-                    const REAL br = ir[AT(j + (q + 1) * m)], bi = ii[AT(j + (q + 1) * m)];
+                    const vec br = VLD(ir, j + (q + 1) * m), bi = VLD(ii, j + (q + 1) * m);
                     ar[q] = br * wr[q] - bi * wi[q];
                     ai[q] = br * wi[q] + bi * wr[q];
                 }
-                const REAL t1r = ar[0] + ar[3], t1i = ai[0] + ai[3];
-                const REAL t2r = ar[1] + ar[2], t2i = ai[1] + ai[2];
-                const REAL t3r = ar[0] - ar[3], t3i = ai[0] - ai[3];
-                const REAL t4r = ar[1] - ar[2], t4i = ai[1] - ai[2];
-                const REAL p1r = a0r + c1 * t1r + c2 * t2r, p1i = a0i + c1 * t1i + c2 * t2i;
-                const REAL p2r = a0r + c2 * t1r + c1 * t2r, p2i = a0i + c2 * t1i + c1 * t2i;
-                const REAL q1r = s1 * t3r + s2 * t4r, q1i = s1 * t3i + s2 * t4i; /* X1 = p1 + i q1 */
-                const REAL q2r = s2 * t3r - s1 * t4r, q2i = s2 * t3i - s1 * t4i; /* X2 = p2 + i q2 */
-                or_[AT(o)] = a0r + t1r + t2r;
-                oi[AT(o)] = a0i + t1i + t2i;
-                or_[AT(o + ns)] = p1r - q1i;
-                oi[AT(o + ns)] = p1i + q1r;
-                or_[AT(o + 4 * ns)] = p1r + q1i;
-                oi[AT(o + 4 * ns)] = p1i - q1r;
-                or_[AT(o + 2 * ns)] = p2r - q2i;
-                oi[AT(o + 2 * ns)] = p2i + q2r;
-                or_[AT(o + 3 * ns)] = p2r + q2i;
-                oi[AT(o + 3 * ns)] = p2i - q2r;
+                const vec t1r = ar[0] + ar[3], t1i = ai[0] + ai[3];
+                const vec t2r = ar[1] + ar[2], t2i = ai[1] + ai[2];
+                const vec t3r = ar[0] - ar[3], t3i = ai[0] - ai[3];
+                const vec t4r = ar[1] - ar[2], t4i = ai[1] - ai[2];
+                const vec p1r = a0r + c1 * t1r + c2 * t2r, p1i = a0i + c1 * t1i + c2 * t2i;
+                const vec p2r = a0r + c2 * t1r + c1 * t2r, p2i = a0i + c2 * t1i + c1 * t2i;
+                const vec q1r = s1 * t3r + s2 * t4r, q1i = s1 * t3i + s2 * t4i; /* X1 = p1 + i q1 */
+                const vec q2r = s2 * t3r - s1 * t4r, q2i = s2 * t3i - s1 * t4i; /* X2 = p2 + i q2 */
+                VAT(or_, o) = a0r + t1r + t2r;
+                VAT(oi, o) = a0i + t1i + t2i;
+                VAT(or_, o + ns) = p1r - q1i;
+                VAT(oi, o + ns) = p1i + q1r;
+                VAT(or_, o + 4 * ns) = p1r + q1i;
+                VAT(oi, o + 4 * ns) = p1i - q1r;
+                VAT(or_, o + 2 * ns) = p2r - q2i;
+                VAT(oi, o + 2 * ns) = p2i + q2r;
+                VAT(or_, o + 3 * ns) = p2r + q2i;
+                VAT(oi, o + 3 * ns) = p2i - q2r;
             }
         }
 }
@@ -180,9 +311,10 @@ static void c2c_axis(const ck_fft_1d *t, int inv, ck_index count, ck_index inner
         if (contiguous) {
             for (ck_index i = 0; i < len; ++i) {
                 const REAL *src = spec + 2 * (b0 + i * inner);
-                for (int l = 0; l < LANES; ++l) {
-                    ar[AT(i)] = src[2 * l];
-                    ai[AT(i)] = src[2 * l + 1];
+                for (int v = 0; v < NV; ++v) {
+                    const vec a = *(const vec *)(src + 2 * v * VL), b = *(const vec *)(src + 2 * v * VL + VL);
+                    VAT(ar, i) = deint_re(a, b);
+                    VAT(ai, i) = deint_im(a, b);
                 }
             }
         } else {
@@ -200,9 +332,10 @@ static void c2c_axis(const ck_fft_1d *t, int inv, ck_index count, ck_index inner
         if (contiguous) {
             for (ck_index i = 0; i < len; ++i) {
                 REAL *dst = spec + 2 * (b0 + i * inner);
-                for (int l = 0; l < LANES; ++l) {
-                    dst[2 * l] = rr[AT(i)];
-                    dst[2 * l + 1] = ri[AT(i)];
+                for (int v = 0; v < NV; ++v) {
+                    const vec re = VLD(rr, i), im = VLD(ri, i);
+                    *(vec *)(dst + 2 * v * VL) = inter_lo(re, im);
+                    *(vec *)(dst + 2 * v * VL + VL) = inter_hi(re, im);
                 }
             }
         } else {
@@ -222,7 +355,7 @@ void FFT_FORWARD(const ck_fft_plan *p, ck_index batch, const REAL *r, REAL *spec
                  const ck_index *nonzero)
 {
     const ck_index n2 = p->n[2], h = n2 / 2, nh = p->nh;
-    const ck_index buf = ck_fft_scratch_elems(p) / 4;
+    const ck_index buf = ck_fft__main_buf(p);
     REAL *ar = scratch, *ai = scratch + buf, *br = scratch + 2 * buf, *bi = scratch + 3 * buf;
     const REAL *post = p->POST;
     /* real axis: z[j] = x[2j] + i x[2j+1], half-length FFT, then split into the n2/2+1 bins */
@@ -235,35 +368,29 @@ void FFT_FORWARD(const ck_fft_plan *p, ck_index batch, const REAL *r, REAL *spec
     const ck_index lines = batch * r0 * r1;
     for (ck_index q0 = 0; q0 < lines; q0 += LANES) {
         const int cnt = lines - q0 < LANES ? (int)(lines - q0) : LANES;
-        for (int l = 0; l < LANES; ++l) {
-            const REAL *src = r + FULL_LINE(q0 + (l < cnt ? l : 0)) * n2;
-            for (ck_index j = 0; j < h; ++j) {
-                ar[AT(j)] = src[2 * j];
-                ai[AT(j)] = src[2 * j + 1];
-            }
-        }
+        const REAL *rows[LANES];
+        for (int l = 0; l < LANES; ++l)
+            rows[l] = r + FULL_LINE(q0 + (l < cnt ? l : 0)) * n2;
+        gather_lines(rows, h, ar, ai);
         const int in_b = c2c_lanes(&p->half, 0, ar, ai, br, bi);
         const REAL *zr = in_b ? br : ar, *zi = in_b ? bi : ai;
         REAL *xr = in_b ? ar : br, *xi = in_b ? ai : bi; /* free buffer: [nh][LANES] fits (buf >= nh*LANES) */
         for (ck_index k = 0; k < nh; ++k) {
             const ck_index kk = k % h, km = (h - k) % h;
             const REAL wr = post[2 * k], wi = post[2 * k + 1];
-            for (int l = 0; l < LANES; ++l) {
-                const REAL ar_ = zr[AT(kk)], ai_ = zi[AT(kk)], br_ = zr[AT(km)], bi_ = -zi[AT(km)];
-                const REAL er = (REAL)0.5 * (ar_ + br_), ei = (REAL)0.5 * (ai_ + bi_);
+            for (int v = 0; v < NV; ++v) {
+                const vec ar_ = VLD(zr, kk), ai_ = VLD(zi, kk), br_ = VLD(zr, km), bi_ = -VLD(zi, km);
+                const vec er = (REAL)0.5 * (ar_ + br_), ei = (REAL)0.5 * (ai_ + bi_);
                 /* odd part (a - b) / (2i) */
-                const REAL orr = (REAL)0.5 * (ai_ - bi_), oii = (REAL)-0.5 * (ar_ - br_);
-                xr[AT(k)] = er + orr * wr - oii * wi;
-                xi[AT(k)] = ei + orr * wi + oii * wr;
+                const vec orr = (REAL)0.5 * (ai_ - bi_), oii = (REAL)-0.5 * (ar_ - br_);
+                VAT(xr, k) = er + orr * wr - oii * wi;
+                VAT(xi, k) = ei + orr * wi + oii * wr;
             }
         }
-        for (int l = 0; l < cnt; ++l) {
-            REAL *dst = spec + 2 * FULL_LINE(q0 + l) * nh;
-            for (ck_index k = 0; k < nh; ++k) {
-                dst[2 * k] = xr[AT(k)];
-                dst[2 * k + 1] = xi[AT(k)];
-            }
-        }
+        REAL *drows[LANES];
+        for (int l = 0; l < LANES; ++l)
+            drows[l] = spec + 2 * FULL_LINE(q0 + (l < cnt ? l : 0)) * nh;
+        scatter_lines(drows, cnt, nh, xr, xi);
     }
 #undef FULL_LINE
     const ck_index plane = p->n[0] * p->n[1] * nh;
@@ -276,7 +403,7 @@ void FFT_FORWARD(const ck_fft_plan *p, ck_index batch, const REAL *r, REAL *spec
 void FFT_INVERSE(const ck_fft_plan *p, ck_index batch, REAL *spec, REAL *r, REAL *scratch)
 {
     const ck_index n2 = p->n[2], h = n2 / 2, nh = p->nh;
-    const ck_index buf = ck_fft_scratch_elems(p) / 4;
+    const ck_index buf = ck_fft__main_buf(p);
     REAL *ar = scratch, *ai = scratch + buf, *br = scratch + 2 * buf, *bi = scratch + 3 * buf;
     const REAL *post = p->POST;
     const ck_index plane = p->n[0] * p->n[1] * nh;
@@ -289,33 +416,27 @@ void FFT_INVERSE(const ck_fft_plan *p, ck_index batch, REAL *spec, REAL *r, REAL
         const int cnt = lines - q0 < LANES ? (int)(lines - q0) : LANES;
         /* load the nh bins into (br, bi), then Z[k] = E + i O with E = X[k] + conj X[h-k],
          * O = (X[k] - conj X[h-k]) e^{+2 pi i k / n2} (twice the even/odd half spectra) */
-        for (int l = 0; l < LANES; ++l) {
-            const REAL *src = spec + 2 * (q0 + (l < cnt ? l : 0)) * nh;
-            for (ck_index k = 0; k < nh; ++k) {
-                br[AT(k)] = src[2 * k];
-                bi[AT(k)] = src[2 * k + 1];
-            }
-        }
+        const REAL *rows[LANES];
+        for (int l = 0; l < LANES; ++l)
+            rows[l] = spec + 2 * (q0 + (l < cnt ? l : 0)) * nh;
+        gather_lines(rows, nh, br, bi);
         for (ck_index k = 0; k < h; ++k) {
             const REAL wr = post[2 * k], wi = -post[2 * k + 1];
-            for (int l = 0; l < LANES; ++l) {
-                const REAL xr = br[AT(k)], xi = bi[AT(k)], yr = br[AT(h - k)], yi = -bi[AT(h - k)];
-                const REAL er = xr + yr, ei = xi + yi, dr = xr - yr, di = xi - yi;
-                const REAL orr = dr * wr - di * wi, oii = dr * wi + di * wr;
-                ar[AT(k)] = er - oii;
-                ai[AT(k)] = ei + orr;
+            for (int v = 0; v < NV; ++v) {
+                const vec xr = VLD(br, k), xi = VLD(bi, k), yr = VLD(br, h - k), yi = -VLD(bi, h - k);
+                const vec er = xr + yr, ei = xi + yi, dr = xr - yr, di = xi - yi;
+                const vec orr = dr * wr - di * wi, oii = dr * wi + di * wr;
+                VAT(ar, k) = er - oii;
+                VAT(ai, k) = ei + orr;
             }
         }
         /* (br, bi) is free again: the ping-pong buffer */
         const int in_b = c2c_lanes(&p->half, 1, ar, ai, br, bi);
         const REAL *zr = in_b ? br : ar, *zi = in_b ? bi : ai;
-        for (int l = 0; l < cnt; ++l) {
-            REAL *dst = r + (q0 + l) * n2;
-            for (ck_index j = 0; j < h; ++j) {
-                dst[2 * j] = zr[AT(j)];
-                dst[2 * j + 1] = zi[AT(j)];
-            }
-        }
+        REAL *drows[LANES];
+        for (int l = 0; l < LANES; ++l)
+            drows[l] = r + (q0 + (l < cnt ? l : 0)) * n2;
+        scatter_lines(drows, cnt, h, zr, zi);
     }
 }
 
@@ -331,22 +452,18 @@ static void c2c_axis_lanes(const ck_fft_1d *t, int inv, ck_index outer, ck_index
     for (ck_index o = 0; o < outer; ++o)
         for (ck_index k = 0; k < inner; ++k) {
             const ck_index base = o * len * inner + k;
-            for (ck_index i = 0; i < len; ++i) {
-                const REAL *pr = sr + (base + i * stride) * LANES, *pi = si + (base + i * stride) * LANES;
-                for (int l = 0; l < LANES; ++l) {
-                    ar[AT(i)] = pr[l];
-                    ai[AT(i)] = pi[l];
+            for (ck_index i = 0; i < len; ++i)
+                for (int v = 0; v < NV; ++v) {
+                    VAT(ar, i) = VLD(sr, base + i * stride);
+                    VAT(ai, i) = VLD(si, base + i * stride);
                 }
-            }
             const int in_b = c2c_lanes(t, inv, ar, ai, br, bi);
             const REAL *rr = in_b ? br : ar, *ri = in_b ? bi : ai;
-            for (ck_index i = 0; i < len; ++i) {
-                REAL *pr = sr + (base + i * stride) * LANES, *pi = si + (base + i * stride) * LANES;
-                for (int l = 0; l < LANES; ++l) {
-                    pr[l] = rr[AT(i)];
-                    pi[l] = ri[AT(i)];
+            for (ck_index i = 0; i < len; ++i)
+                for (int v = 0; v < NV; ++v) {
+                    VAT(sr, base + i * stride) = VLD(rr, i);
+                    VAT(si, base + i * stride) = VLD(ri, i);
                 }
-            }
         }
 }
 
@@ -354,7 +471,7 @@ void FFT_FORWARD_LANES(const ck_fft_plan *p, const REAL *r, REAL *sr, REAL *si, 
                        const ck_index *nonzero)
 {
     const ck_index n0 = p->n[0], n1 = p->n[1], n2 = p->n[2], h = n2 / 2, nh = p->nh;
-    const ck_index buf = ck_fft_scratch_elems(p) / 4;
+    const ck_index buf = ck_fft__main_buf(p);
     REAL *ar = scratch, *ai = scratch + buf, *br = scratch + 2 * buf, *bi = scratch + 3 * buf;
     const REAL *post = p->POST;
     const ck_index r0 = nonzero && nonzero[0] < n0 ? nonzero[0] : n0, r1 = nonzero && nonzero[1] < n1 ? nonzero[1] : n1;
@@ -369,21 +486,21 @@ void FFT_FORWARD_LANES(const ck_fft_plan *p, const REAL *r, REAL *sr, REAL *si, 
             }
             const REAL *src = r + line * n2 * LANES;
             for (ck_index j = 0; j < h; ++j)
-                for (int l = 0; l < LANES; ++l) {
-                    ar[AT(j)] = src[(2 * j) * LANES + l];
-                    ai[AT(j)] = src[(2 * j + 1) * LANES + l];
+                for (int v = 0; v < NV; ++v) {
+                    VAT(ar, j) = VLD(src, 2 * j);
+                    VAT(ai, j) = VLD(src, 2 * j + 1);
                 }
             const int in_b = c2c_lanes(&p->half, 0, ar, ai, br, bi);
             const REAL *zr = in_b ? br : ar, *zi = in_b ? bi : ai;
             for (ck_index k = 0; k < nh; ++k) {
                 const ck_index kk = k % h, km = (h - k) % h;
                 const REAL wr = post[2 * k], wi = post[2 * k + 1];
-                for (int l = 0; l < LANES; ++l) {
-                    const REAL ar_ = zr[AT(kk)], ai_ = zi[AT(kk)], br_ = zr[AT(km)], bi_ = -zi[AT(km)];
-                    const REAL er = (REAL)0.5 * (ar_ + br_), ei = (REAL)0.5 * (ai_ + bi_);
-                    const REAL orr = (REAL)0.5 * (ai_ - bi_), oii = (REAL)-0.5 * (ar_ - br_);
-                    dr[AT(k)] = er + orr * wr - oii * wi;
-                    di[AT(k)] = ei + orr * wi + oii * wr;
+                for (int v = 0; v < NV; ++v) {
+                    const vec ar_ = VLD(zr, kk), ai_ = VLD(zi, kk), br_ = VLD(zr, km), bi_ = -VLD(zi, km);
+                    const vec er = (REAL)0.5 * (ar_ + br_), ei = (REAL)0.5 * (ai_ + bi_);
+                    const vec orr = (REAL)0.5 * (ai_ - bi_), oii = (REAL)-0.5 * (ar_ - br_);
+                    VAT(dr, k) = er + orr * wr - oii * wi;
+                    VAT(di, k) = ei + orr * wi + oii * wr;
                 }
             }
         }
@@ -396,7 +513,7 @@ void FFT_FORWARD_LANES(const ck_fft_plan *p, const REAL *r, REAL *sr, REAL *si, 
 void FFT_INVERSE_LANES(const ck_fft_plan *p, REAL *sr, REAL *si, REAL *r, REAL *scratch)
 {
     const ck_index n0 = p->n[0], n1 = p->n[1], n2 = p->n[2], h = n2 / 2, nh = p->nh;
-    const ck_index buf = ck_fft_scratch_elems(p) / 4;
+    const ck_index buf = ck_fft__main_buf(p);
     REAL *ar = scratch, *ai = scratch + buf, *br = scratch + 2 * buf, *bi = scratch + 3 * buf;
     const REAL *post = p->POST;
     if (n0 > 1)
@@ -407,23 +524,36 @@ void FFT_INVERSE_LANES(const ck_fft_plan *p, REAL *sr, REAL *si, REAL *r, REAL *
         const REAL *xr_ = sr + line * nh * LANES, *xi_ = si + line * nh * LANES;
         for (ck_index k = 0; k < h; ++k) {
             const REAL wr = post[2 * k], wi = -post[2 * k + 1];
-            for (int l = 0; l < LANES; ++l) {
-                const REAL xr = xr_[AT(k)], xi = xi_[AT(k)], yr = xr_[AT(h - k)], yi = -xi_[AT(h - k)];
-                const REAL er = xr + yr, ei = xi + yi, dr = xr - yr, di = xi - yi;
-                const REAL orr = dr * wr - di * wi, oii = dr * wi + di * wr;
-                ar[AT(k)] = er - oii;
-                ai[AT(k)] = ei + orr;
+            for (int v = 0; v < NV; ++v) {
+                const vec xr = VLD(xr_, k), xi = VLD(xi_, k), yr = VLD(xr_, h - k), yi = -VLD(xi_, h - k);
+                const vec er = xr + yr, ei = xi + yi, dr = xr - yr, di = xi - yi;
+                const vec orr = dr * wr - di * wi, oii = dr * wi + di * wr;
+                VAT(ar, k) = er - oii;
+                VAT(ai, k) = ei + orr;
             }
         }
         const int in_b = c2c_lanes(&p->half, 1, ar, ai, br, bi);
         const REAL *zr = in_b ? br : ar, *zi = in_b ? bi : ai;
         REAL *dst = r + line * n2 * LANES;
         for (ck_index j = 0; j < h; ++j)
-            for (int l = 0; l < LANES; ++l) {
-                dst[(2 * j) * LANES + l] = zr[AT(j)];
-                dst[(2 * j + 1) * LANES + l] = zi[AT(j)];
+            for (int v = 0; v < NV; ++v) {
+                VAT(dst, 2 * j) = VLD(zr, j);
+                VAT(dst, 2 * j + 1) = VLD(zi, j);
             }
     }
 }
 
+#undef M_EVEN
+#undef M_ODD
+#undef M_ILO
+#undef M_IHI
+#undef M_TLO
+#undef M_THI
+#undef MK
+#undef VLPP
+#undef VAT
+#undef VLD
+#undef NV
+#undef VL
+#undef VBYTES
 #undef AT
