@@ -46,6 +46,12 @@ cdef extern from "cnnkern/ck_fft.h" nogil:
                             const ck_index *nonzero)
     void ck_fft_inverse_f32(const ck_fft_plan *p, ck_index batch, float *spec, float *r, float *scratch)
     void ck_fft_inverse_f64(const ck_fft_plan *p, ck_index batch, double *spec, double *r, double *scratch)
+    void ck_fft_forward_lanes_f32(const ck_fft_plan *p, const float *r, float *sr, float *si, float *scratch,
+                                  const ck_index *nonzero)
+    void ck_fft_forward_lanes_f64(const ck_fft_plan *p, const double *r, double *sr, double *si, double *scratch,
+                                  const ck_index *nonzero)
+    void ck_fft_inverse_lanes_f32(const ck_fft_plan *p, float *sr, float *si, float *r, float *scratch)
+    void ck_fft_inverse_lanes_f64(const ck_fft_plan *p, double *sr, double *si, double *r, double *scratch)
 
 
 def _install_scipy_complex_blas(cython_blas):
@@ -240,3 +246,59 @@ cdef _fft_run_f64(ck_fft_plan *plan, ck_index B, bint inverse, double[::1] r, do
             ck_fft_inverse_f64(plan, B, &s[0], &r[0], &scr[0])
         else:
             ck_fft_forward_f64(plan, B, &r[0], &s[0], &scr[0], NULL)
+
+
+def fft_rfftn_lanes_test(x, bint inverse=False, shape=None, nonzero=None):
+    """For tests of the lane-interleaved transforms (ck_fft_*_lanes_*): as fft_rfftn_test with B equal to
+    the lane count (16 float32, 8 float64), the images interleaved lane by lane around the C call.
+    nonzero (forward only): (r0, r1), the rows of axes 0 and 1 outside which x is zero."""
+    cdef ck_index n[3]
+    cdef ck_index nz[2]
+    if inverse:
+        n[0], n[1], n[2] = shape
+    else:
+        n[0], n[1], n[2] = x.shape[1], x.shape[2], x.shape[3]
+    cdef ck_fft_plan *plan = ck_fft_plan_create(n)
+    if plan == NULL:
+        raise ValueError(f"transform size {(n[0], n[1], n[2])} is not 2^a 3^b 5^c with an even last axis")
+    cdef float[::1] rf, srf, sif, scf
+    cdef double[::1] rd, srd, sid, scd
+    cdef const ck_index *nzp = NULL
+    if nonzero is not None:
+        nz[0], nz[1] = nonzero
+        nzp = nz
+    try:
+        real_dtype = x.real.dtype if inverse else x.dtype
+        lanes = 16 if real_dtype == _np.float32 else 8
+        if x.shape[0] != lanes:
+            raise ValueError(f"the lane-interleaved transforms take {lanes} images of {real_dtype}")
+        nh = n[2] // 2 + 1
+        scratch = _np.zeros(ck_fft_scratch_elems(plan), real_dtype)
+        if inverse:
+            sr = _np.ascontiguousarray(_np.moveaxis(x.real, 0, -1), real_dtype).ravel()
+            si = _np.ascontiguousarray(_np.moveaxis(x.imag, 0, -1), real_dtype).ravel()
+            r = _np.zeros(lanes * n[0] * n[1] * n[2], real_dtype)
+        else:
+            r = _np.ascontiguousarray(_np.moveaxis(x, 0, -1)).ravel()
+            sr = _np.zeros(lanes * n[0] * n[1] * nh, real_dtype)
+            si = _np.zeros_like(sr)
+        if real_dtype == _np.float32:
+            rf, srf, sif, scf = r, sr, si, scratch
+            with nogil:
+                if inverse:
+                    ck_fft_inverse_lanes_f32(plan, &srf[0], &sif[0], &rf[0], &scf[0])
+                else:
+                    ck_fft_forward_lanes_f32(plan, &rf[0], &srf[0], &sif[0], &scf[0], nzp)
+        else:
+            rd, srd, sid, scd = r, sr, si, scratch
+            with nogil:
+                if inverse:
+                    ck_fft_inverse_lanes_f64(plan, &srd[0], &sid[0], &rd[0], &scd[0])
+                else:
+                    ck_fft_forward_lanes_f64(plan, &rd[0], &srd[0], &sid[0], &scd[0], nzp)
+        if inverse:
+            return _np.moveaxis(r.reshape(n[0], n[1], n[2], lanes), -1, 0)
+        spec = sr + 1j * si.astype(_np.float64) if real_dtype == _np.float64 else (sr + 1j * si).astype(_np.complex64)
+        return _np.moveaxis(spec.reshape(n[0], n[1], nh, lanes), -1, 0)
+    finally:
+        ck_fft_plan_destroy(plan)

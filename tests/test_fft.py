@@ -45,6 +45,51 @@ def test_transform_matches_numpy(shape, dtype, batch):
     assert np.abs(back - expected).max() <= tol * np.abs(expected).max() * np.log2(max(np.prod(shape), 2))
 
 
+# sizes for every radix mix and the copy paths: each factor 2, 3, 5 alone and mixed, lines shorter and
+# not a multiple of the SIMD width (real-axis half lengths 1 ... 9), long lines (the vector transposes
+# and their remainders), size 1 axes
+EXTRA_SHAPES = [(1, 1, 8), (1, 1, 12), (1, 1, 18), (1, 1, 20), (1, 1, 50), (1, 2, 2), (1, 3, 6),
+                (1, 1, 64), (1, 1, 90), (1, 1, 96), (1, 1, 1152), (1, 1, 1250), (2, 5, 16),
+                (1, 64, 64), (1, 81, 24), (1, 125, 10), (1, 1, 32), (5, 3, 4), (1, 256, 18)]
+
+
+@pytest.mark.parametrize("shape", EXTRA_SHAPES, ids=lambda s: "x".join(map(str, s)))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("batch", [1, 9])
+def test_transform_more_sizes(shape, dtype, batch):
+    test_transform_matches_numpy(shape, dtype, batch)
+
+
+LANE_SHAPES = [(1, 1, 2), (1, 1, 4), (1, 1, 10), (1, 1, 18), (1, 8, 8), (1, 12, 12), (1, 16, 16),
+               (1, 24, 24), (1, 32, 32), (1, 48, 48), (1, 64, 64), (1, 96, 96), (1, 64, 128), (1, 45, 50),
+               (3, 9, 16), (2, 5, 6), (1, 1, 1000), (1, 256, 256)]
+
+
+@pytest.mark.parametrize("shape", LANE_SHAPES, ids=lambda s: "x".join(map(str, s)))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_lane_transform_matches_numpy(shape, dtype):
+    """The lane-interleaved transforms (ck_fft_*_lanes_*, the small images of the conv layers)."""
+    lanes = 16 if dtype == np.float32 else 8
+    rng = np.random.default_rng(sum(shape) + lanes)
+    x = rng.standard_normal((lanes,) + shape).astype(dtype)
+    got = _conv_ext.fft_rfftn_lanes_test(x)
+    ref = np.fft.rfftn(x.astype(np.float64), axes=(1, 2, 3))
+    assert got.shape == ref.shape
+    tol = (2e-6 if dtype == np.float32 else 1e-14) * np.log2(max(np.prod(shape), 2))
+    assert np.abs(got - ref).max() <= tol * np.abs(ref).max()
+    back = _conv_ext.fft_rfftn_lanes_test(ref.astype(got.dtype), inverse=True, shape=shape)
+    expected = x.astype(np.float64) * np.prod(shape)
+    assert np.abs(back - expected).max() <= tol * np.abs(expected).max()
+    # zero rows outside a box on axes 0 and 1 (kernels, output tiles): skipped lines, same spectrum
+    r0, r1 = max(shape[0] // 2, 1), max(shape[1] // 3, 1)
+    xz = x.copy()
+    xz[:, r0:] = 0
+    xz[:, :, r1:] = 0
+    got = _conv_ext.fft_rfftn_lanes_test(xz, nonzero=(r0, r1))
+    ref = np.fft.rfftn(xz.astype(np.float64), axes=(1, 2, 3))
+    assert np.abs(got - ref).max() <= tol * np.abs(ref).max()
+
+
 def test_transform_rejects_bad_sizes():
     with pytest.raises(ValueError):
         _conv_ext.fft_rfftn_test(np.zeros((1, 1, 1, 14)))  # 7 is not a supported factor
