@@ -45,12 +45,14 @@ def test_transform_matches_numpy(shape, dtype, batch):
     assert np.abs(back - expected).max() <= tol * np.abs(expected).max() * np.log2(max(np.prod(shape), 2))
 
 
-# sizes for every radix mix and the copy paths: each factor 2, 3, 5 alone and mixed, lines shorter and
+# sizes for every radix mix and the copy paths: each factor 2, 3, 5 (and 8) alone and mixed, lines shorter and
 # not a multiple of the SIMD width (real-axis half lengths 1 ... 9), long lines (the vector transposes
 # and their remainders), size 1 axes
 EXTRA_SHAPES = [(1, 1, 8), (1, 1, 12), (1, 1, 18), (1, 1, 20), (1, 1, 50), (1, 2, 2), (1, 3, 6),
                 (1, 1, 64), (1, 1, 90), (1, 1, 96), (1, 1, 1152), (1, 1, 1250), (2, 5, 16),
-                (1, 64, 64), (1, 81, 24), (1, 125, 10), (1, 1, 32), (5, 3, 4), (1, 256, 18)]
+                (1, 64, 64), (1, 81, 24), (1, 125, 10), (1, 1, 32), (5, 3, 4), (1, 256, 18),
+                # radix-8 stages (lines of >= 512): 512, 576 = 8 8 3 3, 768 = 8 8 4 3, 2048 = 8 8 8 4
+                (1, 1, 1024), (1, 512, 4), (1, 1, 1536), (1, 1, 4096), (1, 576, 6)]
 
 
 @pytest.mark.parametrize("shape", EXTRA_SHAPES, ids=lambda s: "x".join(map(str, s)))
@@ -62,7 +64,7 @@ def test_transform_more_sizes(shape, dtype, batch):
 
 LANE_SHAPES = [(1, 1, 2), (1, 1, 4), (1, 1, 10), (1, 1, 18), (1, 8, 8), (1, 12, 12), (1, 16, 16),
                (1, 24, 24), (1, 32, 32), (1, 48, 48), (1, 64, 64), (1, 96, 96), (1, 64, 128), (1, 45, 50),
-               (3, 9, 16), (2, 5, 6), (1, 1, 1000), (1, 256, 256)]
+               (3, 9, 16), (2, 5, 6), (1, 1, 1000), (1, 256, 256), (1, 1, 1152), (1, 512, 6), (1, 1, 4096)]
 
 
 @pytest.mark.parametrize("shape", LANE_SHAPES, ids=lambda s: "x".join(map(str, s)))

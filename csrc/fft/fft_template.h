@@ -197,6 +197,67 @@ static void stage_radix4(ck_index n, ck_index ns, const REAL *tw, int inv, const
         }
 }
 
+/* Radix 8: two radix-4 butterflies on the even and odd inputs, joined with e^{-+2 pi i k / 8}. */
+static void stage_radix8(ck_index n, ck_index ns, const REAL *tw, int inv, const REAL *restrict ir,
+                         const REAL *restrict ii, REAL *restrict or_, REAL *restrict oi)
+{
+    const ck_index m = n / 8;
+    const REAL s = inv ? (REAL)1 : (REAL)-1;
+    const REAL c = (REAL)0.70710678118654752440;
+    for (ck_index jb = 0; jb < m; jb += ns)
+        for (ck_index k = 0; k < ns; ++k) {
+            const ck_index j = jb + k, o = jb * 8 + k;
+            const REAL *t = tw + 14 * k;
+            REAL wr[7], wi[7];
+            for (int q = 0; q < 7; ++q) {
+                wr[q] = t[2 * q];
+                wi[q] = inv ? -t[2 * q + 1] : t[2 * q + 1];
+            }
+            for (int v = 0; v < NV; ++v) {
+                vec xr[8], xi[8];
+                xr[0] = VLD(ir, j);
+                xi[0] = VLD(ii, j);
+                for (int q = 1; q < 8; ++q) {
+                    const vec br = VLD(ir, j + q * m), bi = VLD(ii, j + q * m);
+                    xr[q] = br * wr[q - 1] - bi * wi[q - 1];
+                    xi[q] = br * wi[q - 1] + bi * wr[q - 1];
+                }
+                /* E = DFT4(x0, x2, x4, x6), O = DFT4(x1, x3, x5, x7) */
+#define DFT4_(a, b, c_, d, yr, yi)                                                               \
+    {                                                                                            \
+        const vec t0r = xr[a] + xr[c_], t0i = xi[a] + xi[c_], t1r = xr[a] - xr[c_], t1i = xi[a] - xi[c_]; \
+        const vec t2r = xr[b] + xr[d], t2i = xi[b] + xi[d], t3r = xr[b] - xr[d], t3i = xi[b] - xi[d];     \
+        yr##0 = t0r + t2r; yi##0 = t0i + t2i; yr##2 = t0r - t2r; yi##2 = t0i - t2i;             \
+        yr##1 = t1r - s * t3i; yi##1 = t1i + s * t3r; yr##3 = t1r + s * t3i; yi##3 = t1i - s * t3r; \
+    }
+                vec er0, er1, er2, er3, ei0, ei1, ei2, ei3, or0, or1, or2, or3, oi0, oi1, oi2, oi3;
+                DFT4_(0, 2, 4, 6, er, ei)
+                DFT4_(1, 3, 5, 7, or, oi)
+#undef DFT4_
+                /* O[k] *= W8^k: W8 = c (1 + s i), W8^2 = s i, W8^3 = c (-1 + s i) */
+                const vec o1r = c * (or1 - s * oi1), o1i = c * (oi1 + s * or1);
+                const vec o2r = -s * oi2, o2i = s * or2;
+                const vec o3r = c * (-or3 - s * oi3), o3i = c * (-oi3 + s * or3);
+                VAT(or_, o) = er0 + or0;
+                VAT(oi, o) = ei0 + oi0;
+                VAT(or_, o + 4 * ns) = er0 - or0;
+                VAT(oi, o + 4 * ns) = ei0 - oi0;
+                VAT(or_, o + ns) = er1 + o1r;
+                VAT(oi, o + ns) = ei1 + o1i;
+                VAT(or_, o + 5 * ns) = er1 - o1r;
+                VAT(oi, o + 5 * ns) = ei1 - o1i;
+                VAT(or_, o + 2 * ns) = er2 + o2r;
+                VAT(oi, o + 2 * ns) = ei2 + o2i;
+                VAT(or_, o + 6 * ns) = er2 - o2r;
+                VAT(oi, o + 6 * ns) = ei2 - o2i;
+                VAT(or_, o + 3 * ns) = er3 + o3r;
+                VAT(oi, o + 3 * ns) = ei3 + o3i;
+                VAT(or_, o + 7 * ns) = er3 - o3r;
+                VAT(oi, o + 7 * ns) = ei3 - o3i;
+            }
+        }
+}
+
 static void stage_radix3(ck_index n, ck_index ns, const REAL *tw, int inv, const REAL *restrict ir,
                          const REAL *restrict ii, REAL *restrict or_, REAL *restrict oi)
 {
@@ -285,6 +346,7 @@ static int c2c_lanes(const ck_fft_1d *t, int inv, REAL *ar, REAL *ai, REAL *br, 
         const REAL *ir = in_b ? br : ar, *ii = in_b ? bi : ai;
         REAL *or_ = in_b ? ar : br, *oi = in_b ? ai : bi;
         switch (t->radix[s]) {
+        case 8: stage_radix8(n, ns, tw, inv, ir, ii, or_, oi); break;
         case 4: stage_radix4(n, ns, tw, inv, ir, ii, or_, oi); break;
         case 2: stage_radix2(n, ns, tw, inv, ir, ii, or_, oi); break;
         case 3: stage_radix3(n, ns, tw, inv, ir, ii, or_, oi); break;

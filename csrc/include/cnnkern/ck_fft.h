@@ -14,8 +14,8 @@
  * How: the real axis is a complex FFT of half length plus a twiddle pass; every axis is transformed
  * CK_FFT_LANES lines at a time, copied into a [length][lanes] split re/im buffer so that every
  * butterfly is a loop over lanes (each SIMD lane a different line; GCC vector types of the instruction
- * set chosen at run time, fft_template.h). Stockham auto-sort, radices 4, 2, 3, 5, twiddles precomputed
- * in the plan.
+ * set chosen at run time, fft_template.h). Stockham auto-sort, radices 8 (lines of >= 512), 4, 2, 3, 5,
+ * twiddles precomputed in the plan.
  *
  * Plans are immutable after ck_fft_plan_create and may be shared by any number of threads. Each call
  * needs a caller-provided scratch of ck_fft_scratch_elems(plan) REALs (per thread).
