@@ -19,7 +19,11 @@ cnnkern/_omp_env.py, 0.5 of a core during the next matmul), so whoever runs righ
 pool is slowed. Here every measurement is: sleep `--settle` seconds (longer than OpenBLAS's ~0.1 s
 thread timeout), one untimed warm-up call of the same function (wakes its own pool), then `--burst`
 timed calls whose median is that round's time; the candidates are taken in rotating order each round,
-and the report is the median over rounds (and the best round, for a busy machine). With
+and each candidate's burst is paired with a NumPy-matmul burst right before or after it (alternating
+by round). Rows: "median" and "best" are the medians / best of each side's own times over the rounds;
+"paired" is the median over rounds of the ratio within each pair -- the figure to quote on a shared
+machine, where another job taking one of the two cores for a second halves whatever runs then (seen
+here on NumPy's matmul as much as on ours), and an adjacent pair sees the same state. With
 `--threads 1 --clock cpu` the figures are CPU-time based and barely move with other processes' load.
 """
 import argparse
@@ -88,18 +92,43 @@ def measure_layer(layer, dtype, threads, rounds, settle, burst, algorithms, rng,
     tfns = _torch_fns(x, w, dy, kw, threads)
     if tfns:
         fns.update({("torch", k): f for k, f in tfns.items()})
-    keys = list(fns)
-    times = {k: [] for k in keys}
+    keys = [k for k in fns if k != ("numpy", "gemm")]
+    times = {k: [] for k in fns}
+    # paired[k][r] = (NumPy's time, k's time) of round r, measured back to back (order alternating by
+    # round), so both see the same machine state: another tenant taking a core for a second slows both.
+    paired = {k: [] for k in keys}
     for r in range(rounds):
         shift = r % len(keys)
         for k in keys[shift:] + keys[:shift]:
-            times[k].append(_round_time(fns[k], settle, burst, clock))
+            if r % 2 == 0:
+                t_np = _round_time(fns[("numpy", "gemm")], settle, burst, clock)
+                t_k = _round_time(fns[k], settle, burst, clock)
+            else:
+                t_k = _round_time(fns[k], settle, burst, clock)
+                t_np = _round_time(fns[("numpy", "gemm")], settle, burst, clock)
+            times[("numpy", "gemm")].append(t_np)
+            times[k].append(t_k)
+            paired[k].append((t_np, t_k))
     flops = p.flops()
     ws = {d: _conv_ext.im2col_workspace(p.as_c_tuple(), i, np.dtype(dtype).itemsize, threads)
           for i, d in enumerate(("fwd", "bwd_input", "bwd_weight"))}
     col_bytes = kk * nn // p.batch * np.dtype(dtype).itemsize * p.groups  # one image's full column matrix
-    return dict(name=layer["name"], flops=flops, times=times, workspace=ws, col_bytes=col_bytes,
-                gemm_shape=(m, kk, nn))
+    return dict(name=layer["name"], flops=flops, times=times, paired=paired, workspace=ws,
+                col_bytes=col_bytes, gemm_shape=(m, kk, nn))
+
+
+def paired_ratios(res, algorithms):
+    """Per candidate, the median over rounds of the ratio to the NumPy matmul measured next to it:
+    fwd = t_np / t_fwd; bwd = 2 / (t_bwd_input / t_np' + t_bwd_weight / t_np'') (two flop counts over
+    the two times, each time expressed in units of its own neighbouring matmul)."""
+    pr = res["paired"]
+    rows = []
+    for algo in list(algorithms) + (["torch"] if ("torch", "fwd") in pr else []):
+        fwd = [a / b for a, b in pr[(algo, "fwd")]]
+        bwd = [2 / (bi / ai + bw / aw)
+               for (ai, bi), (aw, bw) in zip(pr[(algo, "bwd_input")], pr[(algo, "bwd_weight")])]
+        rows.append((algo, statistics.median(fwd), statistics.median(bwd)))
+    return rows
 
 
 def report(res, stat, algorithms):
@@ -148,6 +177,9 @@ def main(argv=None):
                 vs = (f"   {rows[0][1] / torch_row[1]:.2f} {rows[0][2] / torch_row[2]:.2f}"
                       if torch_row else "")
                 print(f"{name:<12} {label:<6} {gemm:8.1f} {cells}{vs}", flush=True)
+            prow = paired_ratios(res, algorithms)
+            cells = " ".join(f"{'':11} {fwd:5.2f} {'':11} {bwd:5.2f}" for _, fwd, bwd in prow)
+            print(f"{name:<12} {'paired':<6} {'':8} {cells}", flush=True)
             ws = res["workspace"]
             print(f"{'':<12} im2col workspace MiB: fwd {ws['fwd'] / 2**20:.2f}, bwd_input "
                   f"{ws['bwd_input'] / 2**20:.2f}, bwd_weight {ws['bwd_weight'] / 2**20:.2f} "
