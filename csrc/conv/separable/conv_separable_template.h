@@ -77,6 +77,8 @@ ck_status SEP_FWD_FACTORS(const ck_conv_params *p, const REAL *x, const REAL *fa
     if (p->batch == 0)
         return CK_OK;
     const TAPSUM_FN tapsum = SELECT_TAPSUM();
+    const TAPSUM_ROWS_FN tapsum_rows = SELECT_TAPSUM_ROWS();
+    const TAPSUM_SHIFT_FN tapsum_shift = SELECT_TAPSUM_SHIFT();
     const ck_index N = p->batch, C = p->in_channels, K = p->out_channels;
     const ck_index Cg = ck_conv_in_per_group(p), Kg = ck_conv_out_per_group(p);
     const ck_index I0 = p->in_size[0], I1 = p->in_size[1], I2 = p->in_size[2];
@@ -126,8 +128,11 @@ ck_status SEP_FWD_FACTORS(const ck_conv_params *p, const REAL *x, const REAL *fa
     const ck_index XR = RB + (K1 - 1) * d1; /* Xp rows per block */
 
     const size_t pbuf_elems = (K0 > 1 ? (size_t)(Prows * I2) : 0) + (rows_first ? (size_t)(Prows * O2) : 0);
+    /* columns first at unit H stride and dilation: the column pass runs CK_SEP_NB rows per call */
+    const int blocked = !rows_first && !flat && s1 == 1 && d1 == 1 && RB >= CK_SEP_NB;
     const size_t row_elems = (size_t)Wneed + (s2 > 1 ? (size_t)(s2 * M) : 0) +
-                             (flat ? (size_t)((XR + 2 * RB) * Wneed) : 0);
+                             (flat ? (size_t)((XR + 2 * RB) * Wneed) : 0) +
+                             (blocked ? (size_t)(CK_SEP_NB * Wneed) : 0);
     const ck_index ntasks = N * K * O0 * nrb;
     int err = 0;
 
@@ -138,7 +143,9 @@ ck_status SEP_FWD_FACTORS(const ck_conv_params *p, const REAL *x, const REAL *fa
         REAL *pbuf = (REAL *)ck_aligned_alloc((pbuf_elems + row_elems) * sizeof(REAL));
         const REAL **src = (const REAL **)ck_aligned_alloc((size_t)KMAX * sizeof(const REAL *));
         REAL *coef = (REAL *)ck_aligned_alloc((size_t)KMAX * sizeof(REAL));
-        const int ok = pbuf && src && coef;
+        const REAL **rowp = blocked ? (const REAL **)ck_aligned_alloc((size_t)(K1 + CK_SEP_NB - 1) * sizeof(const REAL *))
+                                    : NULL;
+        const int ok = pbuf && src && coef && (rowp || !blocked);
         if (!ok) {
 #if CK_BUILD_OPENMP
 #pragma omp atomic write
@@ -155,6 +162,8 @@ ck_status SEP_FWD_FACTORS(const ck_conv_params *p, const REAL *x, const REAL *fa
         REAL *Xp = ok && flat ? Ph + (s2 > 1 ? s2 * M : 0) : NULL;
         REAL *Tf = Xp ? Xp + XR * Wneed : NULL;
         REAL *Ya = Xp ? Tf + RB * Wneed : NULL;
+        /* blocked: Tq[CK_SEP_NB][Wneed], the column pass of CK_SEP_NB rows (zero padding columns) */
+        REAL *Tq = ok && blocked ? Ph + (s2 > 1 ? s2 * M : 0) : NULL;
 
 #if CK_BUILD_OPENMP
 #pragma omp for schedule(dynamic, 1)
@@ -220,9 +229,13 @@ ck_status SEP_FWD_FACTORS(const ck_conv_params *p, const REAL *x, const REAL *fa
                         coef[t1] = scale * F[K0 + t1];
                     }
                     tapsum(nrows * Wneed, K1, src, coef, Tf, 0);
-                    for (ck_index t2 = 0; t2 < K2; ++t2)
-                        src[t2] = Tf + t2 * d2;
-                    tapsum((nrows - 1) * Wneed + O2, K2, src, F + K0 + K1, Ya, 1);
+                    if (d2 == 1) {
+                        tapsum_shift((nrows - 1) * Wneed + O2, K2, Tf, F + K0 + K1, Ya, 1);
+                    } else {
+                        for (ck_index t2 = 0; t2 < K2; ++t2)
+                            src[t2] = Tf + t2 * d2;
+                        tapsum((nrows - 1) * Wneed + O2, K2, src, F + K0 + K1, Ya, 1);
+                    }
                     continue;
                 }
                 if (rows_first) {
@@ -230,6 +243,10 @@ ck_status SEP_FWD_FACTORS(const ck_conv_params *p, const REAL *x, const REAL *fa
                      * Tb[r][j] = sum_t2 f2[t2] Ppad[r][j*s2 + t2*d2] (the row copied into the padded T) */
                     for (ck_index r = rlo; r < rhi; ++r) {
                         memcpy(T + pb2, P + (r - rlo) * I2, (size_t)ncol * sizeof(REAL));
+                        if (s2 == 1 && d2 == 1) {
+                            tapsum_shift(O2, K2, T, F + K0 + K1, Tb + (r - rlo) * O2, 0);
+                            continue;
+                        }
                         if (s2 == 1) {
                             for (ck_index t2 = 0; t2 < K2; ++t2)
                                 src[t2] = T + t2 * d2;
@@ -257,32 +274,58 @@ ck_status SEP_FWD_FACTORS(const ck_conv_params *p, const REAL *x, const REAL *fa
                     }
                     continue;
                 }
-                for (ck_index i1 = ilo; i1 < ihi; ++i1) {
-                    /* pass 2, axis 1: T[pb2 + col] = sum_t1 f1[t1] P[i1*s1 + t1*d1 - pb1][col] */
-                    ck_index nt1 = 0;
-                    for (ck_index t1 = 0; t1 < K1; ++t1) {
-                        const ck_index r1 = i1 * s1 + t1 * d1 - pb1;
-                        if (r1 < 0 || r1 >= I1)
-                            continue;
-                        src[nt1] = P + (r1 - rlo) * I2;
-                        coef[nt1] = scale * F[K0 + t1];
-                        ++nt1;
-                    }
-                    if (nt1 == 0)
-                        continue;
-                    tapsum(ncol, nt1, src, coef, T + pb2, 0);
-                    /* pass 3, axis 2: y[i1][j] += sum_t2 f2[t2] T[j*s2 + t2*d2], contiguous per tap */
-                    if (s2 == 1) {
-                        for (ck_index t2 = 0; t2 < K2; ++t2)
-                            src[t2] = T + t2 * d2;
+                for (ck_index i1 = ilo; i1 < ihi;) {
+                    /* pass 2, axis 1: T[pb2 + col] = sum_t1 f1[t1] P[i1*s1 + t1*d1 - pb1][col], the taps
+                     * inside the input in order; CK_SEP_NB rows at once (one load of each P row for
+                     * all of them) when each of those rows has a tap inside, else one row -- the same
+                     * sums either way. Window row m is input row i1 - pb1 + m, inside for [mlo, mhi). */
+                    ck_index nb = 1;
+                    const ck_index mlo = ck_sep_max(0, pb1 - i1), mhi = ck_sep_min(CK_SEP_NB + K1 - 1, I1 - i1 + pb1);
+                    if (blocked && i1 + CK_SEP_NB <= ihi && mlo < K1 && mhi > CK_SEP_NB - 1) {
+                        nb = CK_SEP_NB;
+                        for (ck_index m = mlo; m < mhi; ++m)
+                            rowp[m] = P + (i1 - pb1 + m - rlo) * I2;
+                        for (ck_index t1 = 0; t1 < K1; ++t1)
+                            coef[t1] = scale * F[K0 + t1];
+                        REAL *outs[CK_SEP_NB];
+                        for (int q = 0; q < CK_SEP_NB; ++q)
+                            outs[q] = Tq + q * Wneed + pb2;
+                        tapsum_rows(ncol, CK_SEP_NB, K1, rowp, mlo, mhi, coef, outs, 0);
                     } else {
-                        for (ck_index ph = 0; ph < s2; ++ph)
-                            for (ck_index m = 0; m * s2 + ph < Wneed; ++m)
-                                Ph[ph * M + m] = T[m * s2 + ph];
-                        for (ck_index t2 = 0; t2 < K2; ++t2)
-                            src[t2] = Ph + ((t2 * d2) % s2) * M + (t2 * d2) / s2;
+                        ck_index nt1 = 0;
+                        for (ck_index t1 = 0; t1 < K1; ++t1) {
+                            const ck_index r1 = i1 * s1 + t1 * d1 - pb1;
+                            if (r1 < 0 || r1 >= I1)
+                                continue;
+                            src[nt1] = P + (r1 - rlo) * I2;
+                            coef[nt1] = scale * F[K0 + t1];
+                            ++nt1;
+                        }
+                        if (nt1 == 0) {
+                            ++i1;
+                            continue;
+                        }
+                        tapsum(ncol, nt1, src, coef, T + pb2, 0);
                     }
-                    tapsum(O2, K2, src, F + K0 + K1, Y + i1 * O2, 1);
+                    for (ck_index q = 0; q < nb; ++q, ++i1) {
+                        const REAL *Tr = nb > 1 ? Tq + q * Wneed : T;
+                        /* pass 3, axis 2: y[i1][j] += sum_t2 f2[t2] T[j*s2 + t2*d2], contiguous per tap */
+                        if (s2 == 1 && d2 == 1) {
+                            tapsum_shift(O2, K2, Tr, F + K0 + K1, Y + i1 * O2, 1);
+                            continue;
+                        }
+                        if (s2 == 1) {
+                            for (ck_index t2 = 0; t2 < K2; ++t2)
+                                src[t2] = Tr + t2 * d2;
+                        } else {
+                            for (ck_index ph = 0; ph < s2; ++ph)
+                                for (ck_index m = 0; m * s2 + ph < Wneed; ++m)
+                                    Ph[ph * M + m] = Tr[m * s2 + ph];
+                            for (ck_index t2 = 0; t2 < K2; ++t2)
+                                src[t2] = Ph + ((t2 * d2) % s2) * M + (t2 * d2) / s2;
+                        }
+                        tapsum(O2, K2, src, F + K0 + K1, Y + i1 * O2, 1);
+                    }
                 }
             }
             if (flat)
@@ -292,6 +335,7 @@ ck_status SEP_FWD_FACTORS(const ck_conv_params *p, const REAL *x, const REAL *fa
         ck_aligned_free(pbuf);
         ck_aligned_free((void *)src);
         ck_aligned_free(coef);
+        ck_aligned_free((void *)rowp);
     }
     return err ? CK_ERR_NOMEM : CK_OK;
 }
@@ -500,6 +544,10 @@ ck_status SEP_BWW(const ck_conv_params *p, const REAL *dy, const REAL *x, REAL *
 
 #undef REAL
 #undef TAPSUM_FN
+#undef TAPSUM_ROWS_FN
+#undef TAPSUM_SHIFT_FN
+#undef SELECT_TAPSUM_SHIFT
+#undef SELECT_TAPSUM_ROWS
 #undef SELECT_TAPSUM
 #undef PACK_FACTORS
 #undef SEP_FACTORIZE
