@@ -198,23 +198,27 @@ KERNEL_EDGE_CASES = [
 
 @pytest.mark.parametrize("case", KERNEL_EDGE_CASES, ids=lambda c: c.id)
 def test_kernel_edges_each_isa_and_identical_across_fma_isas(case, dtype, isa_cap):
-    """Every ISA matches the oracle; AVX2 and AVX-512 give bit-identical results (each element is the
+    """Forward and backward-input: every ISA matches the oracle; AVX2 and AVX-512 give bit-identical results (each element is the
     same FMA chain in tap order whichever kernel -- per row, blocked rows, shifted -- computes it)."""
     x, _, w, b, dy = inputs(case, dtype, seed=11)
     d = case.ndim
-    L, _ = lengths(case)
+    L, L_in = lengths(case)
     ref = oracle.conv_forward_mode(x, w, b, **case.kwargs())
+    ref_dx = oracle.conv_backward_mode(dy, x, w, **case.kwargs())[0]
     got = {}
     for isa in ("generic", "avx2", "avx512"):
         if ISA_ORDER[isa] > ISA_ORDER[_conv_ext.runtime_info()["isa"]]:
             continue
         isa_cap(isa)
         assert _conv_ext.runtime_info()["isa"] == isa
-        got[isa] = FWD[d](x, w, b, algorithm="separable", **case.kwargs())
-        assert_close(got[isa], ref, dtype, L, what=f"{isa} forward {case.id}")
+        got[isa] = (FWD[d](x, w, b, algorithm="separable", **case.kwargs()),
+                    BWD_IN[d](dy, w, x.shape, algorithm="separable", **case.kwargs()))
+        assert_close(got[isa][0], ref, dtype, L, what=f"{isa} forward {case.id}")
+        assert_close(got[isa][1], ref_dx, dtype, L_in, what=f"{isa} dx {case.id}")
         isa_cap("avx512")
     if "avx512" in got:
-        np.testing.assert_array_equal(got["avx512"], got["avx2"])
+        np.testing.assert_array_equal(got["avx512"][0], got["avx2"][0])
+        np.testing.assert_array_equal(got["avx512"][1], got["avx2"][1])
 
 
 @pytest.mark.parametrize("isa", ["generic", "avx2", "avx512"])

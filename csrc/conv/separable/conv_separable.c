@@ -49,8 +49,11 @@
  *   output channel k of c's group and each dy plane i0 reaching a dx plane:
  *     axis 2 adjoint per needed dy row: H[col] = sum over taps with (col + pb2 - t2*d2) = j*s2 of
  *       f2[t2] dy[j], split by column phase col mod s2 (sub-pixel decomposition: a contiguous
- *       correlation per phase on a zero-margined copy of the dy row, no inserted zeros);
- *     axis 1 adjoint, a gather: Q[r1] = sum over t1 with (r1 + pb1 - t1*d1) = i1*s1 of f1[t1] H[i1];
+ *       correlation per phase on a zero-margined copy of the dy row, no inserted zeros; at
+ *       s2 = d2 = 1 one tapsum_shift with the taps reversed, t2 = K2-1 first);
+ *     axis 1 adjoint, a gather: Q[r1] = sum over t1 with (r1 + pb1 - t1*d1) = i1*s1 of f1[t1] H[i1]
+ *       (at s1 = d1 = 1 tapsum_rows over CK_SEP_NB dx rows per call, taps reversed, t1 = K1-1
+ *       first, for every row alike; else t1 = 0 first, row by row);
  *     axis 0 adjoint, a scatter: dx[r0] += f0[t0] Q for each dx plane r0 = i0*s0 + t0*d0 - pb0
  *       (straight into dx, f0 folded in, when a single plane is reached: always in 2-D).
  * Results are identical for any thread count and schedule: every output element is computed by one

@@ -348,6 +348,8 @@ ck_status SEP_BWI_FACTORS(const ck_conv_params *p, const REAL *dy, const REAL *f
     if (p->batch == 0)
         return CK_OK;
     const TAPSUM_FN tapsum = SELECT_TAPSUM();
+    const TAPSUM_ROWS_FN tapsum_rows = SELECT_TAPSUM_ROWS();
+    const TAPSUM_SHIFT_FN tapsum_shift = SELECT_TAPSUM_SHIFT();
     const ck_index N = p->batch, C = p->in_channels, K = p->out_channels;
     const ck_index Cg = ck_conv_in_per_group(p), Kg = ck_conv_out_per_group(p);
     const ck_index I0 = p->in_size[0], I1 = p->in_size[1], I2 = p->in_size[2];
@@ -393,7 +395,11 @@ ck_status SEP_BWI_FACTORS(const ck_conv_params *p, const REAL *dy, const REAL *f
         REAL *coef = (REAL *)ck_aligned_alloc((size_t)KMAX * sizeof(REAL));
         ck_index *r0s = (ck_index *)ck_aligned_alloc((size_t)K0 * sizeof(ck_index));
         REAL *f0s = (REAL *)ck_aligned_alloc((size_t)K0 * sizeof(REAL));
-        const int ok = hbuf && src && coef && r0s && f0s;
+        /* unit H stride and dilation: the axis-1 adjoint as tapsum_rows over reversed taps */
+        const int rows_h = s1 == 1 && d1 == 1;
+        const REAL **rowp = rows_h ? (const REAL **)ck_aligned_alloc((size_t)(K1 + CK_SEP_NB - 1) * sizeof(const REAL *))
+                                   : NULL;
+        const int ok = hbuf && src && coef && r0s && f0s && (rowp || !rows_h);
         if (!ok) {
 #if CK_BUILD_OPENMP
 #pragma omp atomic write
@@ -447,6 +453,14 @@ ck_status SEP_BWI_FACTORS(const ck_conv_params *p, const REAL *dy, const REAL *f
                     for (ck_index i1 = ilo; i1 < ihi; ++i1) {
                         memcpy(D + L, DYp + i1 * O2, (size_t)O2 * sizeof(REAL));
                         REAL *H = hbuf + (i1 - ilo) * I2;
+                        if (s2 == 1 && d2 == 1) {
+                            /* H[col] = sum_t2 f2[t2] D[L + pb2 + col - t2] (L = K2 - 1): unit shifts
+                             * of D + pb2 with the taps reversed (t2 = K2 - 1 first) */
+                            for (ck_index t = 0; t < K2; ++t)
+                                coef[t] = F[K0 + K1 + K2 - 1 - t];
+                            tapsum_shift(I2, K2, D + pb2, coef, H, 0);
+                            continue;
+                        }
                         for (ck_index a = 0; a < s2 && a < I2; ++a) {
                             ck_index nt2 = 0;
                             for (ck_index t2 = 0; t2 < K2; ++t2) {
@@ -473,7 +487,26 @@ ck_status SEP_BWI_FACTORS(const ck_conv_params *p, const REAL *dy, const REAL *f
                     const int direct_to_dx = nd0 == 1;
                     REAL *Qbase = direct_to_dx ? DX + r0s[0] * in_plane + rlo * I2 : qbuf;
                     const REAL scale = direct_to_dx ? f0s[0] : (REAL)1;
-                    for (ck_index r1 = rlo; r1 < rhi; ++r1) {
+                    if (rows_h) {
+                        /* Q[r1] = sum_t1 f1[t1] H[r1 + pb1 - t1] over the rows in [ilo, ihi), t1 = K1 - 1
+                         * first: window row m = H row r1 + pb1 - (K1 - 1) + m with reversed taps,
+                         * CK_SEP_NB dx rows per call (the same order for every row, whatever the block) */
+                        for (ck_index t = 0; t < K1; ++t)
+                            coef[t] = scale * F[K0 + K1 - 1 - t];
+                        for (ck_index r1 = rlo; r1 < rhi; r1 += CK_SEP_NB) {
+                            const ck_index nout = ck_sep_min(CK_SEP_NB, rhi - r1);
+                            const ck_index base = r1 + pb1 - (K1 - 1);
+                            const ck_index mlo = ck_sep_max(0, ilo - base);
+                            const ck_index mhi = ck_sep_min(nout + K1 - 1, ihi - base);
+                            for (ck_index m = mlo; m < mhi; ++m)
+                                rowp[m] = hbuf + (base + m - ilo) * I2;
+                            REAL *outs[CK_SEP_NB];
+                            for (ck_index q = 0; q < nout; ++q)
+                                outs[q] = Qbase + (r1 + q - rlo) * I2;
+                            tapsum_rows(I2, nout, K1, rowp, mlo, mhi, coef, outs, direct_to_dx);
+                        }
+                    }
+                    for (ck_index r1 = rlo; r1 < rhi && !rows_h; ++r1) {
                         ck_index nt1 = 0;
                         for (ck_index t1 = 0; t1 < K1; ++t1) {
                             const ck_index e = r1 + pb1 - t1 * d1;
@@ -499,6 +532,7 @@ ck_status SEP_BWI_FACTORS(const ck_conv_params *p, const REAL *dy, const REAL *f
         ck_aligned_free(coef);
         ck_aligned_free(r0s);
         ck_aligned_free(f0s);
+        ck_aligned_free((void *)rowp);
     }
     return err ? CK_ERR_NOMEM : CK_OK;
 }
