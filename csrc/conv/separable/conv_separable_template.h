@@ -17,13 +17,12 @@ static void PACK_FACTORS(const ck_conv_params *p, const REAL *w, REAL *fac)
     for (ck_index s = 0; s < nslices; ++s) {
         const REAL *ws = w + s * KV;
         REAL *f = fac + s * KS;
+        /* the first element of the largest magnitude: max |w| (ABSMAX), then the first one equal
+         * to it -- the same pivot as one strict-> scan (w is finite) */
+        const REAL vmax = ABSMAX(ws, KV);
         ck_index imax = 0;
-        REAL vmax = ws[0] < 0 ? -ws[0] : ws[0];
-        for (ck_index i = 1; i < KV; ++i) {
-            const REAL a = ws[i] < 0 ? -ws[i] : ws[i];
-            imax = a > vmax ? i : imax;
-            vmax = a > vmax ? a : vmax;
-        }
+        while (imax < KV - 1 && (ws[imax] < 0 ? -ws[imax] : ws[imax]) != vmax)
+            ++imax;
         const REAL v = ws[imax];
         if (v == 0) {
             for (ck_index t = 0; t < KS; ++t)
@@ -54,16 +53,8 @@ ck_status SEP_FACTORIZE(const ck_conv_params *p, const REAL *w, REAL *fac, doubl
         const REAL *f = fac + s * KS;
         double vmax = 0, err = 0;
         for (ck_index i = 0; i < K0; ++i)
-            for (ck_index j = 0; j < K1; ++j) {
-                const double fij = (double)f[i] * (double)f[K0 + j];
-                const REAL *wr = ws + (i * K1 + j) * K2;
-                for (ck_index l = 0; l < K2; ++l) {
-                    const double a = (double)wr[l];
-                    const double e = fabs(a - fij * (double)f[K0 + K1 + l]);
-                    err = e > err ? e : err;
-                    vmax = fabs(a) > vmax ? fabs(a) : vmax;
-                }
-            }
+            for (ck_index j = 0; j < K1; ++j)
+                RESID_ROW(ws + (i * K1 + j) * K2, f + K0 + K1, (double)f[i] * (double)f[K0 + j], K2, &err, &vmax);
         resid[s] = vmax > 0 ? err / vmax : 0.0;
     }
     return CK_OK;
@@ -584,6 +575,8 @@ ck_status SEP_BWW(const ck_conv_params *p, const REAL *dy, const REAL *x, REAL *
 #undef SELECT_TAPSUM_ROWS
 #undef SELECT_TAPSUM
 #undef PACK_FACTORS
+#undef ABSMAX
+#undef RESID_ROW
 #undef SEP_FACTORIZE
 #undef SEP_FWD_FACTORS
 #undef SEP_BWI_FACTORS
