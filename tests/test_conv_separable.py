@@ -193,6 +193,8 @@ KERNEL_EDGE_CASES = [
     ConvCase("w-stride", (1, 1, 30, 70), (1, 1, 5, 5), padding=2, stride=(1, 2)),
     ConvCase("short-rows", (2, 3, 24, 40), (2, 3, 5, 5), padding=2),
     ConvCase("ntap-33", (1, 1, 12, 300), (1, 1, 3, 33), padding=(1, 16)),
+    ConvCase("pairs-w100", (1, 1, 24, 100), (1, 1, 5, 31), padding="same"),   # row pairs + tails
+    ConvCase("pairs-w40", (1, 2, 17, 40), (2, 2, 3, 21), padding=(1, 10)),
 ]
 
 
@@ -223,15 +225,17 @@ def test_kernel_edges_each_isa_and_identical_across_fma_isas(case, dtype, isa_ca
 
 @pytest.mark.parametrize("isa", ["generic", "avx2", "avx512"])
 @pytest.mark.parametrize("height,kh,padding", [(40, 5, "valid"), (30, 9, "same"), (5, 9, "same"), (6, 3, "same")])
-def test_blocked_rows_equal_single_rows(isa, height, kh, padding, dtype, isa_cap):
+@pytest.mark.parametrize("width,kw", [(600, 7), (70, 21)])  # long rows; short rows (row pairs)
+def test_blocked_rows_equal_single_rows(isa, height, kh, padding, width, kw, dtype, isa_cap):
     """Every output row (4-row blocks in the column pass, with partial windows at the edges under
-    "same") is bit-identical to the one-output-row problem on the input rows it reads (one row: the
-    per-row tap sum). Four output channels keep the row blocks >= 4 rows on one image."""
+    "same"; short rows' row pass in pairs) is bit-identical to the one-output-row problem on the input
+    rows it reads (one row: the per-row tap sums). Four output channels keep the row blocks >= 4 rows
+    on one image; the widths avoid the flattened short-row path (its padding rows are real zeros)."""
     skip_unless_cpu_has(isa)
     isa_cap(isa)
     rng = np.random.default_rng(3)
-    x = rng.standard_normal((1, 1, height, 600)).astype(dtype)
-    w = outer(rank1_factors(rng, (4, 1, kh, 7))).astype(dtype)
+    x = rng.standard_normal((1, 1, height, width)).astype(dtype)
+    w = outer(rank1_factors(rng, (4, 1, kh, kw))).astype(dtype)
     p = (kh - 1) // 2 if padding == "same" else 0
     y = cnnkern.conv2d_forward(x, w, algorithm="separable", padding=((p, kh - 1 - p), (0, 0)))
     for i in range(y.shape[2]):

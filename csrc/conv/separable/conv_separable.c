@@ -30,7 +30,8 @@
  *            4, into 4 row buffers; rows outside the input skipped as per row), else row by row;
  *            pass 3 (axis 2): y[i1][j] += sum_t2 f2[t2] T[j*s2 + t2*d2], with T split into its s2
  *            phases first when s2 > 1, so each tap is one contiguous shifted vector (at s2 = d2 = 1
- *            tapsum_shift, valign-shifted registers on AVX-512). Both passes of a row run while
+ *            tapsum_shift, valign-shifted registers on AVX-512; a 4-row group's rows through
+ *            tapsum_shift_rows, short rows in pairs). Both passes of a row run while
  *            its row buffer is in L1 (the passes are fused per row / 4-row group).
  *   Measured (1 thread, CPU time, 1x1x1024x1024, 31x31 Gaussian, padding "same"; interleaved with
  *   the previous code in one run): float32 0.93 ms (was 3.5: AVX2 per-row tap sums), float64
@@ -235,6 +236,8 @@ static double ck_sep_absmax_f64(const double *p, ck_index n)
 #define SELECT_TAPSUM_ROWS ck_sep_select_tapsum_rows_f32
 #define TAPSUM_SHIFT_FN ck_sep_tapsum_shift_f32_fn
 #define SELECT_TAPSUM_SHIFT ck_sep_select_tapsum_shift_f32
+#define TAPSUM_SHIFT_ROWS_FN ck_sep_tapsum_shift_rows_f32_fn
+#define SELECT_TAPSUM_SHIFT_ROWS ck_sep_select_tapsum_shift_rows_f32
 #define PACK_FACTORS ck_sep_pack_factors_f32
 #define ABSMAX ck_sep_absmax_f32
 #define RESID_ROW ck_sep_resid_row_f32
@@ -253,6 +256,8 @@ static double ck_sep_absmax_f64(const double *p, ck_index n)
 #define SELECT_TAPSUM_ROWS ck_sep_select_tapsum_rows_f64
 #define TAPSUM_SHIFT_FN ck_sep_tapsum_shift_f64_fn
 #define SELECT_TAPSUM_SHIFT ck_sep_select_tapsum_shift_f64
+#define TAPSUM_SHIFT_ROWS_FN ck_sep_tapsum_shift_rows_f64_fn
+#define SELECT_TAPSUM_SHIFT_ROWS ck_sep_select_tapsum_shift_rows_f64
 #define PACK_FACTORS ck_sep_pack_factors_f64
 #define ABSMAX ck_sep_absmax_f64
 #define RESID_ROW ck_sep_resid_row_f64

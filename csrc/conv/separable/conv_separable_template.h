@@ -70,6 +70,7 @@ ck_status SEP_FWD_FACTORS(const ck_conv_params *p, const REAL *x, const REAL *fa
     const TAPSUM_FN tapsum = SELECT_TAPSUM();
     const TAPSUM_ROWS_FN tapsum_rows = SELECT_TAPSUM_ROWS();
     const TAPSUM_SHIFT_FN tapsum_shift = SELECT_TAPSUM_SHIFT();
+    const TAPSUM_SHIFT_ROWS_FN tapsum_shift_rows = SELECT_TAPSUM_SHIFT_ROWS();
     const ck_index N = p->batch, C = p->in_channels, K = p->out_channels;
     const ck_index Cg = ck_conv_in_per_group(p), Kg = ck_conv_out_per_group(p);
     const ck_index I0 = p->in_size[0], I1 = p->in_size[1], I2 = p->in_size[2];
@@ -297,6 +298,11 @@ ck_status SEP_FWD_FACTORS(const ck_conv_params *p, const REAL *x, const REAL *fa
                             continue;
                         }
                         tapsum(ncol, nt1, src, coef, T + pb2, 0);
+                    }
+                    if (nb > 1 && s2 == 1 && d2 == 1) { /* pass 3 on the group, two rows at a time */
+                        tapsum_shift_rows(O2, nb, K2, Tq, Wneed, F + K0 + K1, Y + i1 * O2, O2, 1);
+                        i1 += nb;
+                        continue;
                     }
                     for (ck_index q = 0; q < nb; ++q, ++i1) {
                         const REAL *Tr = nb > 1 ? Tq + q * Wneed : T;
@@ -571,6 +577,8 @@ ck_status SEP_BWW(const ck_conv_params *p, const REAL *dy, const REAL *x, REAL *
 #undef TAPSUM_FN
 #undef TAPSUM_ROWS_FN
 #undef TAPSUM_SHIFT_FN
+#undef TAPSUM_SHIFT_ROWS_FN
+#undef SELECT_TAPSUM_SHIFT_ROWS
 #undef SELECT_TAPSUM_SHIFT
 #undef SELECT_TAPSUM_ROWS
 #undef SELECT_TAPSUM

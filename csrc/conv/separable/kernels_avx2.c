@@ -37,6 +37,7 @@
 #define TAPSUM ck_sep_tapsum__avx2_f32
 #define TAPSUM_ROWS ck_sep_tapsum_rows__avx2_f32
 #define TAPSUM_SHIFT ck_sep_tapsum_shift__avx2_f32
+#define TAPSUM_SHIFT_ROWS ck_sep_tapsum_shift_rows__avx2_f32
 #define HB 8
 #define RR 4
 #define VV 3
@@ -58,6 +59,7 @@
 #define TAPSUM ck_sep_tapsum__avx2_f64
 #define TAPSUM_ROWS ck_sep_tapsum_rows__avx2_f64
 #define TAPSUM_SHIFT ck_sep_tapsum_shift__avx2_f64
+#define TAPSUM_SHIFT_ROWS ck_sep_tapsum_shift_rows__avx2_f64
 #define HB 8
 #define RR 4
 #define VV 3

@@ -8,6 +8,7 @@
  *   ck_sep_tapsum_rows__avx512_f64   RR = 4 output rows x VV = 4 vectors of 8 doubles
  *   ck_sep_tapsum_shift__avx512_*    blocks of SV = 8 vectors, shifted vectors by valignd/valignq
  *                                    (kernels_avx512_shift_template.h; SV = 12 measured no faster)
+ *   ck_sep_tapsum_shift_rows__avx512_*  rows of fewer than 2*SV vectors in pairs (2 x 4 vectors)
  *
  * Every element, in any path, is one FMA chain over the taps in order: the same values as the AVX2
  * kernels (both round each FMA once), so capping the ISA changes the speed, not the result.
@@ -36,6 +37,7 @@
 #define VFMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
 #define VMASK(r) ((__mmask16)((1u << (r)) - 1u))
 #define TAPSUM_SHIFT ck_sep_tapsum_shift__avx512_f32
+#define TAPSUM_SHIFT_ROWS ck_sep_tapsum_shift_rows__avx512_f32
 #define SV 8
 #define ALIGNR(hi, lo, b) _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(hi), _mm512_castps_si512(lo), (b)))
 #define CK_SEP_SH_STEPS CK_SEP_SH_STEP(0) CK_SEP_SH_STEP(1) CK_SEP_SH_STEP(2) CK_SEP_SH_STEP(3) CK_SEP_SH_STEP(4) \
@@ -63,6 +65,7 @@
 #define VFMA(a, b, c) _mm512_fmadd_pd((a), (b), (c))
 #define VMASK(r) ((__mmask8)((1u << (r)) - 1u))
 #define TAPSUM_SHIFT ck_sep_tapsum_shift__avx512_f64
+#define TAPSUM_SHIFT_ROWS ck_sep_tapsum_shift_rows__avx512_f64
 #define SV 8
 #define ALIGNR(hi, lo, b) _mm512_castsi512_pd(_mm512_alignr_epi64(_mm512_castpd_si512(hi), _mm512_castpd_si512(lo), (b)))
 #define CK_SEP_SH_STEPS CK_SEP_SH_STEP(0) CK_SEP_SH_STEP(1) CK_SEP_SH_STEP(2) CK_SEP_SH_STEP(3) CK_SEP_SH_STEP(4) \

@@ -51,7 +51,16 @@ void TAPSUM_SHIFT(ck_index n, ck_index ntap, const REAL *src, const REAL *coef, 
     } while (t0 < ntap);
 }
 
+/* TAPSUM_SHIFT_ROWS row by row (contract: separable_kernels.h) */
+void TAPSUM_SHIFT_ROWS(ck_index n, ck_index nrows, ck_index ntap, const REAL *src, ck_index sstride,
+                                 const REAL *coef, REAL *out, ck_index ostride, int accumulate)
+{
+    for (ck_index r = 0; r < nrows; ++r)
+        TAPSUM_SHIFT(n, ntap, src + r * sstride, coef, out + r * ostride, accumulate);
+}
+
 #undef REAL
 #undef TAPSUM
 #undef TAPSUM_ROWS
 #undef TAPSUM_SHIFT
+#undef TAPSUM_SHIFT_ROWS

@@ -147,6 +147,14 @@ CK_TARGET void TAPSUM_SHIFT(ck_index n, ck_index ntap, const REAL *src, const RE
         t0 += nb;
     } while (t0 < ntap);
 }
+
+/* TAPSUM_SHIFT_ROWS row by row (contract: separable_kernels.h) */
+CK_TARGET void TAPSUM_SHIFT_ROWS(ck_index n, ck_index nrows, ck_index ntap, const REAL *src, ck_index sstride,
+                                 const REAL *coef, REAL *out, ck_index ostride, int accumulate)
+{
+    for (ck_index r = 0; r < nrows; ++r)
+        TAPSUM_SHIFT(n, ntap, src + r * sstride, coef, out + r * ostride, accumulate);
+}
 #endif
 
 #undef REAL
@@ -164,6 +172,7 @@ CK_TARGET void TAPSUM_SHIFT(ck_index n, ck_index ntap, const REAL *src, const RE
 #undef TAPSUM
 #undef TAPSUM_ROWS
 #undef TAPSUM_SHIFT
+#undef TAPSUM_SHIFT_ROWS
 #undef RR
 #undef VV
 #undef HB

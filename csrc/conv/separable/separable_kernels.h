@@ -32,6 +32,12 @@
  *      void tapsum_shift(ck_index n, ck_index ntap, const REAL *src, const REAL coef[ntap], REAL *out,
  *                        int accumulate);
  *   tapsum with src[t] = src + t (the row pass at unit stride and dilation); reads src[0 .. n+ntap-2].
+ *
+ *      void tapsum_shift_rows(ck_index n, ck_index nrows, ck_index ntap, const REAL *src, ck_index sstride,
+ *                             const REAL coef[ntap], REAL *out, ck_index ostride, int accumulate);
+ *   tapsum_shift(n, ntap, src + r*sstride, coef, out + r*ostride, accumulate) for 0 <= r < nrows
+ *   (the rows of a 4-row group). AVX-512 runs short rows (n < 2*SV vectors) in pairs: a 64-float
+ *   row alone has 4 vectors, i.e. 4 FMA chains, too few to cover the FMA latency.
  *   AVX-512: SV + 1 vector loads per block of SV output vectors and chunk of up to LANES taps, every
  *   shifted vector from a register pair by valign (unaligned 512-bit loads split cache lines and held
  *   tapsum to ~1 FMA per cycle); the other ISAs build the pointer array and call tapsum.
@@ -67,6 +73,12 @@ typedef void (*ck_sep_tapsum_shift_f32_fn)(ck_index n, ck_index ntap, const floa
                                            float *out, int accumulate);
 typedef void (*ck_sep_tapsum_shift_f64_fn)(ck_index n, ck_index ntap, const double *src, const double *coef,
                                            double *out, int accumulate);
+typedef void (*ck_sep_tapsum_shift_rows_f32_fn)(ck_index n, ck_index nrows, ck_index ntap, const float *src,
+                                                ck_index sstride, const float *coef, float *out, ck_index ostride,
+                                                int accumulate);
+typedef void (*ck_sep_tapsum_shift_rows_f64_fn)(ck_index n, ck_index nrows, ck_index ntap, const double *src,
+                                                ck_index sstride, const double *coef, double *out,
+                                                ck_index ostride, int accumulate);
 typedef void (*ck_sep_tapsum_rows_f32_fn)(ck_index n, ck_index nout, ck_index ntap, const float *const *rows,
                                           ck_index mlo, ck_index mhi, const float *coef, float *const *out,
                                           int accumulate);
@@ -88,7 +100,13 @@ typedef void (*ck_sep_tapsum_rows_f64_fn)(ck_index n, ck_index nout, ck_index nt
     void ck_sep_tapsum_shift__##isa##_f32(ck_index n, ck_index ntap, const float *src, const float *coef, \
                                           float *out, int accumulate);                                 \
     void ck_sep_tapsum_shift__##isa##_f64(ck_index n, ck_index ntap, const double *src,                \
-                                          const double *coef, double *out, int accumulate);
+                                          const double *coef, double *out, int accumulate);    \
+    void ck_sep_tapsum_shift_rows__##isa##_f32(ck_index n, ck_index nrows, ck_index ntap, const float *src, \
+                                               ck_index sstride, const float *coef, float *out,         \
+                                               ck_index ostride, int accumulate);                       \
+    void ck_sep_tapsum_shift_rows__##isa##_f64(ck_index n, ck_index nrows, ck_index ntap, const double *src, \
+                                               ck_index sstride, const double *coef, double *out,       \
+                                               ck_index ostride, int accumulate);
 CK_SEP_DECLARE(generic)
 #if CK_SEPARABLE_X86
 CK_SEP_DECLARE(avx2)
@@ -111,6 +129,8 @@ static inline ck_sep_tapsum_rows_f32_fn ck_sep_select_tapsum_rows_f32(void) { re
 static inline ck_sep_tapsum_rows_f64_fn ck_sep_select_tapsum_rows_f64(void) { return CK_SEP_SELECT(tapsum_rows, f64); }
 static inline ck_sep_tapsum_shift_f32_fn ck_sep_select_tapsum_shift_f32(void) { return CK_SEP_SELECT(tapsum_shift, f32); }
 static inline ck_sep_tapsum_shift_f64_fn ck_sep_select_tapsum_shift_f64(void) { return CK_SEP_SELECT(tapsum_shift, f64); }
+static inline ck_sep_tapsum_shift_rows_f32_fn ck_sep_select_tapsum_shift_rows_f32(void) { return CK_SEP_SELECT(tapsum_shift_rows, f32); }
+static inline ck_sep_tapsum_shift_rows_f64_fn ck_sep_select_tapsum_shift_rows_f64(void) { return CK_SEP_SELECT(tapsum_shift_rows, f64); }
 #undef CK_SEP_SELECT
 
 #endif /* CK_SEPARABLE_KERNELS_H */
