@@ -33,9 +33,10 @@
  *            tapsum_shift, valign-shifted registers on AVX-512; a 4-row group's rows through
  *            tapsum_shift_rows, short rows in pairs). Both passes of a row run while
  *            its row buffer is in L1 (the passes are fused per row / 4-row group).
- *   Measured (1 thread, CPU time, 1x1x1024x1024, 31x31 Gaussian, padding "same"; interleaved with
- *   the previous code in one run): float32 0.93 ms (was 3.5: AVX2 per-row tap sums), float64
- *   2.1 ms (was 6.6); fft 13 / 18 ms in the same run (see the commit message for the command).
+ *   Measured (1 thread, CPU time, 1x1x1024x1024, 31x31 Gaussian, padding "same", min of 5 calls,
+ *   median of 7 rounds, alternating with the previous build on a busy 2-core VM): float32 1.56 ms
+ *   (was 3.87 with AVX2 per-row tap sums), float64 3.17 ms (was 7.98); fft 20.6 / 31.2 ms and
+ *   direct 28.6 / 53.1 ms in the same run. In quieter runs 1.3 / 2.9 ms against fft 15.5 / 21.1.
  *   Short rows (padded width Wneed <= 512 and <= 1.25*O2) at unit stride in H and W: the same two
  *   passes run on whole row blocks as flattened runs (input rows copied with zero padding into a
  *   block of row stride Wneed), one tap-sum call per pass, block and channel instead of per row.
