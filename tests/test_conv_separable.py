@@ -252,6 +252,8 @@ THREAD_CASES = [
     ConvCase("t-channels", (3, 6, 41, 32), (8, 3, 3, 5), padding=1, groups=2, stride=(2, 1)),
     ConvCase("t-w-stride", (2, 4, 30, 61), (4, 4, 5, 5), padding=2, stride=(1, 3)),  # rows-first order
     ConvCase("t-3d", (2, 3, 10, 14, 16), (4, 3, 3, 3, 2), padding=1, dilation=(1, 2, 1)),
+    # 4-row blocked column pass, short rows' row pass in pairs (not the flattened path: 4*130 > 5*100)
+    ConvCase("t-blocked", (1, 2, 120, 100), (2, 2, 9, 31), padding="same"),
 ]
 
 
