@@ -152,11 +152,18 @@ ISA_CASES = [
 ]
 
 
-@pytest.mark.parametrize("isa", ["generic", "avx2"])
+ISA_ORDER = {"generic": 0, "avx2": 1, "avx512": 2}
+
+
+def skip_unless_cpu_has(isa):
+    if ISA_ORDER[isa] > ISA_ORDER[_conv_ext.runtime_info()["isa"]]:
+        pytest.skip(f"this CPU has no {isa}")
+
+
+@pytest.mark.parametrize("isa", ["generic", "avx2", "avx512"])
 @pytest.mark.parametrize("case", ISA_CASES, ids=lambda c: c.id)
 def test_each_isa(isa, case, dtype, isa_cap):
-    if isa == "avx2" and _conv_ext.runtime_info()["isa"] == "generic":
-        pytest.skip("this CPU has no AVX2")
+    skip_unless_cpu_has(isa)
     isa_cap(isa)
     assert _conv_ext.runtime_info()["isa"] == isa
     x, _, w, b, dy = inputs(case, dtype, seed=5)
@@ -168,12 +175,85 @@ def test_each_isa(isa, case, dtype, isa_cap):
                  oracle.conv_backward_mode(dy, x, w, **case.kwargs())[0], dtype, L_in, what=f"{isa} dx")
 
 
+# The blocked column pass (CK_SEP_NB = 4 rows per call where every tap is inside the image), the
+# unit-shift row pass (TAPSUM_SHIFT: valign on AVX-512) and their tails: widths around the vector
+# lengths (8/16 floats, 4/8 doubles) and the 8-vector row blocks, heights around the 4-row blocks,
+# 1-row images, kernel = image, W dilation and strides (the pointer paths), short rows (flattened).
+KERNEL_EDGE_CASES = [
+    ConvCase("k31-same", (1, 1, 40, 150), (1, 1, 31, 31), padding="same"),
+    ConvCase("w129", (1, 2, 21, 129), (2, 2, 5, 17), padding=(2, 8)),
+    ConvCase("w1", (1, 1, 20, 1), (1, 1, 3, 1), padding=(1, 0)),
+    ConvCase("w17-valid", (2, 1, 19, 33), (1, 1, 3, 17)),
+    ConvCase("one-row", (1, 2, 1, 600), (3, 2, 1, 9), padding=(0, 4)),
+    ConvCase("one-row-k3", (1, 1, 1, 77), (1, 1, 3, 3), padding=1),
+    ConvCase("kernel-is-image", (1, 1, 23, 45), (1, 1, 23, 45)),
+    ConvCase("kernel-is-image-same", (1, 1, 9, 40), (1, 1, 9, 40), padding="same"),
+    ConvCase("h-not-4", (1, 1, 43, 530), (2, 1, 7, 7), padding=3),
+    ConvCase("w-dilated", (1, 1, 30, 70), (1, 1, 5, 5), padding=4, dilation=(1, 2)),
+    ConvCase("w-stride", (1, 1, 30, 70), (1, 1, 5, 5), padding=2, stride=(1, 2)),
+    ConvCase("short-rows", (2, 3, 24, 40), (2, 3, 5, 5), padding=2),
+    ConvCase("ntap-33", (1, 1, 12, 300), (1, 1, 3, 33), padding=(1, 16)),
+    ConvCase("pairs-w100", (1, 1, 24, 100), (1, 1, 5, 31), padding="same"),   # row pairs + tails
+    ConvCase("pairs-w40", (1, 2, 17, 40), (2, 2, 3, 21), padding=(1, 10)),
+]
+
+
+@pytest.mark.parametrize("case", KERNEL_EDGE_CASES, ids=lambda c: c.id)
+def test_kernel_edges_each_isa_and_identical_across_fma_isas(case, dtype, isa_cap):
+    """Forward and backward-input: every ISA matches the oracle; AVX2 and AVX-512 give bit-identical results (each element is the
+    same FMA chain in tap order whichever kernel -- per row, blocked rows, shifted -- computes it)."""
+    x, _, w, b, dy = inputs(case, dtype, seed=11)
+    d = case.ndim
+    L, L_in = lengths(case)
+    ref = oracle.conv_forward_mode(x, w, b, **case.kwargs())
+    ref_dx = oracle.conv_backward_mode(dy, x, w, **case.kwargs())[0]
+    got = {}
+    for isa in ("generic", "avx2", "avx512"):
+        if ISA_ORDER[isa] > ISA_ORDER[_conv_ext.runtime_info()["isa"]]:
+            continue
+        isa_cap(isa)
+        assert _conv_ext.runtime_info()["isa"] == isa
+        got[isa] = (FWD[d](x, w, b, algorithm="separable", **case.kwargs()),
+                    BWD_IN[d](dy, w, x.shape, algorithm="separable", **case.kwargs()))
+        assert_close(got[isa][0], ref, dtype, L, what=f"{isa} forward {case.id}")
+        assert_close(got[isa][1], ref_dx, dtype, L_in, what=f"{isa} dx {case.id}")
+        isa_cap("avx512")
+    if "avx512" in got:
+        np.testing.assert_array_equal(got["avx512"][0], got["avx2"][0])
+        np.testing.assert_array_equal(got["avx512"][1], got["avx2"][1])
+
+
+@pytest.mark.parametrize("isa", ["generic", "avx2", "avx512"])
+@pytest.mark.parametrize("height,kh,padding", [(40, 5, "valid"), (30, 9, "same"), (5, 9, "same"), (6, 3, "same")])
+@pytest.mark.parametrize("width,kw", [(600, 7), (70, 21)])  # long rows; short rows (row pairs)
+def test_blocked_rows_equal_single_rows(isa, height, kh, padding, width, kw, dtype, isa_cap):
+    """Every output row (4-row blocks in the column pass, with partial windows at the edges under
+    "same"; short rows' row pass in pairs) is bit-identical to the one-output-row problem on the input
+    rows it reads (one row: the per-row tap sums). Four output channels keep the row blocks >= 4 rows
+    on one image; the widths avoid the flattened short-row path (its padding rows are real zeros)."""
+    skip_unless_cpu_has(isa)
+    isa_cap(isa)
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((1, 1, height, width)).astype(dtype)
+    w = outer(rank1_factors(rng, (4, 1, kh, kw))).astype(dtype)
+    p = (kh - 1) // 2 if padding == "same" else 0
+    y = cnnkern.conv2d_forward(x, w, algorithm="separable", padding=((p, kh - 1 - p), (0, 0)))
+    for i in range(y.shape[2]):
+        lo, hi = i - p, i - p + kh  # the padded input rows output row i reads
+        xi = x[:, :, max(lo, 0):min(hi, height)]
+        yi = cnnkern.conv2d_forward(xi, w, algorithm="separable",
+                                    padding=((max(0, -lo), max(0, hi - height)), (0, 0)))
+        assert yi.shape[2] == 1
+        np.testing.assert_array_equal(yi[0, :, 0], y[0, :, i], err_msg=f"row {i}")
+
 # Every case is above conv.SERIAL_FLOPS, so 2 and 3 threads really run (checked in the test).
 THREAD_CASES = [
     ConvCase("t-one-image", (1, 2, 120, 45), (2, 2, 7, 5), padding="same"),   # row blocks split the planes
     ConvCase("t-channels", (3, 6, 41, 32), (8, 3, 3, 5), padding=1, groups=2, stride=(2, 1)),
     ConvCase("t-w-stride", (2, 4, 30, 61), (4, 4, 5, 5), padding=2, stride=(1, 3)),  # rows-first order
     ConvCase("t-3d", (2, 3, 10, 14, 16), (4, 3, 3, 3, 2), padding=1, dilation=(1, 2, 1)),
+    # 4-row blocked column pass, short rows' row pass in pairs (not the flattened path: 4*130 > 5*100)
+    ConvCase("t-blocked", (1, 2, 120, 100), (2, 2, 9, 31), padding="same"),
 ]
 
 

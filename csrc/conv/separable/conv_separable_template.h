@@ -17,13 +17,12 @@ static void PACK_FACTORS(const ck_conv_params *p, const REAL *w, REAL *fac)
     for (ck_index s = 0; s < nslices; ++s) {
         const REAL *ws = w + s * KV;
         REAL *f = fac + s * KS;
+        /* the first element of the largest magnitude: max |w| (ABSMAX), then the first one equal
+         * to it -- the same pivot as one strict-> scan (w is finite) */
+        const REAL vmax = ABSMAX(ws, KV);
         ck_index imax = 0;
-        REAL vmax = ws[0] < 0 ? -ws[0] : ws[0];
-        for (ck_index i = 1; i < KV; ++i) {
-            const REAL a = ws[i] < 0 ? -ws[i] : ws[i];
-            imax = a > vmax ? i : imax;
-            vmax = a > vmax ? a : vmax;
-        }
+        while (imax < KV - 1 && (ws[imax] < 0 ? -ws[imax] : ws[imax]) != vmax)
+            ++imax;
         const REAL v = ws[imax];
         if (v == 0) {
             for (ck_index t = 0; t < KS; ++t)
@@ -54,16 +53,8 @@ ck_status SEP_FACTORIZE(const ck_conv_params *p, const REAL *w, REAL *fac, doubl
         const REAL *f = fac + s * KS;
         double vmax = 0, err = 0;
         for (ck_index i = 0; i < K0; ++i)
-            for (ck_index j = 0; j < K1; ++j) {
-                const double fij = (double)f[i] * (double)f[K0 + j];
-                const REAL *wr = ws + (i * K1 + j) * K2;
-                for (ck_index l = 0; l < K2; ++l) {
-                    const double a = (double)wr[l];
-                    const double e = fabs(a - fij * (double)f[K0 + K1 + l]);
-                    err = e > err ? e : err;
-                    vmax = fabs(a) > vmax ? fabs(a) : vmax;
-                }
-            }
+            for (ck_index j = 0; j < K1; ++j)
+                RESID_ROW(ws + (i * K1 + j) * K2, f + K0 + K1, (double)f[i] * (double)f[K0 + j], K2, &err, &vmax);
         resid[s] = vmax > 0 ? err / vmax : 0.0;
     }
     return CK_OK;
@@ -77,6 +68,9 @@ ck_status SEP_FWD_FACTORS(const ck_conv_params *p, const REAL *x, const REAL *fa
     if (p->batch == 0)
         return CK_OK;
     const TAPSUM_FN tapsum = SELECT_TAPSUM();
+    const TAPSUM_ROWS_FN tapsum_rows = SELECT_TAPSUM_ROWS();
+    const TAPSUM_SHIFT_FN tapsum_shift = SELECT_TAPSUM_SHIFT();
+    const TAPSUM_SHIFT_ROWS_FN tapsum_shift_rows = SELECT_TAPSUM_SHIFT_ROWS();
     const ck_index N = p->batch, C = p->in_channels, K = p->out_channels;
     const ck_index Cg = ck_conv_in_per_group(p), Kg = ck_conv_out_per_group(p);
     const ck_index I0 = p->in_size[0], I1 = p->in_size[1], I2 = p->in_size[2];
@@ -126,8 +120,11 @@ ck_status SEP_FWD_FACTORS(const ck_conv_params *p, const REAL *x, const REAL *fa
     const ck_index XR = RB + (K1 - 1) * d1; /* Xp rows per block */
 
     const size_t pbuf_elems = (K0 > 1 ? (size_t)(Prows * I2) : 0) + (rows_first ? (size_t)(Prows * O2) : 0);
+    /* columns first at unit H stride and dilation: the column pass runs CK_SEP_NB rows per call */
+    const int blocked = !rows_first && !flat && s1 == 1 && d1 == 1 && RB >= CK_SEP_NB;
     const size_t row_elems = (size_t)Wneed + (s2 > 1 ? (size_t)(s2 * M) : 0) +
-                             (flat ? (size_t)((XR + 2 * RB) * Wneed) : 0);
+                             (flat ? (size_t)((XR + 2 * RB) * Wneed) : 0) +
+                             (blocked ? (size_t)(CK_SEP_NB * Wneed) : 0);
     const ck_index ntasks = N * K * O0 * nrb;
     int err = 0;
 
@@ -138,7 +135,9 @@ ck_status SEP_FWD_FACTORS(const ck_conv_params *p, const REAL *x, const REAL *fa
         REAL *pbuf = (REAL *)ck_aligned_alloc((pbuf_elems + row_elems) * sizeof(REAL));
         const REAL **src = (const REAL **)ck_aligned_alloc((size_t)KMAX * sizeof(const REAL *));
         REAL *coef = (REAL *)ck_aligned_alloc((size_t)KMAX * sizeof(REAL));
-        const int ok = pbuf && src && coef;
+        const REAL **rowp = blocked ? (const REAL **)ck_aligned_alloc((size_t)(K1 + CK_SEP_NB - 1) * sizeof(const REAL *))
+                                    : NULL;
+        const int ok = pbuf && src && coef && (rowp || !blocked);
         if (!ok) {
 #if CK_BUILD_OPENMP
 #pragma omp atomic write
@@ -155,6 +154,8 @@ ck_status SEP_FWD_FACTORS(const ck_conv_params *p, const REAL *x, const REAL *fa
         REAL *Xp = ok && flat ? Ph + (s2 > 1 ? s2 * M : 0) : NULL;
         REAL *Tf = Xp ? Xp + XR * Wneed : NULL;
         REAL *Ya = Xp ? Tf + RB * Wneed : NULL;
+        /* blocked: Tq[CK_SEP_NB][Wneed], the column pass of CK_SEP_NB rows (zero padding columns) */
+        REAL *Tq = ok && blocked ? Ph + (s2 > 1 ? s2 * M : 0) : NULL;
 
 #if CK_BUILD_OPENMP
 #pragma omp for schedule(dynamic, 1)
@@ -220,9 +221,13 @@ ck_status SEP_FWD_FACTORS(const ck_conv_params *p, const REAL *x, const REAL *fa
                         coef[t1] = scale * F[K0 + t1];
                     }
                     tapsum(nrows * Wneed, K1, src, coef, Tf, 0);
-                    for (ck_index t2 = 0; t2 < K2; ++t2)
-                        src[t2] = Tf + t2 * d2;
-                    tapsum((nrows - 1) * Wneed + O2, K2, src, F + K0 + K1, Ya, 1);
+                    if (d2 == 1) {
+                        tapsum_shift((nrows - 1) * Wneed + O2, K2, Tf, F + K0 + K1, Ya, 1);
+                    } else {
+                        for (ck_index t2 = 0; t2 < K2; ++t2)
+                            src[t2] = Tf + t2 * d2;
+                        tapsum((nrows - 1) * Wneed + O2, K2, src, F + K0 + K1, Ya, 1);
+                    }
                     continue;
                 }
                 if (rows_first) {
@@ -230,6 +235,10 @@ ck_status SEP_FWD_FACTORS(const ck_conv_params *p, const REAL *x, const REAL *fa
                      * Tb[r][j] = sum_t2 f2[t2] Ppad[r][j*s2 + t2*d2] (the row copied into the padded T) */
                     for (ck_index r = rlo; r < rhi; ++r) {
                         memcpy(T + pb2, P + (r - rlo) * I2, (size_t)ncol * sizeof(REAL));
+                        if (s2 == 1 && d2 == 1) {
+                            tapsum_shift(O2, K2, T, F + K0 + K1, Tb + (r - rlo) * O2, 0);
+                            continue;
+                        }
                         if (s2 == 1) {
                             for (ck_index t2 = 0; t2 < K2; ++t2)
                                 src[t2] = T + t2 * d2;
@@ -257,32 +266,63 @@ ck_status SEP_FWD_FACTORS(const ck_conv_params *p, const REAL *x, const REAL *fa
                     }
                     continue;
                 }
-                for (ck_index i1 = ilo; i1 < ihi; ++i1) {
-                    /* pass 2, axis 1: T[pb2 + col] = sum_t1 f1[t1] P[i1*s1 + t1*d1 - pb1][col] */
-                    ck_index nt1 = 0;
-                    for (ck_index t1 = 0; t1 < K1; ++t1) {
-                        const ck_index r1 = i1 * s1 + t1 * d1 - pb1;
-                        if (r1 < 0 || r1 >= I1)
-                            continue;
-                        src[nt1] = P + (r1 - rlo) * I2;
-                        coef[nt1] = scale * F[K0 + t1];
-                        ++nt1;
-                    }
-                    if (nt1 == 0)
-                        continue;
-                    tapsum(ncol, nt1, src, coef, T + pb2, 0);
-                    /* pass 3, axis 2: y[i1][j] += sum_t2 f2[t2] T[j*s2 + t2*d2], contiguous per tap */
-                    if (s2 == 1) {
-                        for (ck_index t2 = 0; t2 < K2; ++t2)
-                            src[t2] = T + t2 * d2;
+                for (ck_index i1 = ilo; i1 < ihi;) {
+                    /* pass 2, axis 1: T[pb2 + col] = sum_t1 f1[t1] P[i1*s1 + t1*d1 - pb1][col], the taps
+                     * inside the input in order; CK_SEP_NB rows at once (one load of each P row for
+                     * all of them) when each of those rows has a tap inside, else one row -- the same
+                     * sums either way. Window row m is input row i1 - pb1 + m, inside for [mlo, mhi). */
+                    ck_index nb = 1;
+                    const ck_index mlo = ck_sep_max(0, pb1 - i1), mhi = ck_sep_min(CK_SEP_NB + K1 - 1, I1 - i1 + pb1);
+                    if (blocked && i1 + CK_SEP_NB <= ihi && mlo < K1 && mhi > CK_SEP_NB - 1) {
+                        nb = CK_SEP_NB;
+                        for (ck_index m = mlo; m < mhi; ++m)
+                            rowp[m] = P + (i1 - pb1 + m - rlo) * I2;
+                        for (ck_index t1 = 0; t1 < K1; ++t1)
+                            coef[t1] = scale * F[K0 + t1];
+                        REAL *outs[CK_SEP_NB];
+                        for (int q = 0; q < CK_SEP_NB; ++q)
+                            outs[q] = Tq + q * Wneed + pb2;
+                        tapsum_rows(ncol, CK_SEP_NB, K1, rowp, mlo, mhi, coef, outs, 0);
                     } else {
-                        for (ck_index ph = 0; ph < s2; ++ph)
-                            for (ck_index m = 0; m * s2 + ph < Wneed; ++m)
-                                Ph[ph * M + m] = T[m * s2 + ph];
-                        for (ck_index t2 = 0; t2 < K2; ++t2)
-                            src[t2] = Ph + ((t2 * d2) % s2) * M + (t2 * d2) / s2;
+                        ck_index nt1 = 0;
+                        for (ck_index t1 = 0; t1 < K1; ++t1) {
+                            const ck_index r1 = i1 * s1 + t1 * d1 - pb1;
+                            if (r1 < 0 || r1 >= I1)
+                                continue;
+                            src[nt1] = P + (r1 - rlo) * I2;
+                            coef[nt1] = scale * F[K0 + t1];
+                            ++nt1;
+                        }
+                        if (nt1 == 0) {
+                            ++i1;
+                            continue;
+                        }
+                        tapsum(ncol, nt1, src, coef, T + pb2, 0);
                     }
-                    tapsum(O2, K2, src, F + K0 + K1, Y + i1 * O2, 1);
+                    if (nb > 1 && s2 == 1 && d2 == 1) { /* pass 3 on the group, two rows at a time */
+                        tapsum_shift_rows(O2, nb, K2, Tq, Wneed, F + K0 + K1, Y + i1 * O2, O2, 1);
+                        i1 += nb;
+                        continue;
+                    }
+                    for (ck_index q = 0; q < nb; ++q, ++i1) {
+                        const REAL *Tr = nb > 1 ? Tq + q * Wneed : T;
+                        /* pass 3, axis 2: y[i1][j] += sum_t2 f2[t2] T[j*s2 + t2*d2], contiguous per tap */
+                        if (s2 == 1 && d2 == 1) {
+                            tapsum_shift(O2, K2, Tr, F + K0 + K1, Y + i1 * O2, 1);
+                            continue;
+                        }
+                        if (s2 == 1) {
+                            for (ck_index t2 = 0; t2 < K2; ++t2)
+                                src[t2] = Tr + t2 * d2;
+                        } else {
+                            for (ck_index ph = 0; ph < s2; ++ph)
+                                for (ck_index m = 0; m * s2 + ph < Wneed; ++m)
+                                    Ph[ph * M + m] = Tr[m * s2 + ph];
+                            for (ck_index t2 = 0; t2 < K2; ++t2)
+                                src[t2] = Ph + ((t2 * d2) % s2) * M + (t2 * d2) / s2;
+                        }
+                        tapsum(O2, K2, src, F + K0 + K1, Y + i1 * O2, 1);
+                    }
                 }
             }
             if (flat)
@@ -292,6 +332,7 @@ ck_status SEP_FWD_FACTORS(const ck_conv_params *p, const REAL *x, const REAL *fa
         ck_aligned_free(pbuf);
         ck_aligned_free((void *)src);
         ck_aligned_free(coef);
+        ck_aligned_free((void *)rowp);
     }
     return err ? CK_ERR_NOMEM : CK_OK;
 }
@@ -304,6 +345,8 @@ ck_status SEP_BWI_FACTORS(const ck_conv_params *p, const REAL *dy, const REAL *f
     if (p->batch == 0)
         return CK_OK;
     const TAPSUM_FN tapsum = SELECT_TAPSUM();
+    const TAPSUM_ROWS_FN tapsum_rows = SELECT_TAPSUM_ROWS();
+    const TAPSUM_SHIFT_FN tapsum_shift = SELECT_TAPSUM_SHIFT();
     const ck_index N = p->batch, C = p->in_channels, K = p->out_channels;
     const ck_index Cg = ck_conv_in_per_group(p), Kg = ck_conv_out_per_group(p);
     const ck_index I0 = p->in_size[0], I1 = p->in_size[1], I2 = p->in_size[2];
@@ -349,7 +392,11 @@ ck_status SEP_BWI_FACTORS(const ck_conv_params *p, const REAL *dy, const REAL *f
         REAL *coef = (REAL *)ck_aligned_alloc((size_t)KMAX * sizeof(REAL));
         ck_index *r0s = (ck_index *)ck_aligned_alloc((size_t)K0 * sizeof(ck_index));
         REAL *f0s = (REAL *)ck_aligned_alloc((size_t)K0 * sizeof(REAL));
-        const int ok = hbuf && src && coef && r0s && f0s;
+        /* unit H stride and dilation: the axis-1 adjoint as tapsum_rows over reversed taps */
+        const int rows_h = s1 == 1 && d1 == 1;
+        const REAL **rowp = rows_h ? (const REAL **)ck_aligned_alloc((size_t)(K1 + CK_SEP_NB - 1) * sizeof(const REAL *))
+                                   : NULL;
+        const int ok = hbuf && src && coef && r0s && f0s && (rowp || !rows_h);
         if (!ok) {
 #if CK_BUILD_OPENMP
 #pragma omp atomic write
@@ -403,6 +450,14 @@ ck_status SEP_BWI_FACTORS(const ck_conv_params *p, const REAL *dy, const REAL *f
                     for (ck_index i1 = ilo; i1 < ihi; ++i1) {
                         memcpy(D + L, DYp + i1 * O2, (size_t)O2 * sizeof(REAL));
                         REAL *H = hbuf + (i1 - ilo) * I2;
+                        if (s2 == 1 && d2 == 1) {
+                            /* H[col] = sum_t2 f2[t2] D[L + pb2 + col - t2] (L = K2 - 1): unit shifts
+                             * of D + pb2 with the taps reversed (t2 = K2 - 1 first) */
+                            for (ck_index t = 0; t < K2; ++t)
+                                coef[t] = F[K0 + K1 + K2 - 1 - t];
+                            tapsum_shift(I2, K2, D + pb2, coef, H, 0);
+                            continue;
+                        }
                         for (ck_index a = 0; a < s2 && a < I2; ++a) {
                             ck_index nt2 = 0;
                             for (ck_index t2 = 0; t2 < K2; ++t2) {
@@ -429,7 +484,26 @@ ck_status SEP_BWI_FACTORS(const ck_conv_params *p, const REAL *dy, const REAL *f
                     const int direct_to_dx = nd0 == 1;
                     REAL *Qbase = direct_to_dx ? DX + r0s[0] * in_plane + rlo * I2 : qbuf;
                     const REAL scale = direct_to_dx ? f0s[0] : (REAL)1;
-                    for (ck_index r1 = rlo; r1 < rhi; ++r1) {
+                    if (rows_h) {
+                        /* Q[r1] = sum_t1 f1[t1] H[r1 + pb1 - t1] over the rows in [ilo, ihi), t1 = K1 - 1
+                         * first: window row m = H row r1 + pb1 - (K1 - 1) + m with reversed taps,
+                         * CK_SEP_NB dx rows per call (the same order for every row, whatever the block) */
+                        for (ck_index t = 0; t < K1; ++t)
+                            coef[t] = scale * F[K0 + K1 - 1 - t];
+                        for (ck_index r1 = rlo; r1 < rhi; r1 += CK_SEP_NB) {
+                            const ck_index nout = ck_sep_min(CK_SEP_NB, rhi - r1);
+                            const ck_index base = r1 + pb1 - (K1 - 1);
+                            const ck_index mlo = ck_sep_max(0, ilo - base);
+                            const ck_index mhi = ck_sep_min(nout + K1 - 1, ihi - base);
+                            for (ck_index m = mlo; m < mhi; ++m)
+                                rowp[m] = hbuf + (base + m - ilo) * I2;
+                            REAL *outs[CK_SEP_NB];
+                            for (ck_index q = 0; q < nout; ++q)
+                                outs[q] = Qbase + (r1 + q - rlo) * I2;
+                            tapsum_rows(I2, nout, K1, rowp, mlo, mhi, coef, outs, direct_to_dx);
+                        }
+                    }
+                    for (ck_index r1 = rlo; r1 < rhi && !rows_h; ++r1) {
                         ck_index nt1 = 0;
                         for (ck_index t1 = 0; t1 < K1; ++t1) {
                             const ck_index e = r1 + pb1 - t1 * d1;
@@ -455,6 +529,7 @@ ck_status SEP_BWI_FACTORS(const ck_conv_params *p, const REAL *dy, const REAL *f
         ck_aligned_free(coef);
         ck_aligned_free(r0s);
         ck_aligned_free(f0s);
+        ck_aligned_free((void *)rowp);
     }
     return err ? CK_ERR_NOMEM : CK_OK;
 }
@@ -500,8 +575,16 @@ ck_status SEP_BWW(const ck_conv_params *p, const REAL *dy, const REAL *x, REAL *
 
 #undef REAL
 #undef TAPSUM_FN
+#undef TAPSUM_ROWS_FN
+#undef TAPSUM_SHIFT_FN
+#undef TAPSUM_SHIFT_ROWS_FN
+#undef SELECT_TAPSUM_SHIFT_ROWS
+#undef SELECT_TAPSUM_SHIFT
+#undef SELECT_TAPSUM_ROWS
 #undef SELECT_TAPSUM
 #undef PACK_FACTORS
+#undef ABSMAX
+#undef RESID_ROW
 #undef SEP_FACTORIZE
 #undef SEP_FWD_FACTORS
 #undef SEP_BWI_FACTORS

@@ -9,8 +9,14 @@
 
 #define REAL float
 #define TAPSUM ck_sep_tapsum__generic_f32
+#define TAPSUM_ROWS ck_sep_tapsum_rows__generic_f32
+#define TAPSUM_SHIFT ck_sep_tapsum_shift__generic_f32
+#define TAPSUM_SHIFT_ROWS ck_sep_tapsum_shift_rows__generic_f32
 #include "kernels_generic_template.h"
 
 #define REAL double
 #define TAPSUM ck_sep_tapsum__generic_f64
+#define TAPSUM_ROWS ck_sep_tapsum_rows__generic_f64
+#define TAPSUM_SHIFT ck_sep_tapsum_shift__generic_f64
+#define TAPSUM_SHIFT_ROWS ck_sep_tapsum_shift_rows__generic_f64
 #include "kernels_generic_template.h"

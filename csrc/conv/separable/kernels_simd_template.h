@@ -1,32 +1,38 @@
-/* kernels_simd_template.h -- one SIMD tap-sum kernel; included by kernels_avx2.c with REAL, VT, VI,
- * LANES, the V* operations, CK_TARGET and TAPSUM #defined (contract: separable_kernels.h). */
+/* kernels_simd_template.h -- the SIMD tap-sum kernels; included by kernels_avx2.c and kernels_avx512.c
+ * with REAL, VT, VI, LANES, the V* operations, CK_TARGET, TAPSUM, TAPSUM_ROWS, TAPSUM_SHIFT (built here from TAPSUM unless
+ * CK_SEP_SHIFT_NATIVE, when the includer defines it), HB (vectors per block of TAPSUM),
+ * RR (rows per block of TAPSUM_ROWS) and VV (vectors per row in its blocks) #defined (contract: separable_kernels.h). */
 
 CK_TARGET void TAPSUM(ck_index n, ck_index ntap, const REAL *const *src, const REAL *coef, REAL *out,
                       int accumulate)
 {
     ck_index j = 0;
-    for (; j + 8 * LANES <= n; j += 8 * LANES) {
-        VT a0, a1, a2, a3, a4, a5, a6, a7;
-        if (accumulate) {
-            a0 = VLOAD(out + j + 0 * LANES); a1 = VLOAD(out + j + 1 * LANES);
-            a2 = VLOAD(out + j + 2 * LANES); a3 = VLOAD(out + j + 3 * LANES);
-            a4 = VLOAD(out + j + 4 * LANES); a5 = VLOAD(out + j + 5 * LANES);
-            a6 = VLOAD(out + j + 6 * LANES); a7 = VLOAD(out + j + 7 * LANES);
-        } else {
-            a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = VZERO();
-        }
+    for (; j + HB * LANES <= n; j += HB * LANES) {
+        VT a[HB];
+        for (int v = 0; v < HB; ++v)
+            a[v] = accumulate ? VLOAD(out + j + v * LANES) : VZERO();
         for (ck_index t = 0; t < ntap; ++t) {
             const VT c = VBCAST(coef + t);
             const REAL *s = src[t] + j;
-            a0 = VFMA(c, VLOAD(s + 0 * LANES), a0); a1 = VFMA(c, VLOAD(s + 1 * LANES), a1);
-            a2 = VFMA(c, VLOAD(s + 2 * LANES), a2); a3 = VFMA(c, VLOAD(s + 3 * LANES), a3);
-            a4 = VFMA(c, VLOAD(s + 4 * LANES), a4); a5 = VFMA(c, VLOAD(s + 5 * LANES), a5);
-            a6 = VFMA(c, VLOAD(s + 6 * LANES), a6); a7 = VFMA(c, VLOAD(s + 7 * LANES), a7);
+            for (int v = 0; v < HB; ++v)
+                a[v] = VFMA(c, VLOAD(s + v * LANES), a[v]);
         }
-        VSTORE(out + j + 0 * LANES, a0); VSTORE(out + j + 1 * LANES, a1);
-        VSTORE(out + j + 2 * LANES, a2); VSTORE(out + j + 3 * LANES, a3);
-        VSTORE(out + j + 4 * LANES, a4); VSTORE(out + j + 5 * LANES, a5);
-        VSTORE(out + j + 6 * LANES, a6); VSTORE(out + j + 7 * LANES, a7);
+        for (int v = 0; v < HB; ++v)
+            VSTORE(out + j + v * LANES, a[v]);
+    }
+    if (HB > 4 && j + 4 * LANES <= n) { /* the rest in blocks of 4, 2, 1: independent FMA chains */
+        VT a[4];
+        for (int v = 0; v < 4; ++v)
+            a[v] = accumulate ? VLOAD(out + j + v * LANES) : VZERO();
+        for (ck_index t = 0; t < ntap; ++t) {
+            const VT c = VBCAST(coef + t);
+            const REAL *s = src[t] + j;
+            for (int v = 0; v < 4; ++v)
+                a[v] = VFMA(c, VLOAD(s + v * LANES), a[v]);
+        }
+        for (int v = 0; v < 4; ++v)
+            VSTORE(out + j + v * LANES, a[v]);
+        j += 4 * LANES;
     }
     for (; j + 2 * LANES <= n; j += 2 * LANES) {
         VT a0 = accumulate ? VLOAD(out + j) : VZERO();
@@ -56,6 +62,101 @@ CK_TARGET void TAPSUM(ck_index n, ck_index ntap, const REAL *const *src, const R
     }
 }
 
+
+/* TAPSUM_ROWS: RR output rows at a time over a strip of VV vectors (NV = VV or 1): each source row is
+ * loaded once per strip and feeds the (up to RR) outputs whose window holds it, tap t = r - q for
+ * output q, so every output element is the same FMA chain in tap order as in TAPSUM. The RR*NV
+ * accumulators, NV loaded vectors and RR coefficient broadcasts live in registers. Only rows
+ * [mlo, mhi) exist (the others are skipped like taps outside the input in the per-row pass). */
+#define CK_SEP_ROWS_BLOCK(NV, LOAD, STORE)                                                             \
+    do {                                                                                               \
+        VT acc[RR][NV];                                                                                \
+        for (int q = 0; q < RR; ++q)                                                                   \
+            for (int v = 0; v < NV; ++v)                                                               \
+                acc[q][v] = accumulate ? LOAD(out[q] + j + v * LANES) : VZERO();                       \
+        for (ck_index r = rb; r < re; ++r) {                                                           \
+            VT l[NV];                                                                                  \
+            for (int v = 0; v < NV; ++v)                                                               \
+                l[v] = LOAD(rows[r] + j + v * LANES);                                                  \
+            if (r >= RR - 1 && r < ntap) { /* every output of the block uses row r */                  \
+                for (int q = 0; q < RR; ++q) {                                                         \
+                    const VT c = VBCAST(coef + (r - q));                                               \
+                    for (int v = 0; v < NV; ++v)                                                       \
+                        acc[q][v] = VFMA(c, l[v], acc[q][v]);                                          \
+                }                                                                                      \
+            } else {                                                                                   \
+                for (int q = 0; q < RR; ++q) {                                                         \
+                    if (r - q < 0 || r - q >= ntap)                                                    \
+                        continue;                                                                      \
+                    const VT c = VBCAST(coef + (r - q));                                               \
+                    for (int v = 0; v < NV; ++v)                                                       \
+                        acc[q][v] = VFMA(c, l[v], acc[q][v]);                                          \
+                }                                                                                      \
+            }                                                                                          \
+        }                                                                                              \
+        for (int q = 0; q < RR; ++q)                                                                   \
+            for (int v = 0; v < NV; ++v)                                                               \
+                STORE(out[q] + j + v * LANES, acc[q][v]);                                              \
+    } while (0)
+
+CK_TARGET void TAPSUM_ROWS(ck_index n, ck_index nout, ck_index ntap, const REAL *const *rows, ck_index mlo,
+                           ck_index mhi, const REAL *coef, REAL *const *out, int accumulate)
+{
+    ck_index q0 = 0;
+    if (ntap > 0)
+        for (; q0 + RR <= nout; q0 += RR, rows += RR, out += RR, mlo -= RR, mhi -= RR) {
+            const ck_index rb = mlo > 0 ? mlo : 0, re = mhi < ntap + RR - 1 ? mhi : ntap + RR - 1;
+            ck_index j = 0;
+#define CK_SEP_LOAD(p) VLOAD(p)
+#define CK_SEP_STORE(p, v) VSTORE((p), (v))
+            for (; j + VV * LANES <= n; j += VV * LANES)
+                CK_SEP_ROWS_BLOCK(VV, CK_SEP_LOAD, CK_SEP_STORE);
+            for (; j + LANES <= n; j += LANES)
+                CK_SEP_ROWS_BLOCK(1, CK_SEP_LOAD, CK_SEP_STORE);
+#undef CK_SEP_LOAD
+#undef CK_SEP_STORE
+            if (j < n) {
+                const VI m = VMASK(n - j);
+#define CK_SEP_LOAD(p) VMASKLOAD((p), m)
+#define CK_SEP_STORE(p, v) VMASKSTORE((p), m, (v))
+                CK_SEP_ROWS_BLOCK(1, CK_SEP_LOAD, CK_SEP_STORE);
+#undef CK_SEP_LOAD
+#undef CK_SEP_STORE
+            }
+        }
+    for (; q0 < nout; ++q0, ++rows, ++out, --mlo, --mhi) {
+        const ck_index tlo = mlo > 0 ? mlo : 0, thi = mhi < ntap ? mhi : ntap;
+        TAPSUM(n, thi > tlo ? thi - tlo : 0, rows + tlo, coef + tlo, *out, accumulate);
+    }
+}
+#undef CK_SEP_ROWS_BLOCK
+
+#ifndef CK_SEP_SHIFT_NATIVE
+/* TAPSUM_SHIFT through TAPSUM: pointer arrays of up to 64 taps on the stack, the chunks chained
+ * through out (stored and reloaded exactly), so the sums are TAPSUM's. */
+CK_TARGET void TAPSUM_SHIFT(ck_index n, ck_index ntap, const REAL *src, const REAL *coef, REAL *out,
+                            int accumulate)
+{
+    const REAL *p[64];
+    ck_index t0 = 0;
+    do {
+        const ck_index nb = ntap - t0 < 64 ? ntap - t0 : 64;
+        for (ck_index t = 0; t < nb; ++t)
+            p[t] = src + t0 + t;
+        TAPSUM(n, nb, p, coef + t0, out, accumulate || t0 > 0);
+        t0 += nb;
+    } while (t0 < ntap);
+}
+
+/* TAPSUM_SHIFT_ROWS row by row (contract: separable_kernels.h) */
+CK_TARGET void TAPSUM_SHIFT_ROWS(ck_index n, ck_index nrows, ck_index ntap, const REAL *src, ck_index sstride,
+                                 const REAL *coef, REAL *out, ck_index ostride, int accumulate)
+{
+    for (ck_index r = 0; r < nrows; ++r)
+        TAPSUM_SHIFT(n, ntap, src + r * sstride, coef, out + r * ostride, accumulate);
+}
+#endif
+
 #undef REAL
 #undef VT
 #undef VI
@@ -69,3 +170,9 @@ CK_TARGET void TAPSUM(ck_index n, ck_index ntap, const REAL *const *src, const R
 #undef VFMA
 #undef VMASK
 #undef TAPSUM
+#undef TAPSUM_ROWS
+#undef TAPSUM_SHIFT
+#undef TAPSUM_SHIFT_ROWS
+#undef RR
+#undef VV
+#undef HB
