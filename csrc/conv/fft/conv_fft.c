@@ -51,6 +51,7 @@
  * fork/join per pass instead of one per GEMM, and the transforms, which dominate for few channels,
  * thread too. If the BLAS cannot be pinned the product loop runs serially and the BLAS threads.
  */
+#define _DEFAULT_SOURCE /* madvise */
 #include "fft_internal.h"
 
 #include "cnnkern/ck_gemm.h"
@@ -58,6 +59,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 /* Largest per-worker buffers (3 x lanes x image) for the lane-interleaved transforms. */
 #ifndef CK_FFT_LANE_BYTES
@@ -68,10 +72,26 @@ static const ck_index TILE_SIZES[] = {8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 2
 #define N_TILE_SIZES ((int)(sizeof TILE_SIZES / sizeof TILE_SIZES[0]))
 
 /* Modelled cost constants (seconds per unit), fitted on the 2-core AVX2 machine: one "N log2 N" unit of
- * a real transform, one complex multiply-add of the channel products, one copied complex element. */
+ * a real transform, one complex multiply-add of the channel products, one copied complex element.
+ * bwd_weight plans (BLAS products, lane-transform inverse of dW) keep these. */
 #define COST_FFT 0.6e-9
 #define COST_MAC 0.12e-9
 #define COST_COPY 0.4e-9
+/* Forward-type plans (own product kernel, GEMM-form kernel spectra): least-squares fit of 12 plain
+ * float32 calls at 1 thread (CPU time, AVX-512 Zen 5; the three bench layers at 3-6 tilings each,
+ * predictions within 0.56-1.29 of the measurement): per N log2 N unit, per product complex MAC, per
+ * spectrum element moved (gathers, lane copies and the transform's per-element work), per GEMM flop
+ * of a GEMM-form kernel spectrum; and per byte of a kernel spectrum that a plain call allocates and
+ * first touches (page faults: a 52 MB spectrum took ~45 ms of a 68 ms cb_l2_k9 call; none when the call
+ * fuses, see ck_conv_fft_fused_channels). */
+#define COST_SPEC_BYTE_F 0.5e-9
+/* per byte of X and i X that the chunks of a fused call read (from the last-level cache; a guess from
+ * the cb_l2_k9 tilings: 16 x 64 fused, 8 passes over 30 MB, ran slower than 24 x 24 unfused) */
+#define COST_XPASS_BYTE_F 0.05e-9
+#define COST_FFT_F 0.2e-9
+#define COST_MAC_F 0.117e-9
+#define COST_COPY_F 2.16e-9
+#define COST_DFT_F 0.0126e-9
 
 static ck_index max_i(ck_index a, ck_index b) { return a > b ? a : b; }
 static ck_index min_i(ck_index a, ck_index b) { return a < b ? a : b; }
@@ -155,6 +175,34 @@ static int valid_forced(const ck_conv_params *p, const ck_index tile[3])
     return 1;
 }
 
+/* GEMM flops per kernel of the GEMM-form kernel spectrum for transform sizes n0 x n1 x n2, or 0 when it
+ * does not apply (3-D, or more than DFT_GEMM_RATIO times a real FFT's ~2.5 N log2 N: the GEMMs run
+ * several times nearer peak than lane transforms of small zero-padded kernels, e.g. cb_l4_k7, 16384
+ * 7x7 kernels to 16x16, 1 thread: 13.6 ms lane transforms, ~4.4 ms GEMM form). */
+#define DFT_GEMM_RATIO 4.0
+static double dft_flops(const ck_conv_params *p, ck_index n0, ck_index n1, ck_index n2)
+{
+    if (n0 != 1 || p->kernel_size[0] != 1)
+        return 0;
+    const double k1 = (double)p->kernel_size[1], k2 = (double)p->kernel_size[2];
+    const double N1 = (double)n1, N2 = (double)n2, nh = (double)(n2 / 2 + 1);
+    const double gemm = 4.0 * nh * k1 * k2 + 8.0 * N1 * k1 * nh;
+    const double nr = N1 * N2, fft = 2.5 * nr * (nr > 2 ? log2(nr) : 1.0);
+    return gemm > DFT_GEMM_RATIO * fft ? 0 : gemm;
+}
+
+static ck_index fused_qc(const ck_conv_params *p, ck_index n1, ck_index n2, ck_index T, size_t elem_size);
+
+/* The QC of a plain call with these transform sizes and T tiles when it would fuse
+ * (ck_conv_fft_fused_channels, without the one-block condition), else 0. */
+static ck_index fuses(const ck_conv_params *p, ck_index n0, ck_index n1, ck_index n2, double T, size_t elem_size)
+{
+    if (dft_flops(p, n0, n1, n2) <= 0 || p->groups != 1 || (p->in_channels == 1 && p->out_channels == 1))
+        return 0;
+    const ck_index qc = fused_qc(p, n1, n2, (ck_index)T, elem_size);
+    return T <= 2.0 * (double)qc ? qc : 0;
+}
+
 /* Pick per-axis transform sizes and tiles (see the contract); tile[a]: 0 auto, -1 whole, >0 forced N. */
 static void choose_tiles(ck_conv_fft_plan *pl, const ck_index tile[3], size_t elem_size)
 {
@@ -182,10 +230,24 @@ static void choose_tiles(ck_conv_fft_plan *pl, const ck_index tile[3], size_t el
                 const int tiled = c0->nt > 1 || c1->nt > 1 || c2->nt > 1;
                 const double per_image =
                     tiled && 3.0 * (double)elem_size * nreal * (elem_size == 4 ? 16 : 8) > (double)CK_FFT_LANE_BYTES ? 1.3 : 1.0;
-                const double cost = COST_FFT * per_image * ((cin + cout) * T + cout * cig) * nreal * lg +
-                                    COST_MAC * T * nfreq * cout * cig +
-                                    COST_COPY * T * nfreq * (cin + cout);
-                const double mem = 2.0 * (double)elem_size * nfreq * (cout * cig + (cin + cout));
+                double cost;
+                if (pl->dir == CK_CONV_BWD_WEIGHT) {
+                    cost = COST_FFT * per_image * ((cin + cout) * T + cout * cig) * nreal * lg +
+                           COST_MAC * T * nfreq * cout * cig + COST_COPY * T * nfreq * (cin + cout);
+                } else {
+                    const double g = dft_flops(p, c0->n, c1->n, c2->n);
+                    const double kspec = g > 0 ? COST_DFT_F * g : COST_FFT_F * per_image * nreal * lg;
+                    cost = COST_FFT_F * per_image * (cin + cout) * T * nreal * lg + cout * cig * kspec +
+                           COST_MAC_F * T * nfreq * cout * cig + COST_COPY_F * per_image * T * nfreq * (cin + cout);
+                    const ck_index qc = fuses(p, c0->n, c1->n, c2->n, T, elem_size);
+                    if (qc == 0)
+                        cost += COST_SPEC_BYTE_F * 2.0 * (double)elem_size * nfreq * cout * cig;
+                    else /* each chunk of qc output channels reads X and i X */
+                        cost += COST_XPASS_BYTE_F * ceil(cout / (double)qc) * 4.0 * (double)elem_size * nfreq * cin * T;
+                }
+                /* forward-type: with the block spectra of min(T, 64) tiles (blocks are >= 64 tiles) */
+                const double mtiles = pl->dir == CK_CONV_BWD_WEIGHT ? 1.0 : (T < 64 ? T : 64);
+                const double mem = 2.0 * (double)elem_size * nfreq * (cout * cig + (cin + cout) * mtiles);
                 if (mem < best_mem) {
                     best_mem = mem;
                     mi[0] = i0; mi[1] = i1; mi[2] = i2;
@@ -283,9 +345,101 @@ void ck_conv_fft_plan_info(const ck_conv_fft_plan *pl, ck_index n[3], ck_index n
     *block_tiles = ck_conv_fft_block_tiles(pl, elem_size);
 }
 
+/* Complex elements between frequencies of the kernel spectrum: C_out C_in/g, + 16 when that is a multiple
+ * of 256 (rows a power-of-two multiple of 2 KiB apart share cache sets: writing 792 such rows of 80
+ * values per chunk ran ~6x slower, cb_l2_k9 24 x 64). */
+ck_index ck_conv_fft_spec_ld(const ck_conv_fft_plan *pl)
+{
+    const ck_index nimg = pl->p.out_channels * ck_conv_in_per_group(&pl->p);
+    return nimg % 256 == 0 ? nimg + 16 : nimg;
+}
+
 size_t ck_conv_fft_spectrum_elems(const ck_conv_fft_plan *pl)
 {
-    return (size_t)pl->nfreq * (size_t)pl->p.out_channels * (size_t)ck_conv_in_per_group(&pl->p);
+    return (size_t)pl->nfreq * (size_t)ck_conv_fft_spec_ld(pl);
+}
+
+/* GEMM-form kernel spectrum (see fft_internal.h and dft_flops). Chunk: Q kernels (multiple of 16,
+ * 16 ... 512) whose W block (2 N1 nh Q REALs) takes about 512 KiB of float32. */
+ck_index ck_conv_fft_dft_chunk(const ck_conv_fft_plan *pl)
+{
+    if (dft_flops(&pl->p, pl->n[0], pl->n[1], pl->n[2]) <= 0)
+        return 0;
+    const ck_index q = ((ck_index)(512 << 10) / (4 * 2 * pl->n[1] * (pl->n[2] / 2 + 1))) / 16 * 16;
+    return clamp_i(q, 16, 512);
+}
+
+static ck_index fused_qc(const ck_conv_params *p, ck_index n1, ck_index n2, ck_index T, size_t elem_size)
+{
+    const ck_index per = (ck_index)elem_size * 2 * n1 * (n2 / 2 + 1) * p->in_channels;
+    ck_index qc = ((ck_index)3 << 19) / per;
+    const ck_index want = (T + 1) / 2, most = ((ck_index)2 << 20) / per; /* T <= 2 QC, W <= 2 MiB */
+    if (qc < want)
+        qc = want < most ? want : most;
+    qc = qc >= 8 ? (qc + 7) / 8 * 8 : 4; /* fewer rows than 4 run the kernel's 1-row tiles (k11_64 whole: 2x slower) */
+    return clamp_i(qc, 1, p->out_channels);
+}
+
+void ck_conv_fft_unit(ck_index j, ck_index n, size_t elem_size, void *c, void *s)
+{
+    long double cv, sv;
+    if ((4 * j) % n == 0) { /* exact on the axes */
+        static const long double C4[4] = {1, 0, -1, 0}, S4[4] = {0, 1, 0, -1};
+        cv = C4[(4 * j) / n];
+        sv = S4[(4 * j) / n];
+    } else {
+        const long double a = 6.283185307179586476925286766559L * (long double)j / (long double)n;
+        cv = cosl(a);
+        sv = sinl(a);
+    }
+    if (elem_size == 4) {
+        *(float *)c = (float)cv;
+        *(float *)s = (float)sv;
+    } else {
+        *(double *)c = (double)cv;
+        *(double *)s = (double)sv;
+    }
+}
+
+void *ck_conv_fft_alloc(size_t bytes)
+{
+    void *p = ck_aligned_alloc(bytes);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    /* large per-call buffers: ask for transparent huge pages (first-touch faults of 4 KiB pages cost
+     * ~1-6 us each on the KVM test machine: a 20 MB kernel spectrum took ~30 ms to fault in) */
+    if (p && bytes >= ((size_t)4 << 20)) {
+        const uintptr_t huge = (uintptr_t)2 << 20;
+        const uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1), e = ((uintptr_t)p + bytes) & ~(huge - 1);
+        if (e > a)
+            (void)madvise((void *)a, (size_t)(e - a), MADV_HUGEPAGE); /* a hint: failure is harmless */
+    }
+#endif
+    return p;
+}
+
+/* Own product kernel up to CK_FFT_MAC_MAX_T tiles per block (beyond, the BLAS's packing pays off). */
+#define CK_FFT_MAC_MAX_T 256
+int ck_conv_fft_own_mac(const ck_conv_fft_plan *pl, ck_index Tb)
+{
+    (void)pl;
+    return Tb <= CK_FFT_MAC_MAX_T;
+}
+
+/* Fused plain run: GEMM-form spectra, one group, one tile block, own products, not a 1x1-channel
+ * problem, T <= 2 QC. QC: output channels whose spectrum (2 N1 nh C_in REALs each) takes <= 1.5 MiB
+ * rounded down to a multiple of 8 (the kernel's row tiles), else 4 (at most C_out). */
+ck_index ck_conv_fft_fused_channels(const ck_conv_fft_plan *pl, size_t elem_size)
+{
+    const ck_conv_params *p = &pl->p;
+    const ck_index total = p->batch * pl->tiles;
+    if (ck_conv_fft_dft_chunk(pl) == 0 || p->groups != 1 || (p->in_channels == 1 && p->out_channels == 1) ||
+        total > ck_conv_fft_block_tiles(pl, elem_size) || !ck_conv_fft_own_mac(pl, total))
+        return 0;
+    const ck_index qc = fused_qc(p, pl->n[1], pl->n[2], total, elem_size);
+    /* each chunk reads all of X (C_in x T per f) once, the unfused run writes and reads the whole
+     * kernel spectrum (C_out x C_in per f) once: fuse when the X traffic, C_out / QC passes, is at
+     * most ~2x the spectrum's (from last-level cache rather than memory) */
+    return total <= 2 * qc ? qc : 0;
 }
 
 ck_index ck_conv_fft_thread_elems(const ck_conv_fft_plan *pl)
@@ -321,9 +475,28 @@ size_t ck_conv_workspace__fft(const ck_conv_params *p, ck_conv_direction dir, si
     if (ck_conv_fft_plan_create(p, dir, NULL, elem_size, &pl) != CK_OK)
         return 0;
     const ck_index tb = ck_conv_fft_block_tiles(pl, elem_size);
-    size_t elems = 2 * ck_conv_fft_spectrum_elems(pl); /* kernel spectrum, or the dW accumulator */
-    elems += (size_t)(2 * pl->nfreq * (pl->p.in_channels + pl->p.out_channels) * tb);
-    elems += (size_t)(num_threads < 1 ? 1 : num_threads) * (size_t)ck_conv_fft_thread_elems(pl);
+    const size_t team = (size_t)(num_threads < 1 ? 1 : num_threads);
+    const size_t worker = (size_t)ck_conv_fft_thread_elems(pl);
+    const ck_index k1 = pl->p.kernel_size[1], k2 = pl->p.kernel_size[2], nh = pl->n[2] / 2 + 1;
+    /* GEMM-form spectrum buffers of Q kernels (DFT_CHUNK_ELEMS) and the tables (DFT_TAB_ELEMS) */
+#define DFT_ELEMS(Q) ((size_t)((Q) * k1 * k2 + 2 * nh * (Q) * k1 + 2 * pl->n[1] * nh * (Q)))
+    const size_t tab = (size_t)(2 * nh * k2 + 4 * pl->n[1] * k1);
+    const size_t blocks = (size_t)(2 * pl->nfreq * (pl->p.in_channels + pl->p.out_channels) * tb);
+    size_t elems;
+    const ck_index qc = dir == CK_CONV_BWD_WEIGHT || p->batch == 0 ? 0 : ck_conv_fft_fused_channels(pl, elem_size);
+    if (qc > 0) { /* fused plain run: X, i X, Y, the workers' buffers, the tables */
+        const size_t dper = DFT_ELEMS(qc * pl->p.in_channels);
+        elems = blocks + (size_t)(2 * pl->nfreq * pl->p.in_channels * tb) + team * (worker > dper ? worker : dper) + tab;
+    } else {
+        elems = 2 * ck_conv_fft_spectrum_elems(pl); /* kernel spectrum, or the dW accumulator */
+        size_t run = blocks + team * worker;
+        if (dir != CK_CONV_BWD_WEIGHT && ck_conv_fft_own_mac(pl, tb))
+            run += team * (size_t)(2 * ck_conv_in_per_group(&pl->p) * tb); /* i X per worker */
+        const ck_index q = dir == CK_CONV_BWD_WEIGHT ? 0 : ck_conv_fft_dft_chunk(pl);
+        const size_t spec = q > 0 ? team * DFT_ELEMS(q) + tab : team * worker;
+        elems += run > spec ? run : spec;
+    }
+#undef DFT_ELEMS
     ck_conv_fft_plan_destroy(pl);
     return elems * elem_size;
 }
