@@ -18,15 +18,34 @@
  *     cost per output stay bounded for large images with moderate kernels.
  * Forward:   Y[f] (C_out/g x T) = W[f] (C_out/g x C_in/g) @ X[f] (C_in/g x T) per frequency f and group,
  *            T = images x tiles of the block; W[f] = conj(DFT(w)) (the plan's kernel spectrum); then the
- *            inverse transform, crop, 1/N scale and bias.
+ *            inverse transform, crop, 1/N scale and bias. The products: the own kernel of
+ *            conv_fft_mac.c (Y = Re(W) X + Im(W) (i X), two FMAs per REAL, i X formed once per f) for
+ *            blocks of <= 256 tiles, else the BLAS cgemm (one-thread). Own kernel vs BLAS, plan runs at
+ *            1 thread (CPU time): cb_l4_k7 whole image (T = 8) 2.1 vs 4.6 ms, cb_l2_k9 24x24 tiles
+ *            (T = 64) 24 vs 33 ms, k11_64 whole (T = 4) 4.1 vs 5.6 ms.
+ * Kernel spectrum: 1-D/2-D plans whose GEMM form (dft_flops) costs at most 4x a real FFT compute it as
+ *            three real GEMMs per chunk of kernels over only the k1 x k2 nonzero inputs (a pruned DFT:
+ *            DFT_SPECTRUM in conv_fft_template.h; tables correctly rounded, exact on the axes);
+ *            cb_l4_k7, 16384 7x7 kernels to 16x16: 13.6 ms lane transforms -> ~4.4 ms. Others (3-D,
+ *            large transforms) use the lane transforms. Rows of the stored spectrum are ld apart
+ *            (ck_conv_fft_spec_ld: + 16 when C_out C_in/g is a multiple of 256, cache sets).
+ * Fused plain run (ck_conv_fft_fused_channels): a plain forward / bwd_input call that fits one tile
+ *            block, one group, GEMM-form spectra and T <= 2 QC never stores the kernel spectrum: per
+ *            chunk of QC output channels (its spectrum <= 1.5 MiB, or <= 2 MiB when T needs more rows,
+ *            a multiple of 8 or 4) a worker computes the chunk's spectrum (split re/im, in its cache)
+ *            and at once its products for every f. Each chunk reads all of X, so fusing pays when
+ *            T is small against QC (cb_l4_k7 whole, plain call, 1 thread: ~17 ms -> ~5 ms).
  * bwd_input: the forward correlation of dy with the flipped, channel-swapped kernel and padding
  *            k - 1 - pad (which may be negative: the gather handles any offset) -- a second plan.
  * bwd_weight: dW[f] += DY[f] (C_out/g x T) @ X[f]^H (T x C_in/g) over all tile blocks in order, then
- *            dw = crop(IDFT(conj(dW))) / N.
- * Tiling choice (choose_tiles): the smallest modelled cost (transforms ~ N log N per image and tile,
- * complex products 8 flops per (f, c_out, c_in, tile)) among whole-image and each fixed tile size per
- * axis, whose kernel spectrum (F x C_out x C_in/g complex) fits the workspace limit; a plan may force
- * whole-image or a tile size per axis. Whole-image sizes prefer 2^a 3^b (within 5%) and avoid
+ *            dw = crop(IDFT(conj(dW))) / N. (BLAS products and its cost model unchanged.)
+ * Tiling choice (choose_tiles): the smallest modelled cost among whole-image and each fixed tile size
+ * per axis whose kernel spectrum (F x C_out x C_in/g complex; forward-type: plus the block spectra of
+ * min(T, 64) tiles) fits the workspace limit; a plan may force whole-image or a tile size per axis.
+ * Forward-type plans: transforms ~ N log N per image and tile, the kernel spectrum (GEMM flops or
+ * transforms), product complex MACs, moved spectrum elements, and the first touch of a stored kernel
+ * spectrum or the X passes of a fused call (constants: COST_*_F). bwd_weight: the older model
+ * (COST_FFT, COST_MAC, COST_COPY). Whole-image sizes prefer 2^a 3^b (within 5%) and avoid
  * powers of two >= 512 (cache aliasing of the rows).
  * Work items: G images (channel x tile) per transform call. G = the transform lanes (16 float, 8
  * double) when 3 G N elements take <= 2 MiB: the images are interleaved lane by lane
@@ -35,19 +54,26 @@
  * kernels and of output tiles (bwd_weight) skip the real-axis pass.
  *
  * Workspace (ck_conv_workspace__fft gives the figure): the kernel spectrum of the plain entry points,
- * 2 F C_out C_in/g elements (bwd_weight: the dW accumulator of the same size instead); per block of Tb
- * tiles, spectra 2 F (C_in + C_out) Tb; per worker G (N + 2 F) + transform scratch. Tb is the largest
- * count under the im2col workspace limit (cnnkern.get_workspace_limit(), default 64 MiB), >= 1, and
- * at most max(64, the count whose block spectra take 8 MiB).
+ * 2 F ld elements (bwd_weight: the dW accumulator instead); per block of Tb tiles, spectra
+ * 2 F (C_in + C_out) Tb; per worker G (N + 2 F) + transform scratch, and with the own product kernel
+ * i X of one frequency (2 C_in/g Tb); GEMM-form spectra: per worker the chunk buffers (DFT_CHUNK_ELEMS)
+ * and the tables. A fused call: X, i X and Y of its block, per worker the larger of the transform and
+ * chunk buffers, no kernel spectrum. Tb is the largest count under the im2col workspace limit
+ * (cnnkern.get_workspace_limit(), default 64 MiB), >= 1, and at most max(64, the count whose block
+ * spectra take 8 MiB).
  *
- * Allocations: workspaces through ck_aligned_alloc; the plan struct and twiddle tables with malloc.
+ * Allocations: workspaces through ck_aligned_alloc (those >= 4 MiB via ck_conv_fft_alloc, which adds a
+ * transparent-huge-page hint: first-touch faults of 4 KiB pages cost ~1-6 us each on the KVM test
+ * machine; a cb_l2_k9 plain call went from ~60 to ~30 ms at 1 thread); the plan struct and twiddle
+ * tables with malloc.
  *
  * Threads -- our OpenMP loops, the BLAS pinned to one thread (ck_gemm_pin_begin(1), also at 1 thread:
  * an unpinned OpenBLAS threaded each tiny GEMM and ran 25x slower): the transforms
  * run over work items of G images, the complex products over frequencies (each f is one thread's,
- * with a one-thread GEMM), so every output element is computed by one thread in a fixed order and the
- * result is bit-for-bit the same for any thread count (block and item sizes never depend on the
- * threads). Chosen because there are thousands of small per-frequency GEMMs (e.g. 128 x 128 x 8): one
+ * with the own kernel or a one-thread GEMM), GEMM-form spectra and fused calls over chunks of kernels /
+ * output channels (sizes from the plan only), so every output element is computed by one thread in a
+ * fixed order and the result is bit-for-bit the same for any thread count (block, item and chunk sizes
+ * never depend on the threads). Chosen because there are thousands of small per-frequency GEMMs (e.g. 128 x 128 x 8): one
  * fork/join per pass instead of one per GEMM, and the transforms, which dominate for few channels,
  * thread too. If the BLAS cannot be pinned the product loop runs serially and the BLAS threads.
  */

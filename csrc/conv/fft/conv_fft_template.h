@@ -1,7 +1,8 @@
 /*
  * conv_fft_template.h -- the passes of the fft operator for one dtype (contract: conv_fft.c).
- * Included by conv_fft_ops.c with REAL, LANES_T, the transform/GEMM functions of that dtype and the public
- * names #defined (FFT_SPECTRUM, FFT_RUN, FFT_RUN_BWD_WEIGHT, FFT_FWD, FFT_BWD_INPUT, FFT_BWD_WEIGHT).
+ * Included by conv_fft_ops.c with REAL, LANES_T, the transform/GEMM/product-kernel functions of that dtype
+ * (CGEMM, GEMM, MAC) and the public names #defined (FFT_SPECTRUM, FFT_RUN, FFT_RUN_BWD_WEIGHT, FFT_FWD,
+ * FFT_BWD_INPUT, FFT_BWD_WEIGHT) and the static ones.
  */
 
 /* Work items of G == LANES_T images use the lane-interleaved transforms (image q in lane q; small
@@ -315,7 +316,7 @@ ck_status FFT_SPECTRUM(const ck_conv_fft_plan *pl, const REAL *w, REAL *spec, in
 
 /* Forward transforms of the block's images (channel c, tile tt) into xs[f][c][nb]. */
 static void TRANSFORM_BLOCK(const ck_conv_fft_plan *pl, const REAL *src, ck_index channels, ck_index plane,
-                            int is_output, ck_index tb0, ck_index nb, REAL *xs, REAL *tbuf, ck_index team)
+                            int is_output, ck_index tb0, ck_index nb, REAL *xs, REAL *tbuf, ck_index team, REAL *xi)
 {
     const ck_index G = pl->group, F = pl->nfreq, nimg = channels * nb, items = (nimg + G - 1) / G;
     const ck_index per = ck_conv_fft_thread_elems(pl);
@@ -346,6 +347,13 @@ static void TRANSFORM_BLOCK(const ck_conv_fft_plan *pl, const REAL *src, ck_inde
                     dst[2 * q] = sr[q];
                     dst[2 * q + 1] = si[q];
                 }
+                if (xi) { /* i X for the product kernel */
+                    REAL *d2 = xi + 2 * (f * nimg + first);
+                    for (ck_index q = 0; q < cnt; ++q) {
+                        d2[2 * q] = -si[q];
+                        d2[2 * q + 1] = sr[q];
+                    }
+                }
             }
         } else {
             FFT_FORWARD_T(pl->fft, cnt, real, sp, scratch, is_output ? tile_rows : NULL);
@@ -355,6 +363,13 @@ static void TRANSFORM_BLOCK(const ck_conv_fft_plan *pl, const REAL *src, ck_inde
                 for (ck_index q = 0; q < cnt; ++q) {
                     dst[2 * q] = s[2 * q * F];
                     dst[2 * q + 1] = s[2 * q * F + 1];
+                }
+                if (xi) {
+                    REAL *d2 = xi + 2 * (f * nimg + first);
+                    for (ck_index q = 0; q < cnt; ++q) {
+                        d2[2 * q] = -s[2 * q * F + 1];
+                        d2[2 * q + 1] = s[2 * q * F];
+                    }
                 }
             }
         }
@@ -432,7 +447,7 @@ ck_status FFT_RUN(const ck_conv_fft_plan *pl, const REAL *wspec, const REAL *x, 
         ck_gemm_pin_begin(1);
     for (ck_index tb0 = 0; tb0 < total; tb0 += Tb) {
         const ck_index nb = total - tb0 < Tb ? total - tb0 : Tb;
-        TRANSFORM_BLOCK(pl, x, p->in_channels, ck_conv_in_plane(p), 0, tb0, nb, xs, tbuf, team);
+        TRANSFORM_BLOCK(pl, x, p->in_channels, ck_conv_in_plane(p), 0, tb0, nb, xs, tbuf, team, NULL);
 #pragma omp parallel for num_threads(mix_team) schedule(static)
         for (ck_index f = 0; f < F; ++f)
             MIX_FORWARD(pl, wspec, xs, ys, f, nb, xib ? xib + (ck_index)CK_THREAD_NUM() * xper : NULL);
@@ -478,8 +493,8 @@ ck_status FFT_RUN_BWD_WEIGHT(const ck_conv_fft_plan *pl, const REAL *dy, const R
         ck_gemm_pin_begin(1);
     for (ck_index tb0 = 0; tb0 < total; tb0 += Tb) {
         const ck_index nb = total - tb0 < Tb ? total - tb0 : Tb;
-        TRANSFORM_BLOCK(pl, x, p->in_channels, ck_conv_in_plane(p), 0, tb0, nb, xs, tbuf, team);
-        TRANSFORM_BLOCK(pl, dy, p->out_channels, ck_conv_out_plane(p), 1, tb0, nb, ds, tbuf, team);
+        TRANSFORM_BLOCK(pl, x, p->in_channels, ck_conv_in_plane(p), 0, tb0, nb, xs, tbuf, team, NULL);
+        TRANSFORM_BLOCK(pl, dy, p->out_channels, ck_conv_out_plane(p), 1, tb0, nb, ds, tbuf, team, NULL);
         const int acc = tb0 > 0, blas = cig * cog * nb >= 512;
 #pragma omp parallel for num_threads(mix_team) schedule(static)
         for (ck_index f = 0; f < F; ++f)
@@ -565,13 +580,7 @@ static ck_status FUSED_RUN(const ck_conv_fft_plan *pl, const REAL *w, const REAL
     }
     REAL *xi = xs + 2 * F * cin * nb;
     DFT_TABLES(pl, tab);
-    TRANSFORM_BLOCK(pl, x, cin, ck_conv_in_plane(p), 0, 0, nb, xs, tbuf, team);
-    const ck_index nx = F * cin * nb;
-#pragma omp parallel for num_threads(team) schedule(static)
-    for (ck_index j = 0; j < nx; ++j) {
-        xi[2 * j] = -xs[2 * j + 1];
-        xi[2 * j + 1] = xs[2 * j];
-    }
+    TRANSFORM_BLOCK(pl, x, cin, ck_conv_in_plane(p), 0, 0, nb, xs, tbuf, team, xi);
     const int pin = ck_gemm_can_pin(sizeof(REAL));
     const ck_index dft_team = team > 1 && !pin ? 1 : team;
     if (pin)
