@@ -24,7 +24,8 @@
  *            1 thread (CPU time): cb_l4_k7 whole image (T = 8) 2.1 vs 4.6 ms, cb_l2_k9 24x24 tiles
  *            (T = 64) 24 vs 33 ms, k11_64 whole (T = 4) 4.1 vs 5.6 ms.
  * Kernel spectrum: 1-D/2-D plans whose GEMM form (dft_flops) costs at most 4x a real FFT compute it as
- *            three real GEMMs per chunk of kernels over only the k1 x k2 nonzero inputs (a pruned DFT:
+ *            real GEMMs per chunk of kernels over only the k1 x k2 nonzero inputs, the second axis as
+ *            P +- i Q from cos / sin GEMMs over f1 <= N1/2 (a pruned DFT:
  *            DFT_SPECTRUM in conv_fft_template.h; tables correctly rounded, exact on the axes);
  *            cb_l4_k7, 16384 7x7 kernels to 16x16: 13.6 ms lane transforms -> ~4.4 ms. Others (3-D,
  *            large transforms) use the lane transforms. Rows of the stored spectrum are ld apart
@@ -201,7 +202,8 @@ static int valid_forced(const ck_conv_params *p, const ck_index tile[3])
     return 1;
 }
 
-/* GEMM flops per kernel of the GEMM-form kernel spectrum for transform sizes n0 x n1 x n2, or 0 when it
+/* GEMM flops per kernel of the GEMM-form kernel spectrum for transform sizes n0 x n1 x n2 (4 nh k1 k2 +
+ * 8 (n1/2 + 1) k1 nh), or 0 when it
  * does not apply (3-D, or more than DFT_GEMM_RATIO times a real FFT's ~2.5 N log2 N: the GEMMs run
  * several times nearer peak than lane transforms of small zero-padded kernels, e.g. cb_l4_k7, 16384
  * 7x7 kernels to 16x16, 1 thread: 13.6 ms lane transforms, ~4.4 ms GEMM form). */
@@ -212,7 +214,7 @@ static double dft_flops(const ck_conv_params *p, ck_index n0, ck_index n1, ck_in
         return 0;
     const double k1 = (double)p->kernel_size[1], k2 = (double)p->kernel_size[2];
     const double N1 = (double)n1, N2 = (double)n2, nh = (double)(n2 / 2 + 1);
-    const double gemm = 4.0 * nh * k1 * k2 + 8.0 * N1 * k1 * nh;
+    const double gemm = 4.0 * nh * k1 * k2 + 8.0 * (double)(n1 / 2 + 1) * k1 * nh;
     const double nr = N1 * N2, fft = 2.5 * nr * (nr > 2 ? log2(nr) : 1.0);
     return gemm > DFT_GEMM_RATIO * fft ? 0 : gemm;
 }
@@ -505,8 +507,8 @@ size_t ck_conv_workspace__fft(const ck_conv_params *p, ck_conv_direction dir, si
     const size_t worker = (size_t)ck_conv_fft_thread_elems(pl);
     const ck_index k1 = pl->p.kernel_size[1], k2 = pl->p.kernel_size[2], nh = pl->n[2] / 2 + 1;
     /* GEMM-form spectrum buffers of Q kernels (DFT_CHUNK_ELEMS) and the tables (DFT_TAB_ELEMS) */
-#define DFT_ELEMS(Q) ((size_t)((Q) * k1 * k2 + 2 * nh * (Q) * k1 + 2 * pl->n[1] * nh * (Q)))
-    const size_t tab = (size_t)(2 * nh * k2 + 4 * pl->n[1] * k1);
+#define DFT_ELEMS(Q) ((size_t)((Q) * k1 * k2 + 2 * nh * (Q) * k1 + 4 * (pl->n[1] / 2 + 1) * nh * (Q) + 2 * pl->n[1] * nh * (Q)))
+    const size_t tab = (size_t)(2 * nh * k2 + 2 * (pl->n[1] / 2 + 1) * k1);
     const size_t blocks = (size_t)(2 * pl->nfreq * (pl->p.in_channels + pl->p.out_channels) * tb);
     size_t elems;
     const ck_index qc = dir == CK_CONV_BWD_WEIGHT || p->batch == 0 ? 0 : ck_conv_fft_fused_channels(pl, elem_size);

@@ -130,16 +130,18 @@ static void MIX_FORWARD(const ck_conv_fft_plan *pl, const REAL *wspec, const REA
 /* Kernel spectrum of a 1-D/2-D plan as two real GEMMs per chunk of Q kernels (contract: conv_fft.c,
  * "kernel spectrum"): kb[q][t1][t2] (the chunk's kernels, flipped / channel-swapped for bwd_input),
  *   B[c][f2][q][t1] = sum_t2 E2[c][f2][t2] kb[q][t1][t2]      E2 = (cos, sin)(2 pi f2 t2 / N2), f2 < nh
- *   W[f1][c'][f2][q] = sum_{c, t1} E1[f1][c'][c][t1] B[c][f2][q][t1]   (complex e^{+2 pi i f1 t1 / N1})
+ *   W[f1][c'][f2][q] = sum_{c, t1} E1[f1][c'][c][t1] B[c][f2][q][t1]   (complex e^{+2 pi i f1 t1 / N1},
+ *                      as P +- i Q from real cos / sin GEMMs over f1 <= N1/2: DFT_CHUNK)
  * i.e. conj(DFT) of the zero-padded kernel at the nh x N1 frequencies, only the k1 x k2 nonzero inputs
  * entering; then W is interleaved into spec[f][id]. Chunks are fixed by the sizes (never the threads). */
-/* The DFT tables of the GEMM form: E2 [2][nh][k2], E1a / E1b [N1][2][k1] (tab: DFT_TAB_ELEMS REALs). */
-#define DFT_TAB_ELEMS(pl) (2 * ((pl)->n[2] / 2 + 1) * (pl)->p.kernel_size[2] + 4 * (pl)->n[1] * (pl)->p.kernel_size[1])
+/* The DFT tables of the GEMM form: E2 [2][nh][k2] (cos, sin of 2 pi f2 t2 / N2) and E1 [H][2][k1]
+ * (cos, sin of 2 pi h t1 / N1), H = N1/2 + 1 (tab: DFT_TAB_ELEMS REALs). */
+#define DFT_TAB_ELEMS(pl) (2 * ((pl)->n[2] / 2 + 1) * (pl)->p.kernel_size[2] + 2 * ((pl)->n[1] / 2 + 1) * (pl)->p.kernel_size[1])
 static void DFT_TABLES(const ck_conv_fft_plan *pl, REAL *tab)
 {
     const ck_index k1 = pl->p.kernel_size[1], k2 = pl->p.kernel_size[2];
-    const ck_index N1 = pl->n[1], N2 = pl->n[2], nh = N2 / 2 + 1;
-    REAL *E2 = tab, *E1a = tab + 2 * nh * k2, *E1b = E1a + 2 * N1 * k1;
+    const ck_index N1 = pl->n[1], N2 = pl->n[2], nh = N2 / 2 + 1, H = N1 / 2 + 1;
+    REAL *E2 = tab, *E1 = tab + 2 * nh * k2;
     for (ck_index f2 = 0; f2 < nh; ++f2)
         for (ck_index t2 = 0; t2 < k2; ++t2) {
             REAL c, s;
@@ -147,22 +149,19 @@ static void DFT_TABLES(const ck_conv_fft_plan *pl, REAL *tab)
             E2[f2 * k2 + t2] = c;
             E2[(nh + f2) * k2 + t2] = s;
         }
-    for (ck_index f1 = 0; f1 < N1; ++f1)
+    for (ck_index h = 0; h < H; ++h)
         for (ck_index t1 = 0; t1 < k1; ++t1) {
             REAL c, s;
-            ck_conv_fft_unit((f1 * t1) % N1, N1, sizeof(REAL), &c, &s);
-            /* rows (f1, re) and (f1, im); E1a multiplies Br, E1b multiplies Bi */
-            E1a[(2 * f1) * k1 + t1] = c;
-            E1a[(2 * f1 + 1) * k1 + t1] = s;
-            E1b[(2 * f1) * k1 + t1] = -s;
-            E1b[(2 * f1 + 1) * k1 + t1] = c;
+            ck_conv_fft_unit((h * t1) % N1, N1, sizeof(REAL), &c, &s);
+            E1[(2 * h) * k1 + t1] = c;
+            E1[(2 * h + 1) * k1 + t1] = s;
         }
 }
 
-/* REALs of one chunk's buffers (kb, B, W) for Q kernels. */
+/* REALs of one chunk's buffers (kb, B, PQ, W) for Q kernels. */
 #define DFT_CHUNK_ELEMS(pl, Q)                                                                              \
     ((Q) * (pl)->p.kernel_size[1] * (pl)->p.kernel_size[2] + 2 * ((pl)->n[2] / 2 + 1) * (Q) * (pl)->p.kernel_size[1] + \
-     2 * (pl)->n[1] * ((pl)->n[2] / 2 + 1) * (Q))
+     4 * ((pl)->n[1] / 2 + 1) * ((pl)->n[2] / 2 + 1) * (Q) + 2 * (pl)->n[1] * ((pl)->n[2] / 2 + 1) * (Q))
 
 /* W[f1][c'][f2][q] (q < Q, columns >= cnt zero) = conj(DFT) of kernels first .. first + cnt - 1. */
 static void DFT_CHUNK(const ck_conv_fft_plan *pl, const REAL *w, const REAL *tab, ck_index first, ck_index cnt,
@@ -171,9 +170,9 @@ static void DFT_CHUNK(const ck_conv_fft_plan *pl, const REAL *w, const REAL *tab
     const ck_conv_params *p = &pl->p, *u = &pl->user;
     const ck_index cig = ck_conv_in_per_group(p);
     const ck_index k1 = p->kernel_size[1], k2 = p->kernel_size[2], kv = k1 * k2;
-    const ck_index N1 = pl->n[1], nh = pl->n[2] / 2 + 1;
-    const REAL *E2 = tab, *E1a = tab + 2 * nh * k2, *E1b = E1a + 2 * N1 * k1;
-    REAL *B = kb + Q * kv, *W = B + 2 * nh * Q * k1;
+    const ck_index N1 = pl->n[1], nh = pl->n[2] / 2 + 1, H = N1 / 2 + 1, L = nh * Q;
+    const REAL *E2 = tab, *E1 = tab + 2 * nh * k2;
+    REAL *B = kb + Q * kv, *PQ = B + 2 * nh * Q * k1, *W = PQ + 4 * H * L;
     if (pl->dir != CK_CONV_BWD_INPUT) {
         memcpy(kb, w + first * kv, sizeof(REAL) * (size_t)(cnt * kv));
     } else {
@@ -192,15 +191,34 @@ static void DFT_CHUNK(const ck_conv_fft_plan *pl, const REAL *w, const REAL *tab
         memset(kb + cnt * kv, 0, sizeof(REAL) * (size_t)((Q - cnt) * kv));
     /* B[(c, f2)][(q, t1)] = E2[(c, f2)][t2] kb[(q, t1)][t2]^T */
     GEMM(0, 1, 2 * nh, Q * k1, k2, (REAL)1, E2, k2, kb, k2, (REAL)0, B, Q * k1);
-    /* W[(f1, c')][(f2, q)] = E1a[(f1, c')][t1] Br[(f2, q)][t1]^T + E1b Bi^T */
-    GEMM(0, 1, 2 * N1, nh * Q, k1, (REAL)1, E1a, k1, B, k1, (REAL)0, W, nh * Q);
-    GEMM(0, 1, 2 * N1, nh * Q, k1, (REAL)1, E1b, k1, B + nh * Q * k1, k1, (REAL)1, W, nh * Q);
+    /* P + i Q per h <= N1/2: PQ[part][(h, cos|sin)][(f2, q)] = E1[(h, cos|sin)][t1] B[part][(f2, q)][t1]^T,
+     * part = re, im of B (real coefficients: half the flops of the complex product over all f1) */
+    GEMM(0, 1, 2 * H, L, k1, (REAL)1, E1, k1, B, k1, (REAL)0, PQ, L);
+    GEMM(0, 1, 2 * H, L, k1, (REAL)1, E1, k1, B + L * k1, k1, (REAL)0, PQ + 2 * H * L, L);
+    /* W[h] = P + i Q, W[N1 - h] = P - i Q (e^{+i a} = cos a + i sin a; sin flips at N1 - h) */
+    for (ck_index h = 0; h < H; ++h) {
+        const REAL *Pr = PQ + 2 * h * L, *Qr = Pr + L, *Pi = PQ + 2 * H * L + 2 * h * L, *Qi = Pi + L;
+        REAL *wr = W + 2 * h * L, *wi = wr + L;
+        for (ck_index j = 0; j < L; ++j) {
+            wr[j] = Pr[j] - Qi[j];
+            wi[j] = Pi[j] + Qr[j];
+        }
+        const ck_index g = N1 - h;
+        if (h > 0 && g != h) {
+            REAL *gr = W + 2 * g * L, *gi = gr + L;
+            for (ck_index j = 0; j < L; ++j) {
+                gr[j] = Pr[j] + Qi[j];
+                gi[j] = Pi[j] - Qr[j];
+            }
+        }
+    }
 }
 
-/* Kernel spectrum of a 1-D/2-D plan as three real GEMMs per chunk of Q kernels (contract: conv_fft.c,
+/* Kernel spectrum of a 1-D/2-D plan as real GEMMs per chunk of Q kernels (contract: conv_fft.c,
  * "kernel spectrum"): kb[q][t1][t2] (the chunk's kernels, flipped / channel-swapped for bwd_input),
  *   B[c][f2][q][t1] = sum_t2 E2[c][f2][t2] kb[q][t1][t2]      E2 = (cos, sin)(2 pi f2 t2 / N2), f2 < nh
- *   W[f1][c'][f2][q] = sum_{c, t1} E1[f1][c'][c][t1] B[c][f2][q][t1]   (complex e^{+2 pi i f1 t1 / N1})
+ *   W[f1][c'][f2][q] = sum_{c, t1} E1[f1][c'][c][t1] B[c][f2][q][t1]   (complex e^{+2 pi i f1 t1 / N1},
+ *                      as P +- i Q from real cos / sin GEMMs over f1 <= N1/2: DFT_CHUNK)
  * i.e. conj(DFT) of the zero-padded kernel at the N1 x nh frequencies, only the k1 x k2 nonzero inputs
  * entering; then W is interleaved into spec[f][id]. Chunks are fixed by the sizes (never the threads). */
 static ck_status DFT_SPECTRUM(const ck_conv_fft_plan *pl, const REAL *w, REAL *spec, int num_threads)
