@@ -210,8 +210,8 @@ static int valid_forced(const ck_conv_params *p, const ck_index tile[3])
 #define DFT_GEMM_RATIO 4.0
 static double dft_flops(const ck_conv_params *p, ck_index n0, ck_index n1, ck_index n2)
 {
-    if (n0 != 1 || p->kernel_size[0] != 1)
-        return 0;
+    if (n0 != 1 || p->kernel_size[0] != 1 || p->out_channels * ck_conv_in_per_group(p) < 16)
+        return 0; /* 3-D, or fewer kernels than the lanes (one 1152 x 1152 kernel: the FFT is cheaper) */
     const double k1 = (double)p->kernel_size[1], k2 = (double)p->kernel_size[2];
     const double N1 = (double)n1, N2 = (double)n2, nh = (double)(n2 / 2 + 1);
     const double gemm = 4.0 * nh * k1 * k2 + 8.0 * (double)(n1 / 2 + 1) * k1 * nh;
@@ -259,7 +259,12 @@ static void choose_tiles(ck_conv_fft_plan *pl, const ck_index tile[3], size_t el
                 const double per_image =
                     tiled && 3.0 * (double)elem_size * nreal * (elem_size == 4 ? 16 : 8) > (double)CK_FFT_LANE_BYTES ? 1.3 : 1.0;
                 double cost;
-                if (pl->dir == CK_CONV_BWD_WEIGHT) {
+                /* the forward-type fit covers lane-interleaved transforms only (images whose buffers fit
+                 * CK_FFT_LANE_BYTES); larger images keep the older model (per-image transforms: a
+                 * 1080 x 1080 whole image, 1 channel, k 31, ran 6x slower than the fit's estimate
+                 * against 96 x 96 tiles) */
+                const int lane_fit = 3.0 * (double)elem_size * nreal * (elem_size == 4 ? 16 : 8) <= (double)CK_FFT_LANE_BYTES;
+                if (pl->dir == CK_CONV_BWD_WEIGHT || !lane_fit) {
                     cost = COST_FFT * per_image * ((cin + cout) * T + cout * cig) * nreal * lg +
                            COST_MAC * T * nfreq * cout * cig + COST_COPY * T * nfreq * (cin + cout);
                 } else {
@@ -388,13 +393,14 @@ size_t ck_conv_fft_spectrum_elems(const ck_conv_fft_plan *pl)
 }
 
 /* GEMM-form kernel spectrum (see fft_internal.h and dft_flops). Chunk: Q kernels (multiple of 16,
- * 16 ... 512) whose W block (2 N1 nh Q REALs) takes about 512 KiB of float32. */
+ * 16 ... 512, at most the kernel count) whose W block (2 N1 nh Q REALs) takes about 512 KiB of float32. */
 ck_index ck_conv_fft_dft_chunk(const ck_conv_fft_plan *pl)
 {
     if (dft_flops(&pl->p, pl->n[0], pl->n[1], pl->n[2]) <= 0)
         return 0;
     const ck_index q = ((ck_index)(512 << 10) / (4 * 2 * pl->n[1] * (pl->n[2] / 2 + 1))) / 16 * 16;
-    return clamp_i(q, 16, 512);
+    /* never more columns than kernels (one 1080 x 1080 kernel padded to 16 took 300 MB and 0.2 s) */
+    return min_i(clamp_i(q, 16, 512), max_i(1, pl->p.out_channels * ck_conv_in_per_group(&pl->p)));
 }
 
 static ck_index fused_qc(const ck_conv_params *p, ck_index n1, ck_index n2, ck_index T, size_t elem_size)
