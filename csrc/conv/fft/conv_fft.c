@@ -41,8 +41,7 @@
  * bwd_weight: dW[f] += DY[f] (C_out/g x T) @ X[f]^H (T x C_in/g) over all tile blocks in order, then
  *            dw = crop(IDFT(conj(dW))) / N. (BLAS products and its cost model unchanged.)
  * Tiling choice (choose_tiles): the smallest modelled cost among whole-image and each fixed tile size
- * per axis whose kernel spectrum (F x C_out x C_in/g complex; forward-type: plus the block spectra of
- * min(T, 64) tiles) fits the workspace limit; a plan may force whole-image or a tile size per axis.
+ * per axis whose kernel spectrum (F x C_out x C_in/g complex) fits the workspace limit; a plan may force whole-image or a tile size per axis.
  * Forward-type plans: transforms ~ N log N per image and tile, the kernel spectrum (GEMM flops or
  * transforms), product complex MACs, moved spectrum elements, and the first touch of a stored kernel
  * spectrum or the X passes of a fused call (constants: COST_*_F). bwd_weight: the older model
@@ -60,8 +59,8 @@
  * i X of one frequency (2 C_in/g Tb); GEMM-form spectra: per worker the chunk buffers (DFT_CHUNK_ELEMS)
  * and the tables. A fused call: X, i X and Y of its block, per worker the larger of the transform and
  * chunk buffers, no kernel spectrum. Tb is the largest count under the im2col workspace limit
- * (cnnkern.get_workspace_limit(), default 64 MiB), >= 1, and at most max(64, the count whose block
- * spectra take 8 MiB).
+ * (cnnkern.get_workspace_limit(), default 64 MiB) after the kernel spectrum / dW accumulator and the
+ * workers' buffers, >= 1, and at most max(64, the count whose block spectra take 8 MiB).
  *
  * Allocations: workspaces through ck_aligned_alloc (those >= 4 MiB via ck_conv_fft_alloc, which adds a
  * transparent-huge-page hint: first-touch faults of 4 KiB pages cost ~1-6 us each on the KVM test
@@ -278,9 +277,7 @@ static void choose_tiles(ck_conv_fft_plan *pl, const ck_index tile[3], size_t el
                     else /* each chunk of qc output channels reads X and i X */
                         cost += COST_XPASS_BYTE_F * ceil(cout / (double)qc) * 4.0 * (double)elem_size * nfreq * cin * T;
                 }
-                /* forward-type: with the block spectra of min(T, 64) tiles (blocks are >= 64 tiles) */
-                const double mtiles = pl->dir == CK_CONV_BWD_WEIGHT ? 1.0 : (T < 64 ? T : 64);
-                const double mem = 2.0 * (double)elem_size * nfreq * (cout * cig + (cin + cout) * mtiles);
+                const double mem = 2.0 * (double)elem_size * nfreq * (cout * cig + (cin + cout));
                 if (mem < best_mem) {
                     best_mem = mem;
                     mi[0] = i0; mi[1] = i1; mi[2] = i2;
@@ -488,16 +485,20 @@ ck_index ck_conv_fft_block_tiles(const ck_conv_fft_plan *pl, size_t elem_size)
     const ck_conv_params *p = &pl->p;
     const double limit = (double)ck_conv_im2col_get_workspace_limit();
     double fixed = (double)CK_FFT_BLOCK_TEAM * (double)ck_conv_fft_thread_elems(pl) * (double)elem_size;
-    if (pl->dir == CK_CONV_BWD_WEIGHT)
-        fixed += 2.0 * (double)elem_size * (double)ck_conv_fft_spectrum_elems(pl);
+    /* the kernel spectrum (plain calls) or the dW accumulator shares the limit with the blocks */
+    fixed += 2.0 * (double)elem_size * (double)ck_conv_fft_spectrum_elems(pl);
     const double per_tile = 2.0 * (double)elem_size * (double)pl->nfreq * (double)(p->in_channels + p->out_channels);
     const ck_index total = max_i(1, p->batch * pl->tiles);
     double tb = (limit - fixed) / per_tile;
     /* and at most ~8 MiB of block spectra (but >= 64 tiles, for full GEMMs): the blocks stay in the
      * last-level cache and fewer fresh pages are touched per call */
     const double cache_tiles = (double)(8 << 20) / per_tile;
-    if (tb > cache_tiles)
-        tb = cache_tiles > 64 ? cache_tiles : 64;
+    if (tb > cache_tiles) {
+        /* forward-type: the 64-tile floor never goes past the limit (with the kernel spectrum counted
+         * above, a 64-channel 512 x 512 layer otherwise took 113 MiB) */
+        const double floor64 = pl->dir == CK_CONV_BWD_WEIGHT || tb > 64 ? 64 : tb;
+        tb = cache_tiles > floor64 ? cache_tiles : floor64;
+    }
     if (tb < 1)
         tb = 1;
     return tb >= (double)total ? total : (ck_index)tb;
