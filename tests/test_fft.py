@@ -389,6 +389,60 @@ def test_fft_threads_bitwise_identical():
             np.testing.assert_array_equal(u, v)
 
 
+# ---- the product kernel, GEMM-form kernel spectra and the fused plain run, on every ISA ----------
+# (x_shape, w_shape, padding): output channels off the kernel's 8/4-row tiles, tile counts T that leave
+# masked vector tails (T = 1, 3, 5) and ones that fill whole vectors, 1-D, whole image and tiles.
+FUSED_CASES = [
+    ((3, 5, 9, 17), (13, 5, 3, 3), 1),
+    ((1, 16, 12, 12), (9, 16, 7, 7), 0),
+    ((5, 8, 16, 16), (20, 8, 5, 5), "same"),
+    ((2, 24, 40, 40), (6, 24, 9, 9), 0),
+    ((4, 3, 70), (11, 3, 9), 2),
+    ((8, 12, 16, 16), (16, 12, 7, 7), 0),
+]
+ISAS = ("generic", "avx2", "avx512")
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("case", range(len(FUSED_CASES)))
+def test_fft_product_kernel_and_fused_run_each_isa(isa, dtype, case):
+    order = {name: i for i, name in enumerate(ISAS)}
+    cpu = _conv_ext.runtime_info()["isa"]
+    if order[isa] > order[cpu]:
+        pytest.skip(f"this CPU runs {cpu}, not {isa}")
+    x_shape, w_shape, pad = FUSED_CASES[case]
+    nd = len(x_shape) - 2
+    fwd = getattr(cnnkern, f"conv{nd}d_forward")
+    bwi = getattr(cnnkern, f"conv{nd}d_backward_input")
+    rng = np.random.default_rng(case)
+    x = rng.standard_normal(x_shape).astype(dtype)
+    w = rng.standard_normal(w_shape).astype(dtype)
+    b = rng.standard_normal(w_shape[0]).astype(dtype)
+    kw = dict(padding=oracle.normalise_padding(pad, x_shape[2:], w_shape[2:]))
+    y_ref = oracle.conv_forward(x.astype(np.float64), w.astype(np.float64), b, **kw)
+    dy = rng.standard_normal(y_ref.shape).astype(dtype)
+    dx_ref = oracle.conv_backward_input(dy, w, x_shape, **kw)
+    lf, lbi, _ = oracle.reduction_lengths(x.shape, w.shape, y_ref.shape, 1)
+    try:
+        _conv_ext.set_isa_cap(isa)
+        outs = []
+        for n in (1, 2):
+            with cnnkern.num_threads(n):
+                y = fwd(x, w, b, padding=pad, algorithm="fft")  # plain call: fused when it applies
+                dx = bwi(dy, w, x_shape, padding=pad, algorithm="fft")
+            outs.append((y, dx))
+            oracle.assert_close(y, y_ref, dtype, lf, FFT_FACTOR, what=f"{isa} {case} forward")
+            oracle.assert_close(dx, dx_ref, dtype, lbi, FFT_FACTOR, what=f"{isa} {case} grad input")
+        for u, v in zip(outs[0], outs[1]):
+            np.testing.assert_array_equal(u, v)  # 1 vs 2 threads bit for bit
+        for tile in (None, "whole"):  # plans: stored spectrum, products by the kernel
+            plan = cnnkern.ConvPlan(w, x_shape, padding=pad, algorithm="fft", fft_tile=tile)
+            oracle.assert_close(plan.forward(x, b), y_ref, dtype, lf, FFT_FACTOR, what=f"{isa} {case} plan {tile}")
+    finally:
+        _conv_ext.set_isa_cap("avx512")
+
+
 # ---- the standard layers: float32 within 1e-4, float64 within 1e-10 of the float64 oracle ---------
 
 def _standard_layers():

@@ -6,6 +6,8 @@
 
 #include "cnnkern/ck_gemm.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #if CK_BUILD_OPENMP
 #include <omp.h>
@@ -21,6 +23,13 @@
 #define FFT_FORWARD_T ck_fft_forward_f32
 #define FFT_INVERSE_T ck_fft_inverse_f32
 #define CGEMM ck_cgemm_f32
+#define GEMM ck_gemm_f32
+#define MAC ck_conv_fft_mac_f32
+#define DFT_SPECTRUM dft_spectrum_f32
+#define DFT_TABLES dft_tables_f32
+#define DFT_CHUNK dft_chunk_f32
+#define INVERSE_BLOCK inverse_block_f32
+#define FUSED_RUN fused_run_f32
 #define CGEMM_NAIVE ck_cgemm_naive_f32
 #define TILE_BOX tile_box_f32
 #define GATHER_INPUT gather_input_f32
@@ -43,6 +52,13 @@
 #undef FFT_FORWARD_T
 #undef FFT_INVERSE_T
 #undef CGEMM
+#undef GEMM
+#undef MAC
+#undef DFT_SPECTRUM
+#undef DFT_TABLES
+#undef DFT_CHUNK
+#undef INVERSE_BLOCK
+#undef FUSED_RUN
 #undef CGEMM_NAIVE
 #undef TILE_BOX
 #undef GATHER_INPUT
@@ -65,6 +81,13 @@
 #define FFT_FORWARD_T ck_fft_forward_f64
 #define FFT_INVERSE_T ck_fft_inverse_f64
 #define CGEMM ck_cgemm_f64
+#define GEMM ck_gemm_f64
+#define MAC ck_conv_fft_mac_f64
+#define DFT_SPECTRUM dft_spectrum_f64
+#define DFT_TABLES dft_tables_f64
+#define DFT_CHUNK dft_chunk_f64
+#define INVERSE_BLOCK inverse_block_f64
+#define FUSED_RUN fused_run_f64
 #define CGEMM_NAIVE ck_cgemm_naive_f64
 #define TILE_BOX tile_box_f64
 #define GATHER_INPUT gather_input_f64

@@ -6,6 +6,9 @@
 #include "cnnkern/ck_conv.h"
 #include "cnnkern/ck_fft.h"
 
+#include <stddef.h>
+#include <stdint.h>
+
 struct ck_conv_fft_plan {
     ck_conv_params user;     /* the caller's convolution */
     ck_conv_params p;        /* the forward-type correlation this plan computes (bwd_input: the derived one) */
@@ -22,7 +25,27 @@ struct ck_conv_fft_plan {
 
 /* Tiles (of all images) per pass, from the sizes and the workspace limit only (never the threads). */
 ck_index ck_conv_fft_block_tiles(const ck_conv_fft_plan *pl, size_t elem_size);
+/* Kernels per chunk of the GEMM-form kernel spectrum (DFT_SPECTRUM in conv_fft_template.h), 0 when
+ * the plan uses the lane transforms for it (3-D, or the GEMM form would cost much more). */
+ck_index ck_conv_fft_dft_chunk(const ck_conv_fft_plan *pl);
+/* 1 if the forward products of blocks of Tb tiles use the own kernel (conv_fft_mac.c), 0: the BLAS. */
+int ck_conv_fft_own_mac(const ck_conv_fft_plan *pl, ck_index Tb);
+/* Output channels per chunk of the fused plain run (FUSED_RUN), 0 when a plain call does not fuse. */
+ck_index ck_conv_fft_fused_channels(const ck_conv_fft_plan *pl, size_t elem_size);
+/* Complex elements from one frequency's kernel spectrum to the next's (>= C_out C_in/g). */
+ck_index ck_conv_fft_spec_ld(const ck_conv_fft_plan *pl);
+/* (cos, sin)(2 pi j / n) in REAL (elem_size 4 or 8), correctly rounded (long double, exact on the axes):
+ * the GEMM-form spectrum's tables, so that e.g. cos(2 pi / 3) is exactly -0.5 as in the radix-3 FFT. */
+void ck_conv_fft_unit(ck_index j, ck_index n, size_t elem_size, void *c, void *s);
+/* ck_aligned_alloc, with a transparent-huge-page hint for buffers >= 4 MiB (free with ck_aligned_free). */
+void *ck_conv_fft_alloc(size_t bytes);
 /* REALs of one worker's buffers. */
 ck_index ck_conv_fft_thread_elems(const ck_conv_fft_plan *pl);
+
+/* Per-frequency complex products (contract: conv_fft_mac.c). */
+void ck_conv_fft_mac_f32(ck_index M, ck_index K, ck_index n2, const float *wre, const float *wim, ck_index ldw,
+                         ck_index ws, const float *x, const float *xs, ck_index ldx, float *y, ck_index ldy);
+void ck_conv_fft_mac_f64(ck_index M, ck_index K, ck_index n2, const double *wre, const double *wim, ck_index ldw,
+                         ck_index ws, const double *x, const double *xs, ck_index ldx, double *y, ck_index ldy);
 
 #endif

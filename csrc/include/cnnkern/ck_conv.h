@@ -132,7 +132,8 @@ void ck_conv_fft_plan_destroy(ck_conv_fft_plan *plan);
 /* Transform sizes, tiles per axis and the tiles per pass of the plan. */
 void ck_conv_fft_plan_info(const ck_conv_fft_plan *plan, ck_index n[3], ck_index ntiles[3],
                            ck_index *block_tiles, size_t elem_size);
-/* Complex elements of the kernel spectrum spec[freq][C_out'][C_in'/groups] (interleaved re, im). */
+/* Complex elements of the kernel spectrum spec[freq][ld] (interleaved re, im), [C_out'][C_in'/groups] at the start of
+ * each row of ld >= C_out' C_in'/groups (a few more when that is a multiple of 256: cache sets). */
 size_t ck_conv_fft_spectrum_elems(const ck_conv_fft_plan *plan);
 /* spec = the kernel spectrum of w (the caller's weight layout; flipped/transposed here for BWD_INPUT). */
 ck_status ck_conv_fft_weight_spectrum_f32(const ck_conv_fft_plan *plan, const float *w, float *spec, int num_threads);
