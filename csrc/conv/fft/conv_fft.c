@@ -62,10 +62,9 @@
  * (cnnkern.get_workspace_limit(), default 64 MiB) after the kernel spectrum / dW accumulator and the
  * workers' buffers, >= 1, and at most max(64, the count whose block spectra take 8 MiB).
  *
- * Allocations: workspaces through ck_aligned_alloc (those >= 4 MiB via ck_conv_fft_alloc, which adds a
- * transparent-huge-page hint: first-touch faults of 4 KiB pages cost ~1-6 us each on the KVM test
- * machine; a cb_l2_k9 plain call went from ~60 to ~30 ms at 1 thread); the plan struct and twiddle
- * tables with malloc.
+ * Allocations: workspaces through ck_aligned_alloc (which gives blocks >= 4 MiB whole transparent huge
+ * pages: first-touch faults of 4 KiB pages cost ~1-6 us each on the KVM test machine; a cb_l2_k9 plain
+ * call went from ~60 to ~30 ms at 1 thread); the plan struct and twiddle tables with malloc.
  *
  * Threads -- our OpenMP loops, the BLAS pinned to one thread (ck_gemm_pin_begin(1), also at 1 thread:
  * an unpinned OpenBLAS threaded each tiny GEMM and ran 25x slower): the transforms
@@ -77,7 +76,6 @@
  * fork/join per pass instead of one per GEMM, and the transforms, which dominate for few channels,
  * thread too. If the BLAS cannot be pinned the product loop runs serially and the BLAS threads.
  */
-#define _DEFAULT_SOURCE /* madvise */
 #include "fft_internal.h"
 
 #include "cnnkern/ck_gemm.h"
@@ -85,9 +83,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
 
 /* Largest per-worker buffers (3 x lanes x image) for the lane-interleaved transforms. */
 #ifndef CK_FFT_LANE_BYTES
@@ -430,22 +425,6 @@ void ck_conv_fft_unit(ck_index j, ck_index n, size_t elem_size, void *c, void *s
         *(double *)c = (double)cv;
         *(double *)s = (double)sv;
     }
-}
-
-void *ck_conv_fft_alloc(size_t bytes)
-{
-    void *p = ck_aligned_alloc(bytes);
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    /* large per-call buffers: ask for transparent huge pages (first-touch faults of 4 KiB pages cost
-     * ~1-6 us each on the KVM test machine: a 20 MB kernel spectrum took ~30 ms to fault in) */
-    if (p && bytes >= ((size_t)4 << 20)) {
-        const uintptr_t huge = (uintptr_t)2 << 20;
-        const uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1), e = ((uintptr_t)p + bytes) & ~(huge - 1);
-        if (e > a)
-            (void)madvise((void *)a, (size_t)(e - a), MADV_HUGEPAGE); /* a hint: failure is harmless */
-    }
-#endif
-    return p;
 }
 
 /* Own product kernel up to CK_FFT_MAC_MAX_T tiles per block (beyond, the BLAS's packing pays off). */

@@ -446,8 +446,8 @@ ck_status FFT_RUN(const ck_conv_fft_plan *pl, const REAL *wspec, const REAL *x, 
     const ck_index F = pl->nfreq, total = p->batch * pl->tiles;
     const ck_index Tb = ck_conv_fft_block_tiles(pl, sizeof(REAL));
     const ck_index team = num_threads > 1 ? num_threads : 1, per = ck_conv_fft_thread_elems(pl);
-    REAL *xs = ck_conv_fft_alloc(sizeof(REAL) * (size_t)(2 * F * p->in_channels * Tb));
-    REAL *ys = ck_conv_fft_alloc(sizeof(REAL) * (size_t)(2 * F * p->out_channels * Tb));
+    REAL *xs = ck_aligned_alloc(sizeof(REAL) * (size_t)(2 * F * p->in_channels * Tb));
+    REAL *ys = ck_aligned_alloc(sizeof(REAL) * (size_t)(2 * F * p->out_channels * Tb));
     REAL *tbuf = ck_aligned_alloc(sizeof(REAL) * (size_t)(team * per));
     const int own = ck_conv_fft_own_mac(pl, Tb);
     const ck_index xper = 2 * ck_conv_in_per_group(p) * Tb;
@@ -494,9 +494,9 @@ ck_status FFT_RUN_BWD_WEIGHT(const ck_conv_fft_plan *pl, const REAL *dy, const R
     const ck_index team = num_threads > 1 ? num_threads : 1, per = ck_conv_fft_thread_elems(pl);
     const REAL scale = (REAL)(1.0 / (double)pl->nreal);
     const ck_index nw = p->out_channels * cig;
-    REAL *xs = ck_conv_fft_alloc(sizeof(REAL) * (size_t)(2 * F * p->in_channels * Tb));
-    REAL *ds = ck_conv_fft_alloc(sizeof(REAL) * (size_t)(2 * F * p->out_channels * Tb));
-    REAL *dws = ck_conv_fft_alloc(sizeof(REAL) * (size_t)(2 * F * nw));
+    REAL *xs = ck_aligned_alloc(sizeof(REAL) * (size_t)(2 * F * p->in_channels * Tb));
+    REAL *ds = ck_aligned_alloc(sizeof(REAL) * (size_t)(2 * F * p->out_channels * Tb));
+    REAL *dws = ck_aligned_alloc(sizeof(REAL) * (size_t)(2 * F * nw));
     REAL *tbuf = ck_aligned_alloc(sizeof(REAL) * (size_t)(team * per));
     if (!xs || !ds || !dws || !tbuf) {
         ck_aligned_free(xs);
@@ -585,8 +585,8 @@ static ck_status FUSED_RUN(const ck_conv_fft_plan *pl, const REAL *w, const REAL
     const ck_index QC = ck_conv_fft_fused_channels(pl, sizeof(REAL)), Q = QC * cin, chunks = (cout + QC - 1) / QC;
     const ck_index team = num_threads > 1 ? num_threads : 1, per = ck_conv_fft_thread_elems(pl);
     const ck_index dper = DFT_CHUNK_ELEMS(pl, Q);
-    REAL *xs = ck_conv_fft_alloc(sizeof(REAL) * (size_t)(4 * F * cin * nb)); /* X, then i X */
-    REAL *ys = ck_conv_fft_alloc(sizeof(REAL) * (size_t)(2 * F * cout * nb));
+    REAL *xs = ck_aligned_alloc(sizeof(REAL) * (size_t)(4 * F * cin * nb)); /* X, then i X */
+    REAL *ys = ck_aligned_alloc(sizeof(REAL) * (size_t)(2 * F * cout * nb));
     REAL *tbuf = ck_aligned_alloc(sizeof(REAL) * (size_t)(team * (per > dper ? per : dper)));
     REAL *tab = ck_aligned_alloc(sizeof(REAL) * (size_t)DFT_TAB_ELEMS(pl));
     if (!xs || !ys || !tbuf || !tab) {
@@ -641,7 +641,7 @@ static ck_status PLAIN_RUN(const ck_conv_params *p, ck_conv_direction dir, const
         ck_conv_fft_plan_destroy(pl);
         return st;
     }
-    REAL *spec = ck_conv_fft_alloc(sizeof(REAL) * 2 * ck_conv_fft_spectrum_elems(pl));
+    REAL *spec = ck_aligned_alloc(sizeof(REAL) * 2 * ck_conv_fft_spectrum_elems(pl));
     if (!spec) {
         ck_conv_fft_plan_destroy(pl);
         return CK_ERR_NOMEM;

@@ -37,8 +37,6 @@ ck_index ck_conv_fft_spec_ld(const ck_conv_fft_plan *pl);
 /* (cos, sin)(2 pi j / n) in REAL (elem_size 4 or 8), correctly rounded (long double, exact on the axes):
  * the GEMM-form spectrum's tables, so that e.g. cos(2 pi / 3) is exactly -0.5 as in the radix-3 FFT. */
 void ck_conv_fft_unit(ck_index j, ck_index n, size_t elem_size, void *c, void *s);
-/* ck_aligned_alloc, with a transparent-huge-page hint for buffers >= 4 MiB (free with ck_aligned_free). */
-void *ck_conv_fft_alloc(size_t bytes);
 /* REALs of one worker's buffers. */
 ck_index ck_conv_fft_thread_elems(const ck_conv_fft_plan *pl);
 
