@@ -306,6 +306,35 @@ def test_fft_tile_smaller_than_kernel_or_odd_last_axis():
         cnnkern.ConvPlan(np.ones((3, 2, 3, 3)), (1, 2, 20, 20), algorithm="direct", fft_tile=16)
 
 
+@pytest.mark.parametrize("tile", ["0,-1,-1", "0,16,-1", "0,-1,24", "0,24,24", "0,16,32",
+                                  "junk", "0,16", "0,16,16,16", "0,-5,8", ""])
+def test_fft_env_tile_plain_calls(monkeypatch, tile):
+    """CNNKERN_FFT_TILE (benchmarks/fit_fft_tiling.py) forces the tiling of plain forward / bwd_input
+    calls (fused and unfused); malformed values are ignored."""
+    rng = np.random.default_rng(3)
+    for (n, cin, cout, size, k, pad) in ((2, 3, 4, 29, 5, "same"), (2, 16, 24, 20, 7, 0)):
+        x = rng.standard_normal((n, cin, size, size))
+        w = rng.standard_normal((cout, cin, k, k))
+        b = rng.standard_normal(cout)
+        padding = oracle.normalise_padding(pad, x.shape[2:], w.shape[2:])
+        y_ref = oracle.conv_forward(x, w, b, padding=padding)
+        dy = rng.standard_normal(y_ref.shape)
+        dx_ref = oracle.conv_backward_input(dy, w, x.shape, padding=padding)
+        monkeypatch.setenv("CNNKERN_FFT_TILE", tile)
+        y = cnnkern.conv2d_forward(x, w, b, padding=pad, algorithm="fft")
+        dx = cnnkern.conv2d_backward_input(dy, w, x.shape, padding=pad, algorithm="fft")
+        monkeypatch.delenv("CNNKERN_FFT_TILE")
+        lf, lbi, _ = oracle.reduction_lengths(x.shape, w.shape, y_ref.shape, 1)
+        oracle.assert_close(y, y_ref, np.float64, lf, FFT_FACTOR, what=f"env tile {tile} forward")
+        oracle.assert_close(dx, dx_ref, np.float64, lbi, FFT_FACTOR, what=f"env tile {tile} grad input")
+
+
+def test_fft_env_tile_smaller_than_kernel(monkeypatch):
+    monkeypatch.setenv("CNNKERN_FFT_TILE", "0,8,8")
+    with pytest.raises(ValueError):
+        cnnkern.conv2d_forward(np.ones((1, 2, 20, 20)), np.ones((3, 2, 9, 9)), algorithm="fft")
+
+
 # ---- ConvPlan ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("algorithm", ["fft", "direct", "im2col", "auto"])

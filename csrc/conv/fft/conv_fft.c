@@ -44,7 +44,11 @@
  * per axis whose kernel spectrum (F x C_out x C_in/g complex) fits the workspace limit; a plan may force whole-image or a tile size per axis.
  * Forward-type plans: transforms ~ N log N per image and tile, the kernel spectrum (GEMM flops or
  * transforms), product complex MACs, moved spectrum elements, and the first touch of a stored kernel
- * spectrum or the X passes of a fused call (constants: COST_*_F). bwd_weight: the older model
+ * spectrum or the X passes of a fused call (constants: COST_*_F, refitted 2026-12-02 with
+ * benchmarks/fit_fft_tiling.py, which times plain calls with each tiling forced by the environment
+ * variable CNNKERN_FFT_TILE="n0,n1,n2" -- read by the plain forward / bwd_input entry points only, for
+ * that script; 0 auto, -1 whole, N a tile size); candidates too large for the lane-interleaved
+ * transforms: the older model scaled by COST_OLD_SCALE_F. bwd_weight: the older model
  * (COST_FFT, COST_MAC, COST_COPY). Whole-image sizes prefer 2^a 3^b (within 5%) and avoid
  * powers of two >= 512 (cache aliasing of the rows).
  * Work items: G images (channel x tile) per transform call. G = the transform lanes (16 float, 8
@@ -98,21 +102,38 @@ static const ck_index TILE_SIZES[] = {8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 2
 #define COST_FFT 0.6e-9
 #define COST_MAC 0.12e-9
 #define COST_COPY 0.4e-9
-/* Forward-type plans (own product kernel, GEMM-form kernel spectra): least-squares fit of 12 plain
- * float32 calls at 1 thread (CPU time, AVX-512 Zen 5; the three bench layers at 3-6 tilings each,
- * predictions within 0.56-1.29 of the measurement): per N log2 N unit, per product complex MAC, per
- * spectrum element moved (gathers, lane copies and the transform's per-element work), per GEMM flop
- * of a GEMM-form kernel spectrum; and per byte of a kernel spectrum that a plain call allocates and
- * first touches (page faults: a 52 MB spectrum took ~45 ms of a 68 ms cb_l2_k9 call; none when the call
- * fuses, see ck_conv_fft_fused_channels). */
-#define COST_SPEC_BYTE_F 0.5e-9
-/* per byte of X and i X that the chunks of a fused call read (from the last-level cache; a guess from
- * the cb_l2_k9 tilings: 16 x 64 fused, 8 passes over 30 MB, ran slower than 24 x 24 unfused) */
-#define COST_XPASS_BYTE_F 0.05e-9
-#define COST_FFT_F 0.2e-9
-#define COST_MAC_F 0.117e-9
-#define COST_COPY_F 2.16e-9
-#define COST_DFT_F 0.0126e-9
+/* Forward-type plans (own product kernel, GEMM-form kernel spectra), per N log2 N unit of the
+ * transforms (images and, for lane-transform spectra, kernels), per GEMM flop of a GEMM-form kernel
+ * spectrum, per product complex MAC, per spectrum element moved (gathers, lane copies and the
+ * transform's per-element work), per byte of a kernel spectrum that a plain call stores (allocation,
+ * first touch, write and read back; none when the call fuses, see ck_conv_fft_fused_channels) and per
+ * byte of X and i X that the chunks of a fused call read. Refitted 2026-12-02 on the 2-core AVX-512
+ * Zen 5 VM after the transforms got ~2.5x faster: plain calls with every allowed tiling forced
+ * (CNNKERN_FFT_TILE), 1 thread, CPU time, min of 5, interleaved in one process, on the three bench
+ * layers (forward and bwd_input), the 64x64 "same" kernel sweep k 3..31 (n4, 32->32, float32) and
+ * 1-channel float64 1024x1024 images (k 15/31/63); 571 lane-interleaved tilings; non-negative
+ * least squares of the relative error over the tilings within 2x of each problem's best, then a
+ * coordinate search of the constants minimising the picks' slowdown against the best measured tiling:
+ * every float32 pick within 1.10 of the best tiling over two runs (before: up to 1.45; k 7, k 11 and
+ * k11_64 picked the whole 72 x 72 image over 24 x 72 / 32 x 32 tiles). Plain calls, old vs new build
+ * alternated: k11_64 1 thread CPU 10.3 -> 6.3 ms (bwd_input 9.7 -> 6.2), 2 threads wall 6.6-7.6 ->
+ * 3.3-4.4 ms; cb_l2_k9 16 x 64 -> 24 x 24 tiles, 27.7 -> 25.3 ms; sweep k 7 6.2 -> 4.2 ms. Command:
+ *   PYTHONPATH=$PWD python benchmarks/fit_fft_tiling.py --json run1.json   (a second run: run2.json)
+ *   PYTHONPATH=$PWD python benchmarks/fit_fft_tiling.py --load run1.json run2.json
+ * Old values 0.2 / 0.0126 / 0.117 / 2.16 / 0.5 / 0.05 ns (the stored-spectrum byte was then dominated
+ * by 4 KiB page faults, now huge pages). */
+#define COST_FFT_F 0.0533e-9
+#define COST_DFT_F 0.0193e-9
+#define COST_MAC_F 0.0623e-9
+#define COST_COPY_F 0.698e-9
+#define COST_SPEC_BYTE_F 0.118e-9
+#define COST_XPASS_BYTE_F 0.0113e-9
+/* Forward-type candidates outside the lane fit (per-image transforms) use the older model times this
+ * (its weights kept; geometric-mean scale to today's measured times of the 1024 x 1024 float64
+ * tilings, which it then predicts within 0.77-1.20), so that they compare with the lane-interleaved
+ * candidates in seconds: unscaled, 1024 x 1024 k 63 tiles of 96 (lane fit) looked cheaper than tiles of
+ * 256 and ran 2.2x slower. */
+#define COST_OLD_SCALE_F 0.30
 
 static ck_index max_i(ck_index a, ck_index b) { return a > b ? a : b; }
 static ck_index min_i(ck_index a, ck_index b) { return a < b ? a : b; }
@@ -261,6 +282,8 @@ static void choose_tiles(ck_conv_fft_plan *pl, const ck_index tile[3], size_t el
                 if (pl->dir == CK_CONV_BWD_WEIGHT || !lane_fit) {
                     cost = COST_FFT * per_image * ((cin + cout) * T + cout * cig) * nreal * lg +
                            COST_MAC * T * nfreq * cout * cig + COST_COPY * T * nfreq * (cin + cout);
+                    if (pl->dir != CK_CONV_BWD_WEIGHT)
+                        cost *= COST_OLD_SCALE_F;
                 } else {
                     const double g = dft_flops(p, c0->n, c1->n, c2->n);
                     const double kspec = g > 0 ? COST_DFT_F * g : COST_FFT_F * per_image * nreal * lg;
@@ -450,6 +473,24 @@ ck_index ck_conv_fft_fused_channels(const ck_conv_fft_plan *pl, size_t elem_size
      * kernel spectrum (C_out x C_in per f) once: fuse when the X traffic, C_out / QC passes, is at
      * most ~2x the spectrum's (from last-level cache rather than memory) */
     return total <= 2 * qc ? qc : 0;
+}
+
+int ck_conv_fft_env_tile(ck_index tile[3])
+{
+    const char *e = getenv("CNNKERN_FFT_TILE");
+    long v[3];
+    char *end = NULL;
+    if (!e || !*e)
+        return 0;
+    for (int a = 0; a < 3; ++a) {
+        v[a] = strtol(e, &end, 10);
+        if (end == e || v[a] < -1 || (a < 2 ? *end != ',' : *end != '\0'))
+            return 0;
+        e = end + 1;
+    }
+    for (int a = 0; a < 3; ++a)
+        tile[a] = (ck_index)v[a];
+    return 1;
 }
 
 ck_index ck_conv_fft_thread_elems(const ck_conv_fft_plan *pl)

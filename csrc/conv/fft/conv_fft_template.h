@@ -633,7 +633,8 @@ static ck_status PLAIN_RUN(const ck_conv_params *p, ck_conv_direction dir, const
                            const REAL *b, REAL *out)
 {
     ck_conv_fft_plan *pl = NULL;
-    ck_status st = ck_conv_fft_plan_create(p, dir, NULL, sizeof(REAL), &pl);
+    ck_index tile[3];
+    ck_status st = ck_conv_fft_plan_create(p, dir, ck_conv_fft_env_tile(tile) ? tile : NULL, sizeof(REAL), &pl);
     if (st != CK_OK)
         return st;
     if (p->batch > 0 && ck_conv_fft_fused_channels(pl, sizeof(REAL)) > 0) {

@@ -32,6 +32,10 @@ ck_index ck_conv_fft_dft_chunk(const ck_conv_fft_plan *pl);
 int ck_conv_fft_own_mac(const ck_conv_fft_plan *pl, ck_index Tb);
 /* Output channels per chunk of the fused plain run (FUSED_RUN), 0 when a plain call does not fuse. */
 ck_index ck_conv_fft_fused_channels(const ck_conv_fft_plan *pl, size_t elem_size);
+/* Tiling of plain forward / bwd_input calls forced by CNNKERN_FFT_TILE="n0,n1,n2" (the 3-D form of
+ * ConvPlan's fft_tile: 0 auto, -1 whole, N a tile size; for refitting the cost model,
+ * benchmarks/fit_fft_tiling.py): 1 and tile[] filled when set and well-formed, else 0. */
+int ck_conv_fft_env_tile(ck_index tile[3]);
 /* Complex elements from one frequency's kernel spectrum to the next's (>= C_out C_in/g). */
 ck_index ck_conv_fft_spec_ld(const ck_conv_fft_plan *pl);
 /* (cos, sin)(2 pi j / n) in REAL (elem_size 4 or 8), correctly rounded (long double, exact on the axes):
