@@ -12,7 +12,7 @@ pool that is not running the timed call but still shows CPU is busy-waiting afte
 Seen on the 2-core VM (busy with other jobs): NumPy's OpenBLAS worker 0.31 during the cnnkern call
 right after a matmul, 0.0 after a 0.3 s pause or with OPENBLAS_THREAD_TIMEOUT=4; cnnkern's libgomp
 worker 0.57 during the matmul right after a cnnkern call with libgomp's default spin, 0.0-0.08
-with GOMP_SPINCOUNT=10000 (cnnkern's default since cnnkern/_omp_env.py); SciPy's OpenBLAS (pinned to
+with GOMP_SPINCOUNT=10000 (cnnkern's earlier default; now 100000, cnnkern/_omp_env.py, ~3 ms of spin); SciPy's OpenBLAS (pinned to
 one thread inside im2col calls) 0.0 always.
 """
 import argparse
