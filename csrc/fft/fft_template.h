@@ -198,6 +198,15 @@ static void stage_radix4(ck_index n, ck_index ns, const REAL *tw, int inv, const
         }
 }
 
+/* The count twiddles (re, im pairs at t) of one butterfly column, conjugated for the inverse. */
+static inline void stage_twiddles(const REAL *t, int count, int inv, REAL *wr, REAL *wi)
+{
+    for (int q = 0; q < count; ++q) {
+        wr[q] = t[2 * q];
+        wi[q] = inv ? -t[2 * q + 1] : t[2 * q + 1];
+    }
+}
+
 /* Radix 8: two radix-4 butterflies on the even and odd inputs, joined with e^{-+2 pi i k / 8}. */
 static void stage_radix8(ck_index n, ck_index ns, const REAL *tw, int inv, const REAL *restrict ir,
                          const REAL *restrict ii, REAL *restrict or_, REAL *restrict oi)
@@ -210,10 +219,7 @@ static void stage_radix8(ck_index n, ck_index ns, const REAL *tw, int inv, const
             const ck_index j = jb + k, o = jb * 8 + k;
             const REAL *t = tw + 14 * k;
             REAL wr[7], wi[7];
-            for (int q = 0; q < 7; ++q) {
-                wr[q] = t[2 * q];
-                wi[q] = inv ? -t[2 * q + 1] : t[2 * q + 1];
-            }
+            stage_twiddles(t, 7, inv, wr, wi);
             for (int v = 0; v < NV; ++v) {
                 vec xr[8], xi[8];
                 xr[0] = VLD(ir, j);
@@ -301,10 +307,7 @@ static void stage_radix5(ck_index n, ck_index ns, const REAL *tw, int inv, const
             const ck_index j = jb + k, o = jb * 5 + k;
             const REAL *t = tw + 8 * k;
             REAL wr[4], wi[4];
-            for (int q = 0; q < 4; ++q) {
-                wr[q] = t[2 * q];
-                wi[q] = inv ? -t[2 * q + 1] : t[2 * q + 1];
-            }
+            stage_twiddles(t, 4, inv, wr, wi);
             for (int v = 0; v < NV; ++v) {
                 const vec a0r = VLD(ir, j), a0i = VLD(ii, j);
                 vec ar[4], ai[4];
