@@ -60,6 +60,17 @@ def _dtype_of(**named):
     return result_dtype(*((n, None if dt is None else np.empty(0, dt)) for n, dt in named.items()))
 
 
+def _dt(a):
+    """dtype of a NumPy/Dask array or array-like (None for None), without computing anything."""
+    if a is None:
+        return None
+    return a.dtype if isinstance(a, da.Array) else np.asarray(a).dtype
+
+
+def _shape(a):
+    return tuple(a.shape) if isinstance(a, da.Array) else np.shape(a)
+
+
 def _whole(name, a, dtype):
     """A weight-like array as one single-chunk Dask array of `dtype` (a single key in the graph)."""
     if a is None:
@@ -185,16 +196,17 @@ def _choose(algorithm, params_by_key, w_values, direction, dtype):
     return out
 
 
-def _conv_forward(nd, name, *args, **kwargs):
-    fn = getattr(cnnkern, name)
-    (x, w, b), kw = _bind(fn, args, kwargs, 3)
+def _layer_args(nd, name, args, kwargs):
+    """(input, weight, bias) of a forward layer call and its other arguments, checked on the driver."""
+    (x, w, b), kw = _bind(getattr(cnnkern, name), args, kwargs, 3)
     x = _dask("input", x)
     if x.ndim != nd + 2:
         raise ValueError(f"{name} expects input (N, C_in, *spatial) with {nd + 2} dims, got shape {x.shape}")
-    dtype = _dtype_of(input=x.dtype, weight=np.asarray(w).dtype if not isinstance(w, da.Array) else w.dtype,
-                      bias=None if b is None else (b.dtype if isinstance(b, da.Array) else np.asarray(b).dtype))
-    w_values = _values(w)
-    w_shape = tuple(w.shape) if isinstance(w, da.Array) else np.shape(w_values)
+    return x, w, b, kw, _dtype_of(input=x.dtype, weight=_dt(w), bias=_dt(b)), _values(w), _shape(w)
+
+
+def _conv_forward(nd, name, *args, **kwargs):
+    x, w, b, kw, dtype, w_values, w_shape = _layer_args(nd, name, args, kwargs)
     make_conv_params(nd, x.shape, w_shape, stride=kw["stride"], padding=kw["padding"],
                      dilation=kw["dilation"], groups=kw["groups"])  # validate on the driver
     wd, bd = _whole("weight", w, dtype), _whole("bias", b, dtype)
@@ -211,15 +223,7 @@ def _conv_forward(nd, name, *args, **kwargs):
 
 
 def _conv_transpose_forward(nd, name, *args, **kwargs):
-    fn = getattr(cnnkern, name)
-    (x, w, b), kw = _bind(fn, args, kwargs, 3)
-    x = _dask("input", x)
-    if x.ndim != nd + 2:
-        raise ValueError(f"{name} expects input (N, C_in, *spatial) with {nd + 2} dims, got shape {x.shape}")
-    w_values = _values(w)
-    w_shape = tuple(w.shape) if isinstance(w, da.Array) else np.shape(w_values)
-    dtype = _dtype_of(input=x.dtype, weight=w.dtype if isinstance(w, da.Array) else w_values.dtype,
-                      bias=None if b is None else (b.dtype if isinstance(b, da.Array) else np.asarray(b).dtype))
+    x, w, b, kw, dtype, w_values, w_shape = _layer_args(nd, name, args, kwargs)
     if len(w_shape) != nd + 2:
         raise ValueError(f"{name} expects weight (C_in, C_out // groups, *kernel) with {nd + 2} dims, "
                          f"got shape {w_shape}")
@@ -254,12 +258,11 @@ def _conv_backward_input(nd, name, *args, **kwargs):
     fn = getattr(cnnkern, name)
     (dy, w, input_shape), kw = _bind(fn, args, kwargs, 3)
     dy = _single_chunk_except(_dask("dy", dy), (0,))
-    w_values = _values(w)
-    w_shape = tuple(w.shape) if isinstance(w, da.Array) else np.shape(w_values)
+    w_values, w_shape = _values(w), _shape(w)
     input_shape = tuple(int(s) for s in input_shape)
     if len(input_shape) != nd + 2 or input_shape[0] != dy.shape[0]:
         raise ValueError(f"input_shape {input_shape} must have {nd + 2} entries and the batch of dy {dy.shape}")
-    dtype = _dtype_of(dy=dy.dtype, weight=w.dtype if isinstance(w, da.Array) else w_values.dtype)
+    dtype = _dtype_of(dy=dy.dtype, weight=_dt(w))
     y_shape = cnnkern.conv_output_shape(input_shape, w_shape, stride=kw["stride"], padding=kw["padding"],
                                         dilation=kw["dilation"], groups=kw["groups"])
     if tuple(dy.shape) != tuple(y_shape):
@@ -304,8 +307,8 @@ def _conv_backward(nd, name, *args, **kwargs):
     dy, x = _dask("dy", dy), _dask("x", x)
     bias = kw.pop("bias", True)
     algorithm = kw.pop("algorithm")
-    w_shape = tuple(w.shape) if isinstance(w, da.Array) else np.shape(np.asarray(w))
-    dtype = _dtype_of(dy=dy.dtype, x=x.dtype, weight=w.dtype if isinstance(w, da.Array) else np.asarray(w).dtype)
+    w_shape = _shape(w)
+    dtype = _dtype_of(dy=dy.dtype, x=x.dtype, weight=_dt(w))
     dy, x = dy.astype(dtype), x.astype(dtype)  # one compute dtype for the three, as in memory
     dx = _conv_backward_input(nd, f"conv{nd}d_backward_input", dy, w, x.shape, algorithm=algorithm, **kw)
     # separable has no weight-gradient pass: "auto" there, as the in-memory conv{d}d_backward does
