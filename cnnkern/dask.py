@@ -31,9 +31,13 @@ is put into the tasks, so every worker of a cluster runs the same choice. Intege
 from dataclasses import dataclass
 import inspect
 
-import dask
-import dask.array as da
 import numpy as np
+
+try:
+    import dask
+    import dask.array as da
+except ImportError as _exc:  # pragma: no cover - depends on the installed extras
+    raise ImportError(f"cnnkern.dask needs Dask ({_exc}); install it with: pip install \"cnnkern[dask]\"") from _exc
 
 import cnnkern
 
