@@ -212,6 +212,8 @@ static ck_status CONV_FWD_DIRECT_IMPL(const ck_conv_params *p, const REAL *x, co
 ck_status CONV_FWD_DIRECT(const ck_conv_params *p, const REAL *x, const REAL *w, const REAL *b, REAL *y)
 {
     assert(ck_direct_params_ok(p));
+    if (ck_conv_depthwise_supports(p, CK_CONV_FWD))
+        return DEPTHWISE_FWD(p, x, w, b, y);
     return CONV_FWD_DIRECT_IMPL(p, x, w, b, y);
 }
 
@@ -221,6 +223,8 @@ ck_status CONV_FWD_DIRECT(const ck_conv_params *p, const REAL *x, const REAL *w,
 ck_status CONV_BWD_INPUT_DIRECT(const ck_conv_params *p, const REAL *dy, const REAL *w, REAL *dx)
 {
     assert(ck_direct_params_ok(p));
+    if (ck_conv_depthwise_supports(p, CK_CONV_BWD_INPUT))
+        return DEPTHWISE_BWD_INPUT(p, dy, w, dx);
     if (p->batch == 0)
         return CK_OK;
     if (p->stride[0] == 1 && p->stride[1] == 1 && p->stride[2] == 1) {
@@ -405,6 +409,8 @@ ck_status CONV_BWD_INPUT_DIRECT(const ck_conv_params *p, const REAL *dy, const R
 ck_status CONV_BWD_WEIGHT_DIRECT(const ck_conv_params *p, const REAL *dy, const REAL *x, REAL *dw)
 {
     assert(ck_direct_params_ok(p));
+    if (ck_conv_depthwise_supports(p, CK_CONV_BWD_WEIGHT))
+        return DEPTHWISE_BWD_WEIGHT(p, dy, x, dw);
     if (p->batch == 0)
         return CK_OK; /* contract: batch 0 returns at once (Python fills dw for an empty batch) */
     const KTAB *kt = SELECT_KERNELS();
