@@ -63,10 +63,13 @@ static ck_index ck_depthwise_w_slots(const ck_conv_params *p, ck_index *slot, ck
     return ns;
 }
 
-/* Packed row length: whole vectors up to roundup(OW, lanes) at the largest shift stay in the row. */
+/* Packed row length: whole vectors up to roundup(OW, lanes) at the largest shift stay in the row;
+ * a multiple of lanes (the vector packing writes whole vectors). */
 static ck_index ck_depthwise_row_len(const ck_conv_params *p, ck_index lanes)
 {
-    return ck_depthwise_cdiv(p->out_size[2], lanes) * lanes + ((p->kernel_size[2] - 1) * p->dilation[2]) / p->stride[2];
+    const ck_index J = ck_depthwise_cdiv(p->out_size[2], lanes) * lanes +
+                       ((p->kernel_size[2] - 1) * p->dilation[2]) / p->stride[2];
+    return ck_depthwise_cdiv(J, lanes) * lanes;
 }
 
 /* Packed rows for RB output rows. */
@@ -98,6 +101,7 @@ int ck_conv_depthwise_supports(const ck_conv_params *p, ck_conv_direction dir)
 #define KLIST CK_DEPTHWISE_F32_KERNELS
 #define SELECT_KERNELS ck_depthwise_select_f32
 #define PACK_ROW ck_depthwise_pack_row_f32
+#define PACK_PLANE ck_depthwise_pack_plane_f32
 #define DW_FWD_IMPL ck_conv_fwd__depthwise_impl_f32
 #define DW_FWD ck_conv_fwd__depthwise_f32
 #define DW_BWD_INPUT ck_conv_bwd_input__depthwise_f32
@@ -109,6 +113,7 @@ int ck_conv_depthwise_supports(const ck_conv_params *p, ck_conv_direction dir)
 #define KLIST CK_DEPTHWISE_F64_KERNELS
 #define SELECT_KERNELS ck_depthwise_select_f64
 #define PACK_ROW ck_depthwise_pack_row_f64
+#define PACK_PLANE ck_depthwise_pack_plane_f64
 #define DW_FWD_IMPL ck_conv_fwd__depthwise_impl_f64
 #define DW_FWD ck_conv_fwd__depthwise_f64
 #define DW_BWD_INPUT ck_conv_bwd_input__depthwise_f64

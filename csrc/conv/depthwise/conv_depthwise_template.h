@@ -1,12 +1,12 @@
 /*
  * conv_depthwise_template.h -- the depthwise operator for one real type (contract and design:
- * conv_depthwise.c, which includes this with REAL, KTAB, KLIST, SELECT_KERNELS, PACK_ROW and the entry
+ * conv_depthwise.c, which includes this with REAL, KTAB, KLIST, SELECT_KERNELS, PACK_ROW, PACK_PLANE and the entry
  * point names #defined; they are #undef'd at the end).
  */
 
 static const KTAB *SELECT_KERNELS(void)
 {
-#define DW_ENTRY(isa, lanes, fwd, bww) {isa, lanes, fwd, bww},
+#define DW_ENTRY(isa, lanes, fwd, bww, pack) {isa, lanes, fwd, bww, pack},
     static const KTAB table[] = {KLIST(DW_ENTRY)};
 #undef DW_ENTRY
     const ck_isa isa = ck_cpu_isa();
@@ -17,8 +17,10 @@ static const KTAB *SELECT_KERNELS(void)
     return &table[n - 1];
 }
 
-/* dst[j] = src[j*s + off] if 0 <= j*s + off < n, else 0, for 0 <= j < J (off may be negative). */
-static void PACK_ROW(REAL *dst, ck_index J, const REAL *src, ck_index n, ck_index s, ck_index off)
+/* dst[j] = src[j*s + off] if 0 <= j*s + off < n, else 0, for 0 <= j < J (off may be negative); the
+ * strided packing (unit stride uses the kernel table's vector pack_rows). */
+static inline void PACK_ROW(REAL *restrict dst, ck_index J, const REAL *restrict src, ck_index n, ck_index s,
+                            ck_index off)
 {
     ck_index jlo = off >= 0 ? 0 : (-off + s - 1) / s;
     ck_index jhi = (n - 1 - off) >= 0 ? (n - 1 - off) / s + 1 : 0;
@@ -28,15 +30,27 @@ static void PACK_ROW(REAL *dst, ck_index J, const REAL *src, ck_index n, ck_inde
         jhi = jlo;
     for (ck_index j = 0; j < jlo; ++j)
         dst[j] = 0;
-    if (s == 1) {
-        if (jhi > jlo)
-            memcpy(dst + jlo, src + jlo + off, (size_t)(jhi - jlo) * sizeof(REAL));
-    } else {
-        for (ck_index j = jlo; j < jhi; ++j)
-            dst[j] = src[j * s + off];
-    }
+    for (ck_index j = jlo; j < jhi; ++j)
+        dst[j] = src[j * s + off];
     for (ck_index j = jhi; j < J; ++j)
         dst[j] = 0;
+}
+
+/* Packed rows i < nrows of one W phase: row i holds input row ih = ih0 + i (zeros outside the image). */
+static void PACK_PLANE(const KTAB *kt, REAL *dst, ck_index Jp, const REAL *xc, ck_index IH, ck_index IW,
+                       ck_index ih0, ck_index nrows, ck_index sw, ck_index off)
+{
+    const ck_index ilo = ck_depthwise_min(nrows, ih0 >= 0 ? 0 : -ih0);
+    const ck_index ihi = ilo > ck_depthwise_min(nrows, IH - ih0) ? ilo : ck_depthwise_min(nrows, IH - ih0);
+    if (ilo > 0)
+        memset(dst, 0, (size_t)(ilo * Jp) * sizeof(REAL));
+    if (sw == 1)
+        kt->pack(dst + ilo * Jp, Jp, xc + (ih0 + ilo) * IW, IW, ihi - ilo, IW, off);
+    else
+        for (ck_index i = ilo; i < ihi; ++i)
+            PACK_ROW(dst + i * Jp, Jp, xc + (ih0 + i) * IW, IW, sw, off);
+    if (ihi < nrows)
+        memset(dst + ihi * Jp, 0, (size_t)((nrows - ihi) * Jp) * sizeof(REAL));
 }
 
 /* Forward for any (C/G, K/G) on a problem with a trivial depth axis; the padding may be negative
@@ -105,14 +119,8 @@ static ck_status DW_FWD_IMPL(const ck_conv_params *p, const REAL *x, const REAL 
             for (ck_index c = 0; c < Cg; ++c) {
                 const REAL *xc = x + (n * C + g * Cg + c) * IH * IW;
                 for (ck_index s = 0; s < NS; ++s)
-                    for (ck_index i = 0; i < nra; ++i) {
-                        const ck_index ih = oh0 * sh + i - pbh;
-                        REAL *dst = buf + ((c * NS + s) * NR + i) * Jp;
-                        if (ih >= 0 && ih < IH)
-                            PACK_ROW(dst, Jp, xc + ih * IW, IW, p->stride[2], sphase[s] - p->pad_before[2]);
-                        else
-                            memset(dst, 0, (size_t)Jp * sizeof(REAL));
-                    }
+                    PACK_PLANE(kt, buf + (c * NS + s) * NR * Jp, Jp, xc, IH, IW, oh0 * sh - pbh, nra, p->stride[2],
+                               sphase[s] - p->pad_before[2]);
             }
             for (ck_index k = 0; k < Kg; ++k) {
                 const ck_index kk = g * Kg + k;
@@ -211,14 +219,8 @@ ck_status DW_BWD_WEIGHT(const ck_conv_params *p, const REAL *dy, const REAL *x, 
             for (ck_index n = 0; n < N; ++n) {
                 const REAL *xc = x + (n * C + g) * IH * IW;
                 for (ck_index s = 0; s < NS; ++s)
-                    for (ck_index i = 0; i < NR; ++i) {
-                        const ck_index ih = i - pbh;
-                        REAL *dst = buf + (s * NR + i) * Jp;
-                        if (ih >= 0 && ih < IH)
-                            PACK_ROW(dst, Jp, xc + ih * IW, IW, p->stride[2], sphase[s] - p->pad_before[2]);
-                        else
-                            memset(dst, 0, (size_t)Jp * sizeof(REAL));
-                    }
+                    PACK_PLANE(kt, buf + s * NR * Jp, Jp, xc, IH, IW, -pbh, NR, p->stride[2],
+                               sphase[s] - p->pad_before[2]);
                 for (ck_index k = 0; k < Kg; ++k) {
                     const REAL *dyk = dy + (n * K + g * Kg + k) * OH * OW;
                     for (ck_index t0 = 0; t0 < KV; t0 += CK_DEPTHWISE_BWW_MAXT)
@@ -247,6 +249,7 @@ ck_status DW_BWD_WEIGHT(const ck_conv_params *p, const REAL *dy, const REAL *x, 
 #undef KLIST
 #undef SELECT_KERNELS
 #undef PACK_ROW
+#undef PACK_PLANE
 #undef DW_FWD_IMPL
 #undef DW_FWD
 #undef DW_BWD_INPUT

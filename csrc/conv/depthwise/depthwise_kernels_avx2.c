@@ -20,6 +20,20 @@ static inline CK_TARGET __m256i ck_depthwise_mask64__avx2(int n)
     return _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3));
 }
 
+/* lanes lo <= l < hi set */
+static inline CK_TARGET __m256i ck_depthwise_range32__avx2(int lo, int hi)
+{
+    const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(lo), idx),
+                               _mm256_cmpgt_epi32(_mm256_set1_epi32(hi), idx));
+}
+static inline CK_TARGET __m256i ck_depthwise_range64__avx2(int lo, int hi)
+{
+    const __m256i idx = _mm256_setr_epi64x(0, 1, 2, 3);
+    return _mm256_andnot_si256(_mm256_cmpgt_epi64(_mm256_set1_epi64x(lo), idx),
+                               _mm256_cmpgt_epi64(_mm256_set1_epi64x(hi), idx));
+}
+
 #define REAL float
 #define VT __m256
 #define LANES 8
@@ -30,11 +44,13 @@ static inline CK_TARGET __m256i ck_depthwise_mask64__avx2(int n)
 #define VFMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
 #define VLOADN(p, n) _mm256_maskload_ps((p), ck_depthwise_mask32__avx2(n))
 #define VSTOREN(p, v, n) _mm256_maskstore_ps((p), ck_depthwise_mask32__avx2(n), (v))
+#define VLOADR(p, lo, hi) _mm256_maskload_ps((p), ck_depthwise_range32__avx2((lo), (hi)))
 #define FWD_ROWS ck_depthwise_fwd_rows__avx2_f32
 #define FWD_BODY ck_depthwise_fwd_body__avx2_f32
 #define FWD_ROWS_T ck_depthwise_fwd_rows_t__avx2_f32
 #define BWW_ROWS ck_depthwise_bww_rows__avx2_f32
 #define BWW_BODY ck_depthwise_bww_body__avx2_f32
+#define PACK_ROWS ck_depthwise_pack_rows__avx2_f32
 #include "depthwise_kernels_simd_template.h"
 
 #define REAL double
@@ -47,11 +63,13 @@ static inline CK_TARGET __m256i ck_depthwise_mask64__avx2(int n)
 #define VFMA(a, b, c) _mm256_fmadd_pd((a), (b), (c))
 #define VLOADN(p, n) _mm256_maskload_pd((p), ck_depthwise_mask64__avx2(n))
 #define VSTOREN(p, v, n) _mm256_maskstore_pd((p), ck_depthwise_mask64__avx2(n), (v))
+#define VLOADR(p, lo, hi) _mm256_maskload_pd((p), ck_depthwise_range64__avx2((lo), (hi)))
 #define FWD_ROWS ck_depthwise_fwd_rows__avx2_f64
 #define FWD_BODY ck_depthwise_fwd_body__avx2_f64
 #define FWD_ROWS_T ck_depthwise_fwd_rows_t__avx2_f64
 #define BWW_ROWS ck_depthwise_bww_rows__avx2_f64
 #define BWW_BODY ck_depthwise_bww_body__avx2_f64
+#define PACK_ROWS ck_depthwise_pack_rows__avx2_f64
 #include "depthwise_kernels_simd_template.h"
 
 #endif /* CK_DEPTHWISE_X86 */

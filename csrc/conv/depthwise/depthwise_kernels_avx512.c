@@ -20,11 +20,13 @@
 #define VFMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
 #define VLOADN(p, n) _mm512_maskz_loadu_ps((__mmask16)((1u << (n)) - 1u), (p))
 #define VSTOREN(p, v, n) _mm512_mask_storeu_ps((p), (__mmask16)((1u << (n)) - 1u), (v))
+#define VLOADR(p, lo, hi) _mm512_maskz_loadu_ps((__mmask16)(((1u << (hi)) - 1u) & ~((1u << (lo)) - 1u)), (p))
 #define FWD_ROWS ck_depthwise_fwd_rows__avx512_f32
 #define FWD_BODY ck_depthwise_fwd_body__avx512_f32
 #define FWD_ROWS_T ck_depthwise_fwd_rows_t__avx512_f32
 #define BWW_ROWS ck_depthwise_bww_rows__avx512_f32
 #define BWW_BODY ck_depthwise_bww_body__avx512_f32
+#define PACK_ROWS ck_depthwise_pack_rows__avx512_f32
 #include "depthwise_kernels_simd_template.h"
 
 #define REAL double
@@ -37,11 +39,13 @@
 #define VFMA(a, b, c) _mm512_fmadd_pd((a), (b), (c))
 #define VLOADN(p, n) _mm512_maskz_loadu_pd((__mmask8)((1u << (n)) - 1u), (p))
 #define VSTOREN(p, v, n) _mm512_mask_storeu_pd((p), (__mmask8)((1u << (n)) - 1u), (v))
+#define VLOADR(p, lo, hi) _mm512_maskz_loadu_pd((__mmask8)(((1u << (hi)) - 1u) & ~((1u << (lo)) - 1u)), (p))
 #define FWD_ROWS ck_depthwise_fwd_rows__avx512_f64
 #define FWD_BODY ck_depthwise_fwd_body__avx512_f64
 #define FWD_ROWS_T ck_depthwise_fwd_rows_t__avx512_f64
 #define BWW_ROWS ck_depthwise_bww_rows__avx512_f64
 #define BWW_BODY ck_depthwise_bww_body__avx512_f64
+#define PACK_ROWS ck_depthwise_pack_rows__avx512_f64
 #include "depthwise_kernels_simd_template.h"
 
 #endif /* CK_DEPTHWISE_X86 */

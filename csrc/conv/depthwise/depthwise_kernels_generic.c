@@ -7,7 +7,7 @@
 
 #define DW_LANES 4
 
-#define DW_GENERIC(REAL, FWD_ROWS, BWW_ROWS)                                                        \
+#define DW_GENERIC(REAL, FWD_ROWS, BWW_ROWS, PACK_ROWS)                                                        \
     void FWD_ROWS(ck_index nrows, const REAL *in, ck_index in_rs, ck_index ntap, const ck_index *toff, \
                   const REAL *wt, REAL bias, ck_index ow, REAL *y, ck_index y_rs)                   \
     {                                                                                               \
@@ -26,7 +26,16 @@
             for (ck_index r = 0; r < nrows; ++r)                                                    \
                 for (ck_index j = 0; j < ow; ++j)                                                   \
                     acc[t * DW_LANES + j % DW_LANES] += dy[r * dy_rs + j] * in[r * in_rs + toff[t] + j]; \
+    }                                                                                               \
+    void PACK_ROWS(REAL *dst, ck_index Jp, const REAL *src, ck_index src_rs, ck_index nrows, ck_index n, \
+                   ck_index off)                                                                    \
+    {                                                                                               \
+        for (ck_index r = 0; r < nrows; ++r)                                                        \
+            for (ck_index j = 0; j < Jp; ++j)                                                       \
+                dst[r * Jp + j] = (j + off >= 0 && j + off < n) ? src[r * src_rs + j + off] : (REAL)0; \
     }
 
-DW_GENERIC(float, ck_depthwise_fwd_rows__generic_f32, ck_depthwise_bww_rows__generic_f32)
-DW_GENERIC(double, ck_depthwise_fwd_rows__generic_f64, ck_depthwise_bww_rows__generic_f64)
+DW_GENERIC(float, ck_depthwise_fwd_rows__generic_f32, ck_depthwise_bww_rows__generic_f32,
+           ck_depthwise_pack_rows__generic_f32)
+DW_GENERIC(double, ck_depthwise_fwd_rows__generic_f64, ck_depthwise_bww_rows__generic_f64,
+           ck_depthwise_pack_rows__generic_f64)

@@ -4,7 +4,8 @@
  * Included by depthwise_kernels_avx2.c / _avx512.c once per dtype with these #defined (#undef'd at the
  * end): REAL, VT, LANES, CK_TARGET, VZERO(), VLOAD(p), VSTORE(p, v), VBCAST(x) (x a REAL value),
  * VFMA(a, b, acc) (= a*b + acc), VLOADN(p, n) (first n < LANES lanes, zeros above),
- * VSTOREN(p, v, n) (first n < LANES lanes only), FWD_ROWS, FWD_ROWS_T, FWD_BODY, BWW_ROWS,
+ * VSTOREN(p, v, n) (first n < LANES lanes only), VLOADR(p, lo, hi) (lanes lo <= l < hi loaded, zeros
+ * elsewhere; 0 <= lo < hi <= LANES; lanes outside are not accessed), PACK_ROWS, FWD_ROWS, FWD_ROWS_T, FWD_BODY, BWW_ROWS,
  * BWW_BODY.
  * Contracts: depthwise_kernels.h. Only the vector macros are ISA-specific.
  */
@@ -19,6 +20,7 @@ FWD_BODY(const int R, const int NV, const ck_index ntap, const REAL *in, ck_inde
 #pragma GCC unroll 8
     for (int i = 0; i < R * NV; ++i)
         a[i] = vb;
+#pragma GCC unroll 9
     for (ck_index t = 0; t < ntap; ++t) {
         const VT wv = VBCAST(wt[t]);
         const REAL *s = in + toff[t];
@@ -132,6 +134,24 @@ CK_TARGET void BWW_ROWS(ck_index nrows, const REAL *dy, ck_index dy_rs, ck_index
     }
 }
 
+CK_TARGET void PACK_ROWS(REAL *dst, ck_index Jp, const REAL *src, ck_index src_rs, ck_index nrows, ck_index n,
+                         ck_index off)
+{
+    for (ck_index r = 0; r < nrows; ++r, dst += Jp, src += src_rs) {
+        for (ck_index j0 = 0; j0 < Jp; j0 += LANES) {
+            /* lanes l with 0 <= j0 + l + off < n */
+            const ck_index lo = j0 + off >= 0 ? 0 : -(j0 + off);
+            const ck_index hi = n - off - j0 >= LANES ? LANES : n - off - j0;
+            if (lo == 0 && hi == LANES)
+                VSTORE(dst + j0, VLOAD(src + j0 + off));
+            else if (hi <= lo)
+                VSTORE(dst + j0, VZERO());
+            else
+                VSTORE(dst + j0, VLOADR(src + j0 + off, (int)lo, (int)hi));
+        }
+    }
+}
+
 #undef REAL
 #undef VT
 #undef LANES
@@ -142,6 +162,8 @@ CK_TARGET void BWW_ROWS(ck_index nrows, const REAL *dy, ck_index dy_rs, ck_index
 #undef VFMA
 #undef VLOADN
 #undef VSTOREN
+#undef VLOADR
+#undef PACK_ROWS
 #undef FWD_ROWS
 #undef FWD_BODY
 #undef FWD_ROWS_T
