@@ -1,8 +1,10 @@
 """The depthwise kernels behind algorithm "direct" (csrc/conv/depthwise/) against the NumPy oracle.
 
 groups == C_in with a channel multiplier of 1-4 runs the depthwise operator (1-D and 2-D; backward-
-input only at stride 1); the other cases here (multiplier 5, 3-D, strided backward-input) check that
-the hand-back to the general direct code is right too. Every ISA the CPU has, both dtypes.
+input only at stride 1, through the direct operator's transposed forward, which also sends groups
+with one output and 2-4 input channels there); the other cases here (multiplier 5, 3-D, strided
+backward-input) check that the hand-back to the general direct code is right too. Every ISA the CPU
+has, both dtypes.
 """
 import numpy as np
 import pytest
@@ -152,6 +154,24 @@ def test_depthwise_bitwise_identical_for_1_and_2_threads(case, dtype, isa, isa_c
         np.testing.assert_array_equal(a, b_)
     y_ref = oracle.conv_forward(x, w, b, **kw)
     assert_close(res[1][0], y_ref, dtype, int(np.prod(w.shape[2:])), what="y")
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("cg", [2, 3, 4, 5])
+def test_one_output_per_group_forward(cg, dtype, isa, isa_cap):
+    """Groups with 2-4 input channels and one output channel take the depthwise forward body too."""
+    if ORDER[isa] > ORDER[CPU_ISA]:
+        pytest.skip(f"this CPU runs {CPU_ISA}, not {isa}")
+    isa_cap(isa)
+    rng = np.random.default_rng(cg)
+    g = 3
+    x = rng.standard_normal((2, g * cg, 9, 21)).astype(dtype)
+    w = rng.standard_normal((g, cg, 3, 5)).astype(dtype)
+    b = rng.standard_normal(g).astype(dtype)
+    kw = dict(stride=(1, 2), padding=((1, 0), (2, 2)), dilation=(2, 1), groups=g)
+    y = cnnkern.conv2d_forward(x, w, b, algorithm="direct", **kw)
+    assert_close(y, oracle.conv_forward(x, w, b, **kw), dtype, cg * 15, what="y")
 
 
 def test_depthwise_batch_zero():

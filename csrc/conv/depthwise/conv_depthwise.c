@@ -14,9 +14,11 @@
  *                the packed row, the taps' weights in registers. Each output channel of the group is
  *                one fwd_rows call over the block (bias + taps in a fixed order).
  *                The same body runs any (C/G, K/G); backward-input uses it with C/G = M.
- *   bwd_input    stride 1 only: the forward above on dy with the kernel flipped on H and W, the
- *                M output channels of a group as M input channels, padding d*(k-1) - pad (negative =
- *                cropping, handled by the packing).
+ *   bwd_input    (no entry point here) at unit stride the direct operator runs its forward body on dy
+ *                with the kernel flipped, the M output channels of a group as M input channels and
+ *                padding d*(k-1) - pad; that body hands the problem to the forward above, whose
+ *                packing also handles the negative padding (cropping). Other strides stay on the
+ *                direct operator's general code.
  *   bwd_weight   task = one group (input channel c and its M outputs). For each image, x[n][c] is
  *                packed whole as in forward; bww_rows accumulates LANES partial sums per tap over all
  *                rows of dy[n][k], images in order; the lanes are summed in order at the end.
@@ -27,7 +29,7 @@
  * Memory (REAL = dtype): per thread, forward NS*Cg*((RB-1)*sh + (KH-1)*dh + 1)*Jp reals (RB chosen
  * so that this is <= 256 KiB when possible and there are >= 4 tasks per thread) plus Cg*KH*KW
  * indices; bwd_weight NS*((OH-1)*sh + (KH-1)*dh + 1)*Jp + M*KH*KW*LANES reals; shared: the W tap
- * geometry and, for bwd_input, a flipped copy of w. NS = W phases used (<= min(sw, KW)).
+ * geometry. NS = W phases used (<= min(sw, KW)).
  * ISA: the first entry of depthwise_kernels.h's list that ck_cpu_isa() allows.
  */
 #include "conv_depthwise.h"
@@ -82,17 +84,22 @@ int ck_conv_depthwise_supports(const ck_conv_params *p, ck_conv_direction dir)
 {
     if (p->in_size[0] != 1 || p->kernel_size[0] != 1 || p->out_size[0] != 1 || p->pad_before[0] != 0)
         return 0;
-    if (p->groups != p->in_channels || p->out_channels % p->groups != 0)
+    if (p->in_channels % p->groups != 0 || p->out_channels % p->groups != 0)
         return 0;
-    if (p->out_channels / p->groups > CK_DEPTHWISE_MAX_MULT)
+    const ck_index cg = p->in_channels / p->groups, kg = p->out_channels / p->groups;
+    if (dir == CK_CONV_FWD) {
+        if (!((cg == 1 && kg <= CK_DEPTHWISE_MAX_MULT) || (kg == 1 && cg <= CK_DEPTHWISE_MAX_MULT)))
+            return 0;
+    } else if (dir == CK_CONV_BWD_WEIGHT) {
+        if (cg != 1 || kg > CK_DEPTHWISE_MAX_MULT)
+            return 0;
+    } else {
         return 0;
-    if (dir == CK_CONV_BWD_INPUT && (p->stride[1] != 1 || p->stride[2] != 1))
-        return 0;
+    }
     /* widest W phase count and lanes over the ISAs, double precision */
     const ck_index ns = ck_depthwise_min(p->stride[2], p->kernel_size[2]);
     const ck_index J = ck_depthwise_row_len(p, CK_DEPTHWISE_MAX_LANES);
     const ck_index rows = dir == CK_CONV_BWD_WEIGHT ? ck_depthwise_rows(p, p->out_size[1]) : ck_depthwise_rows(p, 1);
-    const ck_index cg = dir == CK_CONV_BWD_INPUT ? p->out_channels / p->groups : 1;
     return (size_t)(cg * ns * rows * J) * sizeof(double) <= CK_DEPTHWISE_MAX_PACK;
 }
 
@@ -102,9 +109,7 @@ int ck_conv_depthwise_supports(const ck_conv_params *p, ck_conv_direction dir)
 #define SELECT_KERNELS ck_depthwise_select_f32
 #define PACK_ROW ck_depthwise_pack_row_f32
 #define PACK_PLANE ck_depthwise_pack_plane_f32
-#define DW_FWD_IMPL ck_conv_fwd__depthwise_impl_f32
 #define DW_FWD ck_conv_fwd__depthwise_f32
-#define DW_BWD_INPUT ck_conv_bwd_input__depthwise_f32
 #define DW_BWD_WEIGHT ck_conv_bwd_weight__depthwise_f32
 #include "conv_depthwise_template.h"
 
@@ -114,8 +119,6 @@ int ck_conv_depthwise_supports(const ck_conv_params *p, ck_conv_direction dir)
 #define SELECT_KERNELS ck_depthwise_select_f64
 #define PACK_ROW ck_depthwise_pack_row_f64
 #define PACK_PLANE ck_depthwise_pack_plane_f64
-#define DW_FWD_IMPL ck_conv_fwd__depthwise_impl_f64
 #define DW_FWD ck_conv_fwd__depthwise_f64
-#define DW_BWD_INPUT ck_conv_bwd_input__depthwise_f64
 #define DW_BWD_WEIGHT ck_conv_bwd_weight__depthwise_f64
 #include "conv_depthwise_template.h"

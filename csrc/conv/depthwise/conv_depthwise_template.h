@@ -54,8 +54,8 @@ static void PACK_PLANE(const KTAB *kt, REAL *dst, ck_index Jp, const REAL *xc, c
 }
 
 /* Forward for any (C/G, K/G) on a problem with a trivial depth axis; the padding may be negative
- * (backward-input's cropping). */
-static ck_status DW_FWD_IMPL(const ck_conv_params *p, const REAL *x, const REAL *w, const REAL *b, REAL *y)
+ * (the direct operator's backward-input: cropping). */
+ck_status DW_FWD(const ck_conv_params *p, const REAL *x, const REAL *w, const REAL *b, REAL *y)
 {
     if (p->batch == 0)
         return CK_OK;
@@ -133,39 +133,6 @@ static ck_status DW_FWD_IMPL(const ck_conv_params *p, const REAL *x, const REAL 
     }
     ck_aligned_free(geo);
     return err ? CK_ERR_NOMEM : CK_OK;
-}
-
-ck_status DW_FWD(const ck_conv_params *p, const REAL *x, const REAL *w, const REAL *b, REAL *y)
-{
-    return DW_FWD_IMPL(p, x, w, b, y);
-}
-
-/* Stride 1: dx = forward correlation of dy with the kernel flipped on H and W, a group's M output
- * channels as M input channels, padding d*(k-1) - pad (negative = cropping). */
-ck_status DW_BWD_INPUT(const ck_conv_params *p, const REAL *dy, const REAL *w, REAL *dx)
-{
-    if (p->batch == 0)
-        return CK_OK;
-    const ck_index G = p->groups, Kg = ck_conv_out_per_group(p), KV = ck_conv_kernel_volume(p);
-    ck_conv_params q = *p;
-    q.in_channels = p->out_channels;
-    q.out_channels = p->in_channels;
-    for (int a = 0; a < CK_MAX_SPATIAL; ++a) {
-        q.in_size[a] = p->out_size[a];
-        q.out_size[a] = p->in_size[a];
-        q.pad_before[a] = p->dilation[a] * (p->kernel_size[a] - 1) - p->pad_before[a];
-        q.pad_after[a] = p->dilation[a] * (p->kernel_size[a] - 1) - p->pad_after[a];
-    }
-    /* wT[g][k][t] = w[g*Kg + k][0][KV-1-t]: one output channel per group, Kg input channels */
-    REAL *wT = (REAL *)ck_aligned_alloc((size_t)(G * Kg * KV) * sizeof(REAL));
-    if (!wT)
-        return CK_ERR_NOMEM;
-    for (ck_index gk = 0; gk < G * Kg; ++gk)
-        for (ck_index t = 0; t < KV; ++t)
-            wT[gk * KV + t] = w[gk * KV + (KV - 1 - t)];
-    const ck_status st = DW_FWD_IMPL(&q, dy, wT, NULL, dx);
-    ck_aligned_free(wT);
-    return st;
 }
 
 /* dw[k][t] = sum_{n, oh, ow} dy[n][k][oh][ow] * x[n][k / M][oh*sh + kh*dh - pbh][ow*sw + kw*dw - pbw] */
@@ -250,7 +217,5 @@ ck_status DW_BWD_WEIGHT(const ck_conv_params *p, const REAL *dy, const REAL *x, 
 #undef SELECT_KERNELS
 #undef PACK_ROW
 #undef PACK_PLANE
-#undef DW_FWD_IMPL
 #undef DW_FWD
-#undef DW_BWD_INPUT
 #undef DW_BWD_WEIGHT

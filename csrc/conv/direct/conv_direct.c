@@ -45,7 +45,8 @@
  *                per chunk, summed in chunk order afterwards.
  *   All three give bitwise identical results for any thread count and schedule.
  *   Depthwise problems that ck_conv_depthwise_supports() accepts go to csrc/conv/depthwise/ (packed
- *   rows, one channel per task, the halo in the packed rows). Other groups with fewer than OCB/2
+ *   rows, one channel per task, the halo in the packed rows); the forward body checks, so the
+ *   unit-stride backward-input (one output channel per group after the swap) goes there too. Other groups with fewer than OCB/2
  *   (BK/2) output channels use the one-channel tiles of direct_kernels.h instead of wasting most of
  *   an OCB-wide tile.
  *
@@ -168,7 +169,6 @@ static inline ck_index ck_direct_pick_nv(ck_index nvec, ck_index nvm)
 #define CONV_BWD_INPUT_DIRECT ck_conv_bwd_input__direct_f32
 #define CONV_BWD_WEIGHT_DIRECT ck_conv_bwd_weight__direct_f32
 #define DEPTHWISE_FWD ck_conv_fwd__depthwise_f32
-#define DEPTHWISE_BWD_INPUT ck_conv_bwd_input__depthwise_f32
 #define DEPTHWISE_BWD_WEIGHT ck_conv_bwd_weight__depthwise_f32
 #include "conv_direct_template.h"
 #undef REAL
@@ -180,7 +180,6 @@ static inline ck_index ck_direct_pick_nv(ck_index nvec, ck_index nvm)
 #undef CONV_BWD_INPUT_DIRECT
 #undef CONV_BWD_WEIGHT_DIRECT
 #undef DEPTHWISE_FWD
-#undef DEPTHWISE_BWD_INPUT
 #undef DEPTHWISE_BWD_WEIGHT
 
 #define REAL double
@@ -192,7 +191,6 @@ static inline ck_index ck_direct_pick_nv(ck_index nvec, ck_index nvm)
 #define CONV_BWD_INPUT_DIRECT ck_conv_bwd_input__direct_f64
 #define CONV_BWD_WEIGHT_DIRECT ck_conv_bwd_weight__direct_f64
 #define DEPTHWISE_FWD ck_conv_fwd__depthwise_f64
-#define DEPTHWISE_BWD_INPUT ck_conv_bwd_input__depthwise_f64
 #define DEPTHWISE_BWD_WEIGHT ck_conv_bwd_weight__depthwise_f64
 #include "conv_direct_template.h"
 #undef REAL
@@ -204,5 +202,4 @@ static inline ck_index ck_direct_pick_nv(ck_index nvec, ck_index nvm)
 #undef CONV_BWD_INPUT_DIRECT
 #undef CONV_BWD_WEIGHT_DIRECT
 #undef DEPTHWISE_FWD
-#undef DEPTHWISE_BWD_INPUT
 #undef DEPTHWISE_BWD_WEIGHT

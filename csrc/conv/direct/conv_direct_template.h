@@ -39,6 +39,8 @@ static ck_status CONV_FWD_DIRECT_IMPL(const ck_conv_params *p, const REAL *x, co
 {
     if (p->batch == 0)
         return CK_OK;
+    if (ck_conv_depthwise_supports(p, CK_CONV_FWD)) /* also backward-input's unit-stride depthwise */
+        return DEPTHWISE_FWD(p, x, w, b, y);
     const KTAB *kt = SELECT_KERNELS();
     const ck_index G = p->groups, Cg = ck_conv_in_per_group(p), Kg = ck_conv_out_per_group(p);
     /* one-channel tiles when a group has fewer than OCB/2 output channels (depthwise) */
@@ -212,8 +214,6 @@ static ck_status CONV_FWD_DIRECT_IMPL(const ck_conv_params *p, const REAL *x, co
 ck_status CONV_FWD_DIRECT(const ck_conv_params *p, const REAL *x, const REAL *w, const REAL *b, REAL *y)
 {
     assert(ck_direct_params_ok(p));
-    if (ck_conv_depthwise_supports(p, CK_CONV_FWD))
-        return DEPTHWISE_FWD(p, x, w, b, y);
     return CONV_FWD_DIRECT_IMPL(p, x, w, b, y);
 }
 
@@ -223,8 +223,6 @@ ck_status CONV_FWD_DIRECT(const ck_conv_params *p, const REAL *x, const REAL *w,
 ck_status CONV_BWD_INPUT_DIRECT(const ck_conv_params *p, const REAL *dy, const REAL *w, REAL *dx)
 {
     assert(ck_direct_params_ok(p));
-    if (ck_conv_depthwise_supports(p, CK_CONV_BWD_INPUT))
-        return DEPTHWISE_BWD_INPUT(p, dy, w, dx);
     if (p->batch == 0)
         return CK_OK;
     if (p->stride[0] == 1 && p->stride[1] == 1 && p->stride[2] == 1) {
