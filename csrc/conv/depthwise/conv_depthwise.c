@@ -46,6 +46,20 @@ static inline ck_index ck_depthwise_min(ck_index a, ck_index b) { return a < b ?
 /* Largest packed buffer of one task (bytes) before the operator declines the problem. */
 #define CK_DEPTHWISE_MAX_PACK ((size_t)16 << 20)
 
+/* Software prefetch of a span (the next plane is in DRAM at large batch; the hardware prefetcher
+ * starts late on short rows). */
+static inline void ck_depthwise_prefetch(const void *p, size_t bytes)
+{
+#if defined(__GNUC__)
+    const char *c = (const char *)p;
+    for (size_t off = 0; off < bytes; off += 64)
+        __builtin_prefetch(c + off, 0, 3);
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
+
 /* W tap geometry: kw*dw = sw*shift[kw] + phase; slot[kw] = index of that phase in slot_phase[].
  * Returns the number of distinct phases (<= min(sw, KW)). */
 static ck_index ck_depthwise_w_slots(const ck_conv_params *p, ck_index *slot, ck_index *shift, ck_index *slot_phase)

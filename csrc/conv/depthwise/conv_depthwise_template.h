@@ -122,6 +122,14 @@ ck_status DW_FWD(const ck_conv_params *p, const REAL *x, const REAL *w, const RE
                     PACK_PLANE(kt, buf + (c * NS + s) * NR * Jp, Jp, xc, IH, IW, oh0 * sh - pbh, nra, p->stride[2],
                                sphase[s] - p->pad_before[2]);
             }
+            if (task + 1 < ntasks) { /* the next task's input rows, while this one computes */
+                const ck_index n1 = (task + 1) / (G * nrb), g1 = ((task + 1) / nrb) % G;
+                const ck_index ih0 = (((task + 1) % nrb) * RB) * sh - pbh;
+                const ck_index lo = ih0 < 0 ? 0 : ih0, hi = ck_depthwise_min(IH, ih0 + NR);
+                for (ck_index c = 0; c < Cg && hi > lo; ++c)
+                    ck_depthwise_prefetch(x + ((n1 * C + g1 * Cg + c) * IH + lo) * IW,
+                                          (size_t)((hi - lo) * IW) * sizeof(REAL));
+            }
             for (ck_index k = 0; k < Kg; ++k) {
                 const ck_index kk = g * Kg + k;
                 kt->fwd(nr, buf, sh * Jp, ntap, toff, w + kk * ntap, b ? b[kk] : (REAL)0, OW,
@@ -185,6 +193,10 @@ ck_status DW_BWD_WEIGHT(const ck_conv_params *p, const REAL *dy, const REAL *x, 
             memset(acc, 0, acc_elems * sizeof(REAL));
             for (ck_index n = 0; n < N; ++n) {
                 const REAL *xc = x + (n * C + g) * IH * IW;
+                if (n + 1 < N) { /* the next image's planes, while this one computes */
+                    ck_depthwise_prefetch(xc + C * IH * IW, (size_t)(IH * IW) * sizeof(REAL));
+                    ck_depthwise_prefetch(dy + ((n + 1) * K + g * Kg) * OH * OW, (size_t)(Kg * OH * OW) * sizeof(REAL));
+                }
                 for (ck_index s = 0; s < NS; ++s)
                     PACK_PLANE(kt, buf + s * NR * Jp, Jp, xc, IH, IW, -pbh, NR, p->stride[2],
                                sphase[s] - p->pad_before[2]);
