@@ -44,8 +44,11 @@
  *                number that depends on the problem, never on the thread count) with one partial dw
  *                per chunk, summed in chunk order afterwards.
  *   All three give bitwise identical results for any thread count and schedule.
- *   Groups with fewer than OCB/2 (BK/2) output channels (depthwise, small multipliers) use the
- *   one-channel tiles of direct_kernels.h instead of wasting most of an OCB-wide tile.
+ *   Depthwise problems that ck_conv_depthwise_supports() accepts go to csrc/conv/depthwise/ (packed
+ *   rows, one channel per task, the halo in the packed rows); the forward body checks, so the
+ *   unit-stride backward-input (one output channel per group after the swap) goes there too. Other groups with fewer than OCB/2
+ *   (BK/2) output channels use the one-channel tiles of direct_kernels.h instead of wasting most of
+ *   an OCB-wide tile.
  *
  * Threading: one OpenMP team of p->num_threads per call (no nested regions, no BLAS); tasks are
  * scheduled dynamically. Per-thread scratch is allocated inside the parallel region (REAL = dtype):
@@ -66,6 +69,7 @@
  */
 #include "cnnkern/ck_conv.h"
 #include "direct_kernels.h"
+#include "../depthwise/conv_depthwise.h"
 
 #include <assert.h>
 #include <string.h>
@@ -164,6 +168,8 @@ static inline ck_index ck_direct_pick_nv(ck_index nvec, ck_index nvm)
 #define CONV_FWD_DIRECT_IMPL ck_conv_fwd__direct_impl_f32
 #define CONV_BWD_INPUT_DIRECT ck_conv_bwd_input__direct_f32
 #define CONV_BWD_WEIGHT_DIRECT ck_conv_bwd_weight__direct_f32
+#define DEPTHWISE_FWD ck_conv_fwd__depthwise_f32
+#define DEPTHWISE_BWD_WEIGHT ck_conv_bwd_weight__depthwise_f32
 #include "conv_direct_template.h"
 #undef REAL
 #undef KTAB
@@ -173,6 +179,8 @@ static inline ck_index ck_direct_pick_nv(ck_index nvec, ck_index nvm)
 #undef CONV_FWD_DIRECT_IMPL
 #undef CONV_BWD_INPUT_DIRECT
 #undef CONV_BWD_WEIGHT_DIRECT
+#undef DEPTHWISE_FWD
+#undef DEPTHWISE_BWD_WEIGHT
 
 #define REAL double
 #define KTAB ck_direct_kernels_f64
@@ -182,6 +190,8 @@ static inline ck_index ck_direct_pick_nv(ck_index nvec, ck_index nvm)
 #define CONV_FWD_DIRECT_IMPL ck_conv_fwd__direct_impl_f64
 #define CONV_BWD_INPUT_DIRECT ck_conv_bwd_input__direct_f64
 #define CONV_BWD_WEIGHT_DIRECT ck_conv_bwd_weight__direct_f64
+#define DEPTHWISE_FWD ck_conv_fwd__depthwise_f64
+#define DEPTHWISE_BWD_WEIGHT ck_conv_bwd_weight__depthwise_f64
 #include "conv_direct_template.h"
 #undef REAL
 #undef KTAB
@@ -191,3 +201,5 @@ static inline ck_index ck_direct_pick_nv(ck_index nvec, ck_index nvm)
 #undef CONV_FWD_DIRECT_IMPL
 #undef CONV_BWD_INPUT_DIRECT
 #undef CONV_BWD_WEIGHT_DIRECT
+#undef DEPTHWISE_FWD
+#undef DEPTHWISE_BWD_WEIGHT

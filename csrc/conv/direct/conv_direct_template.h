@@ -39,6 +39,8 @@ static ck_status CONV_FWD_DIRECT_IMPL(const ck_conv_params *p, const REAL *x, co
 {
     if (p->batch == 0)
         return CK_OK;
+    if (ck_conv_depthwise_supports(p, CK_CONV_FWD)) /* also backward-input's unit-stride depthwise */
+        return DEPTHWISE_FWD(p, x, w, b, y);
     const KTAB *kt = SELECT_KERNELS();
     const ck_index G = p->groups, Cg = ck_conv_in_per_group(p), Kg = ck_conv_out_per_group(p);
     /* one-channel tiles when a group has fewer than OCB/2 output channels (depthwise) */
@@ -405,6 +407,8 @@ ck_status CONV_BWD_INPUT_DIRECT(const ck_conv_params *p, const REAL *dy, const R
 ck_status CONV_BWD_WEIGHT_DIRECT(const ck_conv_params *p, const REAL *dy, const REAL *x, REAL *dw)
 {
     assert(ck_direct_params_ok(p));
+    if (ck_conv_depthwise_supports(p, CK_CONV_BWD_WEIGHT))
+        return DEPTHWISE_BWD_WEIGHT(p, dy, x, dw);
     if (p->batch == 0)
         return CK_OK; /* contract: batch 0 returns at once (Python fills dw for an empty batch) */
     const KTAB *kt = SELECT_KERNELS();

@@ -1,0 +1,138 @@
+/*
+ * conv_depthwise.c -- depthwise convolution (one input channel per group, multiplier M = K/C <= 4),
+ * 1-D and 2-D, float32/float64; reached through algorithm "direct" (conv_depthwise.h says when).
+ *
+ * Contract: conv_depthwise.h and ck_conv.h. Tensors dense, C-contiguous; no alignment assumed.
+ *
+ * Algorithm (columns of W in the SIMD lanes; every tap one unaligned load of packed rows):
+ *   forward      task = (n, group, block of RB output rows). The input rows the block reads are packed
+ *                into a thread-private buffer [c][W phase][row][Jp], zero outside the image, W split
+ *                into stride phases (packed[phase][i][j] = x[ih][j*sw + phase - pad]) so that output
+ *                column ox of tap (kh, kw) reads packed[slot(kw)][r*sh + kh*dh][ox + shift(kw)] with
+ *                kw*dw = sw*shift + phase. Jp = roundup(OW, LANES) + max shift, so whole vectors never
+ *                leave the row and the microkernel needs no bounds checks: the padding halo lives in
+ *                the packed row, the taps' weights in registers. Each output channel of the group is
+ *                one fwd_rows call over the block (bias + taps in a fixed order).
+ *                The same body runs any (C/G, K/G); backward-input uses it with C/G = M.
+ *   bwd_input    (no entry point here) at unit stride the direct operator runs its forward body on dy
+ *                with the kernel flipped, the M output channels of a group as M input channels and
+ *                padding d*(k-1) - pad; that body hands the problem to the forward above, whose
+ *                packing also handles the negative padding (cropping). Other strides stay on the
+ *                direct operator's general code.
+ *   bwd_weight   task = one group (input channel c and its M outputs). For each image, x[n][c] is
+ *                packed whole as in forward; bww_rows accumulates LANES partial sums per tap over all
+ *                rows of dy[n][k], images in order; the lanes are summed in order at the end.
+ *   Every output is computed by one task in an order fixed by the problem: bitwise identical for
+ *   any thread count and schedule. Accumulation in the tensor's dtype.
+ *
+ * Threading: one OpenMP team of p->num_threads, dynamic schedule, no nesting, no BLAS.
+ * Memory (REAL = dtype): per thread, forward NS*Cg*((RB-1)*sh + (KH-1)*dh + 1)*Jp reals (RB chosen
+ * so that this is <= 256 KiB when possible and there are >= 4 tasks per thread) plus Cg*KH*KW
+ * indices; bwd_weight NS*((OH-1)*sh + (KH-1)*dh + 1)*Jp + M*KH*KW*LANES reals; shared: the W tap
+ * geometry. NS = W phases used (<= min(sw, KW)).
+ * ISA: the first entry of depthwise_kernels.h's list that ck_cpu_isa() allows.
+ */
+#include "conv_depthwise.h"
+#include "depthwise_kernels.h"
+
+#include <string.h>
+#if CK_BUILD_OPENMP
+#include <omp.h>
+#endif
+
+static inline ck_index ck_depthwise_cdiv(ck_index a, ck_index b) { return (a + b - 1) / b; }
+static inline ck_index ck_depthwise_min(ck_index a, ck_index b) { return a < b ? a : b; }
+
+/* Largest packed buffer of one task (bytes) before the operator declines the problem. */
+#define CK_DEPTHWISE_MAX_PACK ((size_t)16 << 20)
+
+/* Software prefetch of a span (the next plane is in DRAM at large batch; the hardware prefetcher
+ * starts late on short rows). */
+static inline void ck_depthwise_prefetch(const void *p, size_t bytes)
+{
+#if defined(__GNUC__)
+    const char *c = (const char *)p;
+    for (size_t off = 0; off < bytes; off += 64)
+        __builtin_prefetch(c + off, 0, 3);
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
+
+/* W tap geometry: kw*dw = sw*shift[kw] + phase; slot[kw] = index of that phase in slot_phase[].
+ * Returns the number of distinct phases (<= min(sw, KW)). */
+static ck_index ck_depthwise_w_slots(const ck_conv_params *p, ck_index *slot, ck_index *shift, ck_index *slot_phase)
+{
+    const ck_index KW = p->kernel_size[2], s = p->stride[2], d = p->dilation[2];
+    ck_index ns = 0;
+    for (ck_index k = 0; k < KW; ++k) {
+        const ck_index ph = (k * d) % s;
+        ck_index q = 0;
+        while (q < ns && slot_phase[q] != ph)
+            ++q;
+        if (q == ns)
+            slot_phase[ns++] = ph;
+        slot[k] = q;
+        shift[k] = (k * d) / s;
+    }
+    return ns;
+}
+
+/* Packed row length: whole vectors up to roundup(OW, lanes) at the largest shift stay in the row;
+ * a multiple of lanes (the vector packing writes whole vectors). */
+static ck_index ck_depthwise_row_len(const ck_conv_params *p, ck_index lanes)
+{
+    const ck_index J = ck_depthwise_cdiv(p->out_size[2], lanes) * lanes +
+                       ((p->kernel_size[2] - 1) * p->dilation[2]) / p->stride[2];
+    return ck_depthwise_cdiv(J, lanes) * lanes;
+}
+
+/* Packed rows for RB output rows. */
+static inline ck_index ck_depthwise_rows(const ck_conv_params *p, ck_index RB)
+{
+    return (RB - 1) * p->stride[1] + (p->kernel_size[1] - 1) * p->dilation[1] + 1;
+}
+
+int ck_conv_depthwise_supports(const ck_conv_params *p, ck_conv_direction dir)
+{
+    if (p->in_size[0] != 1 || p->kernel_size[0] != 1 || p->out_size[0] != 1 || p->pad_before[0] != 0)
+        return 0;
+    if (p->in_channels % p->groups != 0 || p->out_channels % p->groups != 0)
+        return 0;
+    const ck_index cg = p->in_channels / p->groups, kg = p->out_channels / p->groups;
+    if (dir == CK_CONV_FWD) {
+        if (!((cg == 1 && kg <= CK_DEPTHWISE_MAX_MULT) || (kg == 1 && cg <= CK_DEPTHWISE_MAX_MULT)))
+            return 0;
+    } else if (dir == CK_CONV_BWD_WEIGHT) {
+        if (cg != 1 || kg > CK_DEPTHWISE_MAX_MULT)
+            return 0;
+    } else {
+        return 0;
+    }
+    /* widest W phase count and lanes over the ISAs, double precision */
+    const ck_index ns = ck_depthwise_min(p->stride[2], p->kernel_size[2]);
+    const ck_index J = ck_depthwise_row_len(p, CK_DEPTHWISE_MAX_LANES);
+    const ck_index rows = dir == CK_CONV_BWD_WEIGHT ? ck_depthwise_rows(p, p->out_size[1]) : ck_depthwise_rows(p, 1);
+    return (size_t)(cg * ns * rows * J) * sizeof(double) <= CK_DEPTHWISE_MAX_PACK;
+}
+
+#define REAL float
+#define KTAB ck_depthwise_kernels_f32
+#define KLIST CK_DEPTHWISE_F32_KERNELS
+#define SELECT_KERNELS ck_depthwise_select_f32
+#define PACK_ROW ck_depthwise_pack_row_f32
+#define PACK_PLANE ck_depthwise_pack_plane_f32
+#define DW_FWD ck_conv_fwd__depthwise_f32
+#define DW_BWD_WEIGHT ck_conv_bwd_weight__depthwise_f32
+#include "conv_depthwise_template.h"
+
+#define REAL double
+#define KTAB ck_depthwise_kernels_f64
+#define KLIST CK_DEPTHWISE_F64_KERNELS
+#define SELECT_KERNELS ck_depthwise_select_f64
+#define PACK_ROW ck_depthwise_pack_row_f64
+#define PACK_PLANE ck_depthwise_pack_plane_f64
+#define DW_FWD ck_conv_fwd__depthwise_f64
+#define DW_BWD_WEIGHT ck_conv_bwd_weight__depthwise_f64
+#include "conv_depthwise_template.h"

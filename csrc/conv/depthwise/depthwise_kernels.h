@@ -1,0 +1,92 @@
+/*
+ * depthwise_kernels.h -- the row microkernels of the depthwise operator, listed once (internal header).
+ *
+ * Two kernels per ISA and dtype. Both walk output rows whose input rows were packed by the operator
+ * (zero padding, W phases and halo already in the packed rows), so they do no bounds checks; the
+ * columns are in the SIMD lanes and each tap is one unaligned load at a fixed offset.
+ *
+ * 1. fwd_rows   y[r*y_rs + j] = bias + sum_{t < ntap} wt[t] * in[r*in_rs + toff[t] + j]
+ *               for r < nrows, j < ow (OUT, overwritten; nothing past column ow-1 is written).
+ *               Reads in[] up to r*in_rs + toff[t] + roundup(ow, LANES) - 1 (the caller pads).
+ *               The sum runs over t in order from bias: the result does not depend on the blocking.
+ * 2. bww_rows   acc[t*LANES + l] += sum_{r < nrows} sum_{j < ow, j = l mod LANES}
+ *                                     dy[r*dy_rs + j] * in[r*in_rs + toff[t] + j]
+ *               for t < ntap <= BWW_MAXT (IN/OUT acc; LANES partial sums per tap, reduced by the
+ *               operator in a fixed order). Reads dy[] only below column ow, in[] as fwd_rows.
+ *
+ * 3. pack_rows  dst[r*Jp + j] = src[r*src_rs + j + off] if 0 <= j + off < n, else 0, for r < nrows,
+ *               j < Jp (Jp a multiple of LANES; off may be negative): the unit-stride packing of the
+ *               operator (zero halo included), whole vectors with masked loads at the row ends.
+ *
+ * Kernels hold no state: thread-safe. ISA kernels are compiled with __attribute__((target(...))) and
+ * only called after ck_cpu_isa() said the CPU has that ISA.
+ * List columns: ISA, LANES, fwd_rows, bww_rows, pack_rows. Best ISA first; the generic entry is last.
+ */
+#ifndef CK_DEPTHWISE_KERNELS_H
+#define CK_DEPTHWISE_KERNELS_H
+
+#include "cnnkern/ck_common.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define CK_DEPTHWISE_X86 1
+#else
+#define CK_DEPTHWISE_X86 0
+#endif
+
+/* Taps per bww_rows call (accumulators held in registers: 12 + 2 fit the 16 ymm of AVX2). */
+#define CK_DEPTHWISE_BWW_MAXT 12
+/* Largest LANES over the list (size of the operator's accumulator arrays). */
+#define CK_DEPTHWISE_MAX_LANES 16
+
+#if CK_DEPTHWISE_X86
+#define CK_DEPTHWISE_F32_KERNELS_X86(X)                                                             \
+    X(CK_ISA_AVX512, 16, ck_depthwise_fwd_rows__avx512_f32, ck_depthwise_bww_rows__avx512_f32,  \
+      ck_depthwise_pack_rows__avx512_f32)      \
+    X(CK_ISA_AVX2, 8, ck_depthwise_fwd_rows__avx2_f32, ck_depthwise_bww_rows__avx2_f32,  \
+      ck_depthwise_pack_rows__avx2_f32)
+#define CK_DEPTHWISE_F64_KERNELS_X86(X)                                                             \
+    X(CK_ISA_AVX512, 8, ck_depthwise_fwd_rows__avx512_f64, ck_depthwise_bww_rows__avx512_f64,  \
+      ck_depthwise_pack_rows__avx512_f64)       \
+    X(CK_ISA_AVX2, 4, ck_depthwise_fwd_rows__avx2_f64, ck_depthwise_bww_rows__avx2_f64,  \
+      ck_depthwise_pack_rows__avx2_f64)
+#else
+#define CK_DEPTHWISE_F32_KERNELS_X86(X)
+#define CK_DEPTHWISE_F64_KERNELS_X86(X)
+#endif
+
+#define CK_DEPTHWISE_F32_KERNELS(X)                                                                 \
+    CK_DEPTHWISE_F32_KERNELS_X86(X)                                                                 \
+    X(CK_ISA_GENERIC, 4, ck_depthwise_fwd_rows__generic_f32, ck_depthwise_bww_rows__generic_f32,  \
+      ck_depthwise_pack_rows__generic_f32)
+#define CK_DEPTHWISE_F64_KERNELS(X)                                                                 \
+    CK_DEPTHWISE_F64_KERNELS_X86(X)                                                                 \
+    X(CK_ISA_GENERIC, 4, ck_depthwise_fwd_rows__generic_f64, ck_depthwise_bww_rows__generic_f64,  \
+      ck_depthwise_pack_rows__generic_f64)
+
+#define CK_DEPTHWISE_DECLARE(REAL, fwd, bww, pack)                                                  \
+    void fwd(ck_index nrows, const REAL *in, ck_index in_rs, ck_index ntap, const ck_index *toff,   \
+             const REAL *wt, REAL bias, ck_index ow, REAL *y, ck_index y_rs);                       \
+    void bww(ck_index nrows, const REAL *dy, ck_index dy_rs, ck_index ow, const REAL *in,           \
+             ck_index in_rs, ck_index ntap, const ck_index *toff, REAL *acc);                       \
+    void pack(REAL *dst, ck_index Jp, const REAL *src, ck_index src_rs, ck_index nrows, ck_index n, \
+              ck_index off);
+#define CK_DEPTHWISE_DECLARE_F32(isa, lanes, fwd, bww, pack) CK_DEPTHWISE_DECLARE(float, fwd, bww, pack)
+#define CK_DEPTHWISE_DECLARE_F64(isa, lanes, fwd, bww, pack) CK_DEPTHWISE_DECLARE(double, fwd, bww, pack)
+CK_DEPTHWISE_F32_KERNELS(CK_DEPTHWISE_DECLARE_F32)
+CK_DEPTHWISE_F64_KERNELS(CK_DEPTHWISE_DECLARE_F64)
+
+#define CK_DEPTHWISE_KTAB(NAME, REAL)                                                               \
+    typedef struct NAME {                                                                           \
+        ck_isa isa;                                                                                 \
+        int lanes;                                                                                  \
+        void (*fwd)(ck_index, const REAL *, ck_index, ck_index, const ck_index *, const REAL *, REAL, \
+                    ck_index, REAL *, ck_index);                                                    \
+        void (*bww)(ck_index, const REAL *, ck_index, ck_index, const REAL *, ck_index, ck_index,   \
+                    const ck_index *, REAL *);                                                      \
+        void (*pack)(REAL *, ck_index, const REAL *, ck_index, ck_index, ck_index, ck_index);       \
+    } NAME;
+CK_DEPTHWISE_KTAB(ck_depthwise_kernels_f32, float)
+CK_DEPTHWISE_KTAB(ck_depthwise_kernels_f64, double)
+
+
+#endif /* CK_DEPTHWISE_KERNELS_H */

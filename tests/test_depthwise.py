@@ -1,0 +1,183 @@
+"""The depthwise kernels behind algorithm "direct" (csrc/conv/depthwise/) against the NumPy oracle.
+
+groups == C_in with a channel multiplier of 1-4 runs the depthwise operator (1-D and 2-D; backward-
+input only at stride 1, through the direct operator's transposed forward, which also sends groups
+with one output and 2-4 input channels there); the other cases here (multiplier 5, 3-D, strided
+backward-input) check that the hand-back to the general direct code is right too. Every ISA the CPU
+has, both dtypes.
+"""
+import numpy as np
+import pytest
+
+import cnnkern
+from cnnkern import _conv_ext
+
+import oracle
+from oracle import assert_close
+
+ISAS = ("generic", "avx2", "avx512")
+ORDER = {name: i for i, name in enumerate(ISAS)}
+CPU_ISA = _conv_ext.runtime_info()["isa"]
+
+# (id, x_shape, multiplier, kernel, keywords)
+CASES = [
+    ("3x3-s1", (2, 5, 9, 17), 1, (3, 3), dict(padding=1)),
+    ("3x3-tiny", (1, 3, 1, 1), 1, (3, 3), dict(padding=1)),
+    ("3x3-w2", (2, 3, 4, 2), 1, (3, 3), dict(padding=1)),
+    ("3x3-valid", (1, 7, 6, 5), 1, (3, 3), dict(padding="valid")),
+    ("3x3-full", (1, 2, 5, 7), 1, (3, 3), dict(padding="full")),
+    ("3x3-asym", (2, 4, 11, 33), 1, (3, 3), dict(padding=((2, 0), (0, 3)))),
+    ("3x3-bigpad", (1, 3, 4, 6), 1, (3, 3), dict(padding=((4, 5), (6, 2)))),
+    ("3x3-s2", (2, 6, 15, 31), 1, (3, 3), dict(stride=2, padding=1)),
+    ("3x3-s23", (1, 5, 16, 35), 1, (3, 3), dict(stride=(2, 3), padding=((1, 0), (2, 1)))),
+    ("3x3-d2", (2, 4, 13, 19), 1, (3, 3), dict(padding=2, dilation=2)),
+    ("3x3-d2s2", (1, 3, 14, 23), 1, (3, 3), dict(stride=2, padding=2, dilation=(2, 3))),
+    ("5x5-m2", (2, 3, 12, 17), 2, (5, 5), dict(padding=2)),
+    ("3x5-m3", (1, 4, 10, 9), 3, (3, 5), dict(padding=((1, 1), (2, 2)))),
+    ("7x7-m4-s2", (1, 2, 23, 29), 4, (7, 7), dict(stride=2, padding=3)),
+    ("4x4-even", (2, 3, 9, 10), 1, (4, 4), dict(padding=((1, 2), (2, 1)))),
+    ("1x1", (2, 9, 5, 33), 1, (1, 1), dict()),
+    ("m5-fallback", (1, 3, 8, 9), 5, (3, 3), dict(padding=1)),
+    ("c17-w65", (1, 17, 3, 65), 1, (3, 3), dict(padding=1)),
+    ("reflect", (2, 4, 9, 10), 1, (3, 3), dict(padding=1, padding_mode="reflect")),
+    ("replicate", (1, 3, 7, 8), 2, (3, 3), dict(padding=(2, 1), padding_mode="replicate")),
+    ("circular", (1, 3, 7, 8), 1, (3, 3), dict(padding=1, padding_mode="circular")),
+    ("same-d3", (1, 4, 11, 13), 1, (3, 3), dict(padding="same", dilation=3)),
+    ("1d-k3", (3, 6, 50), 1, (3,), dict(padding=1)),
+    ("1d-k7-s2-m2", (2, 5, 47), 2, (7,), dict(stride=2, padding=3)),
+    ("1d-w1", (2, 3, 1), 1, (5,), dict(padding=2)),
+    ("3d-fallback", (1, 3, 4, 5, 6), 1, (3, 3, 3), dict(padding=1)),
+]
+
+
+def _problem(case, dtype, seed=0):
+    _, x_shape, mult, kernel, kw = case
+    c = x_shape[1]
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(x_shape).astype(dtype)
+    w = rng.standard_normal((c * mult, 1) + kernel).astype(dtype)
+    b = rng.standard_normal(c * mult).astype(dtype)
+    kw = dict(kw, groups=c)
+    return x, w, b, kw
+
+
+def _oracle_all(x, w, b, dy, kw):
+    mode = kw.get("padding_mode", "zeros")
+    if mode == "zeros" and not isinstance(kw.get("padding", 0), str):
+        plain = {k: v for k, v in kw.items() if k != "padding_mode"}
+        return (oracle.conv_forward(x, w, b, **plain), oracle.conv_backward_input(dy, w, x.shape, **plain),
+                oracle.conv_backward_weight(dy, x, w.shape, **plain))
+    y = oracle.conv_forward_mode(x, w, b, **kw)
+    dx, dw, _ = oracle.conv_backward_mode(dy, x, w, **kw)
+    return y, dx, dw
+
+
+@pytest.fixture
+def isa_cap():
+    yield lambda name: _conv_ext.set_isa_cap(name)
+    _conv_ext.set_isa_cap("avx512")  # the cap never raises the ISA above what the CPU has
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c[0])
+def test_depthwise_matches_oracle(case, dtype, isa, isa_cap):
+    if ORDER[isa] > ORDER[CPU_ISA]:
+        pytest.skip(f"this CPU runs {CPU_ISA}, not {isa}")
+    isa_cap(isa)
+    x, w, b, kw = _problem(case, dtype)
+    nd = x.ndim - 2
+    fwd = getattr(cnnkern, f"conv{nd}d_forward")
+    bwd = getattr(cnnkern, f"conv{nd}d_backward")
+    y = fwd(x, w, b, algorithm="direct", **kw)
+    dy = np.random.default_rng(1).standard_normal(y.shape).astype(dtype)
+    y_ref, dx_ref, dw_ref = _oracle_all(x, w, b, dy, kw)
+    kvol = int(np.prod(w.shape[2:]))
+    mult = w.shape[0] // x.shape[1]
+    assert_close(y, y_ref, dtype, kvol, what=f"{case[0]} y")
+    dx, dw, db = bwd(dy, x, w, algorithm="direct", **kw)
+    assert_close(dx, dx_ref, dtype, mult * kvol, what=f"{case[0]} dx")
+    assert_close(dw, dw_ref, dtype, dy.shape[0] * int(np.prod(dy.shape[2:])), what=f"{case[0]} dw")
+    assert_close(db, dy.sum(axis=tuple(i for i in range(dy.ndim) if i != 1), dtype=np.float64), dtype,
+                 dy.size // dy.shape[1], what=f"{case[0]} db")
+    # the separate entry points give the same arrays as the combined backward
+    dx1 = getattr(cnnkern, f"conv{nd}d_backward_input")(dy, w, x.shape, algorithm="direct", **kw)
+    dw1 = getattr(cnnkern, f"conv{nd}d_backward_weight")(dy, x, w.shape, algorithm="direct", **kw)
+    np.testing.assert_array_equal(dx1, dx)
+    np.testing.assert_array_equal(dw1, dw)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", [c for c in CASES if "padding_mode" not in c[4]], ids=lambda c: c[0])
+def test_depthwise_adjoint_identity(case, dtype):
+    """<conv(x, w), dy> = <x, dx(dy, w)> = <w, dw(dy, x)> (the convolution is bilinear; no bias)."""
+    x, w, _, kw = _problem(case, dtype, seed=3)
+    nd = x.ndim - 2
+    y = getattr(cnnkern, f"conv{nd}d_forward")(x, w, None, algorithm="direct", **kw)
+    dy = np.random.default_rng(4).standard_normal(y.shape).astype(dtype)
+    dx, dw, _ = getattr(cnnkern, f"conv{nd}d_backward")(dy, x, w, algorithm="direct", bias=False, **kw)
+    lhs = float(np.vdot(y.astype(np.float64), dy))
+    scale = float(np.abs(y).astype(np.float64).ravel() @ np.abs(dy).astype(np.float64).ravel()) + 1.0
+    tol = 64 * np.finfo(dtype).eps * scale
+    assert abs(lhs - float(np.vdot(x.astype(np.float64), dx))) <= tol
+    assert abs(lhs - float(np.vdot(w.astype(np.float64), dw))) <= tol
+
+
+THREAD_CASES = [
+    ("dw3x3", (3, 20, 41, 37), 1, (3, 3), dict(padding=1)),
+    ("dw3x3-s2-m2", (2, 12, 40, 45), 2, (3, 3), dict(stride=2, padding=1)),
+    ("dw5x5-d2", (1, 24, 33, 30), 1, (5, 5), dict(padding=4, dilation=2)),
+    ("dw1d", (4, 16, 3001), 1, (3,), dict(padding=1)),
+]
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", THREAD_CASES, ids=lambda c: c[0])
+def test_depthwise_bitwise_identical_for_1_and_2_threads(case, dtype, isa, isa_cap):
+    if ORDER[isa] > ORDER[CPU_ISA]:
+        pytest.skip(f"this CPU runs {CPU_ISA}, not {isa}")
+    isa_cap(isa)
+    x, w, b, kw = _problem(case, dtype, seed=5)
+    nd = x.ndim - 2
+    fwd = getattr(cnnkern, f"conv{nd}d_forward")
+    bwd = getattr(cnnkern, f"conv{nd}d_backward")
+    dy = None
+    res = {}
+    for nt in (1, 2):
+        with cnnkern.num_threads(nt):
+            y = fwd(x, w, b, algorithm="direct", **kw)
+            if dy is None:
+                dy = np.random.default_rng(6).standard_normal(y.shape).astype(dtype)
+            res[nt] = (y,) + tuple(bwd(dy, x, w, algorithm="direct", **kw))
+    for a, b_ in zip(res[1], res[2]):
+        np.testing.assert_array_equal(a, b_)
+    y_ref = oracle.conv_forward(x, w, b, **kw)
+    assert_close(res[1][0], y_ref, dtype, int(np.prod(w.shape[2:])), what="y")
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("cg", [2, 3, 4, 5])
+def test_one_output_per_group_forward(cg, dtype, isa, isa_cap):
+    """Groups with 2-4 input channels and one output channel take the depthwise forward body too."""
+    if ORDER[isa] > ORDER[CPU_ISA]:
+        pytest.skip(f"this CPU runs {CPU_ISA}, not {isa}")
+    isa_cap(isa)
+    rng = np.random.default_rng(cg)
+    g = 3
+    x = rng.standard_normal((2, g * cg, 9, 21)).astype(dtype)
+    w = rng.standard_normal((g, cg, 3, 5)).astype(dtype)
+    b = rng.standard_normal(g).astype(dtype)
+    kw = dict(stride=(1, 2), padding=((1, 0), (2, 2)), dilation=(2, 1), groups=g)
+    y = cnnkern.conv2d_forward(x, w, b, algorithm="direct", **kw)
+    assert_close(y, oracle.conv_forward(x, w, b, **kw), dtype, cg * 15, what="y")
+
+
+def test_depthwise_batch_zero():
+    x = np.zeros((0, 4, 6, 6), np.float32)
+    w = np.ones((4, 1, 3, 3), np.float32)
+    y = cnnkern.conv2d_forward(x, w, None, padding=1, groups=4, algorithm="direct")
+    assert y.shape == (0, 4, 6, 6)
+    dx, dw, db = cnnkern.conv2d_backward(y, x, w, padding=1, groups=4, algorithm="direct")
+    assert dx.shape == x.shape and dw.shape == w.shape and not dw.any() and not db.any()
