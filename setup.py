@@ -99,8 +99,8 @@ else:
             link_args += _lflags
             break
     else:
-        # stderr, so that pip shows it without -v (pip prints a failing build's output, and a
-        # successful build's stderr only with -v: see also show_config() and set_num_threads()).
+        # pip shows a successful build's output only with -v, so the package says it too:
+        # show_config() and a one-time warning from set_num_threads(n > 1).
         print(NO_OPENMP_BANNER.format(reason="the C compiler (%s) could not compile and link an OpenMP "
                                       "program" % _build_cc()), file=sys.stderr)
 
