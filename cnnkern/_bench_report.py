@@ -4,10 +4,30 @@ Inputs are the bench's Case objects, its rows (one dict per case, pass and algor
 and its per-case summaries (fastest, auto's choice, their ratio); see cnnkern/bench.py.
 """
 import os
+import textwrap
+import zlib
 
 import numpy as np
 
 COMPARE_LABEL = {"torch": "torch", "scipy": "scipy", "numpy": "np.matmul"}
+
+# One colour per algorithm in every panel and plot (matplotlib's tab10 colours, by hex so that the
+# mapping does not depend on the colour cycle). Names not listed (a new algorithm) get a stable
+# colour from EXTRA_COLORS chosen by a hash of the name, the same in every run.
+ALGO_COLORS = {
+    "direct": "#1f77b4", "im2col": "#ff7f0e", "fft": "#2ca02c", "separable": "#d62728",
+    "winograd": "#9467bd", "reference": "#7f7f7f",
+    "torch": "#000000", "scipy": "#8c564b", "numpy": "#e377c2",
+}
+EXTRA_COLORS = ("#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94")
+NOTE_WIDTH = 60  # characters of an "unsupported" reason per table line; longer reasons wrap
+
+
+def algo_color(name):
+    """The colour of an algorithm or comparison column, the same in every plot and run."""
+    if name in ALGO_COLORS:
+        return ALGO_COLORS[name]
+    return EXTRA_COLORS[zlib.crc32(name.encode()) % len(EXTRA_COLORS)]
 
 
 def _fmt_bytes(n):
@@ -49,8 +69,11 @@ def format_tables(cases, rows, summaries):
                     note = "unsupported" if not r["compare"] else "n/a"
                     reason = r.get("error", "")
                     reason = reason.split(": ", 1)[-1] if reason.startswith(("NotImpl", "ValueErr")) else reason
+                    wrapped = textwrap.wrap(f"{note}: {reason}", NOTE_WIDTH, break_long_words=False, max_lines=4,
+                                            placeholder=" [...]") or [note]
                     lines.append(f"  {pas if first else '':<11} {label:<11} {'-':>11} {'-':>8} {'-':>10}  "
-                                 f"{note}: {reason[:60]}")
+                                 f"{wrapped[0]}")
+                    lines += [f"  {'':<11} {'':<11} {'':>11} {'':>8} {'':>10}    {more}" for more in wrapped[1:]]
                 else:
                     notes = []
                     if algo == info["fastest"]:
@@ -116,6 +139,23 @@ def format_markdown(cases, rows, summaries, quality, header):
     return lines
 
 
+def _figure_legend(fig, axes, extra=None):
+    """One legend for the whole figure, below the panels: every label drawn in any panel, once (one
+    colour per algorithm), then the `extra` {label: handle} entries (line styles)."""
+    handles = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, handle)
+    handles.update(extra or {})
+    ncol = min(len(handles), 8) or 1
+    rows = -(-len(handles) // ncol)
+    bottom = (0.04 + 0.05 * rows) * 3.6 / fig.get_figheight()
+    fig.tight_layout(rect=(0, bottom, 1, 1))
+    if handles:
+        fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=ncol, fontsize=7,
+                   frameon=False)
+
+
 def write_plots(out_dir, cases, rows, passes):
     """sweep.png (median time against kernel size, log axes) and layers.png (GFLOP/s per layer).
     Returns the paths written; raises ImportError without matplotlib."""
@@ -140,8 +180,8 @@ def write_plots(out_dir, cases, rows, passes):
                     pts = sorted((kinds[r["case"]].k, r["median_s"] * 1e3) for r in ok
                                  if r["pass_"] == pas and r["algorithm"] == algo and kinds[r["case"]].kind == kind)
                     if pts:
-                        label = COMPARE_LABEL.get(algo, algo) + (" (rank-1 w)" if kind == "sweep_rank1" else "")
-                        ax.plot(*zip(*pts), style, marker="o", ms=3, label=label)
+                        ax.plot(*zip(*pts), style, marker="o", ms=3, label=COMPARE_LABEL.get(algo, algo),
+                                color=algo_color(algo))
             ax.set_xscale("log")
             ax.set_yscale("log")
             ks = sorted({c.k for c in sweep})
@@ -152,10 +192,13 @@ def write_plots(out_dir, cases, rows, passes):
             ax.set_xlabel("kernel size k (k x k)")
             ax.set_title(pas)
         axes[0][0].set_ylabel("median time (ms)")
-        axes[0][-1].legend(fontsize=7)
         c = sweep[0].params
         fig.suptitle(f"kernel sweep: x {c.x_shape}, C_out {c.out_channels}, 'same' padding", fontsize=9)
-        fig.tight_layout()
+        from matplotlib.lines import Line2D
+
+        styles = {"random kernels": Line2D([], [], color="0.3", ls="-"),
+                  "rank-1 kernels": Line2D([], [], color="0.3", ls="--")}
+        _figure_legend(fig, axes[0], extra=styles)
         path = os.path.join(out_dir, "sweep.png")
         fig.savefig(path, dpi=72)
         plt.close(fig)
@@ -172,14 +215,13 @@ def write_plots(out_dir, cases, rows, passes):
                               and r["algorithm"] == algo), None)
                     vals.append(r["gflops"] if r else 0.0)
                 ax.bar(np.arange(len(layers)) + (i - (len(algos) - 1) / 2) * width, vals, width,
-                       label=COMPARE_LABEL.get(algo, algo))
+                       label=COMPARE_LABEL.get(algo, algo), color=algo_color(algo))
             ax.set_ylabel(f"{pas} GFLOP/s")
             ax.set_xticks(np.arange(len(layers)))
             ax.set_xticklabels([c.name for c in layers], rotation=30, ha="right", fontsize=7)
             ax.grid(True, axis="y", alpha=0.3)
-        axes[0, 0].legend(fontsize=7, ncol=len(algos))
-        axes[0, 0].set_title("standard layers (higher is better)", fontsize=9)
-        fig.tight_layout()
+        fig.suptitle("standard layers, GFLOP/s (higher is better; no bar: unsupported)", fontsize=9)
+        _figure_legend(fig, axes[:, 0])
         path = os.path.join(out_dir, "layers.png")
         fig.savefig(path, dpi=72)
         plt.close(fig)

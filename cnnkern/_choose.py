@@ -390,13 +390,16 @@ def clear_autotune_cache():
 
 
 def autotune_cache_path():
-    """Where save/load_autotune_cache() go by default: $CNNKERN_AUTOTUNE_CACHE, else
-    $XDG_CACHE_HOME/cnnkern/autotune.json, else ~/.cache/cnnkern/autotune.json."""
+    """Where save/load_autotune_cache() go by default: $CNNKERN_AUTOTUNE_CACHE, else autotune.json in
+    the platform's cache directory (cnnkern._cachedir.cache_dir(): ~/.cache/cnnkern or
+    $XDG_CACHE_HOME/cnnkern on Linux, ~/Library/Caches/cnnkern on macOS, %LOCALAPPDATA%\\cnnkern\\Cache
+    on Windows)."""
+    from ._cachedir import cache_dir
+
     env = os.environ.get(ENV_CACHE_PATH)
     if env:
         return env
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "cnnkern", "autotune.json")
+    return str(cache_dir() / "autotune.json")
 
 
 def save_autotune_cache(path=None):

@@ -7,6 +7,8 @@ import warnings
 import numpy as np
 
 ISA_NAMES = ("generic", "avx2", "avx512")
+SERIAL_BUILD_NOTE = ("NO -- built without OpenMP: every kernel runs on one thread whatever set_num_threads "
+                     "says (rebuild with a compiler that supports -fopenmp; for clang, install libomp)")
 
 
 def isa_environment():
@@ -62,7 +64,7 @@ def show_config():
     print("cnnkern", info["version"])
     print(f"  python {info['python']}, numpy {info['numpy']}, machine {info['machine']}")
     print(f"  compiler flags: {info['cflags']}")
-    print(f"  OpenMP: {'yes' if info['openmp'] else 'no (kernels run serially)'}")
+    print(f"  OpenMP: {'yes' if info['openmp'] else SERIAL_BUILD_NOTE}")
     env = ", ".join(f"{k}={v}" for k, v in info["isa_environment"].items())
     print(f"  instruction set in use: {info['isa']}" + (f" (environment: {env})" if env else ""))
     print(f"  threads: {info['num_threads']} (set with cnnkern.set_num_threads)")

@@ -7,6 +7,7 @@ Default: OMP_NUM_THREADS when set, else the CPUs this process may run on.
 import contextlib
 import os
 import threading
+import warnings
 
 _lock = threading.Lock()
 
@@ -32,8 +33,28 @@ def set_num_threads(n):
     n = int(n)
     if n < 1:
         raise ValueError(f"num_threads must be >= 1, got {n}")
+    if n > 1:
+        _warn_if_serial_build(n)
     with _lock:
         _num_threads = n
+
+
+_serial_build_warned = False
+
+
+def _warn_if_serial_build(n):
+    """Once per process: a build without OpenMP ignores the thread count (see show_config())."""
+    global _serial_build_warned
+    if _serial_build_warned:
+        return
+    from . import _conv_ext
+
+    _serial_build_warned = True  # checked once either way: the build does not change
+    if not _conv_ext.runtime_info()["openmp"]:
+        warnings.warn(f"set_num_threads({n}): this cnnkern was built without OpenMP, so every kernel "
+                      "runs on one thread (cnnkern.show_config() says how it was built; rebuild with "
+                      "a compiler that supports -fopenmp -- for clang, install libomp)",
+                      RuntimeWarning, stacklevel=3)
 
 
 def get_num_threads():

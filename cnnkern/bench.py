@@ -435,7 +435,7 @@ def build_parser():
                                  epilog=__doc__.split("\n\n", 2)[2])
     ap.add_argument("--quick", action="store_true",
                     help=f"a short run: sweep k in {QUICK_SWEEP} and the layers {', '.join(QUICK_LAYERS)}, "
-                         "3 repeats (under 2 minutes on 2 cores)")
+                         "3 repeats (at most about 30 s on 2 idle cores; about 2 minutes on a heavily loaded machine)")
     ap.add_argument("--shapes", help="a shapes JSON file in the format of cnnkern/data/shapes.json")
     ap.add_argument("--layers", help="comma-separated case names (layers of the shapes file, or sweep_kN)")
     ap.add_argument("--algorithms", help="comma-separated algorithm names (default: all but reference)")

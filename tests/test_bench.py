@@ -170,7 +170,37 @@ def test_bench_unsupported_algorithm_is_reported_not_fatal(shapes_file, tmp_path
     assert not rows[("fwd", victim)]["supported"]
     assert "NotImplementedError" in rows[("fwd", victim)]["error"]
     assert rows[("bwd_input", victim)]["supported"]
-    assert "unsupported: cnnkern: conv forward: configuration not supported" in capsys.readouterr().out
+    flowed = " ".join(capsys.readouterr().out.split())  # the reason wraps over table lines
+    assert "unsupported: cnnkern: conv forward: configuration not supported by this algorithm" in flowed
+
+
+def test_unsupported_reason_wraps_at_words():
+    from cnnkern import _bench_report
+
+    class Case:
+        name, describe = "c", staticmethod(lambda: "a case")
+
+    reason = "NotImplementedError: " + " ".join(f"word{i:02d}" for i in range(30))
+    rows = [{"case": "c", "pass_": "fwd", "algorithm": "fft", "compare": False, "supported": False,
+             "error": reason}]
+    summaries = [{"name": "c", "passes": {"fwd": {"fastest": None, "auto": "direct", "auto_ratio": None,
+                                                   "times_s": {}}}}]
+    lines = _bench_report.format_tables([Case()], rows, summaries)
+    words = " ".join(lines).split()
+    shown = [w.strip("[].") for w in words if w.startswith("word")]
+    assert shown and all(len(w) == 6 for w in shown), shown  # whole words only
+    assert shown == [f"word{i:02d}" for i in range(len(shown))]
+    assert max(len(line) for line in lines) < 140
+
+
+def test_algorithm_colours_fixed_and_stable():
+    from cnnkern._bench_report import ALGO_COLORS, algo_color
+
+    known = ["direct", "im2col", "fft", "separable", "winograd", "reference", "torch", "scipy", "numpy"]
+    assert len({algo_color(a) for a in known}) == len(known)
+    assert algo_color("winograd") == ALGO_COLORS["winograd"]
+    assert algo_color("some_new_algo") == algo_color("some_new_algo")
+    assert algo_color("some_new_algo") not in {algo_color(a) for a in known}
 
 
 def test_bench_writes_autotune_cache(shapes_file, tmp_path, capsys):
@@ -311,3 +341,31 @@ def test_bench_shapes_with_only_one_section(tmp_path):
     path.write_text(json.dumps({"kernel_sweep": TINY["kernel_sweep"]}))
     _, res = _run(str(path), tmp_path, "--no-plots", "--passes", "bwd_input")
     assert [c["kind"] for c in res["cases"]] == ["sweep", "sweep"] + ["sweep_rank1"] * RANK1
+
+
+def test_plots_one_legend_one_colour_per_algorithm(shapes_file, tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    import matplotlib.colors as mcolors
+    import matplotlib.pyplot as plt
+
+    from cnnkern._bench_report import COMPARE_LABEL, algo_color
+
+    by_label = {v: k for k, v in COMPARE_LABEL.items()}
+    figures = []
+    monkeypatch.setattr(plt, "close", lambda fig=None: figures.append(fig))
+    _run(shapes_file, tmp_path)
+    assert len(figures) == 2
+    for fig in figures:
+        assert len(fig.legends) == 1, "one legend for the whole figure"
+        assert all(ax.get_legend() is None for ax in fig.axes)
+        seen = set()
+        for ax in fig.axes:
+            drawn = [(line.get_label(), line.get_color()) for line in ax.get_lines()]
+            drawn += [(bars.get_label(), patch.get_facecolor()) for bars in ax.containers for patch in bars]
+            for label, color in drawn:
+                if label and not label.startswith("_"):
+                    assert mcolors.same_color(color, algo_color(by_label.get(label, label))), (label, color)
+                    seen.add(label)
+        assert seen, "no labelled artists found"
+        legend_labels = [t.get_text() for t in fig.legends[0].get_texts()]
+        assert seen <= set(legend_labels), (seen, legend_labels)
