@@ -5,16 +5,17 @@
 
 Cases: cnnkern/data/chooser_cases.json (families of 2-D cases; --families picks some). For each case
 and pass (forward, backward_input, backward_weight), every supported algorithm but `reference` is
-warmed up once and then timed in interleaved rounds (one call of each algorithm per round, so a burst
-of load from other processes hits all alike); the figure kept is the minimum over the rounds (other
-processes only ever add time). An algorithm whose warm-up took over --slow seconds is not repeated:
-its loss is clear. The environment's rates (cnnkern._calibrate.measure_rates) are measured before,
-half-way and after the cases, the largest kept, and written with the CPU identity, the ISA in use, the
+called in turn (interleaved, so a burst of load from other processes hits all alike), in sweeps over
+every case: one warm-up sweep, then --rounds timed sweeps; the figure kept is the minimum over the
+sweeps (other processes only ever add time, and sweeps are a minute or more apart). An algorithm
+whose warm-up took over --slow seconds is not repeated: its loss is clear. The environment's rates
+(cnnkern._calibrate.measure_rates) are measured before every sweep and at the end, the largest kept, and written with the CPU identity, the ISA in use, the
 BLAS kernel set and the environment variables that select them.
 """
 import argparse
 import datetime
 import json
+import math
 import os
 import sys
 import time
@@ -59,34 +60,34 @@ def _calls(p, algo, x, w, dy):
     }
 
 
-def time_case(p, rank1, dtype, rounds, slow, passes=PASSES):
-    """{pass: {algorithm: best seconds}} for one case."""
+def prepare_case(p, rank1, dtype, passes=PASSES):
+    """{pass: {algorithm: call}} of one case (arrays allocated once), unsupported algorithms left out."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal(p.x_shape).astype(dtype)
     w = _choose._rank1_weight(p.w_shape, dtype, rng) if rank1 else rng.standard_normal(p.w_shape).astype(dtype)
     dy = rng.standard_normal(p.y_shape).astype(dtype)
-    out = {}
-    for pas in passes:
-        algos = [a for a in _choose.supported_algorithms(p, pas, separable=rank1) if a != "reference"]
-        fns, times = {}, {}
-        for a in algos:
-            fn = _calls(p, a, x, w, dy)[pas]
+    return {pas: {a: _calls(p, a, x, w, dy)[pas]
+                  for a in _choose.supported_algorithms(p, pas, separable=rank1) if a != "reference"}
+            for pas in passes}
+
+
+def time_round(calls, times, slow):
+    """One call of every algorithm of one case in turn, per pass; times[pass][algo] keeps the minimum.
+    An algorithm slower than `slow` seconds (on its first call) is not called again."""
+    for pas, fns in calls.items():
+        for a, fn in list(fns.items()):
             t0 = time.perf_counter()
             try:
                 fn()
             except NotImplementedError:
+                del fns[a]
                 continue
             t = time.perf_counter() - t0
-            times[a] = t
-            if t < slow:
-                fns[a] = fn
-        for _ in range(rounds):
-            for a, fn in fns.items():
-                t0 = time.perf_counter()
-                fn()
-                times[a] = min(times[a], time.perf_counter() - t0)
-        out[pas] = times
-    return out
+            best = times.setdefault(pas, {})
+            first = a not in best
+            best[a] = min(best.get(a, math.inf), t)
+            if first and t >= slow:
+                del fns[a]
 
 
 def environment(threads, dtype):
@@ -118,15 +119,27 @@ def main(argv=None):
     start = time.perf_counter()
     with cnnkern.num_threads(threads):
         env = environment(threads, dtype)
-        rate_runs = [_calibrate.measure_rates(dtype)]
-        rows = []
-        for i, (fam, c, p) in enumerate(cases):
-            if i == len(cases) // 2:
-                rate_runs.append(_calibrate.measure_rates(dtype))
+        rate_runs = []
+        calls = [prepare_case(p, bool(c.get("rank1")), dtype) for _, c, p in cases]
+        times = [{} for _ in cases]
+        # Sweeps over every case, one warm-up sweep then `rounds` timed ones: the minimum of a case is
+        # then taken over calls minutes apart, so one burst of load from other processes cannot spoil
+        # all of them.
+        for sweep in range(args.rounds + 1):
+            rate_runs.append(_calibrate.measure_rates(dtype))
             t0 = time.perf_counter()
-            times = time_case(p, bool(c.get("rank1")), dtype, args.rounds, args.slow)
-            rows.append(dict(family=fam, case=c, times=times))
-            print(f"{fam:<15} {c['name']:<22} {time.perf_counter() - t0:5.1f} s", file=sys.stderr, flush=True)
+            for i in range(len(cases)):
+                if sweep == 0:  # warm-up: the first call of each algorithm is discarded
+                    warm = {}
+                    time_round(calls[i], warm, args.slow)
+                    for pas, best in warm.items():  # a slow algorithm ran once: that time is its figure
+                        for a, t in best.items():
+                            if a not in calls[i][pas]:
+                                times[i].setdefault(pas, {})[a] = t
+                else:
+                    time_round(calls[i], times[i], math.inf)
+            print(f"sweep {sweep}: {time.perf_counter() - t0:5.1f} s", file=sys.stderr, flush=True)
+        rows = [dict(family=fam, case=c, times=t) for (fam, c, _), t in zip(cases, times)]
         rate_runs.append(_calibrate.measure_rates(dtype))
     rates = {k: max(r[k] for r in rate_runs) for k in rate_runs[0]}
     env["load_average_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None

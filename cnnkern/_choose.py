@@ -342,15 +342,19 @@ _guard_enabled = True
 _guard_cache = {}  # key (as the autotune cache) -> {"algorithm": name, "times": {name: seconds}}
 
 
+def _as_flag(function, enabled):
+    if not isinstance(enabled, (bool, np.bool_)):
+        raise TypeError(f"{function} takes True or False, got {enabled!r}")
+    return bool(enabled)
+
+
 def set_auto_guard(enabled):
     """Turn the guard of algorithm="auto" on or off (process-wide; on by default). When on and the
     two best estimates lie within GUARD_FACTOR of each other on a call estimated above
     GUARD_MIN_SECONDS, both algorithms are timed once on random data of the call's shapes and the
     faster one is kept for that case (in memory, keyed as the autotune cache)."""
     global _guard_enabled
-    if not isinstance(enabled, (bool, np.bool_)):
-        raise TypeError(f"set_auto_guard takes True or False, got {enabled!r}")
-    _guard_enabled = bool(enabled)
+    _guard_enabled = _as_flag("set_auto_guard", enabled)
 
 
 def get_auto_guard():
@@ -447,9 +451,7 @@ def set_autotune(enabled):
     count) times every supported algorithm once on random data of those shapes and caches the
     fastest; later calls reuse it. Like cuDNN's benchmark mode: worth it for repeated shapes."""
     global _autotune_enabled
-    if not isinstance(enabled, (bool, np.bool_)):
-        raise TypeError(f"set_autotune takes True or False, got {enabled!r}")
-    _autotune_enabled = bool(enabled)
+    _autotune_enabled = _as_flag("set_autotune", enabled)
 
 
 def get_autotune():
