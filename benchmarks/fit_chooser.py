@@ -274,6 +274,11 @@ def main(argv=None):
     print("default rates at 1 thread:", json.dumps(tab))
     print("thread scaling exponents:", scaling)
 
+    before = [(e["name"], evaluate(e, _choose.EFFICIENCY, e["rates"]),
+               evaluate(e, _choose.EFFICIENCY, _choose.default_rates(e["dtype"], e["isa"], e["threads"])))
+              for e in envs]
+    q_before = table("the package's terms and default rates before this fit (cnnkern/data/chooser_constants.json "
+                     "as loaded)", "environment", before)
     ins = [(e["name"], evaluate(e, eff, e["rates"]), evaluate(e, eff, env_default_rates(e, tab, scaling)))
            for e in envs]
     q_in = table("in-sample (fitted on every environment and family)", "environment", ins)
@@ -320,6 +325,7 @@ def main(argv=None):
                 "runs": [dict(file=e["file"], dtype=e["dtype"], isa=e["isa"], blas=e["blas"], threads=e["threads"],
                               cpu=e["cpu"]) for e in envs],
                 "families": families,
+                "quality_before_this_fit": q_before,
                 "quality_in_sample": q_in,
                 "quality_leave_one_environment_out": q_loeo,
                 "quality_leave_one_family_out": q_lofo,

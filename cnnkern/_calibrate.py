@@ -10,8 +10,8 @@ where the e_i are dimensionless efficiency terms fitted once across machines
   mem     elements/s of a large array copy (NumPy, one thread)
   call    calls/s of a tiny convolution (the fixed cost of one call)
 
-`calibrate()` measures them (probes of a few ms, best of several; about 1-3 s per dtype and thread
-count) and stores them in the cache directory, keyed by the CPU identity, the ISA in use, the BLAS
+`calibrate()` measures them (probes of a few ms, best of several, capped at 0.4 s per probe and
+round) and stores them in the cache directory, keyed by the CPU identity, the ISA in use, the BLAS
 kernel set, the thread count and the cnnkern version. `rates(dtype)` returns the stored rates when a
 stored calibration matches this process (source "calibrated"), else the shipped default rates for
 this ISA/dtype/BLAS scaled to the thread count (source "defaults"); a stored calibration that does not
@@ -192,7 +192,7 @@ def _probe_calls(dtype):
     return out
 
 
-def measure_rates(dtype, *, repeat=15, budget=0.6):
+def measure_rates(dtype, *, repeat=15, budget=0.4):
     """{class: units per second} measured now, at the current thread count, for dtype."""
     from . import _blas
 
@@ -250,13 +250,15 @@ def _write_file(path, entries):
     os.replace(tmp, path)
 
 
-def calibrate(*, threads=None, dtypes=("float32", "float64"), path=None, save=True, repeat=15):
+def calibrate(*, threads=None, dtypes=("float32", "float64"), path=None, save=True, repeat=15, rounds=3):
     """Measure this machine's rates for the chooser and store them (see the module docstring).
 
     threads: an int or a list of thread counts to calibrate (default: the current count);
     dtypes: which dtypes; path: the calibration file (default calibration_path()); save=False only
-    measures. Returns a list of the entries written ({key, rates, created, seconds}). Takes about
-    1-3 s per dtype and thread count. Later choices in this process use the new rates."""
+    measures; rounds: the probes run this many times, alternating dtypes, and each rate keeps its
+    best (other processes only ever slow a probe down). Returns a list of the entries written ({key,
+    rates, created, seconds}). Takes about 1-2 s per round, dtype and thread count. Later choices in
+    this process use the new rates."""
     from ._threads import get_num_threads, num_threads
 
     counts = [get_num_threads()] if threads is None else ([threads] if isinstance(threads, int) else list(threads))
@@ -272,7 +274,11 @@ def calibrate(*, threads=None, dtypes=("float32", "float64"), path=None, save=Tr
     for t in counts:
         with num_threads(t):
             start = time.perf_counter()
-            rates = {d.name: measure_rates(d, repeat=repeat) for d in dts}
+            rates = {}
+            for _ in range(max(1, int(rounds))):
+                for d in dts:
+                    r = measure_rates(d, repeat=repeat)
+                    rates[d.name] = {c: max(v, rates.get(d.name, {}).get(c, 0.0)) for c, v in r.items()}
             new.append(dict(key=calibration_key(t), rates=rates, seconds=time.perf_counter() - start,
                             created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")))
     if save:

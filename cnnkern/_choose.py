@@ -157,7 +157,10 @@ def _always(p, direction, separable):
 
 
 def _winograd_supports(p, direction, separable):
-    return (p.ndim == 2 and tuple(p.kernel_size) == (3, 3) and not p.is_strided() and not p.is_dilated())
+    # provisional (helper "winograd" owns this entry): the forward pass of ungrouped 2-D 3x3 stride-1
+    # dilation-1 convolutions; widen it with what the operator really runs
+    return (direction == "forward" and p.ndim == 2 and p.groups == 1 and tuple(p.kernel_size) == (3, 3)
+            and not p.is_strided() and not p.is_dilated())
 
 
 WINOGRAD_TILE = 4  # F(4x4, 3x3): 6x6 input tiles; the provisional model's assumption
@@ -249,7 +252,7 @@ def default_rates(dtype, isa, threads, table=None, scaling=None):
     (an unknown ISA: the slowest listed), scaled to the thread count."""
     table = DEFAULT_RATES if table is None else table
     scaling = THREAD_SCALING if scaling is None else scaling
-    per_isa = table[np.dtype(dtype).name]
+    per_isa = table.get(np.dtype(dtype).name) or next(iter(table.values()))
     base = per_isa.get(isa)
     if base is None:
         base = {cls: min(r[cls] for r in per_isa.values()) for cls in next(iter(per_isa.values()))}

@@ -53,7 +53,7 @@ def test_identity_fields():
 
 
 def test_calibrate_round_trip(calib_path):
-    written = cnnkern.calibrate(threads=1, dtypes=("float32",), repeat=1)
+    written = cnnkern.calibrate(threads=1, dtypes=("float32",), repeat=1, rounds=1)
     assert calib_path.exists()
     doc = json.loads(calib_path.read_text())
     assert doc["format"] == _calibrate.CALIBRATION_FORMAT and len(doc["entries"]) == 1
@@ -69,7 +69,7 @@ def test_calibrate_round_trip(calib_path):
         with pytest.warns(_calibrate.CalibrationWarning, match="no float64 rates"):
             assert cnnkern.choose_algorithm(*SHAPE, padding=1, measure=False, dtype=np.float64, details=True).source == "defaults"
     # calibrating float64 too merges into the same entry
-    cnnkern.calibrate(threads=1, dtypes=("float64",), repeat=1)
+    cnnkern.calibrate(threads=1, dtypes=("float64",), repeat=1, rounds=1)
     doc = json.loads(calib_path.read_text())
     assert len(doc["entries"]) == 1 and set(doc["entries"][0]["rates"]) == {"float32", "float64"}
 
@@ -118,7 +118,7 @@ def test_corrupt_file_is_ignored_with_a_message(calib_path, text):
         _calibrate._read_file(str(calib_path))
     # calibrate() replaces it (and says so)
     with pytest.warns(_calibrate.CalibrationWarning, match="replacing"):
-        cnnkern.calibrate(threads=1, dtypes="float32", repeat=1)
+        cnnkern.calibrate(threads=1, dtypes="float32", repeat=1, rounds=1)
     assert json.loads(calib_path.read_text())["format"] == _calibrate.CALIBRATION_FORMAT
 
 
