@@ -252,6 +252,10 @@ def noise_floor(path_a, path_b):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("data", nargs="+", help="JSON files of benchmarks/collect_chooser_data.py")
+    ap.add_argument("--held-out", nargs="+", default=[], metavar="FILE",
+                    help="environments never fitted on: their case timings are only predicted (rows "
+                         "'held-out' in the environment table); their probe rates still enter the "
+                         "default rates and thread scaling")
     ap.add_argument("--noise", nargs=2, metavar=("RUN_A", "RUN_B"),
                     help="two runs of one environment: print the noise floor (see noise_floor)")
     ap.add_argument("--write", action="store_true", help=f"write {_shown(CONSTANTS_PATH)}")
@@ -259,14 +263,15 @@ def main(argv=None):
     args = ap.parse_args(argv)
     q_noise = noise_floor(*args.noise) if args.noise else None
     envs = load(args.data)
+    extra = load(args.held_out) if args.held_out else []
     families = sorted({r[0] for e in envs for r in e["rows"]})
     print("environments:")
-    for e in envs:
+    for e in envs + extra:
         print(f"  {e['name']:<28} {e['dtype']} {e['isa']:<6} {e['blas']:<22} {e['threads']} thr  load {e['load']}  "
               + " ".join(f"{c}={e['rates'][c]:.3g}" for c in CLASSES))
 
     eff = fit(envs)
-    tab, scaling = defaults(envs)
+    tab, scaling = defaults(envs + extra)
     print("\nefficiency terms (rate units per count):")
     for algo, per in eff.items():
         for d, terms in per.items():
@@ -284,12 +289,12 @@ def main(argv=None):
     q_in = table("in-sample (fitted on every environment and family)", "environment", ins)
 
     loeo, worst_rows = [], []
-    for e in envs:
+    for e in envs + extra:
         eff_e = fit(envs, skip_env=e["name"])
-        tab_e, sc_e = defaults(envs, skip_env=e["name"])
+        tab_e, sc_e = defaults(envs + extra, skip_env=e["name"])
         cal = evaluate(e, eff_e, e["rates"])
         dfl = evaluate(e, eff_e, env_default_rates(e, tab_e, sc_e))
-        loeo.append((e["name"], cal, dfl))
+        loeo.append((e["name"] + (" (held-out)" if e in extra else ""), cal, dfl))
         worst_rows += [("LOEO cal", e["name"]) + r for r in cal] + [("LOEO dfl", e["name"]) + r for r in dfl]
     q_loeo = table("leave-one-environment-out (row: the held-out environment)", "held-out environment", loeo)
 
@@ -319,11 +324,13 @@ def main(argv=None):
                      "ISA at 1 thread, times threads**thread_scaling). Written by benchmarks/fit_chooser.py.",
             "fitted": {
                 "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                "command": "python benchmarks/fit_chooser.py " + " ".join(_shown(p) for p in args.data) + " --write",
+                "command": "python benchmarks/fit_chooser.py " + " ".join(_shown(p) for p in args.data)
+                           + (" --held-out " + " ".join(_shown(p) for p in args.held_out) if args.held_out else "")
+                           + " --write",
                 "method": "weighted non-negative least squares (rows weighted by 1/time) of the efficiency "
                           "terms over every environment and case; minimum of interleaved timings",
                 "runs": [dict(file=e["file"], dtype=e["dtype"], isa=e["isa"], blas=e["blas"], threads=e["threads"],
-                              cpu=e["cpu"]) for e in envs],
+                              cpu=e["cpu"], held_out=e in extra) for e in envs + extra],
                 "families": families,
                 "quality_before_this_fit": q_before,
                 "quality_in_sample": q_in,
