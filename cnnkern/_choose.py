@@ -26,6 +26,7 @@ keyed by direction, shapes, parameters, dtype, the separable flag and the thread
 `save_autotune_cache()` / `load_autotune_cache()` write and read it as JSON (default path below;
 nothing is ever written unless asked).
 """
+import functools
 import json
 import math
 import os
@@ -291,6 +292,25 @@ def machine_rates(dtype, threads=None):
     return out
 
 
+def _rates_for(p, dtype):
+    """machine_rates for the thread count p runs on: problems under conv.SERIAL_FLOPS run on one
+    thread, so with default rates they are estimated at one thread (and the choice for them does not
+    depend on the thread count)."""
+    from .conv import SERIAL_FLOPS
+
+    rates, source = machine_rates(dtype)
+    if source == "defaults" and get_num_threads() > 1 and p.flops() < SERIAL_FLOPS:
+        from ._calibrate import current_isa
+
+        rates = _serial_default_rates(np.dtype(dtype).name, current_isa())
+    return rates, source
+
+
+@functools.lru_cache(maxsize=None)
+def _serial_default_rates(dtype_name, isa):
+    return default_rates(dtype_name, isa, 1)
+
+
 def estimate_costs(p, direction, *, separable=False, dtype=np.float32, rates=None, efficiency=None):
     """{algorithm: estimated seconds} for the available, supported algorithms that have efficiency
     terms: sum over counts of efficiency * count / rate[class of the count]. rates default to
@@ -402,7 +422,7 @@ def choose_for_params(p, dtype, direction, *, separable=False, measure=None, det
     if measure:
         choice = Choice(_measured_choice(p, dtype, direction, bool(separable)), "measured")
     else:
-        rates, source = machine_rates(dtype)
+        rates, source = _rates_for(p, dtype)
         costs = estimate_costs(p, direction, separable=separable, dtype=dtype, rates=rates)
         if not costs:
             choice = Choice(_fallback(), source)
