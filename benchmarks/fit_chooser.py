@@ -1,206 +1,352 @@
-"""Fit the cost-model constants of cnnkern's algorithm chooser (cnnkern/_choose.py) from bench runs.
+"""Fit the chooser's efficiency terms and default rates (cnnkern/data/chooser_constants.json) from the
+data of benchmarks/collect_chooser_data.py, and validate them as a new machine would see them.
 
-    cnnkern-bench --threads 2 --repeat 7 --out run1      # repeat a few times (run2, run3, ...)
-    python benchmarks/fit_chooser.py run1/results.json run2/results.json run3/results.json [--write]
+    python benchmarks/fit_chooser.py benchmarks/fit_data/chooser/*.json [--write]
 
-How the constants are fitted:
-  1.+2. Each (case, pass, algorithm) gets one time: by default (--stat min) the MINIMUM over every
-     timed call of every run (on a shared machine other processes only ever add time, so the
-     minimum is the least disturbed figure); with --stat median (for a quiet machine) the median
-     over runs of each run's median.
-  3. Per algorithm and direction, the estimated time is sum(c_i * count_i(case)) with the counts of
-     that algorithm's entry in cnnkern/_choose.py (calls, flops, elements, ...). The c_i >= 0 are the
-     non-negative least-squares solution of  count_i(case) / t(case) . c = 1  over the cases (each
-     row divided by its measured time, so every case weighs the same in relative error).
-  4. Quality: for every (case, pass) the model's choice (the least estimated cost) against the
-     fastest measured algorithm: the fraction within 1.1x and the worst ratio; in-sample, and
-     leave-one-case-out (each case predicted by constants fitted without it).
-Only algorithms of cnnkern.algorithms() present in the runs are fitted; with --write the file
-cnnkern/data/chooser_constants.json is replaced (constants of algorithms not in these runs are kept).
+Model (cnnkern/_choose.py): the time of algorithm a in direction d on a case is
+    sum_i e[a][d][i] * count_i(case) / rate[class_i]
+with the counts of a's entry, each count's rate class (gemm, direct, fft, mem, call; _choose.RATE_CLASS)
+and the rates of the environment (cnnkern/_calibrate.py's probes, measured in every environment by the
+collection script). The efficiency terms e >= 0 are fitted once over every environment and case: per
+algorithm and direction, the non-negative least-squares solution of (count_i / rate[class_i]) / t . e = 1
+(each row divided by its measured time, so every case weighs the same in relative error), refitted
+after dropping rows measured over TRIM_FACTOR x slower than predicted (on a shared machine a disturbed
+timing is only ever too slow). direct and separable never call the BLAS, so their times in
+environments that differ only in the BLAS kernel set are merged (minimum).
+
+Default rates (what an uncalibrated machine uses): per dtype and ISA, from the environments with
+OpenBLAS on its native kernels (a user's setting), at 1 thread; rate(T) = rate(1) * T**s[class], s
+fitted from the 1- and 2-thread environments.
+
+Validation: for every held-out (environment, case, direction) the model's choice against the fastest
+measured algorithm; printed: the share within 1.1x of the fastest and the worst ratio,
+  - in-sample (fitted on everything);
+  - leave-one-environment-out: fitted on all environments but one, which is predicted with its own
+    measured rates ("calibrated") and with default rates computed without it ("defaults");
+  - leave-one-shape-family-out: fitted without one family's cases (in every environment), which are
+    predicted with calibrated and with default rates.
+"with guard" also counts what cnnkern's guard does: when the two best estimates are within
+_choose.GUARD_FACTOR and the best above _choose.GUARD_MIN_SECONDS, the faster of the two measured runs.
 """
 import argparse
 import datetime
 import json
+import math
 import os
-import statistics
 import sys
+from collections import defaultdict
 
 import numpy as np
 from scipy.optimize import nnls
 
 from cnnkern import _choose
-from cnnkern._params import make_conv_params
 
-PASS_DIRECTION = {"fwd": "forward", "bwd_input": "backward_input", "bwd_weight": "backward_weight"}
-CONSTANTS_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "cnnkern", "data",
-                              "chooser_constants.json")
-
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from collect_chooser_data import case_params  # noqa: E402
 
 REPO = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
+CONSTANTS_PATH = os.path.join(REPO, "cnnkern", "data", "chooser_constants.json")
+TOL = 1.1
+# Timings disturbed by other processes are too slow, never too fast: rows measured over TRIM_FACTOR x
+# slower than the fit predicts are dropped and the fit repeated (TRIM_ROUNDS times).
+TRIM_FACTOR = 2.5
+TRIM_ROUNDS = 2
+CLASSES = ("gemm", "direct", "fft", "mem", "call")
 
 
-def _shown_path(path):
-    """A results path as written down: relative to the repository when inside it, else dir/file."""
+def _shown(path):
     full = os.path.abspath(path)
-    if full.startswith(REPO + os.sep):
-        return os.path.relpath(full, REPO)
-    return os.path.basename(os.path.dirname(full)) + "/" + os.path.basename(full)
+    return os.path.relpath(full, REPO) if full.startswith(REPO + os.sep) else os.path.basename(full)
 
 
-def load_runs(paths, stat):
-    """-> (cases {name: (params, rank1)}, times {(case, pass, algorithm): seconds}, run metadata)."""
-    per_run = {}
-    cases, meta = {}, []
+def load(paths):
+    """[env]: env = {name, file, dtype, isa, threads, native, rates, rows: [(family, case, p, rank1,
+    direction, {algorithm: seconds})]}."""
+    envs = []
     for path in paths:
         with open(path) as fh:
-            res = json.load(fh)
-        if res.get("format") != "cnnkern-bench":
-            sys.exit(f"{path}: not a cnnkern-bench results file")
-        meta.append(dict(file=_shown_path(path),
-                         created=res.get("created"), threads=res["threads"], dtype=res["dtype"],
-                         cpu=res["machine"].get("cpu"), repeat=res.get("repeat")))
-        for c in res["cases"]:
-            p = make_conv_params(len(c["x_shape"]) - 2, c["x_shape"], c["w_shape"], stride=c["stride"],
-                                 padding=[tuple(pp) for pp in c["padding"]], dilation=c["dilation"],
-                                 groups=c["groups"])
-            cases[c["name"]] = (p, bool(c.get("rank1")))
-        for r in res["rows"]:
-            if r.get("compare") or not r.get("supported"):
+            doc = json.load(fh)
+        if doc.get("format") != "cnnkern-chooser-data":
+            sys.exit(f"{path}: not a collect_chooser_data.py file")
+        e = doc["environment"]
+        env = dict(name=os.path.splitext(os.path.basename(path))[0], file=_shown(path), dtype=e["dtype"],
+                   isa=e["isa"], threads=e["threads"], blas=e["blas"],
+                   native=e["env"].get("OPENBLAS_CORETYPE") is None, rates=doc["rates"], rows=[],
+                   load=(e.get("load_average") or [None])[0], cpu=e["cpu"].get("model_name"))
+        for r in doc["rows"]:
+            c = r["case"]
+            p = case_params(c)
+            for direction, times in r["times"].items():
+                if times:
+                    env["rows"].append((r["family"], c["name"], p, bool(c.get("rank1")), direction, times))
+        envs.append(env)
+    _merge_blas_free(envs)
+    return envs
+
+
+BLAS_FREE = ("direct", "separable")  # algorithms that never call the BLAS
+
+
+def _merge_blas_free(envs):
+    """direct and separable do not call the BLAS: in two environments that differ only in the BLAS
+    kernel set they are the same measurement, so both get the minimum of the two (the noise on a
+    shared machine only ever adds time)."""
+    groups = defaultdict(list)
+    for e in envs:
+        groups[(e["dtype"], e["isa"], e["threads"])].append(e)
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        best = {}
+        for e in group:
+            for fam, name, _, _, direction, times in e["rows"]:
+                for a in BLAS_FREE:
+                    if a in times:
+                        k = (name, direction, a)
+                        best[k] = min(best.get(k, math.inf), times[a])
+        for e in group:
+            for fam, name, _, _, direction, times in e["rows"]:
+                for a in BLAS_FREE:
+                    if a in times:
+                        times[a] = best[(name, direction, a)]
+
+
+def _features(algo, p):
+    return _choose._ENTRY[algo].features(p)
+
+
+def fit(envs, skip_env=None, skip_family=None):
+    """{algorithm: {direction: {count: efficiency}}} by weighted NNLS over the envs' rows."""
+    rows = defaultdict(list)  # (algo, direction) -> [(x / rate vector dict, t)]
+    for env in envs:
+        if env["name"] == skip_env:
+            continue
+        for fam, _, p, _, direction, times in env["rows"]:
+            if fam == skip_family:
                 continue
-            t = min(r["times"]) if stat == "min" else r["median_s"]
-            per_run.setdefault((r["case"], r["pass_"], r["algorithm"]), []).append(t)
-    combine = min if stat == "min" else statistics.median
-    if len({(m["threads"], m["dtype"]) for m in meta}) > 1:
-        print("warning: the runs differ in threads or dtype:", meta, file=sys.stderr)
-    return cases, {k: combine(v) for k, v in per_run.items()}, meta
-
-
-def fit(cases, times, exclude=()):
-    """{algorithm: {direction: {count: constant}}} by weighted NNLS; cases in `exclude` left out."""
-    constants = {}
-    for entry in _choose.ENTRIES:
-        for pas, direction in PASS_DIRECTION.items():
-            rows, names = [], None
-            for (case, p_, algo), t in times.items():
-                if algo != entry.algorithm or p_ != pas or case in exclude:
+            for algo, t in times.items():
+                if algo not in _choose._ENTRY:
                     continue
-                feats = entry.features(cases[case][0])
-                names = names or sorted(feats)
-                rows.append(([feats[n] for n in names], t))
-            if not rows:
-                continue
-            a = np.array([r[0] for r in rows], dtype=float)
-            t = np.array([r[1] for r in rows], dtype=float)
-            aw = a / t[:, None]
-            scale = aw.max(axis=0)
-            scale[scale == 0] = 1.0
-            coef, _ = nnls(aw / scale, np.ones(len(t)))
-            constants.setdefault(entry.algorithm, {})[direction] = {
-                n: float(c / s) for n, c, s in zip(names, coef, scale)}
-    return constants
+                cls = _choose.RATE_CLASS[algo]
+                x = {n: v / env["rates"][cls[n]] for n, v in _features(algo, p).items()}
+                rows[(algo, direction)].append((x, t))
+    eff = {}
+    for (algo, direction), data in rows.items():
+        names = sorted(data[0][0])
+        a = np.array([[x[n] for n in names] for x, _ in data]) / np.array([t for _, t in data])[:, None]
+        scale = a.max(axis=0)
+        scale[scale == 0] = 1.0
+        a = a / scale
+        keep = np.ones(len(data), dtype=bool)
+        for _ in range(TRIM_ROUNDS + 1):
+            coef, _ = nnls(a[keep], np.ones(int(keep.sum())), maxiter=50 * len(names))
+            predicted = a @ coef  # estimate / measured time
+            keep = predicted > 1.0 / TRIM_FACTOR
+        eff.setdefault(algo, {})[direction] = {n: float(c / s) for n, c, s in zip(names, coef, scale)}
+    return eff
 
 
-def choices(cases, times, constants):
-    """[(case, pass, chosen, fastest, ratio)] for the (case, pass) pairs measured."""
+def defaults(envs, skip_env=None):
+    """(table {dtype: {isa: {class: rate at 1 thread}}}, scaling {class: exponent})."""
+    use = [e for e in envs if e["name"] != skip_env]
+    groups = defaultdict(list)
+    for e in use:
+        groups[(e["dtype"], e["isa"], e["native"], e["threads"])].append(e["rates"])
+
+    def gmean(rs, cls):
+        return math.exp(sum(math.log(r[cls]) for r in rs) / len(rs))
+
+    scaling = {}
+    for cls in CLASSES:
+        logs = [math.log2(gmean(groups[(d, i, n, 2)], cls) / gmean(groups[(d, i, n, 1)], cls))
+                for (d, i, n, t) in groups if t == 1 and (d, i, n, 2) in groups]
+        scaling[cls] = max(0.0, sum(logs) / len(logs)) if logs else 0.0
+    table = {}
+    for dtype in sorted({e["dtype"] for e in use}):
+        for isa in sorted({e["isa"] for e in use}):
+            for native in (True, False):  # native OpenBLAS kernels when there are any
+                rs = [{c: r[c] / e_t ** scaling[c] for c in CLASSES}
+                      for (d, i, n, e_t), lst in groups.items() if d == dtype and i == isa and n == native
+                      for r in lst]
+                if rs:
+                    table.setdefault(dtype, {})[isa] = {c: gmean(rs, c) for c in CLASSES}
+                    break
+    return table, scaling
+
+
+def evaluate(env, eff, rates, skip_family_only=None):
+    """[(family, case, direction, chosen, fastest, ratio, guarded ratio)]."""
     out = []
-    for case, (p, rank1) in cases.items():
-        for pas, direction in PASS_DIRECTION.items():
-            measured = {a: t for (c, p_, a), t in times.items() if c == case and p_ == pas}
-            if not measured:
-                continue
-            costs = {a: v for a, v in _choose.estimate_costs(p, direction, separable=rank1,
-                                                               constants=constants).items() if a in measured}
-            chosen = min(costs, key=costs.get) if costs else _choose.model_choice(p, direction, separable=rank1,
-                                                                                   constants=constants)
-            fastest = min(measured, key=measured.get)
-            ratio = measured[chosen] / measured[fastest] if chosen in measured else float("nan")
-            out.append((case, pas, chosen, fastest, ratio))
+    for fam, name, p, rank1, direction, times in env["rows"]:
+        if skip_family_only is not None and fam != skip_family_only:
+            continue
+        costs = {a: c for a, c in _choose.estimate_costs(p, direction, separable=rank1, rates=rates,
+                                                          efficiency=eff).items() if a in times}
+        fastest = min(times, key=times.get)
+        chosen = min(costs, key=costs.get) if costs else "direct"
+        ratio = times[chosen] / times[fastest]
+        ranked = sorted(costs, key=costs.get)
+        guarded = ratio
+        if (len(ranked) > 1 and costs[ranked[0]] >= _choose.GUARD_MIN_SECONDS
+                and costs[ranked[1]] <= _choose.GUARD_FACTOR * costs[ranked[0]]):
+            guarded = min(times[ranked[0]], times[ranked[1]]) / times[fastest]
+        out.append((fam, name, direction, chosen, fastest, ratio, guarded))
     return out
 
 
-def quality(rows, tolerance=1.1):
-    ratios = [r[4] for r in rows if r[4] == r[4]]
-    if not ratios:
+def env_default_rates(env, table, scaling):
+    return _choose.default_rates(env["dtype"], env["isa"], env["threads"], table=table, scaling=scaling)
+
+
+def summary(rows, col=5):
+    if not rows:
         return dict(count=0)
-    worst = max(rows, key=lambda r: r[4] if r[4] == r[4] else 0)
-    return dict(count=len(ratios), within=sum(r <= tolerance for r in ratios),
-                fraction=sum(r <= tolerance for r in ratios) / len(ratios), worst_ratio=max(ratios),
-                worst=f"{worst[0]} {worst[1]}", tolerance=tolerance)
+    ratios = [r[col] for r in rows]
+    worst = max(rows, key=lambda r: r[col])
+    return dict(count=len(ratios), within=sum(x <= TOL for x in ratios),
+                share=sum(x <= TOL for x in ratios) / len(ratios), worst=max(ratios),
+                worst_case=f"{worst[1]} {worst[2]} ({worst[3]} vs {worst[4]})")
 
 
-def leave_one_out(cases, times):
+def fmt(s):
+    if not s.get("count"):
+        return "-"
+    return f"{s['within']:>4}/{s['count']:<4} {100 * s['share']:5.1f}%  worst {s['worst']:5.2f}"
+
+
+def table(title, label, groups):
+    """groups: [(name, cal rows, default rows)]"""
+    print(f"\n{title}")
+    print(f"{label:<28} {'calibrated: within 1.1x, worst':<32} {'defaults: within 1.1x, worst':<32} "
+          f"{'defaults+guard':<32}")
+    all_c, all_d = [], []
+    for name, cal, dfl in groups:
+        all_c += cal
+        all_d += dfl
+        print(f"{name:<28} {fmt(summary(cal)):<32} {fmt(summary(dfl)):<32} {fmt(summary(dfl, 6)):<32}")
+    print(f"{'ALL':<28} {fmt(summary(all_c)):<32} {fmt(summary(all_d)):<32} {fmt(summary(all_d, 6)):<32}")
+    return dict(calibrated=summary(all_c), defaults=summary(all_d), defaults_guard=summary(all_d, 6),
+                calibrated_guard=summary(all_c, 6))
+
+
+def noise_floor(path_a, path_b):
+    """The measurement noise as a chooser score: pick the fastest algorithm of run A, judge it on run B
+    of the same environment (and the reverse). No model can score better on these data."""
+    a, b = (load([p])[0] for p in (path_a, path_b))
     rows = []
-    for case in cases:
-        constants = fit(cases, times, exclude=(case,))
-        rows += [r for r in choices({case: cases[case]}, times, constants)]
-    return rows
-
-
-def _fmt_quality(q):
-    if not q.get("count"):
-        return "no cases"
-    return (f"{q['within']}/{q['count']} ({100 * q['fraction']:.0f}%) within {q['tolerance']}x of the fastest, "
-            f"worst {q['worst_ratio']:.2f}x ({q['worst']})")
+    for first, second in ((a, b), (b, a)):
+        times2 = {(r[1], r[4]): r[5] for r in second["rows"]}
+        for fam, name, _, _, direction, times in first["rows"]:
+            other = times2.get((name, direction))
+            if not other:
+                continue
+            pick = min(times, key=times.get)
+            fastest = min(other, key=other.get)
+            rows.append((fam, name, direction, pick, fastest, other[pick] / other[fastest], 0))
+    print(f"noise floor (fastest of one run judged on the other, both ways): {fmt(summary(rows))}")
+    for r in sorted(rows, key=lambda r: -r[5])[:5]:
+        print(f"  {r[1]:<22} {r[2]:<16} {r[3]:<9} vs {r[4]:<9} {r[5]:.2f}x")
+    return summary(rows)
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("results", nargs="+", help="cnnkern-bench results.json files (same machine, threads, dtype)")
-    ap.add_argument("--stat", choices=("min", "median"), default="min",
-                    help="per-run figure of each timing: min (default) or median of its calls")
-    ap.add_argument("--write", action="store_true", help=f"write {os.path.normpath(CONSTANTS_PATH)}")
+    ap.add_argument("data", nargs="+", help="JSON files of benchmarks/collect_chooser_data.py")
+    ap.add_argument("--held-out", nargs="+", default=[], metavar="FILE",
+                    help="environments never fitted on: their case timings are only predicted (rows "
+                         "'held-out' in the environment table); their probe rates still enter the "
+                         "default rates and thread scaling")
+    ap.add_argument("--noise", nargs=2, metavar=("RUN_A", "RUN_B"),
+                    help="two runs of one environment: print the noise floor (see noise_floor)")
+    ap.add_argument("--write", action="store_true", help=f"write {_shown(CONSTANTS_PATH)}")
+    ap.add_argument("--worst", type=int, default=8, help="list this many worst held-out cases")
     args = ap.parse_args(argv)
+    q_noise = noise_floor(*args.noise) if args.noise else None
+    envs = load(args.data)
+    extra = load(args.held_out) if args.held_out else []
+    families = sorted({r[0] for e in envs for r in e["rows"]})
+    print("environments:")
+    for e in envs + extra:
+        print(f"  {e['name']:<28} {e['dtype']} {e['isa']:<6} {e['blas']:<22} {e['threads']} thr  load {e['load']}  "
+              + " ".join(f"{c}={e['rates'][c]:.3g}" for c in CLASSES))
 
-    cases, times, meta = load_runs(args.results, args.stat)
-    constants = fit(cases, times)
-    fitted_rows = choices(cases, times, constants)
-    current_rows = choices(cases, times, _choose.CONSTANTS)
-    loo_rows = leave_one_out(cases, times)
+    eff = fit(envs)
+    tab, scaling = defaults(envs + extra)
+    print("\nefficiency terms (rate units per count):")
+    for algo, per in eff.items():
+        for d, terms in per.items():
+            print(f"  {algo:<10} {d:<16} " + " ".join(f"{n}={v:.3g}" for n, v in terms.items() if v))
+    print("default rates at 1 thread:", json.dumps(tab))
+    print("thread scaling exponents:", scaling)
 
-    print("fitted constants (seconds per unit count):")
-    for algo, per_dir in constants.items():
-        for direction, consts in per_dir.items():
-            print(f"  {algo:<10} {direction:<16} " + "  ".join(f"{n}={v:.3g}" for n, v in consts.items()))
-    print()
-    print(f"{'case':<22} {'pass':<11} {'fastest':<10} {'model':<10} {'ratio':>6}   measured ms / estimated ms")
-    for case, pas, chosen, fastest, ratio in fitted_rows:
-        p, rank1 = cases[case]
-        est = _choose.estimate_costs(p, PASS_DIRECTION[pas], separable=rank1, constants=constants)
-        detail = "  ".join(f"{a} {times[(case, pas, a)] * 1e3:.2f}/{est.get(a, float('nan')) * 1e3:.2f}"
-                           for a in sorted({k[2] for k in times if k[0] == case and k[1] == pas}))
-        print(f"{case:<22} {pas:<11} {fastest:<10} {chosen:<10} {ratio:6.2f}   {detail}")
-    q_fit, q_cur, q_loo = quality(fitted_rows), quality(current_rows), quality(loo_rows)
-    print()
-    print(f"quality, fitted constants (in-sample):   {_fmt_quality(q_fit)}")
-    print(f"quality, leave-one-case-out:             {_fmt_quality(q_loo)}")
-    print(f"quality, constants now in the package:   {_fmt_quality(q_cur)}")
+    before = [(e["name"], evaluate(e, _choose.EFFICIENCY, e["rates"]),
+               evaluate(e, _choose.EFFICIENCY, _choose.default_rates(e["dtype"], e["isa"], e["threads"])))
+              for e in envs]
+    q_before = table("the package's terms and default rates before this fit (cnnkern/data/chooser_constants.json "
+                     "as loaded)", "environment", before)
+    ins = [(e["name"], evaluate(e, eff, e["rates"]), evaluate(e, eff, env_default_rates(e, tab, scaling)))
+           for e in envs]
+    q_in = table("in-sample (fitted on every environment and family)", "environment", ins)
+
+    loeo, worst_rows = [], []
+    for e in envs + extra:
+        eff_e = fit(envs, skip_env=e["name"])
+        tab_e, sc_e = defaults(envs + extra, skip_env=e["name"])
+        cal = evaluate(e, eff_e, e["rates"])
+        dfl = evaluate(e, eff_e, env_default_rates(e, tab_e, sc_e))
+        loeo.append((e["name"] + (" (held-out)" if e in extra else ""), cal, dfl))
+        worst_rows += [("LOEO cal", e["name"]) + r for r in cal] + [("LOEO dfl", e["name"]) + r for r in dfl]
+    q_loeo = table("leave-one-environment-out (row: the held-out environment)", "held-out environment", loeo)
+
+    lofo = []
+    for fam in families:
+        eff_f = fit(envs, skip_family=fam)
+        cal, dfl = [], []
+        for e in envs:
+            c = evaluate(e, eff_f, e["rates"], skip_family_only=fam)
+            d = evaluate(e, eff_f, env_default_rates(e, tab, scaling), skip_family_only=fam)
+            cal += c
+            dfl += d
+            worst_rows += [("LOFO cal", e["name"]) + r for r in c] + [("LOFO dfl", e["name"]) + r for r in d]
+        lofo.append((fam, cal, dfl))
+    q_lofo = table("leave-one-shape-family-out (row: the held-out family, over every environment)",
+                   "held-out family", lofo)
+
+    print(f"\nworst held-out choices:")
+    for r in sorted(worst_rows, key=lambda r: -r[7])[:args.worst]:
+        print(f"  {r[0]:<9} {r[1]:<26} {r[3]:<20} {r[4]:<16} chose {r[5]:<9} fastest {r[6]:<9} {r[7]:.2f}x")
 
     if args.write:
-        with open(CONSTANTS_PATH) as fh:
-            old = json.load(fh)
-        merged = dict(old.get("constants", {}))
-        merged.update(constants)
         doc = {
-            "about": "Cost-model constants of cnnkern/_choose.py (seconds per unit of each count), written by "
-                     "benchmarks/fit_chooser.py; see its docstring for the method.",
+            "about": "Chooser model of cnnkern/_choose.py: estimated seconds = sum(efficiency * count / "
+                     "rate[class of the count]); efficiency terms fitted once across environments, rates "
+                     "measured per machine by cnnkern.calibrate() or taken from default_rates (per dtype and "
+                     "ISA at 1 thread, times threads**thread_scaling). Written by benchmarks/fit_chooser.py.",
             "fitted": {
                 "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                "command": "python benchmarks/fit_chooser.py " + " ".join(
-                    _shown_path(r) for r in args.results) + f" --stat {args.stat} --write",
-                "method": ("weighted non-negative least squares (rows weighted by 1/time) on the "
-                           + ("minimum over every timed call" if args.stat == "min" else "median of the per-run medians")
-                           + f" of {len(meta)} run(s)"),
-                "runs": meta,
-                "algorithms_fitted": sorted(constants),
-                "quality_in_sample": q_fit,
-                "quality_leave_one_case_out": q_loo,
+                "command": "python benchmarks/fit_chooser.py " + " ".join(_shown(p) for p in args.data)
+                           + (" --held-out " + " ".join(_shown(p) for p in args.held_out) if args.held_out else "")
+                           + " --write",
+                "method": "weighted non-negative least squares (rows weighted by 1/time) of the efficiency "
+                          "terms over every environment and case; minimum of interleaved timings",
+                "runs": [dict(file=e["file"], dtype=e["dtype"], isa=e["isa"], blas=e["blas"], threads=e["threads"],
+                              cpu=e["cpu"], held_out=e in extra) for e in envs + extra],
+                "families": families,
+                "quality_before_this_fit": q_before,
+                "quality_in_sample": q_in,
+                "quality_leave_one_environment_out": q_loeo,
+                "quality_leave_one_family_out": q_lofo,
+                "noise_floor": q_noise,
+                "tolerance": TOL,
             },
-            "constants": merged,
+            "efficiency": eff,
+            "default_rates": tab,
+            "thread_scaling": scaling,
         }
         with open(CONSTANTS_PATH, "w") as fh:
             json.dump(doc, fh, indent=1)
             fh.write("\n")
-        print(f"wrote {os.path.normpath(CONSTANTS_PATH)}")
+        print(f"wrote {_shown(CONSTANTS_PATH)}")
     return 0
 
 

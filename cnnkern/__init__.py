@@ -24,8 +24,9 @@ except ImportError as _exc:  # pragma: no cover - depends on how cnnkern was ins
         "checkout first on sys.path -- or build in place with `python setup.py build_ext --inplace`."
     ) from _exc
 
-from ._choose import (autotune_cache_path, clear_autotune_cache, get_autotune, load_autotune_cache,
-                      save_autotune_cache, set_autotune)
+from ._calibrate import calibrate
+from ._choose import (autotune_cache_path, clear_autotune_cache, get_auto_guard, get_autotune,
+                      load_autotune_cache, save_autotune_cache, set_auto_guard, set_autotune)
 from ._config import config_info, show_config
 from ._params import ConvParams, conv_output_shape
 from ._threads import get_num_threads, num_threads, set_num_threads
@@ -41,7 +42,7 @@ __all__ = [
     "config_info", "show_config", "ConvParams", "conv_output_shape",
     "get_num_threads", "num_threads", "set_num_threads", "ConvPlan",
     "set_autotune", "get_autotune", "save_autotune_cache", "load_autotune_cache", "clear_autotune_cache",
-    "autotune_cache_path",
+    "autotune_cache_path", "calibrate", "set_auto_guard", "get_auto_guard",
 ] + list(_conv_all) + list(_pool_all) + list(_separable_all)
 
 

@@ -8,28 +8,31 @@ least estimated cost. Each entry of ENTRIES below says, for one algorithm,
   features(p) -> {name: value}                the work it does, in counts that its time should be
                                               proportional to (flops, elements moved, calls);
 
-and the estimated time is  sum(constant[algorithm][direction][name] * value)  in seconds. The
-constants live in cnnkern/data/chooser_constants.json, written by `python benchmarks/fit_chooser.py
-RESULTS.json... --write` from `cnnkern-bench` runs: a non-negative least-squares fit of the measured
-medians, each row weighted by 1 / measured time (so the fit minimises relative error), per algorithm
-and direction; the file records the machine, the runs and the fit quality. An algorithm that
-cnnkern.algorithms() does not list, or that has no constants yet, is skipped, so a new algorithm
-joins `auto` by adding its entry here and re-running the fit. If no entry applies (not expected),
-"direct" runs: it supports every parameter.
+and the estimated time is  sum(e[algorithm][direction][name] * value / rate[RATE_CLASS[name]])  in
+seconds. The rates are a handful of machine figures per dtype (gemm, direct and fft throughput, copy
+bandwidth, calls per second; cnnkern/_calibrate.py): this machine's stored calibration when one
+matches (source "calibrated"), else the shipped defaults per dtype and ISA scaled to the thread count
+("defaults"). The efficiency terms e are dimensionless and fitted once across environments by
+benchmarks/fit_chooser.py into cnnkern/data/chooser_constants.json (see docs/CHOOSER.md). An
+algorithm that cnnkern.algorithms() does not list, or that has no terms, is skipped, so a new
+algorithm joins `auto` by adding its entry here and re-running the fit. If no entry applies (not
+expected), "direct" runs: it supports every parameter.
 
-Without measurement the choice is a pure function of the shapes and parameters (no timing, no
-state). With measure=True, or globally after `set_autotune(True)` (as cuDNN's benchmark mode), the
-candidates are timed once per distinct case on random data of the case's shapes and the winner is
-cached in memory, keyed by direction, shapes, parameters, dtype, the separable flag and the thread
-count; `save_autotune_cache()` / `load_autotune_cache()` write and read it as JSON (default path
-below; nothing is ever written unless asked).
+The guard (set_auto_guard, on by default): when the two best estimates are within GUARD_FACTOR and
+the best is above GUARD_MIN_SECONDS, both are timed once and the faster is cached per case. With
+measure=True, or globally after `set_autotune(True)` (as cuDNN's benchmark mode), every candidate is
+timed once per distinct case on random data of the case's shapes and the winner is cached in memory,
+keyed by direction, shapes, parameters, dtype, the separable flag and the thread count;
+`save_autotune_cache()` / `load_autotune_cache()` write and read it as JSON (default path below;
+nothing is ever written unless asked).
 """
+import functools
 import json
 import math
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Callable
 
@@ -112,15 +115,23 @@ def _fft_size(p):
     return _prod(i + b + a for i, b, a in zip(p.in_size, p.pad_before, p.pad_after))
 
 
+def fft_transform_units(p):
+    """Transform work of algorithm="fft": (N*C_in + N*C_out + C_out*C_in/g) * P log2 P (P: padded
+    input size), the unit of the "fft" rate."""
+    size = _fft_size(p)
+    cg = p.in_channels // p.groups
+    return float((p.batch * p.in_channels + p.batch * p.out_channels + p.out_channels * cg)
+                 * size * max(1.0, math.log2(size)))
+
+
 def _fft_features(p):
-    # transforms of x, y and w: (N*C_in + N*C_out + C_out*C_in/g) * P log2 P, and the
-    # per-frequency complex products N * C_out * C_in/g * P; nearly independent of the kernel size.
+    # transforms of x, y and w, and the per-frequency complex products N * C_out * C_in/g * P;
+    # nearly independent of the kernel size.
     size = _fft_size(p)
     c = _base_counts(p)
     del c["flop"]
     cg = p.in_channels // p.groups
-    c["transform"] = float((p.batch * p.in_channels + p.batch * p.out_channels + p.out_channels * cg)
-                           * size * max(1.0, math.log2(size)))
+    c["transform"] = fft_transform_units(p)
     c["spectral_mac"] = float(p.batch * p.out_channels * cg * size)
     return c
 
@@ -146,6 +157,54 @@ def _always(p, direction, separable):
     return True
 
 
+def _winograd_supports(p, direction, separable):
+    # provisional (helper "winograd" owns this entry): the forward pass of ungrouped 2-D 3x3 stride-1
+    # dilation-1 convolutions; widen it with what the operator really runs
+    return (direction == "forward" and p.ndim == 2 and p.groups == 1 and tuple(p.kernel_size) == (3, 3)
+            and not p.is_strided() and not p.is_dilated())
+
+
+WINOGRAD_TILE = 4  # F(4x4, 3x3): 6x6 input tiles; the provisional model's assumption
+
+
+def _winograd_features(p):
+    # Per output tile of m x m (alpha = m + 2 transformed points per axis): one GEMM per transformed
+    # point, (C_out x C_in/g) x (C_in/g x tiles) per group; input, output and weight transforms of two
+    # small matrix products each per tile and channel.
+    m = WINOGRAD_TILE
+    alpha = m + 2
+    tiles = p.batch * _prod(-(-o // m) for o in p.out_size)
+    cg = p.in_channels // p.groups
+    c = _base_counts(p)
+    del c["flop"]
+    c["wino_gemm_flop"] = float(2 * alpha * alpha * tiles * cg * p.out_channels)
+    c["wino_transform"] = float(2 * alpha ** 3 * (tiles * (p.in_channels + p.out_channels)
+                                                 + p.out_channels * cg))
+    return c
+
+
+# Which machine rate (cnnkern/_calibrate.py: gemm, direct, fft, mem, call) turns each count into
+# seconds; a count's fitted efficiency term is the number of rate-units one count costs.
+_MEM = {"in_elem": "mem", "out_elem": "mem", "w_elem": "mem", "col_elem": "mem", "call": "call"}
+RATE_CLASS = {
+    "direct": dict(_MEM, flop="direct", flop_row_edge="direct", flop_strided="direct",
+                   flop_one_channel="direct", flop_short_reduction="direct"),
+    "im2col": dict(_MEM, flop="gemm", gemm_call="call"),
+    "fft": dict(_MEM, transform="fft", spectral_mac="gemm"),
+    "separable": dict(_MEM, sep_flop="direct"),
+    "winograd": dict(_MEM, wino_gemm_flop="gemm", wino_transform="direct"),
+    "reference": dict(_MEM, flop="direct"),
+}
+
+# Used only while cnnkern/data/chooser_constants.json has no fitted terms for an entry (winograd
+# until its data are collected): GEMMs at 1.3x the large-GEMM cost, transforms at 2x the direct
+# kernels' cost per operation, 4 call costs.
+PROVISIONAL_EFFICIENCY = {
+    "winograd": {d: {"wino_gemm_flop": 1.3, "wino_transform": 2.0, "call": 4.0, "in_elem": 2.0,
+                     "out_elem": 2.0} for d in ("forward", "backward_input", "backward_weight")},
+}
+
+
 @dataclass(frozen=True)
 class Entry:
     algorithm: str
@@ -153,13 +212,14 @@ class Entry:
     features: Callable  # (ConvParams) -> {count name: value}
 
 
-# The flat list. Order only breaks ties (and the first supported entry is the fallback).
+# The flat list. Order only breaks ties (and the first supported entry is the fallback). An entry is
+# consulted only when its algorithm is in cnnkern.algorithms() (winograd: once it is built).
 ENTRIES = (
     Entry("direct", _always, _direct_features),
     Entry("im2col", _im2col_supports, _im2col_features),
     Entry("fft", _fft_supports, _fft_features),
     Entry("separable", _separable_supports, _separable_features),
-    Entry("reference", _always, lambda p: {"call": 1.0, "flop": float(p.flops())}),
+    Entry("winograd", _winograd_supports, _winograd_features),
 )
 _ENTRY = {e.algorithm: e for e in ENTRIES}
 
@@ -170,7 +230,10 @@ def _load_constants():
 
 
 CONSTANTS_FILE = _load_constants()
-CONSTANTS = CONSTANTS_FILE["constants"]  # {algorithm: {direction: {count name: seconds per unit}}}
+# {algorithm: {direction: {count name: efficiency (rate units per count)}}}
+EFFICIENCY = CONSTANTS_FILE["efficiency"]
+DEFAULT_RATES = CONSTANTS_FILE["default_rates"]  # {dtype: {isa: {class: units/s at 1 thread}}}
+THREAD_SCALING = CONSTANTS_FILE["thread_scaling"]  # {class: exponent}: rate(T) = rate(1) * T**exponent
 
 
 def _check_direction(direction):
@@ -185,47 +248,202 @@ def supported_algorithms(p, direction, *, separable=False):
                  if a not in _ENTRY or _ENTRY[a].supports(p, direction, separable))
 
 
-def estimate_costs(p, direction, *, separable=False, constants=None):
-    """{algorithm: estimated seconds} for the available, supported algorithms that have constants."""
+def default_rates(dtype, isa, threads, table=None, scaling=None):
+    """The shipped rates for an uncalibrated machine: {class: units/s}. Looked up by dtype and ISA
+    (an unknown ISA: the slowest listed), scaled to the thread count."""
+    table = DEFAULT_RATES if table is None else table
+    scaling = THREAD_SCALING if scaling is None else scaling
+    per_isa = table.get(np.dtype(dtype).name) or next(iter(table.values()))
+    base = per_isa.get(isa)
+    if base is None:
+        base = {cls: min(r[cls] for r in per_isa.values()) for cls in next(iter(per_isa.values()))}
+    t = max(1, int(threads))
+    return {cls: v * t ** scaling.get(cls, 0.0) for cls, v in base.items()}
+
+
+_rates_lock = threading.Lock()
+_rates_cache = {}  # (dtype name, threads) -> (rates, source)
+
+
+def _rates_changed():
+    """Called by cnnkern._calibrate when calibrations were written or forgotten."""
+    with _rates_lock:
+        _rates_cache.clear()
+
+
+def machine_rates(dtype, threads=None):
+    """(rates {class: units/s}, source): this machine's calibrated rates when a stored calibration
+    matches this process ("calibrated"), else the shipped defaults ("defaults")."""
+    from . import _calibrate
+
+    threads = get_num_threads() if threads is None else int(threads)
+    key = (np.dtype(dtype).name, threads)
+    hit = _rates_cache.get(key)
+    if hit is not None:
+        return hit
+    rates = _calibrate.stored_rates(dtype, threads)
+    if rates is not None:
+        fallback = default_rates(dtype, _calibrate.current_isa(), threads)
+        out = ({**fallback, **rates}, "calibrated")
+    else:
+        out = (default_rates(dtype, _calibrate.current_isa(), threads), "defaults")
+    with _rates_lock:
+        _rates_cache[key] = out
+    return out
+
+
+def _rates_for(p, dtype):
+    """machine_rates for the thread count p runs on: problems under conv.SERIAL_FLOPS run on one
+    thread, so with default rates they are estimated at one thread (and the choice for them does not
+    depend on the thread count)."""
+    from .conv import SERIAL_FLOPS
+
+    rates, source = machine_rates(dtype)
+    if source == "defaults" and get_num_threads() > 1 and p.flops() < SERIAL_FLOPS:
+        from ._calibrate import current_isa
+
+        rates = _serial_default_rates(np.dtype(dtype).name, current_isa())
+    return rates, source
+
+
+@functools.lru_cache(maxsize=None)
+def _serial_default_rates(dtype_name, isa):
+    return default_rates(dtype_name, isa, 1)
+
+
+def estimate_costs(p, direction, *, separable=False, dtype=np.float32, rates=None, efficiency=None):
+    """{algorithm: estimated seconds} for the available, supported algorithms that have efficiency
+    terms: sum over counts of efficiency * count / rate[class of the count]. rates default to
+    machine_rates(dtype); efficiency to the fitted terms of chooser_constants.json."""
     _check_direction(direction)
-    constants = CONSTANTS if constants is None else constants
+    if rates is None:
+        rates = machine_rates(dtype)[0]
+    efficiency = EFFICIENCY if efficiency is None else efficiency
     costs = {}
     for e in ENTRIES:
-        fitted = constants.get(e.algorithm, {}).get(direction)
-        if e.algorithm not in _conv_ext.ALGORITHMS or not fitted or not e.supports(p, direction, separable):
+        if e.algorithm not in _conv_ext.ALGORITHMS or not e.supports(p, direction, separable):
             continue
-        feats = e.features(p)
-        costs[e.algorithm] = sum(fitted.get(name, 0.0) * value for name, value in feats.items())
+        fitted = efficiency.get(e.algorithm, {}).get(direction) or \
+            PROVISIONAL_EFFICIENCY.get(e.algorithm, {}).get(direction)
+        if not fitted:
+            continue
+        classes = RATE_CLASS[e.algorithm]
+        costs[e.algorithm] = sum(fitted.get(name, 0.0) * value / rates[classes[name]]
+                                 for name, value in e.features(p).items())
     return costs
 
 
-def model_choice(p, direction, *, separable=False, constants=None):
-    """The unmeasured choice: the least estimated cost (pure)."""
-    costs = estimate_costs(p, direction, separable=separable, constants=constants)
-    if costs:
-        return min(costs, key=costs.get)  # min keeps the first of equal costs, in ENTRIES order
+@dataclass(frozen=True)
+class Choice:
+    """How algorithm="auto" chose (choose_algorithm(..., details=True)):
+    algorithm: the name; source: "calibrated" (the cost model with this machine's stored rates from
+    cnnkern.calibrate()), "defaults" (the cost model with the shipped rates) or "measured" (timed:
+    autotuning, or the guard on a close large call); costs: the model's estimates {algorithm: seconds}
+    (empty when the model was not consulted)."""
+    algorithm: str
+    source: str
+    costs: dict = field(default_factory=dict)
+
+
+def _fallback():
     return FALLBACK if FALLBACK in _conv_ext.ALGORITHMS else _conv_ext.ALGORITHMS[0]
 
 
-def choose_for_params(p, dtype, direction, *, separable=False, measure=None):
-    """What algorithm="auto" runs for validated ConvParams p (called by cnnkern/conv.py)."""
+def model_choice(p, direction, *, separable=False, dtype=np.float32, rates=None, efficiency=None):
+    """The unmeasured choice: the least estimated cost (pure given the rates)."""
+    costs = estimate_costs(p, direction, separable=separable, dtype=dtype, rates=rates,
+                           efficiency=efficiency)
+    if costs:
+        return min(costs, key=costs.get)  # min keeps the first of equal costs, in ENTRIES order
+    return _fallback()
+
+
+# The guard: a close call between the two best estimates on a large problem is timed once.
+GUARD_FACTOR = 1.5   # the second-best estimate within this factor of the best ...
+GUARD_MIN_SECONDS = 0.02  # ... and the best estimate above this: time both
+_guard_enabled = True
+_guard_cache = {}  # key (as the autotune cache) -> {"algorithm": name, "times": {name: seconds}}
+
+
+def _as_flag(function, enabled):
+    if not isinstance(enabled, (bool, np.bool_)):
+        raise TypeError(f"{function} takes True or False, got {enabled!r}")
+    return bool(enabled)
+
+
+def set_auto_guard(enabled):
+    """Turn the guard of algorithm="auto" on or off (process-wide; on by default). When on and the
+    two best estimates lie within GUARD_FACTOR of each other on a call estimated above
+    GUARD_MIN_SECONDS, both algorithms are timed once on random data of the call's shapes and the
+    faster one is kept for that case (in memory, keyed as the autotune cache)."""
+    global _guard_enabled
+    _guard_enabled = _as_flag("set_auto_guard", enabled)
+
+
+def get_auto_guard():
+    return _guard_enabled
+
+
+def _guarded_choice(p, dtype, direction, separable, costs, source):
+    ranked = sorted(costs, key=costs.get)
+    best = ranked[0]
+    if (not _guard_enabled or len(ranked) < 2 or costs[best] < GUARD_MIN_SECONDS
+            or costs[ranked[1]] > GUARD_FACTOR * costs[best]):
+        return Choice(best, source, costs)
+    key = _cache_key(p, dtype, direction, separable, get_num_threads())
+    with _cache_lock:
+        hit = _guard_cache.get(key)
+    if hit is None:
+        with _tune_lock:
+            with _cache_lock:
+                hit = _guard_cache.get(key)
+            if hit is None:
+                times = {}
+                for algo in ranked[:2]:
+                    try:
+                        times[algo] = time_algorithm(algo, p, dtype, direction, separable=separable, repeat=1)
+                    except NotImplementedError:
+                        continue
+                if not times:
+                    return Choice(best, source, costs)
+                hit = {"algorithm": min(times, key=times.get), "times": times}
+                with _cache_lock:
+                    _guard_cache[key] = hit
+    return Choice(hit["algorithm"], "measured", costs)
+
+
+def choose_for_params(p, dtype, direction, *, separable=False, measure=None, details=False):
+    """What algorithm="auto" runs for validated ConvParams p (called by cnnkern/conv.py): the name,
+    or with details=True a Choice (name, source, estimates)."""
     _check_direction(direction)
     if measure is None:
         measure = _autotune_enabled
+    dtype = np.dtype(dtype)
     if measure:
-        return _measured_choice(p, np.dtype(dtype), direction, bool(separable))
-    return model_choice(p, direction, separable=separable)
+        choice = Choice(_measured_choice(p, dtype, direction, bool(separable)), "measured")
+    else:
+        rates, source = _rates_for(p, dtype)
+        costs = estimate_costs(p, direction, separable=separable, dtype=dtype, rates=rates)
+        if not costs:
+            choice = Choice(_fallback(), source)
+        else:
+            choice = _guarded_choice(p, dtype, direction, bool(separable), costs, source)
+    return choice if details else choice.algorithm
 
 
 def choose_algorithm(x_shape, w_shape, *, stride=1, padding=0, dilation=1, groups=1,
-                     dtype=np.float32, direction="forward", measure=None, separable=False):
+                     dtype=np.float32, direction="forward", measure=None, separable=False, details=False):
     """The algorithm that algorithm="auto" runs for this convolution.
 
     direction: "forward", "backward_input" or "backward_weight". separable=True says that every
     kernel slice w[k, c] is rank-1 (an outer product of per-axis vectors), which lets the
     "separable" algorithm apply. measure: None follows the global switch (cnnkern.set_autotune,
-    off by default); False uses the cost model only (pure: no timing, no state); True times the
-    candidates once for this case and caches the winner (see cnnkern.save_autotune_cache).
+    off by default); False uses the cost model (and the guard, see cnnkern.set_auto_guard); True
+    times the candidates once for this case and caches the winner (see cnnkern.save_autotune_cache).
+
+    details=True returns a Choice: `.algorithm`, `.source` -- "calibrated" (the cost model with
+    this machine's rates from cnnkern.calibrate()), "defaults" (the shipped rates) or "measured"
+    (timed) -- and `.costs`, the model's estimates in seconds.
     """
     ndim = len(tuple(x_shape)) - 2
     if ndim not in (1, 2, 3):
@@ -235,7 +453,7 @@ def choose_algorithm(x_shape, w_shape, *, stride=1, padding=0, dilation=1, group
     dt = np.dtype(dtype)
     if dt not in (np.float32, np.float64):
         raise TypeError(f"dtype must be float32 or float64, got {dt}")
-    return choose_for_params(p, dt, direction, separable=separable, measure=measure)
+    return choose_for_params(p, dt, direction, separable=separable, measure=measure, details=details)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -256,9 +474,7 @@ def set_autotune(enabled):
     count) times every supported algorithm once on random data of those shapes and caches the
     fastest; later calls reuse it. Like cuDNN's benchmark mode: worth it for repeated shapes."""
     global _autotune_enabled
-    if not isinstance(enabled, (bool, np.bool_)):
-        raise TypeError(f"set_autotune takes True or False, got {enabled!r}")
-    _autotune_enabled = bool(enabled)
+    _autotune_enabled = _as_flag("set_autotune", enabled)
 
 
 def get_autotune():
@@ -356,7 +572,7 @@ def _measured_choice(p, dtype, direction, separable):
             except NotImplementedError:
                 continue
         if not times:
-            return model_choice(p, direction, separable=separable)
+            return model_choice(p, direction, separable=separable, dtype=dtype)
         winner = min(times, key=times.get)
         with _cache_lock:
             _cache[key] = {"algorithm": winner, "times": times}
@@ -449,3 +665,4 @@ def load_autotune_cache(path=None, *, missing_ok=False):
     with _cache_lock:
         _cache.update(loaded)
     return len(loaded)
+

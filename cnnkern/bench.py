@@ -344,8 +344,8 @@ def run(cases, algos, passes, dtype, repeat, *, compares=(), threads=None, progr
                     t = statistics.median(all_times)
                     times[algo] = t
                     pending[algo].update(median_s=t, times=all_times, gflops=flops / t / 1e9)
-                estimates = _choose.estimate_costs(case.params, direction, separable=case.rank1)
-                auto = _choose.model_choice(case.params, direction, separable=case.rank1)
+                estimates = _choose.estimate_costs(case.params, direction, separable=case.rank1, dtype=dtype)
+                auto = _choose.model_choice(case.params, direction, separable=case.rank1, dtype=dtype)
                 fastest = min(times, key=times.get) if times else None
                 ratio = times[auto] / times[fastest] if fastest and auto in times else None
                 summary["passes"][pas] = dict(fastest=fastest, auto=auto, auto_ratio=ratio,
@@ -416,7 +416,10 @@ def machine_info(threads):
         load = list(os.getloadavg())
     except (AttributeError, OSError):
         load = None
+    from ._calibrate import cpu_identity
+
     machine = dict(platform=platform.platform(), machine=platform.machine(), cpu=_cpu_model(),
+                   cpu_identity=cpu_identity(),
                    cpu_count=os.cpu_count(), usable_cpus=affinity, isa=cfg["isa"], openmp=cfg["openmp"],
                    cflags=cfg["cflags"], blas=cfg["blas"], threads=threads, load_average_at_start=load)
     return machine, versions
@@ -441,7 +444,8 @@ def build_parser():
     ap.add_argument("--algorithms", help="comma-separated algorithm names (default: all but reference)")
     ap.add_argument("--passes", default=",".join(PASSES), help="comma-separated subset of " + ",".join(PASSES))
     ap.add_argument("--threads", type=int, default=None, help="threads (default: cnnkern.get_num_threads())")
-    ap.add_argument("--dtype", default="float32", choices=("float32", "float64"))
+    ap.add_argument("--dtype", default=None, choices=("float32", "float64"),
+                    help="default float32 (with --calibrate: both)")
     ap.add_argument("--repeat", type=int, default=None, help="timed calls per measurement, median taken (default 5; 3 with --quick)")
     ap.add_argument("--compare", help="comma-separated extra columns: torch (PyTorch), scipy "
                                       "(scipy.signal.correlate, forward), numpy (matmul of the equivalent GEMM)")
@@ -453,6 +457,9 @@ def build_parser():
                     help="save the measured winners as an autotune cache (cnnkern.load_autotune_cache reads it; "
                          "default path: cnnkern.autotune_cache_path())")
     ap.add_argument("--quiet", action="store_true", help="no progress output")
+    ap.add_argument("--calibrate", action="store_true",
+                    help="time nothing else: measure this machine's rates for algorithm=\"auto\" (a few "
+                         "seconds; --threads and --dtype select what; see cnnkern.calibrate) and store them")
     ap.add_argument("--replot", metavar="RESULTS", help="time nothing: print the tables of a results.json "
                                                         "and draw its plots into --out")
     return ap
@@ -506,11 +513,30 @@ def replot(ap, args):
     return 0
 
 
+def _calibrate_command(ap, args):
+    from ._calibrate import calibrate, calibration_path
+
+    if args.threads is not None and args.threads < 1:
+        ap.error(f"--threads must be >= 1, got {args.threads}")
+    dtypes = (args.dtype,) if args.dtype else ("float32", "float64")
+    written = calibrate(threads=args.threads, dtypes=dtypes)
+    for e in written:
+        print(f"calibrated {e['key']['threads']} thread(s), {e['key']['isa']}, BLAS {e['key']['blas']} "
+              f"in {e['seconds']:.1f} s:")
+        for dt, rates in e["rates"].items():
+            print(f"  {dt}: " + ", ".join(f"{c} {v:.3g}/s" for c, v in rates.items()))
+    print(f"wrote {calibration_path()}")
+    return 0
+
+
 def main(argv=None):
     ap = build_parser()
     args = ap.parse_args(argv)
     if args.replot:
         return replot(ap, args)
+    if args.calibrate:
+        return _calibrate_command(ap, args)
+    args.dtype = args.dtype or "float32"
 
     try:
         shapes = load_shapes(args.shapes)
@@ -596,6 +622,7 @@ def main(argv=None):
         machine=machine, versions=versions, threads=threads, dtype=args.dtype, repeat=repeat,
         passes=passes, algorithms=algos, compare=compares, elapsed_s=elapsed,
         chooser_constants=_choose.CONSTANTS_FILE.get("fitted"),
+        chooser_rates_source=_choose.machine_rates(dtype, threads)[1],
         cases=[dict(name=c.name, kind=c.kind, k=c.k, x_shape=list(c.params.x_shape),
                     w_shape=list(c.params.w_shape), stride=c.stride, padding=[list(pp) for pp in c.pad_pairs],
                     dilation=1, groups=c.groups, rank1=c.rank1, flops=c.params.flops(), passes=s["passes"])

@@ -116,7 +116,8 @@ def choose_method(in1, in2, mode="full", measure=False):
     """The method ("direct" or "fft") that method="auto" runs, as `scipy.signal.choose_conv_method`.
 
     Without `measure`: a cost model (see `_direct_seconds` / `_fft_seconds` for the constants, fitted on
-    the development machine) plus exactness rules: bool inputs, and integer inputs whose sums could
+    the development machine and scaled to this machine by the chooser's rates: `cnnkern.calibrate()`
+    or its defaults) plus exactness rules: bool inputs, and integer inputs whose sums could
     exceed what float64 rounds back exactly or what the integer result dtype holds, always use
     "direct" (so "auto" integer results always equal the direct method's, wrap-around included); so
     does everything when cnnkern has no "fft" algorithm or the inputs have more than 3 dims. With measure=True: times both methods on these inputs with
@@ -438,9 +439,25 @@ def _choose(a, b, mode):
         if result.kind in "iu" and bound > np.iinfo(result).max:
             return "direct"
     window = _output_window(mode, a.shape, b.shape)
-    t_direct = _direct_seconds(a.shape, b.shape, window, result, bound)
-    t_fft = _fft_seconds(a.shape, b.shape, result)
+    direct_speed, fft_speed = _machine_speedup()
+    t_direct = _direct_seconds(a.shape, b.shape, window, result, bound) / direct_speed
+    t_fft = _fft_seconds(a.shape, b.shape, result) / fft_speed
     return "fft" if t_fft < t_direct else "direct"
+
+
+# The constants above hold on the machine class they were fitted on: float64, one thread, AVX2
+# kernels. Elsewhere each side is scaled by this machine's rate over that class's, from the conv
+# chooser's rates (cnnkern.calibrate() when a stored calibration matches, else its shipped defaults).
+_SIGNAL_REFERENCE = dict(dtype="float64", isa="avx2", threads=1)
+
+
+def _machine_speedup():
+    """(direct speed-up, fft speed-up) of this machine and thread count over the constants' machine."""
+    from . import _choose as _conv_choose
+
+    rates, _ = _conv_choose.machine_rates("float64")
+    ref = _conv_choose.default_rates(**_SIGNAL_REFERENCE)
+    return rates["direct"] / ref["direct"], rates["fft"] / ref["fft"]
 
 
 def _time_call(fn, repeat=3):

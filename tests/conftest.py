@@ -10,8 +10,29 @@
 The oracle and the shared case tables live in tests/oracle.py (pure NumPy, never imports cnnkern).
 cnnkern is imported lazily here so that test_oracle_vs_torch.py runs even when the package is not built.
 """
+import os
+
 import numpy as np
 import pytest
+
+# The chooser must not depend on the machine's stored calibration (cnnkern.calibrate()) or on timings
+# during the suite: no calibration file is read, and the timing guard of algorithm="auto" is off except
+# in the tests that turn it on (tests/test_calibrate.py).
+os.environ["CNNKERN_CALIBRATION"] = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                 "no-such-dir", "calibration.json")
+
+
+@pytest.fixture(autouse=True)
+def _auto_guard_off():
+    try:
+        from cnnkern import _choose
+    except ImportError:  # not built: only the oracle tests run
+        yield
+        return
+    previous = _choose.get_auto_guard()
+    _choose.set_auto_guard(False)
+    yield
+    _choose.set_auto_guard(previous)
 
 # Algorithms with their own approximation error on top of accumulation rounding get a looser
 # tolerance (a factor on oracle.tolerance). Everything else must meet the plain sum tolerance.

@@ -93,25 +93,40 @@ def test_supports_rules():
     assert "direct" in _choose.supported_algorithms(huge, "forward")
 
 
+RATES = {"gemm": 1.0e11, "direct": 5.0e10, "fft": 2.0e10, "mem": 3.0e9, "call": 5.0e4}
+
+
 def test_entries_of_unbuilt_algorithms_are_skipped():
     p = _params((1, 4, 9, 9), (4, 4, 3, 3), {})
     every = {e.algorithm: {d: {"call": 1.0 + i} for d in _choose.DIRECTIONS} for i, e in enumerate(_choose.ENTRIES)}
-    costs = _choose.estimate_costs(p, "forward", separable=True, constants=every)
+    costs = _choose.estimate_costs(p, "forward", separable=True, rates=RATES, efficiency=every)
     assert set(costs) == {a for a in cnnkern.algorithms() if a in every}
-    assert _choose.model_choice(p, "forward", constants=every) == "direct"  # the cheapest built entry
-    # no constants at all: the fallback, which supports everything
-    assert _choose.model_choice(p, "forward", constants={}) == _choose.FALLBACK
+    assert _choose.model_choice(p, "forward", rates=RATES, efficiency=every) == "direct"  # the cheapest built entry
+    # no terms at all (and no provisional ones for a built algorithm): the fallback, which supports everything
+    if not any(a in _choose.PROVISIONAL_EFFICIENCY for a in cnnkern.algorithms()):
+        assert _choose.model_choice(p, "forward", rates=RATES, efficiency={}) == _choose.FALLBACK
 
 
-def test_cost_model_uses_the_fitted_constants():
+def test_cost_model_uses_the_fitted_terms_and_rates():
     p = _params((8, 128, 56, 56), (128, 1, 3, 3), dict(groups=128, padding=1))
-    costs = _choose.estimate_costs(p, "forward")
+    costs = _choose.estimate_costs(p, "forward", rates=RATES)
     assert set(costs) >= {"direct", "im2col"} and all(c > 0 for c in costs.values())
-    consts = _choose.CONSTANTS["direct"]["forward"]
+    terms = _choose.EFFICIENCY["direct"]["forward"]
     feats = _choose._direct_features(p)
-    assert costs["direct"] == pytest.approx(sum(consts.get(n, 0) * v for n, v in feats.items()))
+    classes = _choose.RATE_CLASS["direct"]
+    assert costs["direct"] == pytest.approx(sum(terms.get(n, 0) * v / RATES[classes[n]] for n, v in feats.items()))
+    # twice the direct rate halves exactly the direct-rate part of the estimate
+    faster = _choose.estimate_costs(p, "forward", rates=dict(RATES, direct=2 * RATES["direct"]))
+    direct_part = sum(terms.get(n, 0) * v / RATES["direct"] for n, v in feats.items() if classes[n] == "direct")
+    assert faster["direct"] == pytest.approx(costs["direct"] - direct_part / 2)
     fitted = _choose.CONSTANTS_FILE["fitted"]
     assert fitted["method"] and fitted["runs"] and fitted["command"].startswith("python benchmarks/fit_chooser.py")
+    # every count of every entry has a rate class, and every default rate table has every class
+    for e in _choose.ENTRIES:
+        assert set(e.features(p)) <= set(_choose.RATE_CLASS[e.algorithm])
+    for per_isa in _choose.DEFAULT_RATES.values():
+        for r in per_isa.values():
+            assert set(r) >= {"gemm", "direct", "fft", "mem", "call"} and all(v > 0 for v in r.values())
 
 
 def test_measure_times_once_and_caches(monkeypatch):
