@@ -3,7 +3,9 @@
     python benchmarks/overhead.py [--calls 2000] [--repeat 5]
 
 1x1x8x8 float32 input, 3x3 kernel (the kernel itself takes about 3 us of the call): microseconds per
-call, best of `repeat` runs of `calls` calls each. Rows whose contender is missing are skipped.
+call, best of `repeat` runs of `calls` calls each; PyTorch's F.conv2d / F.max_pool2d beside them
+when torch is installed (on one thread, as cnnkern runs calls this small). Works on older cnnkern
+versions too, for before/after comparisons.
 """
 import argparse
 import time
@@ -40,7 +42,7 @@ def cases():
         import torch.nn.functional as F
     except ImportError:
         return rows
-    torch.set_num_threads(cnnkern.get_num_threads())
+    torch.set_num_threads(1)  # cnnkern runs a call this small on one thread too (SERIAL_FLOPS)
     xt, wt = torch.from_numpy(x), torch.from_numpy(w)
     rows += [
         ("torch F.conv2d", lambda: F.conv2d(xt, wt)),

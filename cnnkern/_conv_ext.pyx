@@ -171,17 +171,28 @@ cdef inline void *_ptr(object a, Py_ssize_t itemsize, bint out) except NULL:
     return cnp.PyArray_DATA(arr)
 
 
+cdef Py_ssize_t _forward_pointers(x, w, b, y, const void **xp, const void **wp, const void **bp,
+                                  void **yp) except -1:
+    """The data of a forward call's arrays (b may be None); returns the itemsize."""
+    cdef Py_ssize_t size = (<cnp.ndarray?>y).itemsize
+    xp[0] = _ptr(x, size, False)
+    wp[0] = _ptr(w, size, False)
+    bp[0] = NULL if b is None else _ptr(b, size, False)
+    yp[0] = _ptr(y, size, True)
+    return size
+
+
 def conv_forward(str algorithm, x, w, b, y, tuple geom, int num_threads):
     """y[...] = conv(x, w) + b with the named C algorithm. Arrays of one dtype; b may be None."""
     cdef ck_conv_params p
     cdef int a = _algorithm_index(algorithm)
     cdef ck_status status
     _fill(&p, geom, num_threads)
-    cdef Py_ssize_t size = (<cnp.ndarray?>y).itemsize
-    cdef const void *xp = _ptr(x, size, False)
-    cdef const void *wp = _ptr(w, size, False)
-    cdef const void *bp = NULL if b is None else _ptr(b, size, False)
-    cdef void *yp = _ptr(y, size, True)
+    cdef const void *xp
+    cdef const void *wp
+    cdef const void *bp
+    cdef void *yp
+    cdef Py_ssize_t size = _forward_pointers(x, w, b, y, &xp, &wp, &bp, &yp)
     if size == 4:
         with nogil:
             status = FWD_F32[a](&p, <const float *>xp, <const float *>wp, <const float *>bp, <float *>yp)
@@ -262,11 +273,11 @@ def conv_forward_separable_factors(x, fac, b, y, tuple geom, int num_threads):
     cdef ck_conv_params p
     cdef ck_status status
     _fill(&p, geom, num_threads)
-    cdef Py_ssize_t size = (<cnp.ndarray?>y).itemsize
-    cdef const void *xp = _ptr(x, size, False)
-    cdef const void *fp = _ptr(fac, size, False)
-    cdef const void *bp = NULL if b is None else _ptr(b, size, False)
-    cdef void *yp = _ptr(y, size, True)
+    cdef const void *xp
+    cdef const void *fp
+    cdef const void *bp
+    cdef void *yp
+    cdef Py_ssize_t size = _forward_pointers(x, fac, b, y, &xp, &fp, &bp, &yp)
     if size == 4:
         with nogil:
             status = ck_conv_fwd__separable_factors_f32(&p, <const float *>xp, <const float *>fp,

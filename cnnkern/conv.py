@@ -74,6 +74,16 @@ def _input_dims(ndim):
     return "(N, C_in, " + ", ".join(("D", "H", "W")[3 - ndim:]) + ")"
 
 
+def _forward_arrays(fn, ndim, input, weight, bias):
+    """(dtype, x with a batch axis, w, was x unbatched?) of a forward call."""
+    dtype = P.conv_dtype(fn, input, weight, bias)
+    x = as_compute_array("input", input, dtype)
+    w = as_compute_array("weight", weight, dtype)
+    _check_ndim(fn, "input", x, ndim)
+    unbatched = x.ndim == ndim + 1
+    return dtype, (x[None] if unbatched else x), w, unbatched
+
+
 # ---------------------------------------------------------------------------------------------------
 # Public entry points (generic in ndim; conv{1,2,3}d_* below bind ndim). Each validates once (the
 # problem layer memoises), resolves the algorithm once and calls the execution layer.
@@ -92,13 +102,7 @@ def _conv_forward(ndim, input, weight, bias=None, stride=1, padding=0, dilation=
     Dtype: float32 when every float input is float32, else float64 (a float64 bias on float32 data
     warns); bool and integers count as float64."""
     fn = _NAMES["conv{d}d_forward", ndim]
-    dtype = P.conv_dtype(fn, input, weight, bias)
-    x = as_compute_array("input", input, dtype)
-    w = as_compute_array("weight", weight, dtype)
-    _check_ndim(fn, "input", x, ndim)
-    unbatched = x.ndim == ndim + 1
-    if unbatched:
-        x = x[None]
+    dtype, x, w, unbatched = _forward_arrays(fn, ndim, input, weight, bias)
     prob = P.conv_problem(fn, ndim, x.shape, w.shape, stride, padding, dilation, groups, padding_mode,
                           dtype)
     p = prob.params
@@ -200,13 +204,7 @@ def _conv_transpose_forward(ndim, input, weight, bias=None, stride=1, padding=0,
     (in - 1) * stride - pad_before - pad_after + dilation * (kernel - 1) + output_padding + 1.
     """
     fn = _NAMES["conv_transpose{d}d_forward", ndim]
-    dtype = P.conv_dtype(fn, input, weight, bias)
-    x = as_compute_array("input", input, dtype)
-    w = as_compute_array("weight", weight, dtype)
-    _check_ndim(fn, "input", x, ndim)
-    unbatched = x.ndim == ndim + 1
-    if unbatched:
-        x = x[None]
+    dtype, x, w, unbatched = _forward_arrays(fn, ndim, input, weight, bias)
     prob = P.transpose_problem(fn, ndim, x.shape, w.shape, stride, padding, output_padding, groups,
                                dilation, dtype)
     p = prob.params

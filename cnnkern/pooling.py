@@ -163,12 +163,6 @@ def _new_window_geom(fn, d, shape, batched, kernel_size, stride, padding, dilati
                 f"for kernel_size={kernel_size!r}"
             )
     in_size = shape[-d:]
-    for axis, (n, k, p, dl) in enumerate(zip(in_size, kernel, pad, dil)):
-        if dl * (k - 1) + 1 > n + 2 * p:  # torch raises here too, as convolution does
-            raise ValueError(
-                f"{fn}: the window (kernel_size={kernel_size!r}, dilation={dilation!r}) spans "
-                f"{dl * (k - 1) + 1} elements on spatial axis {axis}, more than the padded input's "
-                f"{n + 2 * p} (size {n}, padding {p} on each side): an empty output")
     out = tuple(_pool_out_size(n, k, s, p, dl, bool(ceil_mode))
                 for n, k, s, p, dl in zip(in_size, kernel, stride, pad, dil))
     if any(o < 1 for o in out):
@@ -195,7 +189,7 @@ def _check_indices(fn, indices, shape, limit):
     if a.shape != tuple(shape):
         raise ValueError(f"{fn}: indices has shape {a.shape}, expected {tuple(shape)}")
     a = np.ascontiguousarray(a, dtype=np.int64)
-    if a.size and (a.min() < 0 or a.max() >= limit):
+    if limit is not None and a.size and (a.min() < 0 or a.max() >= limit):
         raise ValueError(f"{fn}: indices must lie in [0, {limit}) (flat offsets into one plane)")
     return a
 
@@ -204,13 +198,8 @@ def _window_indices(fn, indices, g, dy):
     """(indices, dy) for the backward of a windowed max/min pool. A window that lies entirely in the
     padding has no input element: the forward gives it an index outside the plane (as torch), and
     its gradient goes nowhere; every other index must lie in the plane."""
-    a = np.asarray(indices)
-    if a.dtype.kind not in "iu":
-        raise TypeError(f"{fn}: indices must be an integer array, got dtype {a.dtype}")
-    if a.shape != g.out_shape:
-        raise ValueError(f"{fn}: indices has shape {a.shape}, expected {g.out_shape}")
-    a = np.ascontiguousarray(a, dtype=np.int64)
     limit = math.prod(g.in_size)
+    a = _check_indices(fn, indices, g.out_shape, None)
     if a.size and (a.min() < 0 or a.max() >= limit):
         outside = (a < 0) | (a >= limit)
         if (outside & ~g.empty_windows()).any():
@@ -306,6 +295,10 @@ def _max_unpool(fn, d, y, indices, output_size, kernel_size, stride, padding):
 
 def _avg_common(fn, d, xa, batched, kernel_size, stride, padding, ceil_mode, divisor_override, weights):
     g = _window_geom(fn, d, xa.shape, batched, kernel_size, stride, padding, 1, ceil_mode)
+    if d == 3 and any(n < k for n, k in zip(g.in_size, g.kernel)):
+        # torch's avg_pool3d rule (its other pools accept a window that overhangs the input)
+        raise ValueError(f"{fn}: the input's spatial size {tuple(g.in_size)} is smaller than the "
+                         f"kernel size {g.kernel} on some axis")
     div = 0.0
     if divisor_override is not None:
         div = _as_int("divisor_override", divisor_override)

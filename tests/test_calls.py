@@ -227,14 +227,19 @@ def test_max_pool_indices_round_trip_with_all_padding_windows():
         cnnkern.max_pool2d_backward(np.ones_like(y3), x3, 2, indices=i3)
 
 
-def test_pool_window_larger_than_padded_input_raises():
+def test_pool_window_larger_than_input_raises_as_torch():
     x = np.ones((0, 2, 1, 5, 5))
-    with pytest.raises(ValueError, match="padded input"):
+    with pytest.raises(ValueError, match="smaller than the kernel size"):
         cnnkern.avg_pool3d_forward(x, (4, 3, 3), 2, 1, ceil_mode=True)
-    with pytest.raises(ValueError, match="padded input"):
+    with pytest.raises(ValueError, match="smaller than the kernel size"):
+        cnnkern.avg_pool3d_backward(np.ones((1, 2, 1, 2, 2)), np.ones((1, 2, 1, 5, 5)), (2, 3, 3), 2, 1)
+    with pytest.raises(ValueError, match="empty output"):  # no window fits: every pool raises
         cnnkern.max_pool1d_forward(np.ones((1, 1, 2)), 5, 1, 1)
     with pytest.raises(ValueError):  # convolution raises in the same situation
         cnnkern.conv3d_forward(np.ones((1, 2, 1, 5, 5)), np.ones((1, 2, 4, 3, 3)), padding=1)
+    # torch's other pools accept a window that overhangs the input (ceil_mode), and so does cnnkern
+    y = cnnkern.max_pool1d_forward(np.arange(3.0)[None, None], 2, 2, ceil_mode=True)
+    np.testing.assert_array_equal(y, [[[1.0, 2.0]]])
 
 
 def test_pool_and_conv_share_argument_rules():
