@@ -68,6 +68,18 @@ def _as_input(name, arr, d, fn, dtype):
     return as_compute_array(name, a, dtype), a.ndim == d + 2
 
 
+def _forward_input(fn, d, x):
+    """(dtype, x as a C-contiguous array of it, batched?) for a forward pass's only array input."""
+    if type(x) is np.ndarray and (x.dtype is _F32 or x.dtype is _F64) and x.flags.c_contiguous \
+            and (x.ndim == d + 2 or x.ndim == d + 1) and 0 not in x.shape[-d:]:
+        return x.dtype, x, x.ndim == d + 2
+    dtype = _dtype_of(("x", x))
+    return (dtype,) + _as_input("x", x, d, fn, dtype)
+
+
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+
+
 def _pool_out_size(n, k, s, p, dil, ceil_mode):
     """PyTorch's pooling_output_shape (the only place the windowed output size is computed)."""
     num = n + 2 * p - dil * (k - 1) - 1 + (s - 1 if ceil_mode else 0)
@@ -234,8 +246,7 @@ def _dtype_of(*named):
 # Max / min
 
 def _max_forward(fn, d, is_min, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
-    dtype = _dtype_of(("x", x))
-    xa, batched = _as_input("x", x, d, fn, dtype)
+    dtype, xa, batched = _forward_input(fn, d, x)
     g = _window_geom(fn, d, xa.shape, batched, kernel_size, stride, padding, dilation, ceil_mode)
     y = np.empty(g.out_shape, dtype)
     idx = np.empty(g.out_shape, np.int64) if return_indices else None
@@ -320,8 +331,7 @@ def _avg_common(fn, d, xa, batched, kernel_size, stride, padding, ceil_mode, div
 
 def _avg_forward(fn, d, x, kernel_size, stride, padding, ceil_mode, count_include_pad,
                  divisor_override, weights):
-    dtype = _dtype_of(("x", x))
-    xa, batched = _as_input("x", x, d, fn, dtype)
+    dtype, xa, batched = _forward_input(fn, d, x)
     g, div, w = _avg_common(fn, d, xa, batched, kernel_size, stride, padding, ceil_mode,
                             divisor_override, weights)
     y = np.empty(g.out_shape, dtype)
@@ -361,8 +371,7 @@ def _lp_forward(fn, d, x, p, kernel_size, stride, ceil_mode):
         dtype = _dtype_of(("x", x))
         xa, _ = _as_input("x", x, d, fn, dtype)
         return _max_forward(fn, d, p < 0, np.abs(xa), kernel_size, stride, 0, 1, ceil_mode, False)
-    dtype = _dtype_of(("x", x))
-    xa, batched = _as_input("x", x, d, fn, dtype)
+    dtype, xa, batched = _forward_input(fn, d, x)
     g = _window_geom(fn, d, xa.shape, batched, kernel_size, stride, 0, 1, ceil_mode)
     y = np.empty(g.out_shape, dtype)
     if g.planes:
@@ -420,8 +429,7 @@ def _adaptive_geom(fn, d, xa, batched, output_size):
 
 
 def _adaptive_max_forward(fn, d, x, output_size, return_indices):
-    dtype = _dtype_of(("x", x))
-    xa, batched = _as_input("x", x, d, fn, dtype)
+    dtype, xa, batched = _forward_input(fn, d, x)
     g = _adaptive_geom(fn, d, xa, batched, output_size)
     y = np.empty(g.out_shape, dtype)
     idx = np.empty(g.out_shape, np.int64) if return_indices else None
@@ -445,8 +453,7 @@ def _adaptive_max_backward(fn, d, dy, x, output_size, indices):
 
 
 def _adaptive_avg_forward(fn, d, x, output_size):
-    dtype = _dtype_of(("x", x))
-    xa, batched = _as_input("x", x, d, fn, dtype)
+    dtype, xa, batched = _forward_input(fn, d, x)
     g = _adaptive_geom(fn, d, xa, batched, output_size)
     y = np.empty(g.out_shape, dtype)
     if g.planes:
