@@ -38,7 +38,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import _conv_ext
+from . import _conv_ext, _execute
 from ._params import make_conv_params
 from ._threads import get_num_threads
 
@@ -137,7 +137,7 @@ def _fft_features(p):
 
 
 def _fft_supports(p, direction, separable):
-    return (not p.is_strided() and not p.is_dilated() and p.ndim in (1, 2))
+    return _execute.unsupported_reason("fft", p, direction) is None and p.ndim in (1, 2)
 
 
 def _separable_features(p):
@@ -519,23 +519,12 @@ def _rank1_weight(shape, dtype, rng):
 def time_algorithm(algorithm, p, dtype, direction, *, separable=False, repeat=3, rng=None):
     """Seconds of one call (best of `repeat`, after one warm-up) of `algorithm` on random data of p's
     shapes; raises NotImplementedError when the algorithm cannot run the case."""
-    from . import conv
-
     rng = np.random.default_rng(0) if rng is None else rng
-    kw = dict(stride=p.stride, padding=tuple(zip(p.pad_before, p.pad_after)), dilation=p.dilation,
-              groups=p.groups, algorithm=algorithm)
     x = rng.standard_normal(p.x_shape).astype(dtype)
     w = (_rank1_weight(p.w_shape, dtype, rng) if separable else rng.standard_normal(p.w_shape).astype(dtype))
     dy = rng.standard_normal(p.y_shape).astype(dtype)
-    if direction == "forward":
-        def run():
-            conv._conv_forward(p.ndim, x, w, **kw)
-    elif direction == "backward_input":
-        def run():
-            conv._conv_backward_input(p.ndim, dy, w, p.x_shape, **kw)
-    else:
-        def run():
-            conv._conv_backward_weight(p.ndim, dy, x, p.w_shape, **kw)
+    # the execution layer's entry: the case is valid already, so no validation on each run
+    run = _execute.timing_runner(algorithm, p, np.dtype(dtype), direction, x, w, dy)
     t0 = time.perf_counter()
     run()  # warm-up; raises NotImplementedError for an unsupported case
     best = time.perf_counter() - t0

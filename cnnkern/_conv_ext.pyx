@@ -1,12 +1,16 @@
 # cython: language_level=3
-"""Cython shim over csrc/conv: pointers from typed memoryviews, the C call without the GIL, and the
-C status turned into an exception. No validation here: cnnkern/conv.py validated everything once.
+"""Cython shim over csrc/conv: pointers from the arrays, the C call without the GIL, and the C status
+turned into an exception. No validation here: cnnkern/_problem.py validated everything once.
 
-Arrays arrive flattened (ravel of C-contiguous arrays) in float32 or float64; inputs are declared
-`const` so read-only arrays are accepted.
+The convolution entries take C-contiguous ndarrays of any shape in float32 or float64 (read-only
+inputs are fine) and read their data pointers directly (_ptr: cheaper than a typed memoryview per
+array on small calls); the other entries take flattened arrays as typed memoryviews.
 """
 from libc.stdint cimport int64_t
 from cpython.pycapsule cimport PyCapsule_GetName, PyCapsule_GetPointer
+cimport numpy as cnp
+
+cnp.import_array()
 
 from cnnkern._ck_status cimport ck_index, ck_status, check_status as _check
 
@@ -157,32 +161,44 @@ cdef void _fill(ck_conv_params *p, tuple geom, int num_threads):
     p.num_threads = num_threads if num_threads > 0 else 1
 
 
+cdef inline void *_ptr(object a, Py_ssize_t itemsize, bint out) except NULL:
+    """The data of a C-contiguous ndarray of the given itemsize (writeable when `out`)."""
+    cdef cnp.ndarray arr = <cnp.ndarray?>a
+    if (not cnp.PyArray_IS_C_CONTIGUOUS(arr) or cnp.PyArray_ITEMSIZE(arr) != itemsize
+            or (out and not cnp.PyArray_ISWRITEABLE(arr))):
+        raise ValueError("cnnkern._conv_ext: arrays must be C-contiguous, of one float dtype, and "
+                         "the output writeable")
+    return cnp.PyArray_DATA(arr)
+
+
+cdef Py_ssize_t _forward_pointers(x, w, b, y, const void **xp, const void **wp, const void **bp,
+                                  void **yp) except -1:
+    """The data of a forward call's arrays (b may be None); returns the itemsize."""
+    cdef Py_ssize_t size = (<cnp.ndarray?>y).itemsize
+    xp[0] = _ptr(x, size, False)
+    wp[0] = _ptr(w, size, False)
+    bp[0] = NULL if b is None else _ptr(b, size, False)
+    yp[0] = _ptr(y, size, True)
+    return size
+
+
 def conv_forward(str algorithm, x, w, b, y, tuple geom, int num_threads):
-    """y[...] = conv(x, w) + b with the named C algorithm. All arrays 1-D views, same dtype; b may be None."""
+    """y[...] = conv(x, w) + b with the named C algorithm. Arrays of one dtype; b may be None."""
     cdef ck_conv_params p
     cdef int a = _algorithm_index(algorithm)
     cdef ck_status status
     _fill(&p, geom, num_threads)
-    cdef const float[::1] xf, wf, bf
-    cdef float[::1] yf
-    cdef const double[::1] xd, wd, bd
-    cdef double[::1] yd
-    cdef const float *bf_ptr = NULL
-    cdef const double *bd_ptr = NULL
-    if y.dtype.itemsize == 4:
-        xf, wf, yf = x, w, y
-        if b is not None:
-            bf = b
-            bf_ptr = &bf[0]
+    cdef const void *xp
+    cdef const void *wp
+    cdef const void *bp
+    cdef void *yp
+    cdef Py_ssize_t size = _forward_pointers(x, w, b, y, &xp, &wp, &bp, &yp)
+    if size == 4:
         with nogil:
-            status = FWD_F32[a](&p, &xf[0], &wf[0], bf_ptr, &yf[0])
+            status = FWD_F32[a](&p, <const float *>xp, <const float *>wp, <const float *>bp, <float *>yp)
     else:
-        xd, wd, yd = x, w, y
-        if b is not None:
-            bd = b
-            bd_ptr = &bd[0]
         with nogil:
-            status = FWD_F64[a](&p, &xd[0], &wd[0], bd_ptr, &yd[0])
+            status = FWD_F64[a](&p, <const double *>xp, <const double *>wp, <const double *>bp, <double *>yp)
     _check(status, f"conv forward ({algorithm})")
 
 
@@ -192,18 +208,16 @@ def conv_backward_input(str algorithm, dy, w, dx, tuple geom, int num_threads):
     cdef int a = _algorithm_index(algorithm)
     cdef ck_status status
     _fill(&p, geom, num_threads)
-    cdef const float[::1] dyf, wf
-    cdef float[::1] dxf
-    cdef const double[::1] dyd, wd
-    cdef double[::1] dxd
-    if dx.dtype.itemsize == 4:
-        dyf, wf, dxf = dy, w, dx
+    cdef Py_ssize_t size = (<cnp.ndarray?>dx).itemsize
+    cdef const void *dyp = _ptr(dy, size, False)
+    cdef const void *wp = _ptr(w, size, False)
+    cdef void *dxp = _ptr(dx, size, True)
+    if size == 4:
         with nogil:
-            status = BWD_INPUT_F32[a](&p, &dyf[0], &wf[0], &dxf[0])
+            status = BWD_INPUT_F32[a](&p, <const float *>dyp, <const float *>wp, <float *>dxp)
     else:
-        dyd, wd, dxd = dy, w, dx
         with nogil:
-            status = BWD_INPUT_F64[a](&p, &dyd[0], &wd[0], &dxd[0])
+            status = BWD_INPUT_F64[a](&p, <const double *>dyp, <const double *>wp, <double *>dxp)
     _check(status, f"conv backward-input ({algorithm})")
 
 
@@ -213,18 +227,16 @@ def conv_backward_weight(str algorithm, dy, x, dw, tuple geom, int num_threads):
     cdef int a = _algorithm_index(algorithm)
     cdef ck_status status
     _fill(&p, geom, num_threads)
-    cdef const float[::1] dyf, xf
-    cdef float[::1] dwf
-    cdef const double[::1] dyd, xd
-    cdef double[::1] dwd
-    if dw.dtype.itemsize == 4:
-        dyf, xf, dwf = dy, x, dw
+    cdef Py_ssize_t size = (<cnp.ndarray?>dw).itemsize
+    cdef const void *dyp = _ptr(dy, size, False)
+    cdef const void *xp = _ptr(x, size, False)
+    cdef void *dwp = _ptr(dw, size, True)
+    if size == 4:
         with nogil:
-            status = BWD_WEIGHT_F32[a](&p, &dyf[0], &xf[0], &dwf[0])
+            status = BWD_WEIGHT_F32[a](&p, <const float *>dyp, <const float *>xp, <float *>dwp)
     else:
-        dyd, xd, dwd = dy, x, dw
         with nogil:
-            status = BWD_WEIGHT_F64[a](&p, &dyd[0], &xd[0], &dwd[0])
+            status = BWD_WEIGHT_F64[a](&p, <const double *>dyp, <const double *>xp, <double *>dwp)
     _check(status, f"conv backward-weight ({algorithm})")
 
 
@@ -233,18 +245,15 @@ def conv_backward_bias(dy, db, tuple geom, int num_threads):
     cdef ck_conv_params p
     cdef ck_status status
     _fill(&p, geom, num_threads)
-    cdef const float[::1] dyf
-    cdef float[::1] dbf
-    cdef const double[::1] dyd
-    cdef double[::1] dbd
-    if db.dtype.itemsize == 4:
-        dyf, dbf = dy, db
+    cdef Py_ssize_t size = (<cnp.ndarray?>db).itemsize
+    cdef const void *dyp = _ptr(dy, size, False)
+    cdef void *dbp = _ptr(db, size, True)
+    if size == 4:
         with nogil:
-            status = ck_conv_bwd_bias_f32(&p, &dyf[0], &dbf[0])
+            status = ck_conv_bwd_bias_f32(&p, <const float *>dyp, <float *>dbp)
     else:
-        dyd, dbd = dy, db
         with nogil:
-            status = ck_conv_bwd_bias_f64(&p, &dyd[0], &dbd[0])
+            status = ck_conv_bwd_bias_f64(&p, <const double *>dyp, <double *>dbp)
     _check(status, "conv backward-bias")
 
 
@@ -260,30 +269,23 @@ def workspace_reset_peak():
 
 def conv_forward_separable_factors(x, fac, b, y, tuple geom, int num_threads):
     """y[...] = conv(x, w) + b for w[k, c] = outer product of the factors; fac is
-    [C_out][C_in/groups][k0 + k1 + k2] flattened (cnnkern/separable.py builds it)."""
+    [C_out][C_in/groups][k0 + k1 + k2] (cnnkern/_execute.py:factorize's layout)."""
     cdef ck_conv_params p
     cdef ck_status status
     _fill(&p, geom, num_threads)
-    cdef const float[::1] xf, ff, bf
-    cdef float[::1] yf
-    cdef const double[::1] xd, fd, bd
-    cdef double[::1] yd
-    cdef const float *bf_ptr = NULL
-    cdef const double *bd_ptr = NULL
-    if y.dtype.itemsize == 4:
-        xf, ff, yf = x, fac, y
-        if b is not None:
-            bf = b
-            bf_ptr = &bf[0]
+    cdef const void *xp
+    cdef const void *fp
+    cdef const void *bp
+    cdef void *yp
+    cdef Py_ssize_t size = _forward_pointers(x, fac, b, y, &xp, &fp, &bp, &yp)
+    if size == 4:
         with nogil:
-            status = ck_conv_fwd__separable_factors_f32(&p, &xf[0], &ff[0], bf_ptr, &yf[0])
+            status = ck_conv_fwd__separable_factors_f32(&p, <const float *>xp, <const float *>fp,
+                                                        <const float *>bp, <float *>yp)
     else:
-        xd, fd, yd = x, fac, y
-        if b is not None:
-            bd = b
-            bd_ptr = &bd[0]
         with nogil:
-            status = ck_conv_fwd__separable_factors_f64(&p, &xd[0], &fd[0], bd_ptr, &yd[0])
+            status = ck_conv_fwd__separable_factors_f64(&p, <const double *>xp, <const double *>fp,
+                                                        <const double *>bp, <double *>yp)
     _check(status, "conv forward (separable factors)")
 
 
@@ -320,6 +322,11 @@ def runtime_info():
         "isa": ck_isa_name(ck_cpu_isa()).decode(),
         "cflags": ck_build_cflags().decode(),
     }
+
+
+def isa_in_use():
+    """ck_cpu_isa() as an int (the cap applied): cheap, for the Python layer's memo keys."""
+    return <int>ck_cpu_isa()
 
 
 def set_isa_cap(str name):

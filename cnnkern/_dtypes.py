@@ -1,13 +1,16 @@
 """The dtype policy shared by every cnnkern operator.
 
-float32 and float64 are computed natively. Mixed float inputs promote to float64; bool and integer
-inputs are converted to float64. Anything else (complex, object, strings, float16, ...) raises
+float32 and float64 are computed natively. The compute (and result) dtype is float32 when every
+float input is float32, else float64: mixed float inputs promote to float64 (numpy.result_type of
+the float inputs), bool and integer inputs count as float64. ConvPlan computes in its weight's
+dtype, fixed at creation. Every algorithm follows the same rule. Anything else (complex, object, strings, float16, ...) raises
 TypeError naming the dtype. Arrays are made C-contiguous only when they are not already; inputs are
 never modified (read-only arrays are fine).
 """
 import numpy as np
 
 NATIVE_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_F32, _F64 = NATIVE_DTYPES
 
 
 def _check_supported(name, dtype):
@@ -21,20 +24,23 @@ def _check_supported(name, dtype):
 
 def result_dtype(*named_arrays):
     """The compute dtype for (name, array) pairs, None entries skipped."""
-    dtypes = []
+    single = True
+    seen = False
     for name, arr in named_arrays:
         if arr is None:
             continue
-        dt = np.asarray(arr).dtype
-        _check_supported(name, dt)
-        dtypes.append(dt)
-    if dtypes and all(dt == np.float32 for dt in dtypes):
-        return np.dtype(np.float32)
-    return np.dtype(np.float64)
+        dt = arr.dtype if type(arr) is np.ndarray else np.asarray(arr).dtype
+        if dt is not _F32:
+            _check_supported(name, dt)
+            single = single and dt == _F32
+        seen = True
+    return _F32 if single and seen else _F64
 
 
 def as_compute_array(name, arr, dtype):
     """`arr` as a C-contiguous array of `dtype`, copying only when needed."""
+    if type(arr) is np.ndarray and arr.dtype is dtype and arr.flags.c_contiguous:
+        return arr
     a = np.asarray(arr)
     _check_supported(name, a.dtype)
     return np.ascontiguousarray(a, dtype=dtype)

@@ -6,7 +6,10 @@ ConvParams. The output size per axis is computed here and nowhere else:
     out = floor((in + pad_before + pad_after - dilation * (kernel - 1) - 1) / stride) + 1
 """
 from dataclasses import dataclass
+from functools import cached_property
 import operator
+
+import numpy as np
 
 PADDING_STRINGS = ("valid", "same", "full")
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -17,23 +20,40 @@ def conv_output_size(in_size, pad_before, pad_after, kernel, stride, dilation):
     return (in_size + pad_before + pad_after - dilation * (kernel - 1) - 1) // stride + 1
 
 
-def _as_int(name, value):
-    if isinstance(value, bool):
+# The largest integer argument accepted (sizes, strides, paddings, ...): far beyond any array that
+# fits in memory, and small enough that no sum or product of a few of them overflows C's int64.
+INT_LIMIT = 2 ** 40
+
+
+def as_int(name, value, limit=INT_LIMIT):
+    """An integer argument (Python or NumPy int, not bool) -> int; |value| <= limit or ValueError."""
+    if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be an integer, got bool {value!r}")
     try:
-        return operator.index(value)
+        v = operator.index(value)
     except TypeError:
         raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}") from None
+    if -limit <= v <= limit:
+        return v
+    raise ValueError(f"{name}={v} is too large in magnitude (cnnkern accepts integers up to {limit})")
+
+
+_as_int = as_int  # the name pooling and older code import
 
 
 def expand_ints(name, value, ndim, minimum=None):
-    """An int or a sequence of `ndim` ints -> tuple of `ndim` ints, each >= minimum."""
+    """An int or a sequence (list, tuple, 1-D array) of `ndim` ints -> tuple of `ndim` ints, each
+    >= minimum. Convolution and pooling read every per-axis argument with this one rule."""
+    if isinstance(value, np.ndarray):
+        if value.ndim > 1:
+            raise ValueError(f"{name} must be an int or {ndim} ints (one per spatial axis), got {value!r}")
+        value = value.tolist() if value.ndim else value.item()
     if isinstance(value, (list, tuple)):
         if len(value) != ndim:
             raise ValueError(f"{name} must be an int or {ndim} ints (one per spatial axis), got {value!r}")
-        out = tuple(_as_int(name, v) for v in value)
+        out = tuple(as_int(name, v) for v in value)
     else:
-        out = (_as_int(name, value),) * ndim
+        out = (as_int(name, value),) * ndim
     if minimum is not None and any(v < minimum for v in out):
         raise ValueError(f"{name} must be >= {minimum} on every axis, got {value!r}")
     return out
@@ -128,6 +148,10 @@ class ConvParams:
 
     def flops(self):
         """Multiply-adds counted as 2 flops: 2 * N * C_out * (C_in / groups) * prod(kernel) * prod(out)."""
+        return self.flop_count
+
+    @cached_property
+    def flop_count(self):
         total = 2 * self.batch * self.out_channels * (self.in_channels // self.groups)
         for k in self.kernel_size:
             total *= k
@@ -137,6 +161,10 @@ class ConvParams:
 
     def as_c_tuple(self):
         """The fields of ck_conv_params (csrc/include/cnnkern/ck_conv.h), spatial axes padded to 3-D."""
+        return self.c_geom
+
+    @cached_property
+    def c_geom(self):
         lead = 3 - self.ndim
 
         def pad3(t, fill):

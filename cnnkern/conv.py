@@ -6,24 +6,16 @@ Layering: this module -> cnnkern._conv_ext (Cython shim, GIL released) -> csrc/c
 """
 import numpy as np
 
-from . import _blas, _conv_ext
-from . import separable as _separable
+from . import _conv_ext, _execute
+from . import _problem as P
 from ._api import export_per_ndim
 from ._choose import DIRECTIONS, choose_algorithm  # noqa: F401  (choose_algorithm is public API)
-from ._choose import choose_for_params as _choose  # the cost model (+ autotuning) behind "auto"
-from ._dtypes import as_compute_array, check_out, result_dtype
-from ._params import (
-    PADDING_MODES,
-    ConvParams,
-    _as_int,
-    expand_ints,
-    make_conv_params,
-    normalize_padding,
-)
-from ._threads import get_num_threads
+from ._dtypes import as_compute_array, result_dtype
+from ._params import as_int
 
 # The per-dimension public functions are appended by export_per_ndim at the end of this module.
 __all__ = ["algorithms", "choose_algorithm", "set_workspace_limit", "get_workspace_limit"]
+
 
 def algorithms():
     """Names accepted by `algorithm=` (besides "auto")."""
@@ -36,112 +28,15 @@ def set_workspace_limit(nbytes):
     Process-wide. Larger problems are split into more tiles; a single column (C_in/groups * kernel
     volume elements per worker thread) is the floor.
     """
-    nbytes = _as_int("nbytes", nbytes)
+    nbytes = as_int("nbytes", nbytes, limit=2 ** 63 - 1)
     if nbytes < 0:
         raise ValueError(f"workspace limit must be >= 0 bytes, got {nbytes}")
-    _conv_ext.im2col_set_workspace_limit(nbytes)
+    _execute.set_workspace_limit(nbytes)
 
 
 def get_workspace_limit():
     """The workspace limit of algorithm="im2col" in bytes."""
     return int(_conv_ext.im2col_get_workspace_limit())
-
-
-def _resolve_algorithm(algorithm, params, dtype, direction, w=None):
-    if not isinstance(algorithm, str):
-        raise TypeError(f"algorithm must be a string, got {type(algorithm).__name__}")
-    if algorithm == "auto":
-        algorithm = _choose(params, dtype, direction,
-                            separable=_separable.auto_flag(params, w, direction))
-        if algorithm == "separable":  # auto_flag just tested the kernel: do not test it again
-            algorithm = _separable.CHECKED
-    elif algorithm not in _conv_ext.ALGORITHMS:
-        raise ValueError(f"unknown algorithm {algorithm!r}; choose 'auto' or one of {algorithms()}")
-    if algorithm in ("im2col", "fft"):
-        _blas.ensure_installed()
-    if algorithm == "fft":
-        _check_fft_supported(params)
-    return algorithm
-
-
-def _check_fft_supported(params):
-    """algorithm="fft" computes stride-1, dilation-1 convolutions only: say so before the C call."""
-    if params.is_strided() or params.is_dilated():  # the predicates _choose's fft entry uses too
-        raise NotImplementedError(
-            f"algorithm='fft' supports stride 1 and dilation 1 only (got stride={params.stride}, "
-            f"dilation={params.dilation}): a strided or dilated correlation is not a plain product of "
-            "spectra; use algorithm='auto', 'direct' or 'im2col'")
-
-
-# ---------------------------------------------------------------------------------------------------
-# Non-zero padding modes: the input is padded explicitly (as torch does), then convolved with no
-# padding. The backward pass folds the padded gradient back onto the input (the adjoint of padding).
-
-_NP_PAD_MODE = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
-
-
-def _check_padding_mode(padding_mode, before, after, in_size):
-    if padding_mode not in PADDING_MODES:
-        raise ValueError(f"padding_mode must be one of {PADDING_MODES}, got {padding_mode!r}")
-    for axis, (b, a, n) in enumerate(zip(before, after, in_size)):
-        if padding_mode == "reflect" and max(b, a) >= n:
-            raise ValueError(
-                f"padding_mode='reflect' needs padding < input size on every axis; spatial axis {axis} "
-                f"has size {n} and padding ({b}, {a})"
-            )
-        if padding_mode == "circular" and max(b, a) > n:
-            raise ValueError(
-                f"padding_mode='circular' needs padding <= input size on every axis; spatial axis {axis} "
-                f"has size {n} and padding ({b}, {a})"
-            )
-
-
-def _pad_input(x, before, after, padding_mode):
-    pads = [(0, 0), (0, 0)] + list(zip(before, after))
-    return np.ascontiguousarray(np.pad(x, pads, mode=_NP_PAD_MODE[padding_mode]))
-
-
-def _unpad_gradient(dx_padded, in_size, before, after, padding_mode):
-    """Adjoint of _pad_input: every padded element's gradient flows to the element it copied."""
-    g = dx_padded
-    for axis, (n, b, a) in enumerate(zip(in_size, before, after)):
-        source = np.pad(np.arange(n), (b, a), mode=_NP_PAD_MODE[padding_mode])
-        ax = axis + 2
-        moved = np.moveaxis(g, ax, 0)
-        folded = np.zeros((n,) + moved.shape[1:], dtype=g.dtype)
-        np.add.at(folded, source, moved)
-        g = np.moveaxis(folded, 0, ax)
-    return np.ascontiguousarray(g)
-
-
-class _Problem:
-    """A validated convolution call: params for the C kernels plus the padding-mode wrapping."""
-
-    def __init__(self, ndim, x_shape, w_shape, stride, padding, dilation, groups, padding_mode):
-        user = make_conv_params(ndim, x_shape, w_shape, stride=stride, padding=padding,
-                                dilation=dilation, groups=groups)
-        _check_padding_mode(padding_mode, user.pad_before, user.pad_after, user.in_size)
-        self.user = user  # shapes as the caller sees them
-        self.padding_mode = padding_mode
-        if padding_mode == "zeros" or not user.is_padded():
-            self.params = user
-            self.explicit_pad = False
-        else:
-            padded = tuple(i + b + a for i, b, a in zip(user.in_size, user.pad_before, user.pad_after))
-            self.params = make_conv_params(ndim, user.x_shape[:2] + padded, w_shape, stride=user.stride,
-                                           padding=0, dilation=user.dilation, groups=user.groups)
-            self.explicit_pad = True
-
-    def prepare_input(self, x):
-        if self.explicit_pad:
-            return _pad_input(x, self.user.pad_before, self.user.pad_after, self.padding_mode)
-        return x
-
-    def finish_input_gradient(self, dx):
-        if self.explicit_pad:
-            u = self.user
-            return _unpad_gradient(dx, u.in_size, u.pad_before, u.pad_after, self.padding_mode)
-        return dx
 
 
 def _flip_kernel(w, ndim):
@@ -150,12 +45,19 @@ def _flip_kernel(w, ndim):
 
 def _shape_tuple(name, shape, ndim):
     try:
-        shape = tuple(int(s) for s in shape)
+        shape = tuple(as_int(name, s) for s in shape)
     except TypeError:
         raise TypeError(f"{name} must be a sequence of ints, got {shape!r}") from None
-    if len(shape) != ndim + 2:
-        raise ValueError(f"{name} must have {ndim + 2} entries, got {shape}")
+    if len(shape) not in (ndim + 1, ndim + 2):
+        raise ValueError(f"{name} must have {ndim + 2} entries (or {ndim + 1} for unbatched input), "
+                         f"got {shape}")
     return shape
+
+
+def _check_ndim(fn, name, a, ndim):
+    if a.ndim not in (ndim + 1, ndim + 2):
+        raise ValueError(f"{fn} expects {name} of shape {_input_dims(ndim)} with {ndim + 2} dims (or "
+                         f"{ndim + 1} without the batch axis), got shape {a.shape}")
 
 
 def _check_dy(dy, expected_shape):
@@ -163,109 +65,104 @@ def _check_dy(dy, expected_shape):
         raise ValueError(f"dy has shape {dy.shape}, but the forward output has shape {tuple(expected_shape)}")
 
 
-# ---------------------------------------------------------------------------------------------------
-# The three directions on validated, contiguous arrays of one dtype (the C boundary).
-
-# Below this many flops a call runs on one thread: waking an OpenMP team costs more than the work
-# (microseconds on an idle machine, milliseconds when the cores are busy). Every algorithm gives
-# bitwise-identical results for any thread count, so this changes speed only.
-SERIAL_FLOPS = 1_000_000
+_NAMES = {(kind, d): kind.format(d=d) for d in (1, 2, 3) for kind in (
+    "conv{d}d_forward", "conv{d}d_backward_input", "conv{d}d_backward_weight", "conv{d}d_backward",
+    "conv_transpose{d}d_forward")}
 
 
-def _threads_for(p: ConvParams):
-    return 1 if p.flops() < SERIAL_FLOPS else get_num_threads()
+def _input_dims(ndim):
+    return "(N, C_in, " + ", ".join(("D", "H", "W")[3 - ndim:]) + ")"
 
 
-def _run_forward(algorithm, p: ConvParams, x, w, b, y):
-    algorithm = _separable.resolve(algorithm, p, w, "forward")
-    if p.batch:
-        _conv_ext.conv_forward(algorithm, x.ravel(), w.ravel(), None if b is None else b.ravel(),
-                               y.reshape(-1), p.as_c_tuple(), _threads_for(p))
-    return y
-
-
-def _run_backward_input(algorithm, p: ConvParams, dy, w, dtype):
-    algorithm = _separable.resolve(algorithm, p, w, "backward_input")
-    dx = np.empty(p.x_shape, dtype=dtype)
-    if p.batch:
-        _conv_ext.conv_backward_input(algorithm, dy.ravel(), w.ravel(), dx.reshape(-1),
-                                      p.as_c_tuple(), _threads_for(p))
-    return dx
-
-
-def _run_backward_weight(algorithm, p: ConvParams, dy, x, dtype):
-    algorithm = _separable.resolve(algorithm, p, None, "backward_weight")
-    if not p.batch:
-        return np.zeros(p.w_shape, dtype=dtype)
-    dw = np.empty(p.w_shape, dtype=dtype)
-    _conv_ext.conv_backward_weight(algorithm, dy.ravel(), x.ravel(), dw.reshape(-1),
-                                   p.as_c_tuple(), _threads_for(p))
-    return dw
-
-
-def _run_backward_bias(p: ConvParams, dy, dtype):
-    db = np.zeros((p.out_channels,), dtype=dtype)
-    if p.batch:
-        _conv_ext.conv_backward_bias(dy.ravel(), db, p.as_c_tuple(), _threads_for(p))
-    return db
+def _forward_arrays(fn, ndim, input, weight, bias):
+    """(dtype, x with a batch axis, w, was x unbatched?) of a forward call."""
+    dtype = P.conv_dtype(fn, input, weight, bias)
+    x = as_compute_array("input", input, dtype)
+    w = as_compute_array("weight", weight, dtype)
+    _check_ndim(fn, "input", x, ndim)
+    unbatched = x.ndim == ndim + 1
+    return dtype, (x[None] if unbatched else x), w, unbatched
 
 
 # ---------------------------------------------------------------------------------------------------
-# Public entry points (generic in ndim; conv{1,2,3}d_* below bind ndim).
+# Public entry points (generic in ndim; conv{1,2,3}d_* below bind ndim). Each validates once (the
+# problem layer memoises), resolves the algorithm once and calls the execution layer.
 
-def _conv_forward(ndim, x, w, b=None, *, stride=1, padding=0, dilation=1, groups=1,
+def _conv_forward(ndim, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *,
                   padding_mode="zeros", flip=False, algorithm="auto", out=None):
-    """Convolution (cross-correlation) forward: y = conv(x, w) + b.
+    """Convolution (cross-correlation) forward: y = conv(input, weight) + bias, as torch's F.conv{d}d.
 
-    {d}-D. x: (N, C_in, *spatial); w: (C_out, C_in // groups, *kernel); b: (C_out,) or None.
-    stride, dilation: int or one per axis (>= 1). padding: int, one per axis, (before, after) per axis,
-    "valid", "same" or "full". padding_mode: "zeros", "reflect", "replicate" or "circular".
-    flip=True reverses the kernel per spatial axis (true convolution). algorithm: "auto" or one of
-    cnnkern.algorithms(). out: optional C-contiguous array of the result's shape and dtype.
-    Returns y of shape cnnkern.conv_output_shape(x.shape, w.shape, ...)."""
-    dtype = result_dtype(("x", x), ("w", w), ("b", b))
-    x = as_compute_array("x", x, dtype)
-    w = as_compute_array("w", w, dtype)
-    prob = _Problem(ndim, x.shape, w.shape, stride, padding, dilation, groups, padding_mode)
+    {d}-D. input: (N, C_in, *spatial) or unbatched (C_in, *spatial); weight: (C_out, C_in // groups,
+    *kernel); bias: (C_out,) or None. stride, dilation: int or one per axis (>= 1). padding: int, one
+    per axis, (before, after) per axis, "valid", "same" or "full". padding_mode: "zeros", "reflect",
+    "replicate" or "circular". flip=True reverses the kernel per spatial axis (true convolution).
+    algorithm: "auto" or one of cnnkern.algorithms(). out: optional C-contiguous array of the result's
+    shape and dtype (it may overlap the inputs: the result then goes through a temporary).
+    Returns y of shape cnnkern.conv_output_shape(input.shape, weight.shape, ...).
+    Dtype: float32 when every float input is float32, else float64 (a float64 bias on float32 data
+    warns); bool and integers count as float64."""
+    fn = _NAMES["conv{d}d_forward", ndim]
+    dtype, x, w, unbatched = _forward_arrays(fn, ndim, input, weight, bias)
+    prob = P.conv_problem(fn, ndim, x.shape, w.shape, stride, padding, dilation, groups, padding_mode,
+                          dtype)
     p = prob.params
-    if b is not None:
-        b = as_compute_array("b", b, dtype)
-        if b.shape != (p.out_channels,):
-            raise ValueError(f"bias must have shape ({p.out_channels},) = (C_out,), got {b.shape}")
-    algo = _resolve_algorithm(algorithm, p, dtype, "forward", w)
-    y = np.empty(p.y_shape, dtype=dtype) if out is None else check_out(out, p.y_shape, dtype)
+    b = None if bias is None else P.check_bias(bias, p.out_channels, dtype)
     if flip:
         w = _flip_kernel(w, ndim)
-    return _run_forward(algo, p, prob.prepare_input(x), w, b, y)
+    algo, factors = P.choose(prob, algorithm, "forward", w)
+    if out is None and not unbatched:
+        y, copy = np.empty(prob.y_shape, dtype), False
+    else:
+        y, copy = P.output(out, prob.y_shape[1:] if unbatched else prob.y_shape, dtype,
+                           (input, weight, bias))
+    _execute.run_forward(algo, p, prob.prepare_input(x) if prob.explicit_pad else x, w, b,
+                         y.reshape(p.y_shape) if unbatched else y, factors)
+    if copy:
+        out[...] = y
+        return out
+    return y
 
 
 def _conv_backward_input(ndim, dy, w, input_shape, *, stride=1, padding=0, dilation=1, groups=1,
                          padding_mode="zeros", flip=False, algorithm="auto"):
     """Gradient with respect to the input only, given dy, w and the input shape."""
+    fn = _NAMES["conv{d}d_backward_input", ndim]
     dtype = result_dtype(("dy", dy), ("w", w))
     dy = as_compute_array("dy", dy, dtype)
     w = as_compute_array("w", w, dtype)
     input_shape = _shape_tuple("input_shape", input_shape, ndim)
-    prob = _Problem(ndim, input_shape, w.shape, stride, padding, dilation, groups, padding_mode)
-    _check_dy(dy, prob.params.y_shape)
-    algo = _resolve_algorithm(algorithm, prob.params, dtype, "backward_input", w)
+    unbatched = len(input_shape) == ndim + 1
+    prob = P.conv_problem(fn, ndim, (1,) + input_shape if unbatched else input_shape, w.shape, stride,
+                          padding, dilation, groups, padding_mode, dtype)
+    p = prob.params
+    _check_dy(dy, prob.user.y_shape[1:] if unbatched else p.y_shape)
     if flip:
         w = _flip_kernel(w, ndim)
-    dx = _run_backward_input(algo, prob.params, dy, w, dtype)
-    return prob.finish_input_gradient(dx)
+    algo, _ = P.choose(prob, algorithm, "backward_input", w)
+    dx = _execute.run_backward_input(algo, p, dy.reshape(p.y_shape), w, np.empty(p.x_shape, dtype))
+    dx = prob.finish_input_gradient(dx)
+    return dx[0] if unbatched else dx
 
 
 def _conv_backward_weight(ndim, dy, x, weight_shape, *, stride=1, padding=0, dilation=1, groups=1,
                           padding_mode="zeros", flip=False, algorithm="auto"):
     """Gradient with respect to the weight only, given dy, x and the weight shape."""
+    fn = _NAMES["conv{d}d_backward_weight", ndim]
     dtype = result_dtype(("dy", dy), ("x", x))
     dy = as_compute_array("dy", dy, dtype)
     x = as_compute_array("x", x, dtype)
+    _check_ndim(fn, "x", x, ndim)
+    if x.ndim == ndim + 1:
+        x, dy = x[None], dy[None]
     weight_shape = _shape_tuple("weight_shape", weight_shape, ndim)
-    prob = _Problem(ndim, x.shape, weight_shape, stride, padding, dilation, groups, padding_mode)
-    _check_dy(dy, prob.params.y_shape)
-    algo = _resolve_algorithm(algorithm, prob.params, dtype, "backward_weight")
-    dw = _run_backward_weight(algo, prob.params, dy, prob.prepare_input(x), dtype)
+    if len(weight_shape) != ndim + 2:
+        raise ValueError(f"weight_shape must have {ndim + 2} entries, got {weight_shape}")
+    prob = P.conv_problem(fn, ndim, x.shape, weight_shape, stride, padding, dilation, groups,
+                          padding_mode, dtype)
+    p = prob.params
+    _check_dy(dy, p.y_shape)
+    algo, _ = P.choose(prob, algorithm, "backward_weight")
+    dw = _execute.run_backward_weight(algo, p, dy, prob.prepare_input(x), np.empty(p.w_shape, dtype))
     return _flip_kernel(dw, ndim) if flip else dw
 
 
@@ -273,84 +170,55 @@ def _conv_backward(ndim, dy, x, w, *, stride=1, padding=0, dilation=1, groups=1,
                    padding_mode="zeros", flip=False, algorithm="auto", bias=True):
     """Gradients of a convolution: returns (dx, dw, db); db is None when bias=False.
     Takes the forward's keywords."""
+    fn = _NAMES["conv{d}d_backward", ndim]
     dtype = result_dtype(("dy", dy), ("x", x), ("w", w))
     dy = as_compute_array("dy", dy, dtype)
     x = as_compute_array("x", x, dtype)
     w = as_compute_array("w", w, dtype)
-    prob = _Problem(ndim, x.shape, w.shape, stride, padding, dilation, groups, padding_mode)
+    _check_ndim(fn, "x", x, ndim)
+    unbatched = x.ndim == ndim + 1
+    if unbatched:
+        x, dy = x[None], dy[None]
+    prob = P.conv_problem(fn, ndim, x.shape, w.shape, stride, padding, dilation, groups, padding_mode,
+                          dtype)
     p = prob.params
     _check_dy(dy, p.y_shape)
     wk = _flip_kernel(w, ndim) if flip else w
-    dx = _run_backward_input(_resolve_algorithm(algorithm, p, dtype, "backward_input", w), p, dy, wk, dtype)
-    # separable has no weight-gradient pass (not rank 1): dw comes from "auto" (cnnkern/separable.py)
-    algo_w = "auto" if algorithm == "separable" else algorithm
-    dw = _run_backward_weight(_resolve_algorithm(algo_w, p, dtype, "backward_weight"), p, dy,
-                              prob.prepare_input(x), dtype)
-    db = _run_backward_bias(p, dy, dtype) if bias else None
-    return prob.finish_input_gradient(dx), (_flip_kernel(dw, ndim) if flip else dw), db
+    algo, _ = P.choose(prob, algorithm, "backward_input", wk)
+    dx = _execute.run_backward_input(algo, p, dy, wk, np.empty(p.x_shape, dtype))
+    # separable has no weight-gradient pass (not rank 1): dw comes from "auto"
+    algo_w, _ = P.choose(prob, "auto" if algorithm == "separable" else algorithm, "backward_weight")
+    dw = _execute.run_backward_weight(algo_w, p, dy, prob.prepare_input(x), np.empty(p.w_shape, dtype))
+    db = _execute.run_backward_bias(p, dy, dtype) if bias else None
+    dx = prob.finish_input_gradient(dx)
+    return (dx[0] if unbatched else dx), (_flip_kernel(dw, ndim) if flip else dw), db
 
 
-def _conv_transpose_forward(ndim, x, w, b=None, *, stride=1, padding=0, output_padding=0, dilation=1,
-                            groups=1, algorithm="auto", out=None):
-    """Transposed convolution ({d}-D, torch semantics): the input-gradient of a convolution whose weight is w.
+def _conv_transpose_forward(ndim, input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                            groups=1, dilation=1, *, algorithm="auto", out=None):
+    """Transposed convolution ({d}-D, torch's F.conv_transpose{d}d): the input-gradient of a convolution
+    whose weight is `weight`.
 
-    w has shape (C_in, C_out // groups, *kernel); out spatial size per axis is
+    input: (N, C_in, *spatial) or unbatched (C_in, *spatial); weight: (C_in, C_out // groups, *kernel);
+    the output's spatial size per axis is
     (in - 1) * stride - pad_before - pad_after + dilation * (kernel - 1) + output_padding + 1.
     """
-    dtype = result_dtype(("x", x), ("w", w), ("b", b))
-    x = as_compute_array("x", x, dtype)
-    w = as_compute_array("w", w, dtype)
-    if x.ndim != ndim + 2:
-        raise ValueError(f"conv_transpose{ndim}d expects input (N, C_in, *spatial) with {ndim + 2} dims, "
-                         f"got shape {x.shape}")
-    if w.ndim != ndim + 2:
-        raise ValueError(f"conv_transpose{ndim}d expects weight (C_in, C_out // groups, *kernel) with "
-                         f"{ndim + 2} dims, got shape {w.shape}")
-    if isinstance(padding, str):
-        raise ValueError("conv_transpose takes numeric padding (an int, one per axis, or (before, after) "
-                         f"pairs), got {padding!r}")
-    groups_i = _as_int("groups", groups)
-    if groups_i < 1:
-        raise ValueError(f"groups must be >= 1, got {groups_i}")
-    stride = expand_ints("stride", stride, ndim, minimum=1)
-    dilation = expand_ints("dilation", dilation, ndim, minimum=1)
-    output_padding = expand_ints("output_padding", output_padding, ndim, minimum=0)
-    kernel = w.shape[2:]
-    before, after = normalize_padding(padding, ndim, x.shape[2:], kernel, stride, dilation)
-    for op, s, d in zip(output_padding, stride, dilation):
-        if op >= s and op >= d:
-            raise ValueError(f"output_padding must be smaller than either stride or dilation, got "
-                             f"output_padding={output_padding}, stride={stride}, dilation={dilation}")
-    if x.shape[1] != w.shape[0]:
-        raise ValueError(f"input has C_in={x.shape[1]} channels but the transposed-conv weight {w.shape} "
-                         f"expects w.shape[0] = {w.shape[0]}")
-    if w.shape[0] % groups_i:
-        raise ValueError(f"groups={groups_i} does not divide the input channels C_in={w.shape[0]}")
-    out_channels = w.shape[1] * groups_i
-    out_size = tuple((i - 1) * s - b_ - a_ + d * (k - 1) + op + 1
-                     for i, s, b_, a_, d, k, op in zip(x.shape[2:], stride, before, after, dilation,
-                                                       kernel, output_padding))
-    if any(o < 1 for o in out_size):
-        raise ValueError(f"transposed convolution output size {out_size} is not positive "
-                         f"(input {x.shape[2:]}, padding {tuple(zip(before, after))})")
-    # The equivalent convolution maps (N, out_channels, out_size) -> (N, C_in, in_size).
-    pairs = tuple(zip(before, after))
-    p = make_conv_params(ndim, (x.shape[0], out_channels) + out_size, w.shape, stride=stride,
-                         padding=pairs, dilation=dilation, groups=groups_i)
-    if p.out_size != x.shape[2:]:
-        # output_padding >= stride (allowed when it is < dilation): the forward conv of out_size
-        # would produce more positions than x has; the extra ones receive zero gradient.
-        grow = [(0, 0), (0, 0)] + [(0, po - xi) for po, xi in zip(p.out_size, x.shape[2:])]
-        x = np.ascontiguousarray(np.pad(x, grow))
-    algo = _resolve_algorithm(algorithm, p, dtype, "backward_input", w)
-    y = _run_backward_input(algo, p, x, w, dtype)
+    fn = _NAMES["conv_transpose{d}d_forward", ndim]
+    dtype, x, w, unbatched = _forward_arrays(fn, ndim, input, weight, bias)
+    prob = P.transpose_problem(fn, ndim, x.shape, w.shape, stride, padding, output_padding, groups,
+                               dilation, dtype)
+    p = prob.params
+    b = None if bias is None else P.check_bias(bias, p.in_channels, dtype)
+    if prob.grow is not None:
+        x = np.ascontiguousarray(np.pad(x, prob.grow))
+    algo, _ = P.choose(prob, algorithm, "backward_input", w)
+    shape = p.x_shape[1:] if unbatched else p.x_shape
+    y, copy = P.output(out, shape, dtype, (input, weight, bias))
+    _execute.run_backward_input(algo, p, x, w, y.reshape(p.x_shape))
     if b is not None:
-        b = as_compute_array("b", b, dtype)
-        if b.shape != (out_channels,):
-            raise ValueError(f"bias must have shape ({out_channels},) = (C_out,), got {b.shape}")
-        y += b.reshape((1, out_channels) + (1,) * ndim)
-    if out is not None:
-        check_out(out, y.shape, dtype)[...] = y
+        y += b.reshape((p.in_channels,) + (1,) * ndim)
+    if copy:
+        out[...] = y
         return out
     return y
 

@@ -15,26 +15,18 @@ import threading
 
 import numpy as np
 
-from . import _conv_ext
-from ._dtypes import as_compute_array, check_out, result_dtype
-from ._params import _as_int
-from ._threads import get_num_threads
-from .conv import (
-    SERIAL_FLOPS,
-    _check_dy,
-    _flip_kernel,
-    _Problem,
-    _resolve_algorithm,
-    _run_backward_bias,
-    _conv_backward,
-    _conv_backward_input,
-    _conv_backward_weight,
-    _conv_forward,
-)
+from . import _conv_ext, _execute
+from . import _problem as P
+from ._dtypes import as_compute_array, result_dtype
+from ._params import as_int
 
 __all__ = ["ConvPlan"]
 
 _DIRECTION = {"forward": 0, "backward_input": 1, "backward_weight": 2}
+
+
+def _flip_kernel(w, ndim):
+    return np.ascontiguousarray(w[(Ellipsis,) + (slice(None, None, -1),) * ndim])
 
 
 def _normalize_fft_tile(fft_tile, ndim):
@@ -46,7 +38,7 @@ def _normalize_fft_tile(fft_tile, ndim):
             if v == "whole":
                 return -1
             raise ValueError(f"fft_tile must be None, 'auto', 'whole', an int or one per axis, got {v!r}")
-        v = _as_int("fft_tile", v)
+        v = as_int("fft_tile", v)
         if v < 1 or _conv_ext.fft_good_size(v) != v:
             raise ValueError(f"fft_tile sizes must be 2^a 3^b 5^c >= 1, got {v}")
         return v
@@ -67,13 +59,16 @@ class ConvPlan:
     None (the cost model chooses), "whole" (one transform per image), or an int / one int per
     spatial axis: overlap-save tiles with that transform size (2^a 3^b 5^c, >= the kernel, even on
     the last axis). Inputs must have exactly `input_shape`.
+
+    Dtype: the plan computes in w's dtype (float32 for float32 w, else float64), on every
+    algorithm; x, b and dy are converted to it, and results have it.
     """
 
     def __init__(self, w, input_shape, *, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros",
                  flip=False, algorithm="auto", fft_tile=None):
         w = np.asarray(w)
         try:
-            input_shape = tuple(int(s) for s in input_shape)
+            input_shape = tuple(as_int("input_shape", s) for s in input_shape)
         except TypeError:
             raise TypeError(f"input_shape must be a sequence of ints, got {input_shape!r}") from None
         ndim = len(input_shape) - 2
@@ -83,23 +78,34 @@ class ConvPlan:
         self.dtype = dtype
         self.ndim = ndim
         self.input_shape = input_shape
-        self._kw = dict(stride=stride, padding=padding, dilation=dilation, groups=groups,
-                        padding_mode=padding_mode, flip=bool(flip))
+        self._flip = bool(flip)
         self._w = np.array(as_compute_array("w", w, dtype), copy=True)
         self._w.setflags(write=False)
-        self._prob = _Problem(ndim, input_shape, self._w.shape, stride, padding, dilation, groups, padding_mode)
+        # the C kernels see the kernel as given, flipped once here when flip=True
+        self._wk = _flip_kernel(self._w, ndim) if flip else self._w
+        self._prob = P.ConvProblem("ConvPlan", ndim, input_shape, self._w.shape, stride, padding, dilation,
+                                   groups, padding_mode, dtype)
         p = self._prob.params
         self.output_shape = self._prob.user.y_shape
-        self.algorithm = _resolve_algorithm(algorithm, p, dtype, "forward")
+        self.algorithm, self._factors = P.choose(self._prob, algorithm, "forward", self._wk)
         self._lock = threading.Lock()
         self._fft = {}
+        self._algos = {}
         if self.algorithm == "fft":
             self._tile = _normalize_fft_tile(fft_tile, ndim)
-            # the C kernels see the kernel as given, flipped once here when flip=True
-            self._wk = _flip_kernel(self._w, ndim) if flip else self._w
             self._fft_prepare("forward")
         elif fft_tile is not None:
             raise ValueError(f"fft_tile applies to algorithm='fft' only, not {self.algorithm!r}")
+
+    def _algorithm(self, direction):
+        """The C algorithm of a backward direction: the plan's, except that separable has no weight
+        gradient (auto computes it, as conv{d}d_backward does)."""
+        if self.algorithm == "separable" and direction == "backward_weight":
+            return P.choose(self._prob, "auto", direction)[0]
+        algo = self._algos.get(direction)
+        if algo is None:
+            algo = self._algos[direction] = P.choose(self._prob, self.algorithm, direction, self._wk)[0]
+        return algo
 
     # ---- fft machinery --------------------------------------------------------------------------
     def _fft_prepare(self, direction):
@@ -116,14 +122,11 @@ class ConvPlan:
                 spec = None
                 if direction != "backward_weight":
                     spec = np.empty(2 * plan.spectrum_elems(), dtype=self.dtype)
-                    plan.weight_spectrum(self._wk.ravel(), spec, self._threads())
+                    plan.weight_spectrum(self._wk.ravel(), spec, _execute.threads_for(p))
                     spec.setflags(write=False)
                 entry = (plan, spec)
                 self._fft[direction] = entry
         return entry
-
-    def _threads(self):
-        return 1 if self._prob.params.flops() < SERIAL_FLOPS else get_num_threads()
 
     def fft_info(self, direction="forward"):
         """Transform sizes, tiles per axis and tiles per pass of the fft plan for a direction."""
@@ -134,70 +137,76 @@ class ConvPlan:
         return self._fft_prepare(direction)[0].info()
 
     def _input(self, name, a):
-        a = as_compute_array(name, a, self.dtype)
+        if not (type(a) is np.ndarray and a.dtype is self.dtype and a.flags.c_contiguous):
+            a = as_compute_array(name, a, self.dtype)
         if a.shape != self.input_shape:
             raise ValueError(f"{name} has shape {a.shape}, but this plan was made for input shape {self.input_shape}")
         return a
 
     def _grad(self, dy):
         dy = as_compute_array("dy", dy, self.dtype)
-        _check_dy(dy, self._prob.params.y_shape)
+        y_shape = self._prob.params.y_shape
+        if dy.shape != y_shape:
+            raise ValueError(f"dy has shape {dy.shape}, but the forward output has shape {y_shape}")
         return dy
 
     # ---- the three directions -------------------------------------------------------------------
     def forward(self, x, b=None, *, out=None):
         """y = conv(x, w) + b, as conv{d}d_forward with the plan's arguments."""
-        x = self._input("x", x)
-        if self.algorithm != "fft":
-            return _conv_forward(self.ndim, x, self._w, b, algorithm=self.algorithm, out=out, **self._kw)
+        xa = self._input("x", x)
         p = self._prob.params
-        if b is not None:
-            b = as_compute_array("b", b, self.dtype)
-            if b.shape != (p.out_channels,):
-                raise ValueError(f"bias must have shape ({p.out_channels},) = (C_out,), got {b.shape}")
-        y = np.empty(p.y_shape, dtype=self.dtype) if out is None else check_out(out, p.y_shape, self.dtype)
-        if p.batch:
-            plan, spec = self._fft_prepare("forward")
-            plan.run(spec, self._prob.prepare_input(x).ravel(), None if b is None else b.ravel(), y.reshape(-1),
-                     self._threads())
+        ba = None if b is None else P.check_bias(b, p.out_channels, self.dtype)
+        y, copy = P.output(out, p.y_shape, self.dtype, (x, b))
+        if self.algorithm == "fft":
+            if p.batch:
+                plan, spec = self._fft_prepare("forward")
+                plan.run(spec, self._prob.prepare_input(xa).ravel(), ba, y.reshape(-1),
+                         _execute.threads_for(p))
+        else:
+            _execute.run_forward(self.algorithm, p, self._prob.prepare_input(xa), self._wk, ba, y,
+                                 self._factors)
+        if copy:
+            out[...] = y
+            return out
         return y
 
     def backward_input(self, dy):
         """dL/dx for upstream gradient dy."""
         dy = self._grad(dy)
-        if self.algorithm != "fft":
-            return _conv_backward_input(self.ndim, dy, self._w, self.input_shape, algorithm=self.algorithm,
-                                        **self._kw)
         p = self._prob.params
         dx = np.empty(p.x_shape, dtype=self.dtype)
-        if p.batch:
-            plan, spec = self._fft_prepare("backward_input")
-            plan.run(spec, dy.ravel(), None, dx.reshape(-1), self._threads())
+        if self.algorithm == "fft":
+            if p.batch:
+                plan, spec = self._fft_prepare("backward_input")
+                plan.run(spec, dy.ravel(), None, dx.reshape(-1), _execute.threads_for(p))
+        else:
+            _execute.run_backward_input(self._algorithm("backward_input"), p, dy, self._wk, dx)
         return self._prob.finish_input_gradient(dx)
 
     def backward_weight(self, dy, x):
         """dL/dw for upstream gradient dy and the forward input x."""
         dy = self._grad(dy)
         x = self._input("x", x)
-        if self.algorithm != "fft":
-            return _conv_backward_weight(self.ndim, dy, x, self._w.shape, algorithm=self.algorithm, **self._kw)
         p = self._prob.params
-        if not p.batch:
-            return np.zeros(p.w_shape, dtype=self.dtype)
-        plan, _ = self._fft_prepare("backward_weight")
         dw = np.empty(p.w_shape, dtype=self.dtype)
-        plan.run_bwd_weight(dy.ravel(), self._prob.prepare_input(x).ravel(), dw.reshape(-1), self._threads())
-        return _flip_kernel(dw, self.ndim) if self._kw["flip"] else dw
+        if self.algorithm == "fft":
+            if not p.batch:
+                dw[...] = 0
+            else:
+                plan, _ = self._fft_prepare("backward_weight")
+                plan.run_bwd_weight(dy.ravel(), self._prob.prepare_input(x).ravel(), dw.reshape(-1),
+                                    _execute.threads_for(p))
+        else:
+            _execute.run_backward_weight(self._algorithm("backward_weight"), p, dy,
+                                         self._prob.prepare_input(x), dw)
+        return _flip_kernel(dw, self.ndim) if self._flip else dw
 
     def backward(self, dy, x, *, bias=True):
         """(dx, dw, db) as conv{d}d_backward; db is None when bias=False."""
-        if self.algorithm != "fft":
-            dy = self._grad(dy)
-            x = self._input("x", x)
-            return _conv_backward(self.ndim, dy, x, self._w, algorithm=self.algorithm, bias=bias, **self._kw)
+        dy = self._grad(dy)
         dx = self.backward_input(dy)
         dw = self.backward_weight(dy, x)
-        db = _run_backward_bias(self._prob.params, self._grad(dy), self.dtype) if bias else None
+        db = _execute.run_backward_bias(self._prob.params, dy, self.dtype) if bias else None
         return dx, dw, db
 
     def __repr__(self):

@@ -28,58 +28,56 @@ Extensions beyond PyTorch:
     (``(N, C, 1, 1)`` in 2-D), like ``adaptive_*_pool(x, 1)``.
 """
 import math
-import operator
 
 import numpy as np
 
 from . import _pool_ext as _ext
+from . import _problem
 from ._api import export_per_ndim
 from ._dtypes import as_compute_array, result_dtype
+from ._params import as_int as _as_int
+from ._params import expand_ints
 from ._threads import get_num_threads
 
+
+_fast_memo = {}  # plain-int window arguments -> _Geom (the rest goes through _problem.memoised)
 
 # Tests flip this to compare the 2x2/stride-2 and 3x3/stride-2 max/min kernels with the general one.
 _USE_FAST_PATHS = True
 
 
 # ------------------------------------------------------------------------------------------------
-# Argument normalisation
-
-def _as_int(name, value):
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be an integer, got bool {value!r}")
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}") from None
-
+# Argument normalisation: the per-axis integer rule is convolution's (cnnkern/_params.py), and the
+# geometry of a window is validated once per distinct call and memoised (cnnkern/_problem.py).
 
 def _ints(name, value, d, minimum):
     """An int or a sequence of d ints -> tuple of d ints, each >= minimum."""
-    if isinstance(value, (list, tuple, np.ndarray)):
-        vals = list(np.asarray(value).ravel()) if isinstance(value, np.ndarray) else list(value)
-        if len(vals) != d:
-            raise ValueError(f"{name} must be an int or a sequence of {d} ints, got {value!r}")
-        out = tuple(_as_int(name, v) for v in vals)
-    else:
-        out = (_as_int(name, value),) * d
-    if any(v < minimum for v in out):
-        what = "positive" if minimum == 1 else "non-negative"
-        raise ValueError(f"{name} must be {what} on every axis, got {value!r}")
-    return out
+    return expand_ints(name, value, d, minimum)
 
 
 def _as_input(name, arr, d, fn, dtype):
     """(array as C-contiguous `dtype`, batched?) after checking ndim and spatial sizes."""
-    a = np.asarray(arr)
+    a = arr if type(arr) is np.ndarray else np.asarray(arr)
     if a.ndim not in (d + 1, d + 2):
         raise ValueError(
             f"{fn}: {name} must have {d + 1} (C, {'spatial, ' * d}unbatched) or {d + 2} "
             f"(N, C, {d} spatial) dimensions, got shape {a.shape}"
         )
-    if any(s < 1 for s in a.shape[-d:]):
+    if 0 in a.shape[-d:]:
         raise ValueError(f"{fn}: {name} has an empty spatial axis, shape {a.shape}")
     return as_compute_array(name, a, dtype), a.ndim == d + 2
+
+
+def _forward_input(fn, d, x):
+    """(dtype, x as a C-contiguous array of it, batched?) for a forward pass's only array input."""
+    if type(x) is np.ndarray and (x.dtype is _F32 or x.dtype is _F64) and x.flags.c_contiguous \
+            and (x.ndim == d + 2 or x.ndim == d + 1) and 0 not in x.shape[-d:]:
+        return x.dtype, x, x.ndim == d + 2
+    dtype = _dtype_of(("x", x))
+    return (dtype,) + _as_input("x", x, d, fn, dtype)
+
+
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
 def _pool_out_size(n, k, s, p, dil, ceil_mode):
@@ -99,24 +97,70 @@ class _Geom:
         self.shape = tuple(shape)
         self.batched = batched
         self.lead = self.shape[: len(self.shape) - d]          # (N, C) or (C,)
-        self.planes = int(np.prod(self.lead, dtype=np.int64))
+        self.planes = math.prod(self.lead)
         self.in_size = self.shape[-d:]
         self.kernel, self.stride, self.pad, self.dilation = kernel, stride, pad, dilation
         self.out_size = tuple(out_size)
         self.out_shape = self.lead + self.out_size
 
-    def prm(self, count_include_pad=False, divisor_override=0.0, p=0.0):
         def three(v, fill):
-            return (fill,) * (3 - self.d) + tuple(int(t) for t in v)
-        return (
-            self.planes, three(self.in_size, 1), three(self.kernel, 1), three(self.out_size, 1),
-            three(self.stride, 1), three(self.dilation, 1), three(self.pad, 0), three(self.pad, 0),
-            int(get_num_threads()), int(bool(count_include_pad)), float(divisor_override), float(p),
+            return (fill,) * (3 - d) + tuple(int(t) for t in v)
+        self._prm_key = self._prm = None
+        self._geom = (three(self.in_size, 1), three(self.kernel, 1), three(self.out_size, 1),
+                      three(self.stride, 1), three(self.dilation, 1), three(self.pad, 0), three(self.pad, 0))
+
+    def prm(self, count_include_pad=False, divisor_override=0.0, p=0.0):
+        threads = get_num_threads()
+        if not count_include_pad and not divisor_override and not p:  # max/min, adaptive: kept
+            key = (threads, _USE_FAST_PATHS)
+            if self._prm_key == key:
+                return self._prm
+            self._prm_key = key
+            self._prm = self._make_prm(threads, False, 0.0, 0.0)
+            return self._prm
+        return self._make_prm(threads, count_include_pad, divisor_override, p)
+
+    def _make_prm(self, threads, count_include_pad, divisor_override, p):
+        return (self.planes,) + self._geom + (
+            threads, int(bool(count_include_pad)), float(divisor_override), float(p),
             int(bool(_USE_FAST_PATHS)),
         )
 
+    def empty_windows(self):
+        """Boolean mask of the output: True where a window has no tap inside the input (only padding)."""
+        mask = np.zeros(self.out_size, bool)
+        for axis, (n, k, s, p, dl, o) in enumerate(zip(self.in_size, self.kernel, self.stride, self.pad,
+                                                       self.dilation, self.out_size)):
+            start = np.arange(o) * s - p
+            taps = start[:, None] + dl * np.arange(k)[None, :]
+            empty = ~((taps >= 0) & (taps < n)).any(axis=1)
+            if empty.any():
+                shape = [1] * self.d
+                shape[axis] = o
+                mask |= empty.reshape(shape)
+        return np.broadcast_to(mask, self.out_shape)
+
+
+_SIMPLE = frozenset((int, type(None)))
+
 
 def _window_geom(fn, d, shape, batched, kernel_size, stride, padding, dilation, ceil_mode):
+    if (type(kernel_size) in _SIMPLE and type(stride) in _SIMPLE and type(padding) in _SIMPLE
+            and type(dilation) in _SIMPLE and type(ceil_mode) is bool):
+        key = (fn, shape, kernel_size, stride, padding, dilation, ceil_mode)  # the common call
+        g = _fast_memo.get(key)
+        if g is None:
+            g = _new_window_geom(fn, d, shape, batched, kernel_size, stride, padding, dilation, ceil_mode)
+            if len(_fast_memo) >= 4096:
+                _fast_memo.clear()
+            _fast_memo[key] = g
+        return g
+    return _problem.memoised(
+        ("pool", fn, (d, shape, batched, bool(ceil_mode)), kernel_size, stride, padding, dilation),
+        lambda: _new_window_geom(fn, d, shape, batched, kernel_size, stride, padding, dilation, ceil_mode))
+
+
+def _new_window_geom(fn, d, shape, batched, kernel_size, stride, padding, dilation, ceil_mode):
     kernel = _ints("kernel_size", kernel_size, d, 1)
     if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0):
         stride = kernel
@@ -138,7 +182,9 @@ def _window_geom(fn, d, shape, batched, kernel_size, stride, padding, dilation, 
             f"{fn}: kernel_size={kernel_size!r}, stride={stride!r}, padding={padding!r}, "
             f"dilation={dilation!r} give an empty output {out} for input spatial size {tuple(in_size)}"
         )
-    return _Geom(d, shape, batched, kernel, stride, pad, dil, out)
+    g = _Geom(d, shape, batched, kernel, stride, pad, dil, out)
+    _problem.check_size(fn, "the output", g.out_shape, 8)
+    return g
 
 
 def _check_dy(fn, dy, g, dtype):
@@ -155,9 +201,37 @@ def _check_indices(fn, indices, shape, limit):
     if a.shape != tuple(shape):
         raise ValueError(f"{fn}: indices has shape {a.shape}, expected {tuple(shape)}")
     a = np.ascontiguousarray(a, dtype=np.int64)
-    if a.size and (a.min() < 0 or a.max() >= limit):
+    if limit is not None and a.size and (a.min() < 0 or a.max() >= limit):
         raise ValueError(f"{fn}: indices must lie in [0, {limit}) (flat offsets into one plane)")
     return a
+
+
+def _window_indices(fn, indices, g, dy):
+    """(indices, dy) for the backward of a windowed max/min pool. A window that lies entirely in the
+    padding has no input element: the forward gives it an index outside the plane (as torch), and
+    its gradient goes nowhere; every other index must lie in the plane."""
+    limit = math.prod(g.in_size)
+    a = _check_indices(fn, indices, g.out_shape, None)
+    if a.size and (a.min() < 0 or a.max() >= limit):
+        outside = (a < 0) | (a >= limit)
+        if (outside & ~g.empty_windows()).any():
+            raise ValueError(f"{fn}: indices must lie in [0, {limit}) (flat offsets into one plane)")
+        a = np.where(outside, 0, a)
+        dy = np.where(outside, 0, dy).astype(dy.dtype, copy=False)
+    return a, dy
+
+
+_SPECIALISED = {}
+
+
+def _kernel(name, dtype):
+    """The shim's function `name` specialised for dtype: Cython's fused-type dispatch, which matches
+    the buffers' types on every call, is skipped."""
+    try:
+        return _SPECIALISED[name, dtype]
+    except KeyError:
+        f = _SPECIALISED[name, dtype] = getattr(_ext, name)["float" if dtype == np.float32 else "double"]
+        return f
 
 
 def _flat(a):
@@ -172,13 +246,12 @@ def _dtype_of(*named):
 # Max / min
 
 def _max_forward(fn, d, is_min, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
-    dtype = _dtype_of(("x", x))
-    xa, batched = _as_input("x", x, d, fn, dtype)
+    dtype, xa, batched = _forward_input(fn, d, x)
     g = _window_geom(fn, d, xa.shape, batched, kernel_size, stride, padding, dilation, ceil_mode)
     y = np.empty(g.out_shape, dtype)
     idx = np.empty(g.out_shape, np.int64) if return_indices else None
     if g.planes:
-        _ext.max_fwd(g.prm(), _flat(xa), _flat(y), None if idx is None else _flat(idx), is_min)
+        _kernel("max_fwd", dtype)(g.prm(), _flat(xa), _flat(y), None if idx is None else _flat(idx), is_min)
     return (y, idx) if return_indices else y
 
 
@@ -189,10 +262,10 @@ def _max_backward(fn, d, is_min, dy, x, kernel_size, stride, padding, dilation, 
     dya = _check_dy(fn, dy, g, dtype)
     ia = None
     if indices is not None:
-        ia = _check_indices(fn, indices, g.out_shape, int(np.prod(g.in_size)))
+        ia, dya = _window_indices(fn, indices, g, dya)
     dx = np.empty(xa.shape, dtype)
     if g.planes:
-        _ext.max_bwd(g.prm(), _flat(dya), _flat(xa), _flat(dx), None if ia is None else _flat(ia), is_min)
+        _kernel("max_bwd", dtype)(g.prm(), _flat(dya), _flat(xa), _flat(dx), None if ia is None else _flat(ia), is_min)
     return dx
 
 
@@ -218,12 +291,13 @@ def _max_unpool(fn, d, y, indices, output_size, kernel_size, stride, padding):
         out = _ints("output_size", sizes, d, 1)
     if any(o < 1 for o in out):
         raise ValueError(f"{fn}: output_size must be positive, got {out}")
-    idx = _check_indices(fn, indices, ya.shape, int(np.prod(out)))
     lead = ya.shape[: ya.ndim - d]
+    _problem.check_size(fn, "the output", lead + out, ya.dtype.itemsize)
+    idx = _check_indices(fn, indices, ya.shape, math.prod(out))
     res = np.empty(lead + out, dtype)
     g = _Geom(d, ya.shape, batched, (1,) * d, (1,) * d, (0,) * d, (1,) * d, out)
     if g.planes:
-        _ext.max_unpool(g.prm(), _flat(ya), _flat(idx), _flat(res))
+        _kernel("max_unpool", dtype)(g.prm(), _flat(ya), _flat(idx), _flat(res))
     return res
 
 
@@ -232,6 +306,10 @@ def _max_unpool(fn, d, y, indices, output_size, kernel_size, stride, padding):
 
 def _avg_common(fn, d, xa, batched, kernel_size, stride, padding, ceil_mode, divisor_override, weights):
     g = _window_geom(fn, d, xa.shape, batched, kernel_size, stride, padding, 1, ceil_mode)
+    if d == 3 and any(n < k for n, k in zip(g.in_size, g.kernel)):
+        # torch's avg_pool3d rule (its other pools accept a window that overhangs the input)
+        raise ValueError(f"{fn}: the input's spatial size {tuple(g.in_size)} is smaller than the "
+                         f"kernel size {g.kernel} on some axis")
     div = 0.0
     if divisor_override is not None:
         div = _as_int("divisor_override", divisor_override)
@@ -253,13 +331,12 @@ def _avg_common(fn, d, xa, batched, kernel_size, stride, padding, ceil_mode, div
 
 def _avg_forward(fn, d, x, kernel_size, stride, padding, ceil_mode, count_include_pad,
                  divisor_override, weights):
-    dtype = _dtype_of(("x", x))
-    xa, batched = _as_input("x", x, d, fn, dtype)
+    dtype, xa, batched = _forward_input(fn, d, x)
     g, div, w = _avg_common(fn, d, xa, batched, kernel_size, stride, padding, ceil_mode,
                             divisor_override, weights)
     y = np.empty(g.out_shape, dtype)
     if g.planes:
-        _ext.avg_fwd(g.prm(count_include_pad and w is None, div), _flat(xa), _flat(y), w)
+        _kernel("avg_fwd", dtype)(g.prm(count_include_pad and w is None, div), _flat(xa), _flat(y), w)
     return y
 
 
@@ -272,7 +349,7 @@ def _avg_backward(fn, d, dy, x, kernel_size, stride, padding, ceil_mode, count_i
     dya = _check_dy(fn, dy, g, dtype)
     dx = np.empty(xa.shape, dtype)
     if g.planes:
-        _ext.avg_bwd(g.prm(count_include_pad and w is None, div), _flat(dya), _flat(dx), w)
+        _kernel("avg_bwd", dtype)(g.prm(count_include_pad and w is None, div), _flat(dya), _flat(dx), w)
     return dx
 
 
@@ -294,12 +371,11 @@ def _lp_forward(fn, d, x, p, kernel_size, stride, ceil_mode):
         dtype = _dtype_of(("x", x))
         xa, _ = _as_input("x", x, d, fn, dtype)
         return _max_forward(fn, d, p < 0, np.abs(xa), kernel_size, stride, 0, 1, ceil_mode, False)
-    dtype = _dtype_of(("x", x))
-    xa, batched = _as_input("x", x, d, fn, dtype)
+    dtype, xa, batched = _forward_input(fn, d, x)
     g = _window_geom(fn, d, xa.shape, batched, kernel_size, stride, 0, 1, ceil_mode)
     y = np.empty(g.out_shape, dtype)
     if g.planes:
-        _ext.lp_fwd(g.prm(p=p), _flat(xa), _flat(y))
+        _kernel("lp_fwd", dtype)(g.prm(p=p), _flat(xa), _flat(y))
     return y
 
 
@@ -314,7 +390,7 @@ def _lp_backward(fn, d, dy, x, p, kernel_size, stride, ceil_mode):
     dya = _check_dy(fn, dy, g, dtype)
     dx = np.empty(xa.shape, dtype)
     if g.planes:
-        _ext.lp_bwd(g.prm(p=p), _flat(dya), _flat(xa), _flat(dx))
+        _kernel("lp_bwd", dtype)(g.prm(p=p), _flat(dya), _flat(xa), _flat(dx))
     return dx
 
 
@@ -347,17 +423,18 @@ def _adaptive_geom(fn, d, xa, batched, output_size):
         out = (_as_int("output_size", output_size),) * d
     if any(o < 1 for o in out):
         raise ValueError(f"{fn}: output_size must be positive, got {output_size!r}")
-    return _Geom(d, xa.shape, batched, (1,) * d, (1,) * d, (0,) * d, (1,) * d, out)
+    g = _Geom(d, xa.shape, batched, (1,) * d, (1,) * d, (0,) * d, (1,) * d, out)
+    _problem.check_size(fn, "the output", g.out_shape, xa.dtype.itemsize)
+    return g
 
 
 def _adaptive_max_forward(fn, d, x, output_size, return_indices):
-    dtype = _dtype_of(("x", x))
-    xa, batched = _as_input("x", x, d, fn, dtype)
+    dtype, xa, batched = _forward_input(fn, d, x)
     g = _adaptive_geom(fn, d, xa, batched, output_size)
     y = np.empty(g.out_shape, dtype)
     idx = np.empty(g.out_shape, np.int64) if return_indices else None
     if g.planes:
-        _ext.adaptive_max_fwd(g.prm(), _flat(xa), _flat(y), None if idx is None else _flat(idx))
+        _kernel("adaptive_max_fwd", dtype)(g.prm(), _flat(xa), _flat(y), None if idx is None else _flat(idx))
     return (y, idx) if return_indices else y
 
 
@@ -371,17 +448,16 @@ def _adaptive_max_backward(fn, d, dy, x, output_size, indices):
         ia = _check_indices(fn, indices, g.out_shape, int(np.prod(g.in_size)))
     dx = np.empty(xa.shape, dtype)
     if g.planes:
-        _ext.adaptive_max_bwd(g.prm(), _flat(dya), _flat(xa), _flat(dx), None if ia is None else _flat(ia))
+        _kernel("adaptive_max_bwd", dtype)(g.prm(), _flat(dya), _flat(xa), _flat(dx), None if ia is None else _flat(ia))
     return dx
 
 
 def _adaptive_avg_forward(fn, d, x, output_size):
-    dtype = _dtype_of(("x", x))
-    xa, batched = _as_input("x", x, d, fn, dtype)
+    dtype, xa, batched = _forward_input(fn, d, x)
     g = _adaptive_geom(fn, d, xa, batched, output_size)
     y = np.empty(g.out_shape, dtype)
     if g.planes:
-        _ext.adaptive_avg_fwd(g.prm(), _flat(xa), _flat(y))
+        _kernel("adaptive_avg_fwd", dtype)(g.prm(), _flat(xa), _flat(y))
     return y
 
 
@@ -392,7 +468,7 @@ def _adaptive_avg_backward(fn, d, dy, x, output_size):
     dya = _check_dy(fn, dy, g, dtype)
     dx = np.empty(xa.shape, dtype)
     if g.planes:
-        _ext.adaptive_avg_bwd(g.prm(), _flat(dya), _flat(dx))
+        _kernel("adaptive_avg_bwd", dtype)(g.prm(), _flat(dya), _flat(dx))
     return dx
 
 

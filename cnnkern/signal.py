@@ -41,7 +41,7 @@ dimensions). How each case runs:
   are computed here; complex, object and other non-real dtypes raise TypeError.
 
 The GIL is released in every kernel; the thread count is `cnnkern.get_num_threads()` (problems under
-1M multiply-adds run on one thread).
+convolution's serial size, cnnkern._execute.SERIAL_FLOPS, run on one thread).
 """
 import math
 import timeit
@@ -49,9 +49,8 @@ import warnings
 
 import numpy as np
 
-from . import _signal_ext
+from . import _execute, _signal_ext
 from . import conv as _conv
-from ._threads import get_num_threads
 
 __all__ = ["convolve", "correlate", "choose_method"]
 
@@ -360,8 +359,7 @@ def _correlate_2d(a, b, pads, compute):
 
 
 def _threads_for(out_size, kernel_size):
-    # Small problems stay serial: waking the OpenMP team costs more than it saves below ~1M MACs.
-    return 1 if out_size * kernel_size < 1_000_000 else get_num_threads()
+    return _execute.threads_for_flops(2 * out_size * kernel_size)  # convolution's serial rule
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -210,7 +210,7 @@ def _fwd_error(exc, match, *args, ndim=2, **kw):
 
 def test_wrong_ndim():
     x, w, b = problem(2)
-    _fwd_error(ValueError, None, x[0], w, ndim=2, groups=2)          # x 3-D for conv2d
+    _fwd_error(ValueError, None, x[0, 0], w, ndim=2, groups=2)       # x 2-D for conv2d (3-D is unbatched)
     _fwd_error(ValueError, None, x[..., None], w, ndim=2, groups=2)  # x 5-D
     _fwd_error(ValueError, None, x, w[..., 0], ndim=2, groups=2)     # w 3-D
     _fwd_error(ValueError, None, x, w, ndim=1, groups=2)              # 2-D data to conv1d
@@ -220,7 +220,7 @@ def test_wrong_ndim():
     with pytest.raises(ValueError):
         cnnkern.conv2d_backward_weight(np.ones((2, 6, 3, 4)), x, (6, 2, 3), groups=2)
     with pytest.raises(ValueError):
-        cnnkern.conv_transpose2d_forward(x[0], np.ones((4, 3, 3, 3)), groups=2)
+        cnnkern.conv_transpose2d_forward(x[0, 0], np.ones((4, 3, 3, 3)), groups=2)
 
 
 def test_channel_mismatch():

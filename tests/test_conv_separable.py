@@ -261,7 +261,7 @@ THREAD_CASES = [
 def test_identical_for_any_thread_count(case, dtype):
     x, factors, w, b, dy = inputs(case, dtype, seed=6)
     d = case.ndim
-    from cnnkern.conv import SERIAL_FLOPS
+    from cnnkern._execute import SERIAL_FLOPS
     assert make_params(case).flops() >= SERIAL_FLOPS, "too small to run threaded"
     fs = tuple(f.astype(dtype) for f in factors)
     runs = []

@@ -94,7 +94,7 @@ def _edge_case(width, case, dtype):
 def test_direct_edge_widths_each_isa_and_threads(dtype, case, isa_cap, monkeypatch):
     """direct on every width around the tile sizes, on each SIMD ISA the CPU has: oracle-exact, and
     bitwise the same on 1 and 2 threads."""
-    monkeypatch.setattr(cnnkern.conv, "SERIAL_FLOPS", 0)  # these small calls would otherwise run serially
+    monkeypatch.setattr(cnnkern._execute, "SERIAL_FLOPS", 0)  # these small calls would otherwise run serially
     isas = [isa for isa in ("avx2", "avx512") if ORDER[isa] <= ORDER[CPU_ISA]]
     if not isas:
         pytest.skip(f"this CPU runs {CPU_ISA} only")

@@ -67,6 +67,7 @@ def test_max_min_random(cfg, mode):
 @given(window_configs(dilation=False), st.booleans(), st.sampled_from([None, 3, -2]), st.booleans())
 def test_avg_random(cfg, count_include_pad, divisor_override, weighted):
     d, shape, kw, seed, kind = cfg
+    assume(d != 3 or all(n >= k for n, k in zip(shape[2:], kw["kernel_size"])))  # torch's avg_pool3d raises
     x = make_x(shape, seed, "normal" if kind == "nan" else kind)
     kw = dict(kw, count_include_pad=count_include_pad, divisor_override=divisor_override)
     if weighted:
