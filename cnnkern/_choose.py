@@ -142,6 +142,40 @@ def _separable_supports(p, direction, separable):
     return bool(separable) and p.ndim >= 2 and direction in ("forward", "backward_input")
 
 
+# ---- BEGIN winograd hook: support test and cost features (csrc/conv/winograd/) ----
+def winograd_unsupported_reason(p, direction):
+    """Why algorithm="winograd" cannot run this case, or "" if it can."""
+    if direction == "backward_weight":
+        return ("has no weight-gradient pass (the Winograd-domain weight gradient was not faster than "
+                "direct/im2col; conv*_backward takes dw from 'auto')")
+    if p.ndim != 2 or tuple(p.kernel_size) != (3, 3):
+        return f"computes 2-D 3x3 kernels only (got kernel {tuple(p.kernel_size)})"
+    if p.is_strided() or p.is_dilated():
+        return f"needs stride 1 and dilation 1 (got stride={tuple(p.stride)}, dilation={tuple(p.dilation)})"
+    return ""
+
+
+def _winograd_supports(p, direction, separable):
+    return not winograd_unsupported_reason(p, direction)
+
+
+def _winograd_features(p):
+    # F(4x4, 3x3) over ceil(out/4)^2 tiles per image: 36 GEMMs of [tiles x C_in/g] x [C_in/g x C_out/g]
+    # ("wino_mac"), the input and output transforms ("wino_tile_in", "wino_tile_out": per tile and
+    # channel), the kernel transform (36 elements per kernel slice), and the per-group loop.
+    c = _base_counts(p)
+    del c["flop"]
+    tiles = p.batch * _prod((o + 3) // 4 for o in p.out_size)
+    cg, kg = p.in_channels // p.groups, p.out_channels // p.groups
+    c["wino_mac"] = float(2 * 36 * tiles * cg * kg * p.groups)
+    c["wino_tile_in"] = float(36 * tiles * p.in_channels)
+    c["wino_tile_out"] = float(36 * tiles * p.out_channels)
+    c["wino_kernel"] = float(36 * cg * kg * p.groups)
+    c["gemm_call"] = float(36 * p.groups * max(1, -(-tiles // 256)))
+    return c
+# ---- END winograd hook ----
+
+
 def _always(p, direction, separable):
     return True
 
@@ -159,6 +193,7 @@ ENTRIES = (
     Entry("im2col", _im2col_supports, _im2col_features),
     Entry("fft", _fft_supports, _fft_features),
     Entry("separable", _separable_supports, _separable_features),
+    Entry("winograd", _winograd_supports, _winograd_features),  # winograd hook
     Entry("reference", _always, lambda p: {"call": 1.0, "flop": float(p.flops())}),
 )
 _ENTRY = {e.algorithm: e for e in ENTRIES}

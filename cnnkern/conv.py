@@ -57,11 +57,24 @@ def _resolve_algorithm(algorithm, params, dtype, direction, w=None):
             algorithm = _separable.CHECKED
     elif algorithm not in _conv_ext.ALGORITHMS:
         raise ValueError(f"unknown algorithm {algorithm!r}; choose 'auto' or one of {algorithms()}")
-    if algorithm in ("im2col", "fft"):
+    if algorithm in ("im2col", "fft", "winograd"):  # winograd hook: its GEMMs go to the BLAS
         _blas.ensure_installed()
     if algorithm == "fft":
         _check_fft_supported(params)
+    if algorithm == "winograd":  # winograd hook
+        _check_winograd_supported(params, direction)
     return algorithm
+
+
+# ---- BEGIN winograd hook ----
+def _check_winograd_supported(params, direction):
+    """algorithm="winograd" (F(4x4, 3x3)) computes 2-D 3x3 stride-1 dilation-1 forward and backward-input
+    passes only: say why before the C call (the conditions are _choose's winograd entry's)."""
+    from ._choose import winograd_unsupported_reason
+    reason = winograd_unsupported_reason(params, direction)
+    if reason:
+        raise NotImplementedError(f"algorithm='winograd' {reason}; use algorithm='auto', 'direct' or 'im2col'")
+# ---- END winograd hook ----
 
 
 def _check_fft_supported(params):
@@ -282,8 +295,9 @@ def _conv_backward(ndim, dy, x, w, *, stride=1, padding=0, dilation=1, groups=1,
     _check_dy(dy, p.y_shape)
     wk = _flip_kernel(w, ndim) if flip else w
     dx = _run_backward_input(_resolve_algorithm(algorithm, p, dtype, "backward_input", w), p, dy, wk, dtype)
-    # separable has no weight-gradient pass (not rank 1): dw comes from "auto" (cnnkern/separable.py)
-    algo_w = "auto" if algorithm == "separable" else algorithm
+    # separable has no weight-gradient pass (not rank 1): dw comes from "auto" (cnnkern/separable.py);
+    # neither has winograd (csrc/conv/winograd/conv_winograd.c says why)
+    algo_w = "auto" if algorithm in ("separable", "winograd") else algorithm
     dw = _run_backward_weight(_resolve_algorithm(algo_w, p, dtype, "backward_weight"), p, dy,
                               prob.prepare_input(x), dtype)
     db = _run_backward_bias(p, dy, dtype) if bias else None
