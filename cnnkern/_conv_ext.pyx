@@ -442,9 +442,10 @@ def winograd_weight_elems(tuple geom):
     return int(ck_conv_winograd_weight_elems(&p))
 
 
-def winograd_workspace(tuple geom, int direction, int itemsize):
+def winograd_workspace(tuple geom, int direction, int itemsize, int num_threads):
+    """Bytes a plain winograd call allocates (direction 0/1 = fwd/bwd_input)."""
     cdef ck_conv_params p
-    _fill(&p, geom, 1)
+    _fill(&p, geom, num_threads)
     return int(ck_conv_workspace__winograd(&p, <ck_conv_direction>direction, itemsize))
 
 

@@ -6,7 +6,9 @@
 
 For algorithm="fft" the plan holds the C plans (tiling, transform sizes and twiddle tables) and the
 kernel spectra, so repeated calls skip the weight transform -- for many channels that is most of
-a plain call's work. For every other algorithm it holds the validated parameters and calls the
+a plain call's work. For algorithm="winograd" it holds the transformed kernels
+(36/9 of the weight's size per direction, built on first use), so forward and backward_input skip the
+kernel transform. For every other algorithm it holds the validated parameters and calls the
 plain functions. A plan is immutable after creation (the backward-input spectrum and the
 backward-weight plan are built on first use, under a lock) and may be used from several Python
 threads at once. The weight is copied at creation: later changes to `w` do not affect the plan.
@@ -100,6 +102,32 @@ class ConvPlan:
             self._fft_prepare("forward")
         elif fft_tile is not None:
             raise ValueError(f"fft_tile applies to algorithm='fft' only, not {self.algorithm!r}")
+        self._wino = {}  # winograd hook: direction -> transformed kernel
+        if self.algorithm == "winograd":
+            self._wk = _flip_kernel(self._w, ndim) if flip else self._w
+            self._wino_prepare("forward")
+
+    # ---- BEGIN winograd hook: the transformed kernel per direction (csrc/conv/winograd/) -------
+    def _wino_prepare(self, direction):
+        U = self._wino.get(direction)
+        if U is None:
+            with self._lock:
+                U = self._wino.get(direction)
+                if U is None:
+                    geom = self._prob.params.as_c_tuple()
+                    U = np.empty(_conv_ext.winograd_weight_elems(geom), dtype=self.dtype)
+                    _conv_ext.winograd_transform_weight(geom, _DIRECTION[direction], self._wk.ravel(), U,
+                                                        self._threads())
+                    U.setflags(write=False)
+                    self._wino[direction] = U
+        return U
+
+    def _wino_run(self, direction, U, inp, b, out):
+        from . import _blas
+        _blas.ensure_installed()
+        _conv_ext.winograd_run(self._prob.params.as_c_tuple(), _DIRECTION[direction], U, inp.ravel(),
+                               None if b is None else b.ravel(), out.reshape(-1), self._threads())
+    # ---- END winograd hook ----
 
     # ---- fft machinery --------------------------------------------------------------------------
     def _fft_prepare(self, direction):
@@ -148,7 +176,7 @@ class ConvPlan:
     def forward(self, x, b=None, *, out=None):
         """y = conv(x, w) + b, as conv{d}d_forward with the plan's arguments."""
         x = self._input("x", x)
-        if self.algorithm != "fft":
+        if self.algorithm not in ("fft", "winograd"):
             return _conv_forward(self.ndim, x, self._w, b, algorithm=self.algorithm, out=out, **self._kw)
         p = self._prob.params
         if b is not None:
@@ -156,7 +184,9 @@ class ConvPlan:
             if b.shape != (p.out_channels,):
                 raise ValueError(f"bias must have shape ({p.out_channels},) = (C_out,), got {b.shape}")
         y = np.empty(p.y_shape, dtype=self.dtype) if out is None else check_out(out, p.y_shape, self.dtype)
-        if p.batch:
+        if p.batch and self.algorithm == "winograd":
+            self._wino_run("forward", self._wino_prepare("forward"), self._prob.prepare_input(x), b, y)
+        elif p.batch:
             plan, spec = self._fft_prepare("forward")
             plan.run(spec, self._prob.prepare_input(x).ravel(), None if b is None else b.ravel(), y.reshape(-1),
                      self._threads())
@@ -165,12 +195,14 @@ class ConvPlan:
     def backward_input(self, dy):
         """dL/dx for upstream gradient dy."""
         dy = self._grad(dy)
-        if self.algorithm != "fft":
+        if self.algorithm not in ("fft", "winograd"):
             return _conv_backward_input(self.ndim, dy, self._w, self.input_shape, algorithm=self.algorithm,
                                         **self._kw)
         p = self._prob.params
         dx = np.empty(p.x_shape, dtype=self.dtype)
-        if p.batch:
+        if p.batch and self.algorithm == "winograd":
+            self._wino_run("backward_input", self._wino_prepare("backward_input"), dy, None, dx)
+        elif p.batch:
             plan, spec = self._fft_prepare("backward_input")
             plan.run(spec, dy.ravel(), None, dx.reshape(-1), self._threads())
         return self._prob.finish_input_gradient(dx)
@@ -180,7 +212,9 @@ class ConvPlan:
         dy = self._grad(dy)
         x = self._input("x", x)
         if self.algorithm != "fft":
-            return _conv_backward_weight(self.ndim, dy, x, self._w.shape, algorithm=self.algorithm, **self._kw)
+            # winograd has no weight-gradient pass (csrc/conv/winograd/conv_winograd.c): "auto" computes dw
+            algorithm = "auto" if self.algorithm == "winograd" else self.algorithm
+            return _conv_backward_weight(self.ndim, dy, x, self._w.shape, algorithm=algorithm, **self._kw)
         p = self._prob.params
         if not p.batch:
             return np.zeros(p.w_shape, dtype=self.dtype)
@@ -191,7 +225,7 @@ class ConvPlan:
 
     def backward(self, dy, x, *, bias=True):
         """(dx, dw, db) as conv{d}d_backward; db is None when bias=False."""
-        if self.algorithm != "fft":
+        if self.algorithm not in ("fft", "winograd"):
             dy = self._grad(dy)
             x = self._input("x", x)
             return _conv_backward(self.ndim, dy, x, self._w, algorithm=self.algorithm, bias=bias, **self._kw)

@@ -26,10 +26,13 @@
  * Blocking and workspace: a block has tb tiles with 36 tb (Cs + Ks) elements of V and M within
  * CK_WINO_BLOCK_BYTES (an L2-sized figure; tb kept in [32, 512] so the GEMMs stay efficient); the
  * chunk holds as many images of xp as fit under the workspace limit (ck_conv_im2col_set_workspace_limit,
- * shared with im2col) after U, V and M, at least one. ck_conv_workspace__winograd gives the figure.
+ * shared with im2col) after U and V, M for 8 threads (so the chunk never depends on the thread count),
+ * at least one; V and M are per thread. ck_conv_workspace__winograd gives the figure.
  *
- * Threads: one OpenMP team per call; steps 1, 2 and 4 split tiles/rows, step 3 splits the 36
- * elements. Blocks, chunks and every sum depend on the problem and the workspace limit only, never on
+ * Threads: one OpenMP team per call. Step 1 splits rows; with at least as many blocks as threads,
+ * each block runs steps 2-4 on one thread with its own V and M (dynamic schedule: few barriers, which
+ * matters on a loaded machine); with fewer (small images), the team shares each block: tiles in
+ * steps 2 and 4, the 36 elements in step 3. Blocks, chunks and every sum depend on the problem and the workspace limit only, never on
  * the thread count, so results are bit for bit the same for any number of threads. Without a BLAS
  * that can be pinned to one thread, the loops run serially and the BLAS threads.
  * Concurrent calls share no mutable state.
@@ -108,7 +111,7 @@ static void make_job(const ck_conv_params *p, ck_conv_direction dir, size_t elem
     j->tb = tb;
     const size_t limit = ck_conv_im2col_get_workspace_limit();
     const size_t fixed = (with_weight ? ck_conv_winograd_weight_elems(p) * elem : 0)
-                         + (size_t)36 * (size_t)tb * (size_t)(j->tg.cs + j->tg.ks) * elem;
+                         + (size_t)36 * (size_t)tb * (size_t)(j->tg.cs + j->tg.ks) * elem * 8;
     const size_t per_img = (size_t)j->tg.hp * (size_t)j->tg.wp * (size_t)j->tg.cs * elem;
     ck_index nb = limit > fixed ? (ck_index)((limit - fixed) / per_img) : 1;
     if (nb < 1)
@@ -130,7 +133,7 @@ size_t ck_conv_workspace__winograd(const ck_conv_params *p, ck_conv_direction di
     wino_job j;
     make_job(p, dir, elem_size, 1, &j);
     return ck_conv_winograd_weight_elems(p) * elem_size
-           + (size_t)36 * (size_t)j.tb * (size_t)(j.tg.cs + j.tg.ks) * elem_size
+           + (size_t)j.team * 36 * (size_t)j.tb * (size_t)(j.tg.cs + j.tg.ks) * elem_size
            + (size_t)j.nb * (size_t)j.tg.hp * (size_t)j.tg.wp * (size_t)j.tg.cs * elem_size;
 }
 

@@ -38,20 +38,22 @@ ck_status SFX(ck_conv_winograd_transform_weight)(const ck_conv_params *p, ck_con
     const int fwd = dir == CK_CONV_FWD;
     const ck_index rows = fwd ? Cg : Kg, cols = fwd ? Kg : Cg;
     const ck_index sr = fwd ? 9 : Cg * 9, sq = fwd ? Cg * 9 : 9;
-    const ck_index lde = Cg * Kg, colv = cols / kern.lanes * kern.lanes;
-    const ck_index items = G * rows;
+    const ck_index lde = Cg * Kg, lanes = kern.lanes, qblocks = (cols + lanes - 1) / lanes;
+    const ck_index items = G * qblocks;
     (void)items;
+    /* one item = one vector of columns for every row: each kernel's 9 taps are read in order along
+     * the rows (streams through w instead of a stride of C_in/g * 9 elements per column) */
 #if CK_BUILD_OPENMP
 #pragma omp parallel for schedule(static) num_threads(p->num_threads) if (p->num_threads > 1 && items > 1)
 #endif
-    for (ck_index it = 0; it < G * rows; ++it) {
-        const ck_index g = it / rows, r = it % rows;
+    for (ck_index it = 0; it < G * qblocks; ++it) {
+        const ck_index g = it / qblocks, q0 = (it % qblocks) * lanes;
         const T *wg = w + g * Kg * Cg * 9;
         T *Ug = U + g * 36 * lde;
-        if (colv > 0)
-            kern.weight(wg, sr, sq, !fwd, r, r + 1, 0, colv, cols, lde, Ug);
-        if (colv < cols)
-            KSFX(ck_wino_weight, generic)(wg, sr, sq, !fwd, r, r + 1, colv, cols, cols, lde, Ug);
+        if (q0 + lanes <= cols)
+            kern.weight(wg, sr, sq, !fwd, 0, rows, q0, q0 + lanes, cols, lde, Ug);
+        else
+            KSFX(ck_wino_weight, generic)(wg, sr, sq, !fwd, 0, rows, q0, cols, cols, lde, Ug);
     }
     return CK_OK;
 }
@@ -86,6 +88,25 @@ static void SFX(wino_pack_row)(const wino_job *j, const T *in, ck_index n, ck_in
     }
 }
 
+/* Steps 2-4 for tiles [t0, t0 + nt) of the chunk on one thread (V, M: this thread's buffers). */
+static void SFX(wino_block)(const wino_job *j, const SFX(wino_kernels) *kern, const T *xp, const T *Ug,
+                            ck_index t0, ck_index nt, T *V, T *M, const T *bg, T *yc, ck_index y_img)
+{
+    const ck_index cs = j->tg.cs, ks = j->tg.ks;
+    const ck_index csv = cs / kern->lanes * kern->lanes, ksv = ks / kern->lanes * kern->lanes;
+    if (csv > 0)
+        kern->input(&j->tg, xp, t0, nt, 0, csv, V, nt * cs);
+    if (csv < cs)
+        KSFX(ck_wino_input, generic)(&j->tg, xp, t0, nt, csv, cs, V, nt * cs);
+    for (int e = 0; e < 36; ++e)
+        GEMM(0, 0, nt, ks, cs, (T)1, V + (ck_index)e * nt * cs, cs, Ug + (ck_index)e * cs * ks, ks, (T)0,
+             M + (ck_index)e * nt * ks, ks);
+    if (ksv > 0)
+        kern->output(&j->tg, M, nt * ks, t0, nt, 0, ksv, bg, yc, y_img);
+    if (ksv < ks)
+        KSFX(ck_wino_output, generic)(&j->tg, M, nt * ks, t0, nt, ksv, ks, bg, yc, y_img);
+}
+
 ck_status SFX(ck_conv_winograd_run)(const ck_conv_params *p, ck_conv_direction dir, const T *U, const T *in,
                                     const T *b, T *out)
 {
@@ -99,9 +120,10 @@ ck_status SFX(ck_conv_winograd_run)(const ck_conv_params *p, ck_conv_direction d
     const ck_index cs = j.tg.cs, ks = j.tg.ks, tpi = j.tg.th * j.tg.tw;
     const ck_index csv = cs / kern.lanes * kern.lanes, ksv = ks / kern.lanes * kern.lanes;
     const size_t xp_elems = (size_t)j.nb * (size_t)(j.tg.hp * j.tg.wp * cs);
+    const size_t v_elems = (size_t)36 * (size_t)j.tb * (size_t)cs, m_elems = (size_t)36 * (size_t)j.tb * (size_t)ks;
     T *xp = (T *)ck_aligned_alloc(xp_elems * sizeof(T));
-    T *V = (T *)ck_aligned_alloc((size_t)36 * (size_t)j.tb * (size_t)cs * sizeof(T));
-    T *M = (T *)ck_aligned_alloc((size_t)36 * (size_t)j.tb * (size_t)ks * sizeof(T));
+    T *V = (T *)ck_aligned_alloc((size_t)j.team * v_elems * sizeof(T));
+    T *M = (T *)ck_aligned_alloc((size_t)j.team * m_elems * sizeof(T));
     if (!xp || !V || !M) {
         ck_aligned_free(xp);
         ck_aligned_free(V);
@@ -113,45 +135,66 @@ ck_status SFX(ck_conv_winograd_run)(const ck_conv_params *p, ck_conv_direction d
 #if CK_BUILD_OPENMP
 #pragma omp parallel num_threads(j.team) if (j.team > 1)
 #endif
-    for (ck_index g = 0; g < j.groups; ++g) {
-        const T *Ug = U + g * 36 * cs * ks;
-        for (ck_index n0 = 0; n0 < j.batch; n0 += j.nb) {
-            const ck_index nbc = j.batch - n0 < j.nb ? j.batch - n0 : j.nb;
-            const ck_index rows = nbc * j.tg.hp;
+    {
+        int tid = 0;
+#if CK_BUILD_OPENMP
+        tid = omp_get_thread_num();
+#endif
+        T *Vt = V + (size_t)tid * v_elems, *Mt = M + (size_t)tid * m_elems;
+        for (ck_index g = 0; g < j.groups; ++g) {
+            const T *Ug = U + g * 36 * cs * ks;
+            for (ck_index n0 = 0; n0 < j.batch; n0 += j.nb) {
+                const ck_index nbc = j.batch - n0 < j.nb ? j.batch - n0 : j.nb;
+                const ck_index rows = nbc * j.tg.hp;
 #if CK_BUILD_OPENMP
 #pragma omp for schedule(static)
 #endif
-            for (ck_index row = 0; row < rows; ++row)
-                SFX(wino_pack_row)(&j, in, n0 + row / j.tg.hp, g, row % j.tg.hp, xp + row * j.tg.wp * cs);
-            const ck_index tiles = nbc * tpi;
-            const ck_index nblk = (tiles + j.tb - 1) / j.tb, tbc = (tiles + nblk - 1) / nblk;
-            T *yc = out + n0 * y_img + g * ks * plane_out;
-            const T *bg = b ? b + g * ks : NULL;
-            for (ck_index t0 = 0; t0 < tiles; t0 += tbc) {
-                const ck_index nt = tiles - t0 < tbc ? tiles - t0 : tbc;
+                for (ck_index row = 0; row < rows; ++row)
+                    SFX(wino_pack_row)(&j, in, n0 + row / j.tg.hp, g, row % j.tg.hp, xp + row * j.tg.wp * cs);
+                const ck_index tiles = nbc * tpi;
+                const ck_index nblk = (tiles + j.tb - 1) / j.tb, tbc = (tiles + nblk - 1) / nblk;
+                T *yc = out + n0 * y_img + g * ks * plane_out;
+                const T *bg = b ? b + g * ks : NULL;
+                if (nblk >= j.team) {
+                    /* enough blocks: each block on one thread, its V and M in that core's cache */
 #if CK_BUILD_OPENMP
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 1)
 #endif
-                for (ck_index t = t0; t < t0 + nt; ++t) {
-                    if (csv > 0)
-                        kern.input(&j.tg, xp, t, 1, 0, csv, V + (t - t0) * cs, nt * cs);
-                    if (csv < cs)
-                        KSFX(ck_wino_input, generic)(&j.tg, xp, t, 1, csv, cs, V + (t - t0) * cs, nt * cs);
+                    for (ck_index blk = 0; blk < nblk; ++blk) {
+                        const ck_index t0 = blk * tbc, nt = tiles - t0 < tbc ? tiles - t0 : tbc;
+                        SFX(wino_block)(&j, &kern, xp, Ug, t0, nt, Vt, Mt, bg, yc, y_img);
+                    }
+                    continue;
                 }
+                /* fewer blocks than threads (small images): the team shares each block's steps,
+                 * the same operations in the same order as above */
+                for (ck_index t0 = 0; t0 < tiles; t0 += tbc) {
+                    const ck_index nt = tiles - t0 < tbc ? tiles - t0 : tbc;
 #if CK_BUILD_OPENMP
 #pragma omp for schedule(static)
 #endif
-                for (int e = 0; e < 36; ++e)
-                    GEMM(0, 0, nt, ks, cs, (T)1, V + (ck_index)e * nt * cs, cs, Ug + (ck_index)e * cs * ks, ks,
-                         (T)0, M + (ck_index)e * nt * ks, ks);
+                    for (ck_index t = t0; t < t0 + nt; ++t) {
+                        if (csv > 0)
+                            kern.input(&j.tg, xp, t, 1, 0, csv, V + (t - t0) * cs, nt * cs);
+                        if (csv < cs)
+                            KSFX(ck_wino_input, generic)(&j.tg, xp, t, 1, csv, cs, V + (t - t0) * cs, nt * cs);
+                    }
 #if CK_BUILD_OPENMP
 #pragma omp for schedule(static)
 #endif
-                for (ck_index t = t0; t < t0 + nt; ++t) {
-                    if (ksv > 0)
-                        kern.output(&j.tg, M + (t - t0) * ks, nt * ks, t, 1, 0, ksv, bg, yc, y_img);
-                    if (ksv < ks)
-                        KSFX(ck_wino_output, generic)(&j.tg, M + (t - t0) * ks, nt * ks, t, 1, ksv, ks, bg, yc, y_img);
+                    for (int e = 0; e < 36; ++e)
+                        GEMM(0, 0, nt, ks, cs, (T)1, V + (ck_index)e * nt * cs, cs, Ug + (ck_index)e * cs * ks, ks,
+                             (T)0, M + (ck_index)e * nt * ks, ks);
+#if CK_BUILD_OPENMP
+#pragma omp for schedule(static)
+#endif
+                    for (ck_index t = t0; t < t0 + nt; ++t) {
+                        if (ksv > 0)
+                            kern.output(&j.tg, M + (t - t0) * ks, nt * ks, t, 1, 0, ksv, bg, yc, y_img);
+                        if (ksv < ks)
+                            KSFX(ck_wino_output, generic)(&j.tg, M + (t - t0) * ks, nt * ks, t, 1, ksv, ks, bg, yc,
+                                                          y_img);
+                    }
                 }
             }
         }
