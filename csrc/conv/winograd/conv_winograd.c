@@ -24,7 +24,8 @@
  * by a plan (ck_conv_winograd_transform_weight_* / ck_conv_winograd_run_*, used by cnnkern.ConvPlan).
  *
  * Blocking and workspace: a block has tb tiles with 36 tb (Cs + Ks) elements of V and M within
- * CK_WINO_BLOCK_BYTES (an L2-sized figure; tb kept in [32, 512] so the GEMMs stay efficient); the
+ * CK_WINO_BLOCK_BYTES (an L2-sized figure; tb kept in [32, 512] so the GEMMs stay efficient, at least
+ * 64 when U itself is larger than that); the
  * chunk holds as many images of xp as fit under the workspace limit (ck_conv_im2col_set_workspace_limit,
  * shared with im2col) after U and V, M for 8 threads (so the chunk never depends on the thread count),
  * at least one; V and M are per thread. ck_conv_workspace__winograd gives the figure.
@@ -48,7 +49,12 @@
 
 #define CK_WINO_BLOCK_BYTES ((size_t)768 << 10)
 #define CK_WINO_TB_MIN 32
+#define CK_WINO_TB_MIN_BIG_U 64
 #define CK_WINO_TB_MAX 512
+/* Elements between consecutive tile elements of V and M beyond the block's tiles x channels: without
+ * it the 36 rows a tile's transform writes are a multiple of 4 KiB apart for power-of-two channel
+ * counts and fight over the same L1 sets (C = 256: 4x slower per tile). */
+#define CK_WINO_SKEW 16
 
 int ck_conv_winograd_supports(const ck_conv_params *p)
 {
@@ -100,9 +106,13 @@ static void make_job(const ck_conv_params *p, ck_conv_direction dir, size_t elem
     j->tg.hp = 4 * j->tg.th + 2;
     j->tg.wp = 4 * j->tg.tw + 2;
     const ck_index tpi = j->tg.th * j->tg.tw;
+    /* V and M of a block in L2. When U does not fit in cache either, every block streams all of U
+     * through the GEMMs' packing: at least CK_WINO_TB_MIN_BIG_U tiles amortise it (measured on
+     * 256 channels, 14x14: 64 tiles 1.8x faster than 16, 128 and more slower again: V and M leave L3). */
+    const int u_cached = (size_t)36 * (size_t)j->tg.cs * (size_t)j->tg.ks * elem <= CK_WINO_BLOCK_BYTES;
     ck_index tb = (ck_index)(CK_WINO_BLOCK_BYTES / (36 * (size_t)(j->tg.cs + j->tg.ks) * elem));
-    if (tb < CK_WINO_TB_MIN)
-        tb = CK_WINO_TB_MIN;
+    if (tb < (u_cached ? CK_WINO_TB_MIN : CK_WINO_TB_MIN_BIG_U))
+        tb = u_cached ? CK_WINO_TB_MIN : CK_WINO_TB_MIN_BIG_U;
     if (tb > CK_WINO_TB_MAX)
         tb = CK_WINO_TB_MAX;
     const ck_index batch = j->batch > 0 ? j->batch : 1;
@@ -133,7 +143,7 @@ size_t ck_conv_workspace__winograd(const ck_conv_params *p, ck_conv_direction di
     wino_job j;
     make_job(p, dir, elem_size, 1, &j);
     return ck_conv_winograd_weight_elems(p) * elem_size
-           + (size_t)j.team * 36 * (size_t)j.tb * (size_t)(j.tg.cs + j.tg.ks) * elem_size
+           + (size_t)j.team * 36 * (size_t)(j.tb * (j.tg.cs + j.tg.ks) + 2 * CK_WINO_SKEW) * elem_size
            + (size_t)j.nb * (size_t)j.tg.hp * (size_t)j.tg.wp * (size_t)j.tg.cs * elem_size;
 }
 

@@ -94,17 +94,18 @@ static void SFX(wino_block)(const wino_job *j, const SFX(wino_kernels) *kern, co
 {
     const ck_index cs = j->tg.cs, ks = j->tg.ks;
     const ck_index csv = cs / kern->lanes * kern->lanes, ksv = ks / kern->lanes * kern->lanes;
+    const ck_index ldv = nt * cs + CK_WINO_SKEW, ldm = nt * ks + CK_WINO_SKEW;
     if (csv > 0)
-        kern->input(&j->tg, xp, t0, nt, 0, csv, V, nt * cs);
+        kern->input(&j->tg, xp, t0, nt, 0, csv, V, ldv);
     if (csv < cs)
-        KSFX(ck_wino_input, generic)(&j->tg, xp, t0, nt, csv, cs, V, nt * cs);
+        KSFX(ck_wino_input, generic)(&j->tg, xp, t0, nt, csv, cs, V, ldv);
     for (int e = 0; e < 36; ++e)
-        GEMM(0, 0, nt, ks, cs, (T)1, V + (ck_index)e * nt * cs, cs, Ug + (ck_index)e * cs * ks, ks, (T)0,
-             M + (ck_index)e * nt * ks, ks);
+        GEMM(0, 0, nt, ks, cs, (T)1, V + (ck_index)e * ldv, cs, Ug + (ck_index)e * cs * ks, ks, (T)0,
+             M + (ck_index)e * ldm, ks);
     if (ksv > 0)
-        kern->output(&j->tg, M, nt * ks, t0, nt, 0, ksv, bg, yc, y_img);
+        kern->output(&j->tg, M, ldm, t0, nt, 0, ksv, bg, yc, y_img);
     if (ksv < ks)
-        KSFX(ck_wino_output, generic)(&j->tg, M, nt * ks, t0, nt, ksv, ks, bg, yc, y_img);
+        KSFX(ck_wino_output, generic)(&j->tg, M, ldm, t0, nt, ksv, ks, bg, yc, y_img);
 }
 
 ck_status SFX(ck_conv_winograd_run)(const ck_conv_params *p, ck_conv_direction dir, const T *U, const T *in,
@@ -120,7 +121,8 @@ ck_status SFX(ck_conv_winograd_run)(const ck_conv_params *p, ck_conv_direction d
     const ck_index cs = j.tg.cs, ks = j.tg.ks, tpi = j.tg.th * j.tg.tw;
     const ck_index csv = cs / kern.lanes * kern.lanes, ksv = ks / kern.lanes * kern.lanes;
     const size_t xp_elems = (size_t)j.nb * (size_t)(j.tg.hp * j.tg.wp * cs);
-    const size_t v_elems = (size_t)36 * (size_t)j.tb * (size_t)cs, m_elems = (size_t)36 * (size_t)j.tb * (size_t)ks;
+    const size_t v_elems = (size_t)36 * (size_t)(j.tb * cs + CK_WINO_SKEW);
+    const size_t m_elems = (size_t)36 * (size_t)(j.tb * ks + CK_WINO_SKEW);
     T *xp = (T *)ck_aligned_alloc(xp_elems * sizeof(T));
     T *V = (T *)ck_aligned_alloc((size_t)j.team * v_elems * sizeof(T));
     T *M = (T *)ck_aligned_alloc((size_t)j.team * m_elems * sizeof(T));
@@ -170,29 +172,30 @@ ck_status SFX(ck_conv_winograd_run)(const ck_conv_params *p, ck_conv_direction d
                  * the same operations in the same order as above */
                 for (ck_index t0 = 0; t0 < tiles; t0 += tbc) {
                     const ck_index nt = tiles - t0 < tbc ? tiles - t0 : tbc;
+                    const ck_index ldv = nt * cs + CK_WINO_SKEW, ldm = nt * ks + CK_WINO_SKEW;
 #if CK_BUILD_OPENMP
 #pragma omp for schedule(static)
 #endif
                     for (ck_index t = t0; t < t0 + nt; ++t) {
                         if (csv > 0)
-                            kern.input(&j.tg, xp, t, 1, 0, csv, V + (t - t0) * cs, nt * cs);
+                            kern.input(&j.tg, xp, t, 1, 0, csv, V + (t - t0) * cs, ldv);
                         if (csv < cs)
-                            KSFX(ck_wino_input, generic)(&j.tg, xp, t, 1, csv, cs, V + (t - t0) * cs, nt * cs);
+                            KSFX(ck_wino_input, generic)(&j.tg, xp, t, 1, csv, cs, V + (t - t0) * cs, ldv);
                     }
 #if CK_BUILD_OPENMP
 #pragma omp for schedule(static)
 #endif
                     for (int e = 0; e < 36; ++e)
-                        GEMM(0, 0, nt, ks, cs, (T)1, V + (ck_index)e * nt * cs, cs, Ug + (ck_index)e * cs * ks, ks,
-                             (T)0, M + (ck_index)e * nt * ks, ks);
+                        GEMM(0, 0, nt, ks, cs, (T)1, V + (ck_index)e * ldv, cs, Ug + (ck_index)e * cs * ks, ks,
+                             (T)0, M + (ck_index)e * ldm, ks);
 #if CK_BUILD_OPENMP
 #pragma omp for schedule(static)
 #endif
                     for (ck_index t = t0; t < t0 + nt; ++t) {
                         if (ksv > 0)
-                            kern.output(&j.tg, M + (t - t0) * ks, nt * ks, t, 1, 0, ksv, bg, yc, y_img);
+                            kern.output(&j.tg, M + (t - t0) * ks, ldm, t, 1, 0, ksv, bg, yc, y_img);
                         if (ksv < ks)
-                            KSFX(ck_wino_output, generic)(&j.tg, M + (t - t0) * ks, nt * ks, t, 1, ksv, ks, bg, yc,
+                            KSFX(ck_wino_output, generic)(&j.tg, M + (t - t0) * ks, ldm, t, 1, ksv, ks, bg, yc,
                                                           y_img);
                     }
                 }
