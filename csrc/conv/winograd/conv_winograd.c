@@ -33,8 +33,8 @@
  * Threads: one OpenMP team per call. Step 1 splits rows; with at least as many blocks as threads,
  * each block runs steps 2-4 on one thread with its own V and M (dynamic schedule: few barriers, which
  * matters on a loaded machine); with fewer (small images), the team shares each block: tiles in
- * steps 2 and 4, the 36 elements in step 3. Blocks, chunks and every sum depend on the problem and the workspace limit only, never on
- * the thread count, so results are bit for bit the same for any number of threads. Without a BLAS
+ * steps 2 and 4, the 36 elements in step 3. Blocks, chunks and every sum depend on the problem and
+ * the workspace limit only, never on the thread count, so results are bit for bit the same for any number of threads. Without a BLAS
  * that can be pinned to one thread, the loops run serially and the BLAS threads.
  * Concurrent calls share no mutable state.
  */
@@ -51,9 +51,9 @@
 #define CK_WINO_TB_MIN 32
 #define CK_WINO_TB_MIN_BIG_U 64
 #define CK_WINO_TB_MAX 512
-/* Elements between consecutive tile elements of V and M beyond the block's tiles x channels: without
- * it the 36 rows a tile's transform writes are a multiple of 4 KiB apart for power-of-two channel
- * counts and fight over the same L1 sets (C = 256: 4x slower per tile). */
+/* Elements between consecutive tile elements of V and M beyond the block's tiles x channels, so the
+ * 36 rows one tile's transform writes are not a multiple of 4 KiB apart for power-of-two channel
+ * counts (the same L1 sets); a precaution, no measured gain on the development machine. */
 #define CK_WINO_SKEW 16
 
 int ck_conv_winograd_supports(const ck_conv_params *p)
@@ -107,8 +107,8 @@ static void make_job(const ck_conv_params *p, ck_conv_direction dir, size_t elem
     j->tg.wp = 4 * j->tg.tw + 2;
     const ck_index tpi = j->tg.th * j->tg.tw;
     /* V and M of a block in L2. When U does not fit in cache either, every block streams all of U
-     * through the GEMMs' packing: at least CK_WINO_TB_MIN_BIG_U tiles amortise it (measured on
-     * 256 channels, 14x14: 64 tiles 1.8x faster than 16, 128 and more slower again: V and M leave L3). */
+     * through the GEMMs' packing: at least CK_WINO_TB_MIN_BIG_U tiles amortise it (256 channels, 14x14,
+     * one thread on a loaded machine: 64 tiles ~2x faster than 16; 128 and more slower again). */
     const int u_cached = (size_t)36 * (size_t)j->tg.cs * (size_t)j->tg.ks * elem <= CK_WINO_BLOCK_BYTES;
     ck_index tb = (ck_index)(CK_WINO_BLOCK_BYTES / (36 * (size_t)(j->tg.cs + j->tg.ks) * elem));
     if (tb < (u_cached ? CK_WINO_TB_MIN : CK_WINO_TB_MIN_BIG_U))
