@@ -14,12 +14,10 @@ import argparse
 import json
 import math
 import os
-import time
 
 import numpy as np
 from scipy.optimize import nnls
 
-import cnnkern
 from cnnkern import _choose
 from cnnkern._params import make_conv_params
 
@@ -29,56 +27,38 @@ CONSTANTS = os.path.join(os.path.dirname(__file__), "..", "cnnkern", "data", "ch
 
 def _cases():
     with open(SHAPES) as fh:
-        layers = [l for l in json.load(fh)["conv2d"] if l["k"] == 3 and l["stride"] == 1 and l["groups"] == 1]
+        layers = [l for l in json.load(fh)["conv2d"] if l["k"] == 3 and l["stride"] == 1]
     out = []
     for l in layers:
         for n in (l["n"], 1):
-            out.append(((n, l["c_in"], l["h"], l["w"]), (l["c_out"], l["c_in"], 3, 3), l["pad"]))
-    out += [((1, 4, 9, 9), (8, 4, 3, 3), 1), ((4, 32, 64, 64), (32, 32, 3, 3), 1), ((2, 16, 20, 20), (16, 16, 3, 3), 1)]
+            out.append(((n, l["c_in"], l["h"], l["w"]), (l["c_out"], l["c_in"] // l["groups"], 3, 3), l["pad"],
+                        l["groups"]))
+    out += [((1, 4, 9, 9), (8, 4, 3, 3), 1, 1), ((4, 32, 64, 64), (32, 32, 3, 3), 1, 1),
+            ((2, 16, 20, 20), (16, 16, 3, 3), 1, 1), ((4, 64, 28, 28), (64, 16, 3, 3), 1, 4)]
     return out
-
-
-def _time(fn, repeat=3):
-    fn()
-    best = math.inf
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
-    rng = np.random.default_rng(0)
     fitted = {}
     for direction in ("forward", "backward_input"):
         rows, targets = [], []
-        for xs, ws, pad in _cases():
-            p = make_conv_params(2, xs, ws, padding=pad)
+        for xs, ws, pad, groups in _cases():
+            p = make_conv_params(2, xs, ws, padding=pad, groups=groups)
             costs = _choose.estimate_costs(p, direction)
             costs.pop("winograd", None)
             anchor = min(costs, key=costs.get)
-            x = rng.standard_normal(xs).astype(np.float32)
-            w = rng.standard_normal(ws).astype(np.float32)
-            y = rng.standard_normal(p.y_shape).astype(np.float32)
-            if direction == "forward":
-                def run(a):
-                    return lambda: cnnkern.conv2d_forward(x, w, padding=pad, algorithm=a)
-            else:
-                def run(a):
-                    return lambda: cnnkern.conv2d_backward_input(y, w, xs, padding=pad, algorithm=a)
             t = {anchor: math.inf, "winograd": math.inf}
             for _ in range(2):  # interleaved
                 for a in t:
-                    t[a] = min(t[a], _time(run(a)))
+                    t[a] = min(t[a], _choose.time_algorithm(a, p, np.float32, direction, repeat=3))
             target = costs[anchor] * t["winograd"] / t[anchor]
             feats = _choose._winograd_features(p)
             rows.append(feats)
             targets.append(target)
-            print(f"{direction:<15}{str(xs):<22}{anchor:<8} winograd/anchor {t['winograd'] / t[anchor]:.2f}", flush=True)
+            print(f"{direction:<15}{str(xs):<22}g{groups:<4}{anchor:<8} winograd/anchor {t['winograd'] / t[anchor]:.2f}", flush=True)
         names = sorted(rows[0])
         A = np.array([[r[n] for n in names] for r in rows]) / np.array(targets)[:, None]
         sol, _ = nnls(A, np.ones(len(targets)))
@@ -89,7 +69,7 @@ def main():
     if args.write:
         with open(CONSTANTS) as fh:
             doc = json.load(fh)
-        doc["constants"]["winograd"] = fitted
+        doc["constants"]["winograd"] = fitted  # only winograd's block: the chooser's refit owns the rest
         with open(CONSTANTS, "w") as fh:
             json.dump(doc, fh, indent=1)
             fh.write("\n")

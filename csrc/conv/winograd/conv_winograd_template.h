@@ -40,11 +40,14 @@ ck_status SFX(ck_conv_winograd_transform_weight)(const ck_conv_params *p, ck_con
     const ck_index sr = fwd ? 9 : Cg * 9, sq = fwd ? Cg * 9 : 9;
     const ck_index lde = Cg * Kg, lanes = kern.lanes, qblocks = (cols + lanes - 1) / lanes;
     const ck_index items = G * qblocks;
+    /* a small U (e.g. 64 x 64 channels: 0.1 ms on one thread) is not worth a fork/join */
+    const int big = (size_t)36 * (size_t)G * (size_t)Cg * (size_t)Kg * sizeof(T) > ((size_t)1 << 20);
     (void)items;
+    (void)big;
     /* one item = one vector of columns for every row: each kernel's 9 taps are read in order along
      * the rows (streams through w instead of a stride of C_in/g * 9 elements per column) */
 #if CK_BUILD_OPENMP
-#pragma omp parallel for schedule(static) num_threads(p->num_threads) if (p->num_threads > 1 && items > 1)
+#pragma omp parallel for schedule(static) num_threads(p->num_threads) if (p->num_threads > 1 && items > 1 && big)
 #endif
     for (ck_index it = 0; it < G * qblocks; ++it) {
         const ck_index g = it / qblocks, q0 = (it % qblocks) * lanes;

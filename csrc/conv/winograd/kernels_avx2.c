@@ -23,17 +23,6 @@
 #define VSET1(x) _mm256_set1_ps(x)
 #define WFN(name) name##__avx2_f32
 #include "winograd_template.h"
-#undef WT
-#undef VT
-#undef VL
-#undef VLOAD
-#undef VSTORE
-#undef VADD
-#undef VSUB
-#undef VMUL
-#undef VFMA
-#undef VSET1
-#undef WFN
 
 #define WT double
 #define VT __m256d

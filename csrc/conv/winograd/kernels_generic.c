@@ -8,23 +8,14 @@
 
 #define WT float
 #define VT float
-#define VL 1
-#define VLOAD(p) (*(p))
-#define VSTORE(p, v) (*(p) = (v))
-#define VADD(a, b) ((a) + (b))
-#define VSUB(a, b) ((a) - (b))
-#define VMUL(a, b) ((a) * (b))
-#define VFMA(a, b, c) ((a) * (b) + (c))
-#define VSET1(x) (x)
+#include "winograd_scalar_ops.h"
 #define WFN(name) name##__generic_f32
 #define WTARGET
 #include "winograd_template.h"
-#undef WT
-#undef VT
-#undef WFN
 
 #define WT double
 #define VT double
+#include "winograd_scalar_ops.h"
 #define WFN(name) name##__generic_f64
 #include "winograd_template.h"
 

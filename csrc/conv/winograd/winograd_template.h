@@ -9,6 +9,7 @@
  *   VFMA(a, b, c)  a * b + c
  *   WFN(name)      the kernel's full name (name##__isa##_dtype)
  *   WTARGET        the function attribute enabling the ISA (empty for generic)
+ * The template #undefs all of these at its end, so each instantiation defines the full set.
  * Channels are in the vector lanes: a vector is one tile element of VL consecutive channels, so
  * every load and store of xp, V, U and M is contiguous.
  */
@@ -44,6 +45,16 @@
         u5 = g2;                                                          \
     } while (0)
 
+/* Six vectors to six rows lde elements apart (the six tile elements e .. e + 5). */
+#define WINO_STORE6(o, lde, r0, r1, r2, r3, r4, r5) do {                   \
+        VSTORE((o), r0);                                                  \
+        VSTORE((o) + (lde), r1);                                          \
+        VSTORE((o) + 2 * (lde), r2);                                      \
+        VSTORE((o) + 3 * (lde), r3);                                      \
+        VSTORE((o) + 4 * (lde), r4);                                      \
+        VSTORE((o) + 5 * (lde), r5);                                      \
+    } while (0)
+
 #define WINO_CONSTANTS                                                                       \
     const VT c0_5 = VSET1((WT)0.5), cm0_5 = VSET1((WT)-0.5), c1_5 = VSET1((WT)1.5);         \
     const VT cm1_5 = VSET1((WT)-1.5), c2 = VSET1((WT)2), cm2 = VSET1((WT)-2);              \
@@ -71,13 +82,7 @@ WTARGET void WFN(ck_wino_input)(CK_WINO_INPUT_ARGS(WT))
             for (int i = 0; i < 6; ++i) {
                 VT r0, r1, r2, r3, r4, r5;
                 WINO_BT6(q[i][0], q[i][1], q[i][2], q[i][3], q[i][4], q[i][5], r0, r1, r2, r3, r4, r5);
-                WT *o = out + (6 * i) * lde + c;
-                VSTORE(o, r0);
-                VSTORE(o + lde, r1);
-                VSTORE(o + 2 * lde, r2);
-                VSTORE(o + 3 * lde, r3);
-                VSTORE(o + 4 * lde, r4);
-                VSTORE(o + 5 * lde, r5);
+                WINO_STORE6(out + (6 * i) * lde + c, lde, r0, r1, r2, r3, r4, r5);
             }
         }
     }
@@ -144,13 +149,7 @@ WTARGET void WFN(ck_wino_weight)(CK_WINO_WEIGHT_ARGS(WT))
             for (int i = 0; i < 6; ++i) {
                 VT u0, u1, u2, u3, u4, u5;
                 WINO_G3(h[i][0], h[i][1], h[i][2], u0, u1, u2, u3, u4, u5);
-                WT *o = U + (6 * i) * lde + r * nq + q0v;
-                VSTORE(o, u0);
-                VSTORE(o + lde, u1);
-                VSTORE(o + 2 * lde, u2);
-                VSTORE(o + 3 * lde, u3);
-                VSTORE(o + 4 * lde, u4);
-                VSTORE(o + 5 * lde, u5);
+                WINO_STORE6(U + (6 * i) * lde + r * nq + q0v, lde, u0, u1, u2, u3, u4, u5);
             }
         }
     }
@@ -160,3 +159,15 @@ WTARGET void WFN(ck_wino_weight)(CK_WINO_WEIGHT_ARGS(WT))
 #undef WINO_AT6
 #undef WINO_G3
 #undef WINO_CONSTANTS
+#undef WINO_STORE6
+#undef WT
+#undef VT
+#undef VL
+#undef VLOAD
+#undef VSTORE
+#undef VADD
+#undef VSUB
+#undef VMUL
+#undef VFMA
+#undef VSET1
+#undef WFN
