@@ -25,7 +25,7 @@
  *
  * Blocking and workspace: a block has tb tiles with 36 tb (Cs + Ks) elements of V and M within
  * CK_WINO_BLOCK_BYTES (an L2-sized figure; tb kept in [32, 512] so the GEMMs stay efficient, at least
- * 64 when U itself is larger than that); the
+ * 64 when U itself is larger than that, down to 16 when that gives 8 blocks instead of fewer); the
  * chunk holds as many images of xp as fit under the workspace limit (ck_conv_im2col_set_workspace_limit,
  * shared with im2col) after U and V, M for 8 threads (so the chunk never depends on the thread count),
  * at least one; V and M are per thread. ck_conv_workspace__winograd gives the figure.
@@ -51,6 +51,8 @@
 #define CK_WINO_TB_MIN 32
 #define CK_WINO_TB_MIN_BIG_U 64
 #define CK_WINO_TB_MAX 512
+#define CK_WINO_MIN_BLOCKS 8
+#define CK_WINO_TB_MIN_SPLIT 16
 /* Elements between consecutive tile elements of V and M beyond the block's tiles x channels, so the
  * 36 rows one tile's transform writes are not a multiple of 4 KiB apart for power-of-two channel
  * counts (the same L1 sets); a precaution, no measured gain on the development machine. */
@@ -116,6 +118,13 @@ static void make_job(const ck_conv_params *p, ck_conv_direction dir, size_t elem
     if (tb > CK_WINO_TB_MAX)
         tb = CK_WINO_TB_MAX;
     const ck_index batch = j->batch > 0 ? j->batch : 1;
+    /* at least CK_WINO_MIN_BLOCKS blocks when small U allows 16-tile blocks, so the threads share
+     * the work evenly (5 blocks on 2 threads run at 60%); fixed, never the team size */
+    if (u_cached && batch * tpi < CK_WINO_MIN_BLOCKS * tb) {
+        tb = (batch * tpi + CK_WINO_MIN_BLOCKS - 1) / CK_WINO_MIN_BLOCKS;
+        if (tb < CK_WINO_TB_MIN_SPLIT)
+            tb = CK_WINO_TB_MIN_SPLIT;
+    }
     if (tb > batch * tpi)
         tb = batch * tpi;
     j->tb = tb;
