@@ -199,6 +199,18 @@ def test_declined_configurations_say_why(case, needle):
         make_conv_params(nd, x.shape, w.shape, **case["kw"]), "forward")
 
 
+def test_auto_skips_layers_whose_kernel_transform_dominates():
+    """r50_3x3_7 at batch 8: U (36 x 512 x 512) is 8x the tiles' data; explicit calls still run it."""
+    p = make_conv_params(2, (8, 512, 7, 7), (512, 512, 3, 3), padding=1)
+    assert "winograd" not in _choose.supported_algorithms(p, "forward")
+    p = make_conv_params(2, (8, 64, 56, 56), (64, 64, 3, 3), padding=1)
+    assert "winograd" in _choose.supported_algorithms(p, "forward")
+    x = np.ones((1, 64, 2, 2), np.float32)
+    w = np.ones((64, 64, 3, 3), np.float32)
+    y = cnnkern.conv2d_forward(x, w, padding=1, algorithm="winograd")
+    np.testing.assert_allclose(y, oracle.conv_forward(x, w, padding=1), rtol=1e-5)
+
+
 def test_weight_gradient_is_declined_and_never_chosen():
     x, w = np.ones((2, 4, 8, 8), np.float32), np.ones((4, 4, 3, 3), np.float32)
     dy = np.ones((2, 4, 8, 8), np.float32)
