@@ -31,55 +31,27 @@ static const double ck_wino_AT[4][6] = {
     {1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -0.5, 0}, {0, 1, 1, 4, 0.25, 0}, {0, 1, -1, 8, -0.125, 1},
 };
 
+/* C[m][n] = A[m][k] @ (tb ? B[n][k]^T : B[k][n]), all row-major. */
+static void ck_wino_ref_mm(const double *A, int m, int k, const double *B, int n, int tb, double *C)
+{
+    for (int i = 0; i < m; ++i)
+        for (int j = 0; j < n; ++j) {
+            double s = 0;
+            for (int a = 0; a < k; ++a)
+                s += A[i * k + a] * (tb ? B[j * k + a] : B[a * n + j]);
+            C[i * n + j] = s;
+        }
+}
+
 void ck_conv_winograd_reference_tile(const double d[36], const double g[9], double y[16])
 {
-    double v[6][6], u[6][6], m[6][6], t[6][6];
-    /* v = BT d B */
-    for (int i = 0; i < 6; ++i)
-        for (int j = 0; j < 6; ++j) {
-            double s = 0;
-            for (int a = 0; a < 6; ++a)
-                s += ck_wino_BT[i][a] * d[6 * a + j];
-            t[i][j] = s;
-        }
-    for (int i = 0; i < 6; ++i)
-        for (int j = 0; j < 6; ++j) {
-            double s = 0;
-            for (int b = 0; b < 6; ++b)
-                s += t[i][b] * ck_wino_BT[j][b];
-            v[i][j] = s;
-        }
-    /* u = G g G^T */
-    for (int i = 0; i < 6; ++i)
-        for (int b = 0; b < 3; ++b) {
-            double s = 0;
-            for (int a = 0; a < 3; ++a)
-                s += ck_wino_G[i][a] * g[3 * a + b];
-            t[i][b] = s;
-        }
-    for (int i = 0; i < 6; ++i)
-        for (int j = 0; j < 6; ++j) {
-            double s = 0;
-            for (int b = 0; b < 3; ++b)
-                s += t[i][b] * ck_wino_G[j][b];
-            u[i][j] = s;
-        }
-    for (int i = 0; i < 6; ++i)
-        for (int j = 0; j < 6; ++j)
-            m[i][j] = u[i][j] * v[i][j];
-    /* y = AT m A */
-    for (int p = 0; p < 4; ++p)
-        for (int j = 0; j < 6; ++j) {
-            double s = 0;
-            for (int a = 0; a < 6; ++a)
-                s += ck_wino_AT[p][a] * m[a][j];
-            t[p][j] = s;
-        }
-    for (int p = 0; p < 4; ++p)
-        for (int q = 0; q < 4; ++q) {
-            double s = 0;
-            for (int j = 0; j < 6; ++j)
-                s += t[p][j] * ck_wino_AT[q][j];
-            y[4 * p + q] = s;
-        }
+    double t[36], v[36], u[36], m[36];
+    ck_wino_ref_mm(&ck_wino_BT[0][0], 6, 6, d, 6, 0, t); /* v = BT d B */
+    ck_wino_ref_mm(t, 6, 6, &ck_wino_BT[0][0], 6, 1, v);
+    ck_wino_ref_mm(&ck_wino_G[0][0], 6, 3, g, 3, 0, t); /* u = G g G^T */
+    ck_wino_ref_mm(t, 6, 3, &ck_wino_G[0][0], 6, 1, u);
+    for (int e = 0; e < 36; ++e)
+        m[e] = u[e] * v[e];
+    ck_wino_ref_mm(&ck_wino_AT[0][0], 4, 6, m, 6, 0, t); /* y = AT m A */
+    ck_wino_ref_mm(t, 4, 6, &ck_wino_AT[0][0], 4, 1, y);
 }
