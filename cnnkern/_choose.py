@@ -153,34 +153,41 @@ def _separable_supports(p, direction, separable):
     return bool(separable) and p.ndim >= 2 and direction in ("forward", "backward_input")
 
 
-def _always(p, direction, separable):
-    return True
-
-
+# ---- BEGIN winograd hook: support test and cost features (csrc/conv/winograd/) ----
 def _winograd_supports(p, direction, separable):
-    # provisional (helper "winograd" owns this entry): the forward pass of ungrouped 2-D 3x3 stride-1
-    # dilation-1 convolutions; widen it with what the operator really runs
-    return (direction == "forward" and p.ndim == 2 and p.groups == 1 and tuple(p.kernel_size) == (3, 3)
-            and not p.is_strided() and not p.is_dilated())
-
-
-WINOGRAD_TILE = 4  # F(4x4, 3x3): 6x6 input tiles; the provisional model's assumption
+    # auto also leaves out layers whose transformed kernel (36 C_in/g C_out/g per group, rewritten by
+    # every plain call) outweighs the tiles' transformed data 2:1: on r50_3x3_7 at batch 8 (8:1) it
+    # ran 1.1-1.4x slower than direct on one thread, 3-5x at 2 threads and in float64 (75 MB of U).
+    # algorithm="winograd" still runs them (cnnkern.ConvPlan keeps the transformed kernel).
+    if _execute.winograd_unsupported_reason(p, direction):
+        return False
+    tiles = p.batch * _prod((o + 3) // 4 for o in p.out_size)
+    u_elems = 36 * (p.in_channels // p.groups) * (p.out_channels // p.groups) * p.groups
+    return u_elems <= 2 * 36 * tiles * (p.in_channels + p.out_channels)
 
 
 def _winograd_features(p):
-    # Per output tile of m x m (alpha = m + 2 transformed points per axis): one GEMM per transformed
-    # point, (C_out x C_in/g) x (C_in/g x tiles) per group; input, output and weight transforms of two
-    # small matrix products each per tile and channel.
-    m = WINOGRAD_TILE
-    alpha = m + 2
-    tiles = p.batch * _prod(-(-o // m) for o in p.out_size)
-    cg = p.in_channels // p.groups
+    # F(4x4, 3x3) over ceil(out/4)^2 tiles per image: 36 GEMMs of [tiles x C_in/g] x [C_in/g x C_out/g]
+    # ("wino_mac"), the input and output transforms ("wino_tile_in", "wino_tile_out": per tile and
+    # channel), the kernel transform (36 elements per kernel slice), and the per-group loop: every
+    # group runs its own tiles and GEMMs ("wino_group_tile", "gemm_call"), which makes depthwise
+    # layers 10-30x slower than "direct".
     c = _base_counts(p)
     del c["flop"]
-    c["wino_gemm_flop"] = float(2 * alpha * alpha * tiles * cg * p.out_channels)
-    c["wino_transform"] = float(2 * alpha ** 3 * (tiles * (p.in_channels + p.out_channels)
-                                                 + p.out_channels * cg))
+    tiles = p.batch * _prod((o + 3) // 4 for o in p.out_size)
+    cg, kg = p.in_channels // p.groups, p.out_channels // p.groups
+    c["wino_mac"] = float(2 * 36 * tiles * cg * kg * p.groups)
+    c["wino_tile_in"] = float(36 * tiles * p.in_channels)
+    c["wino_tile_out"] = float(36 * tiles * p.out_channels)
+    c["wino_kernel"] = float(36 * cg * kg * p.groups)
+    c["gemm_call"] = float(36 * p.groups * max(1, -(-tiles // 256)))
+    c["wino_group_tile"] = float(tiles * p.groups)
     return c
+# ---- END winograd hook ----
+
+
+def _always(p, direction, separable):
+    return True
 
 
 # Which machine rate (cnnkern/_calibrate.py: gemm, direct, fft, mem, call) turns each count into
@@ -192,16 +199,21 @@ RATE_CLASS = {
     "im2col": dict(_MEM, flop="gemm", gemm_call="call"),
     "fft": dict(_MEM, transform="fft", spectral_mac="gemm"),
     "separable": dict(_MEM, sep_flop="direct"),
-    "winograd": dict(_MEM, wino_gemm_flop="gemm", wino_transform="direct"),
+    "winograd": dict(_MEM, wino_mac="gemm", wino_tile_in="direct", wino_tile_out="direct",
+                     wino_kernel="mem", gemm_call="call", wino_group_tile="call"),
     "reference": dict(_MEM, flop="direct"),
 }
 
 # Used only while cnnkern/data/chooser_constants.json has no fitted terms for an entry (winograd
-# until its data are collected): GEMMs at 1.3x the large-GEMM cost, transforms at 2x the direct
-# kernels' cost per operation, 4 call costs.
+# until its data are collected). Set by hand from one-thread measurements of the operator: its 36
+# per-element GEMMs run at about 1.3x the large-GEMM cost per flop; a tile element's input or output
+# transform costs about 16 direct-kernel operations; the kernel transform is memory-bound; a GEMM
+# call and a tile group's bookkeeping are small fractions of a Python call.
+_WINOGRAD_EFFICIENCY = {"wino_mac": 1.3, "wino_tile_in": 16.0, "wino_tile_out": 16.0, "wino_kernel": 2.0,
+                        "gemm_call": 0.15, "wino_group_tile": 0.004, "call": 4.0, "in_elem": 2.0,
+                        "out_elem": 2.0, "w_elem": 0.0}
 PROVISIONAL_EFFICIENCY = {
-    "winograd": {d: {"wino_gemm_flop": 1.3, "wino_transform": 2.0, "call": 4.0, "in_elem": 2.0,
-                     "out_elem": 2.0} for d in ("forward", "backward_input", "backward_weight")},
+    "winograd": {d: dict(_WINOGRAD_EFFICIENCY) for d in ("forward", "backward_input", "backward_weight")},
 }
 
 
@@ -265,10 +277,15 @@ _rates_lock = threading.Lock()
 _rates_cache = {}  # (dtype name, threads) -> (rates, source)
 
 
+rates_generation = 0  # bumped whenever the rates change: part of cnnkern._problem's memo key
+
+
 def _rates_changed():
     """Called by cnnkern._calibrate when calibrations were written or forgotten."""
+    global rates_generation
     with _rates_lock:
         _rates_cache.clear()
+        rates_generation += 1
 
 
 def machine_rates(dtype, threads=None):

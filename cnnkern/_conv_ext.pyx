@@ -81,6 +81,23 @@ cdef extern from "cnnkern/ck_conv.h" nogil:
     ck_status ck_conv_bwd_weight__fft_f32(const ck_conv_params *p, const float *dy, const float *x, float *dw)
     ck_status ck_conv_bwd_weight__fft_f64(const ck_conv_params *p, const double *dy, const double *x, double *dw)
 
+    # ---- BEGIN winograd hook (csrc/conv/winograd/; port into the C algorithm table) ----
+    ck_status ck_conv_fwd__winograd_f32(const ck_conv_params *p, const float *x, const float *w, const float *b, float *y)
+    ck_status ck_conv_fwd__winograd_f64(const ck_conv_params *p, const double *x, const double *w, const double *b, double *y)
+    ck_status ck_conv_bwd_input__winograd_f32(const ck_conv_params *p, const float *dy, const float *w, float *dx)
+    ck_status ck_conv_bwd_input__winograd_f64(const ck_conv_params *p, const double *dy, const double *w, double *dx)
+    ck_status ck_conv_bwd_weight__winograd_f32(const ck_conv_params *p, const float *dy, const float *x, float *dw)
+    ck_status ck_conv_bwd_weight__winograd_f64(const ck_conv_params *p, const double *dy, const double *x, double *dw)
+    int ck_conv_winograd_supports(const ck_conv_params *p)
+    size_t ck_conv_winograd_weight_elems(const ck_conv_params *p)
+    size_t ck_conv_workspace__winograd(const ck_conv_params *p, ck_conv_direction dir, size_t elem_size)
+    ck_status ck_conv_winograd_transform_weight_f32(const ck_conv_params *p, ck_conv_direction dir, const float *w, float *U)
+    ck_status ck_conv_winograd_transform_weight_f64(const ck_conv_params *p, ck_conv_direction dir, const double *w, double *U)
+    ck_status ck_conv_winograd_run_f32(const ck_conv_params *p, ck_conv_direction dir, const float *U, const float *inp, const float *b, float *out)
+    ck_status ck_conv_winograd_run_f64(const ck_conv_params *p, ck_conv_direction dir, const double *U, const double *inp, const double *b, double *out)
+    void ck_conv_winograd_reference_tile(const double *d, const double *g, double *y)
+    # ---- END winograd hook ----
+
     ck_status ck_conv_bwd_bias_f32(const ck_conv_params *p, const float *dy, float *db)
     ck_status ck_conv_bwd_bias_f64(const ck_conv_params *p, const double *dy, double *db)
 
@@ -117,26 +134,30 @@ ctypedef ck_status (*bwd_f32_fn)(const ck_conv_params *, const float *, const fl
 ctypedef ck_status (*bwd_f64_fn)(const ck_conv_params *, const double *, const double *, double *) noexcept nogil
 
 # The C algorithms this extension provides, in the order of the tables below.
-ALGORITHMS = ("reference", "direct", "im2col", "fft", "separable")
+ALGORITHMS = ("reference", "direct", "im2col", "fft", "separable", "winograd")  # winograd hook: last name
 
-cdef fwd_f32_fn FWD_F32[5]
-cdef fwd_f64_fn FWD_F64[5]
-cdef bwd_f32_fn BWD_INPUT_F32[5]
-cdef bwd_f64_fn BWD_INPUT_F64[5]
-cdef bwd_f32_fn BWD_WEIGHT_F32[5]
-cdef bwd_f64_fn BWD_WEIGHT_F64[5]
+cdef fwd_f32_fn FWD_F32[6]
+cdef fwd_f64_fn FWD_F64[6]
+cdef bwd_f32_fn BWD_INPUT_F32[6]
+cdef bwd_f64_fn BWD_INPUT_F64[6]
+cdef bwd_f32_fn BWD_WEIGHT_F32[6]
+cdef bwd_f64_fn BWD_WEIGHT_F64[6]
 FWD_F32[:] = [ck_conv_fwd__reference_f32, ck_conv_fwd__direct_f32, ck_conv_fwd__im2col_f32,
-              ck_conv_fwd__fft_f32, ck_conv_fwd__separable_f32]
+              ck_conv_fwd__fft_f32, ck_conv_fwd__separable_f32, ck_conv_fwd__winograd_f32]
 FWD_F64[:] = [ck_conv_fwd__reference_f64, ck_conv_fwd__direct_f64, ck_conv_fwd__im2col_f64,
-              ck_conv_fwd__fft_f64, ck_conv_fwd__separable_f64]
+              ck_conv_fwd__fft_f64, ck_conv_fwd__separable_f64, ck_conv_fwd__winograd_f64]
 BWD_INPUT_F32[:] = [ck_conv_bwd_input__reference_f32, ck_conv_bwd_input__direct_f32,
-                    ck_conv_bwd_input__im2col_f32, ck_conv_bwd_input__fft_f32, ck_conv_bwd_input__separable_f32]
+                    ck_conv_bwd_input__im2col_f32, ck_conv_bwd_input__fft_f32, ck_conv_bwd_input__separable_f32,
+                    ck_conv_bwd_input__winograd_f32]
 BWD_INPUT_F64[:] = [ck_conv_bwd_input__reference_f64, ck_conv_bwd_input__direct_f64,
-                    ck_conv_bwd_input__im2col_f64, ck_conv_bwd_input__fft_f64, ck_conv_bwd_input__separable_f64]
+                    ck_conv_bwd_input__im2col_f64, ck_conv_bwd_input__fft_f64, ck_conv_bwd_input__separable_f64,
+                    ck_conv_bwd_input__winograd_f64]
 BWD_WEIGHT_F32[:] = [ck_conv_bwd_weight__reference_f32, ck_conv_bwd_weight__direct_f32,
-                     ck_conv_bwd_weight__im2col_f32, ck_conv_bwd_weight__fft_f32, ck_conv_bwd_weight__separable_f32]
+                     ck_conv_bwd_weight__im2col_f32, ck_conv_bwd_weight__fft_f32, ck_conv_bwd_weight__separable_f32,
+                     ck_conv_bwd_weight__winograd_f32]
 BWD_WEIGHT_F64[:] = [ck_conv_bwd_weight__reference_f64, ck_conv_bwd_weight__direct_f64,
-                     ck_conv_bwd_weight__im2col_f64, ck_conv_bwd_weight__fft_f64, ck_conv_bwd_weight__separable_f64]
+                     ck_conv_bwd_weight__im2col_f64, ck_conv_bwd_weight__fft_f64, ck_conv_bwd_weight__separable_f64,
+                     ck_conv_bwd_weight__winograd_f64]
 
 
 cdef int _algorithm_index(str name) except -1:
@@ -412,6 +433,88 @@ def _install_scipy_blas():
 
 # The BLAS is installed lazily, on the first im2col call, by cnnkern/_blas.py:ensure_installed()
 # (importing scipy.linalg costs more than the rest of `import cnnkern`).
+
+
+# ---- BEGIN winograd hook: the transformed kernel for cnnkern.ConvPlan, workspace, reference tile ----
+
+def winograd_supports(tuple geom):
+    cdef ck_conv_params p
+    _fill(&p, geom, 1)
+    return bool(ck_conv_winograd_supports(&p))
+
+
+def winograd_weight_elems(tuple geom):
+    cdef ck_conv_params p
+    _fill(&p, geom, 1)
+    return int(ck_conv_winograd_weight_elems(&p))
+
+
+def winograd_workspace(tuple geom, int direction, int itemsize, int num_threads):
+    """Bytes a plain winograd call allocates (direction 0/1 = fwd/bwd_input)."""
+    cdef ck_conv_params p
+    _fill(&p, geom, num_threads)
+    return int(ck_conv_workspace__winograd(&p, <ck_conv_direction>direction, itemsize))
+
+
+def winograd_transform_weight(tuple geom, int direction, w, U, int num_threads):
+    """U[...] = the transformed kernel of w for direction 0 (forward) or 1 (backward-input)."""
+    cdef ck_conv_params p
+    cdef ck_status status
+    _fill(&p, geom, num_threads)
+    cdef const float[::1] wf
+    cdef float[::1] uf
+    cdef const double[::1] wd
+    cdef double[::1] ud
+    if U.dtype.itemsize == 4:
+        wf, uf = w, U
+        with nogil:
+            status = ck_conv_winograd_transform_weight_f32(&p, <ck_conv_direction>direction, &wf[0], &uf[0])
+    else:
+        wd, ud = w, U
+        with nogil:
+            status = ck_conv_winograd_transform_weight_f64(&p, <ck_conv_direction>direction, &wd[0], &ud[0])
+    _check(status, "winograd kernel transform")
+
+
+def winograd_run(tuple geom, int direction, U, inp, b, out, int num_threads):
+    """out[...] = the direction's result from the transformed kernel U (b: forward bias or None)."""
+    cdef ck_conv_params p
+    cdef ck_status status
+    _fill(&p, geom, num_threads)
+    cdef const float[::1] uf, xf, bf
+    cdef float[::1] of
+    cdef const double[::1] ud, xd, bd
+    cdef double[::1] od
+    cdef const float *bf_ptr = NULL
+    cdef const double *bd_ptr = NULL
+    if out.dtype.itemsize == 4:
+        uf, xf, of = U, inp, out
+        if b is not None:
+            bf = b
+            bf_ptr = &bf[0]
+        with nogil:
+            status = ck_conv_winograd_run_f32(&p, <ck_conv_direction>direction, &uf[0], &xf[0], bf_ptr, &of[0])
+    else:
+        ud, xd, od = U, inp, out
+        if b is not None:
+            bd = b
+            bd_ptr = &bd[0]
+        with nogil:
+            status = ck_conv_winograd_run_f64(&p, <ck_conv_direction>direction, &ud[0], &xd[0], bd_ptr, &od[0])
+    _check(status, "winograd run")
+
+
+def winograd_reference_tile(d, g):
+    """The plain reference of the transforms: the 4x4 outputs of one 6x6 tile d and 3x3 kernel g (float64)."""
+    cdef const double[::1] dd = d
+    cdef const double[::1] gd = g
+    import numpy as np
+    y = np.empty(16)
+    cdef double[::1] yd = y
+    ck_conv_winograd_reference_tile(&dd[0], &gd[0], &yd[0])
+    return y.reshape(4, 4)
+
+# ---- END winograd hook ----
 
 
 # ---- algorithm "fft": complex GEMM, plans, and the transform layer's test entry points -----------

@@ -39,6 +39,10 @@ def unsupported_reason(algorithm, p, direction):
         return (f"algorithm='fft' supports stride 1 and dilation 1 only (got stride={p.stride}, "
                 f"dilation={p.dilation}): a strided or dilated correlation is not a plain product of "
                 "spectra; use algorithm='auto', 'direct' or 'im2col'")
+    if algorithm == "winograd":
+        reason = winograd_unsupported_reason(p, direction)
+        if reason:
+            return f"algorithm='winograd' {reason}; use algorithm='auto', 'direct' or 'im2col'"
     if algorithm == "separable" and direction == "backward_weight":
         return ("algorithm='separable' has no backward-weight pass: the weight gradient of a separable "
                 "kernel is in general not rank 1, so there is no separable shortcut; use algorithm='auto' "
@@ -46,9 +50,22 @@ def unsupported_reason(algorithm, p, direction):
     return None
 
 
+def winograd_unsupported_reason(p, direction):
+    """Why algorithm="winograd" (F(4x4, 3x3), csrc/conv/winograd/) cannot run this case, or "" if it can."""
+    if direction == "backward_weight":
+        return ("has no weight-gradient pass (the Winograd-domain weight gradient was not faster than "
+                "direct/im2col; conv*_backward takes dw from 'auto')")
+    if p.ndim != 2 or tuple(p.kernel_size) != (3, 3):
+        return f"computes 2-D 3x3 kernels only (got kernel {tuple(p.kernel_size)})"
+    if p.is_strided() or p.is_dilated():
+        return f"needs stride 1 and dilation 1 (got stride={tuple(p.stride)}, dilation={tuple(p.dilation)})"
+    return ""
+
+
 def prepare(algorithm):
-    """One-time set-up an algorithm needs before its first call (the BLAS for im2col and fft)."""
-    if algorithm in ("im2col", "fft"):
+    """One-time set-up an algorithm needs before its first call (the BLAS for im2col, fft and winograd's
+    per-element GEMMs)."""
+    if algorithm in ("im2col", "fft", "winograd"):
         _blas.ensure_installed()
 
 

@@ -355,7 +355,8 @@ def choose(prob, algorithm, direction, w=None):
         if _choose.get_autotune():
             algo = _choose.choose_for_params(p, prob.dtype, direction, separable=separable)
         else:
-            key = (direction, separable, get_num_threads(), _execute.workspace_limit, _conv_ext.isa_in_use())
+            key = (direction, separable, get_num_threads(), _execute.workspace_limit, _conv_ext.isa_in_use(),
+                   _choose.rates_generation)
             algo = prob.choices.get(key)
             if algo is None:
                 algo = _choose.choose_for_params(p, prob.dtype, direction, separable=separable, measure=False)

@@ -6,7 +6,9 @@
 
 For algorithm="fft" the plan holds the C plans (tiling, transform sizes and twiddle tables) and the
 kernel spectra, so repeated calls skip the weight transform -- for many channels that is most of
-a plain call's work. For every other algorithm it holds the validated parameters and calls the
+a plain call's work. For algorithm="winograd" it holds the transformed kernels
+(36/9 of the weight's size per direction, built on first use), so forward and backward_input skip the
+kernel transform. For every other algorithm it holds the validated parameters and calls the
 plain functions. A plan is immutable after creation (the backward-input spectrum and the
 backward-weight plan are built on first use, under a lock) and may be used from several Python
 threads at once. The weight is copied at creation: later changes to `w` do not affect the plan.
@@ -96,11 +98,35 @@ class ConvPlan:
             self._fft_prepare("forward")
         elif fft_tile is not None:
             raise ValueError(f"fft_tile applies to algorithm='fft' only, not {self.algorithm!r}")
+        self._wino = {}  # direction -> transformed kernel (algorithm="winograd")
+        if self.algorithm == "winograd":
+            self._wino_prepare("forward")
+
+    # ---- winograd: the transformed kernel per direction (csrc/conv/winograd/) -------------------
+    def _wino_prepare(self, direction):
+        U = self._wino.get(direction)
+        if U is None:
+            with self._lock:
+                U = self._wino.get(direction)
+                if U is None:
+                    geom = self._prob.params.c_geom
+                    U = np.empty(_conv_ext.winograd_weight_elems(geom), dtype=self.dtype)
+                    _conv_ext.winograd_transform_weight(geom, _DIRECTION[direction], self._wk.ravel(), U,
+                                                        _execute.threads_for(self._prob.params))
+                    U.setflags(write=False)
+                    self._wino[direction] = U
+        return U
+
+    def _wino_run(self, direction, inp, b, out):
+        p = self._prob.params
+        if p.batch:
+            _conv_ext.winograd_run(p.c_geom, _DIRECTION[direction], self._wino_prepare(direction), inp.ravel(),
+                                   None if b is None else b.ravel(), out.reshape(-1), _execute.threads_for(p))
 
     def _algorithm(self, direction):
         """The C algorithm of a backward direction: the plan's, except that separable has no weight
         gradient (auto computes it, as conv{d}d_backward does)."""
-        if self.algorithm == "separable" and direction == "backward_weight":
+        if self.algorithm in ("separable", "winograd") and direction == "backward_weight":
             return P.choose(self._prob, "auto", direction)[0]
         algo = self._algos.get(direction)
         if algo is None:
@@ -162,6 +188,8 @@ class ConvPlan:
                 plan, spec = self._fft_prepare("forward")
                 plan.run(spec, self._prob.prepare_input(xa).ravel(), ba, y.reshape(-1),
                          _execute.threads_for(p))
+        elif self.algorithm == "winograd":
+            self._wino_run("forward", self._prob.prepare_input(xa), ba, y)
         else:
             _execute.run_forward(self.algorithm, p, self._prob.prepare_input(xa), self._wk, ba, y,
                                  self._factors)
@@ -179,6 +207,8 @@ class ConvPlan:
             if p.batch:
                 plan, spec = self._fft_prepare("backward_input")
                 plan.run(spec, dy.ravel(), None, dx.reshape(-1), _execute.threads_for(p))
+        elif self.algorithm == "winograd":
+            self._wino_run("backward_input", dy, None, dx)
         else:
             _execute.run_backward_input(self._algorithm("backward_input"), p, dy, self._wk, dx)
         return self._prob.finish_input_gradient(dx)

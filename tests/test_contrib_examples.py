@@ -27,7 +27,13 @@ def test_manual_training_step(capsys):
     assert abs(backward - numeric) <= 1e-5 * max(1.0, abs(numeric))
 
 
-def test_train_digits_short():
+def test_train_digits_short(monkeypatch):
+    # The trajectories match to direct convolution's rounding only: the digit images have many equal
+    # pixels, and winograd's float32 rounding (~1e-6 of the largest output, tested in
+    # test_winograd.py) flips max-pool ties, which ten SGD steps amplify to 1e-2. So "auto" is kept
+    # off winograd here.
+    from cnnkern import _choose
+    monkeypatch.delitem(_choose.CONSTANTS, "winograd", raising=False)
     pytest.importorskip("mygrad")
     pytest.importorskip("sklearn")
     td = _load("train_digits")

@@ -147,6 +147,33 @@ ck_status ck_conv_fft_run_bwd_weight_f32(const ck_conv_fft_plan *plan, const flo
 ck_status ck_conv_fft_run_bwd_weight_f64(const ck_conv_fft_plan *plan, const double *dy, const double *x,
                                          double *dw, int num_threads);
 
+/* ---- winograd (BEGIN winograd hook): 2-D 3x3, stride 1, dilation 1, Winograd F(4x4, 3x3)
+ * (csrc/conv/winograd/). Anything else, and bwd_weight, returns CK_ERR_UNSUPPORTED. Contract,
+ * workspace and threads: the top of csrc/conv/winograd/conv_winograd.c. ---- */
+ck_status ck_conv_fwd__winograd_f32(const ck_conv_params *p, const float *x, const float *w, const float *b, float *y);
+ck_status ck_conv_fwd__winograd_f64(const ck_conv_params *p, const double *x, const double *w, const double *b, double *y);
+ck_status ck_conv_bwd_input__winograd_f32(const ck_conv_params *p, const float *dy, const float *w, float *dx);
+ck_status ck_conv_bwd_input__winograd_f64(const ck_conv_params *p, const double *dy, const double *w, double *dx);
+ck_status ck_conv_bwd_weight__winograd_f32(const ck_conv_params *p, const float *dy, const float *x, float *dw);
+ck_status ck_conv_bwd_weight__winograd_f64(const ck_conv_params *p, const double *dy, const double *x, double *dw);
+/* 1 if the winograd algorithm computes this problem (fwd and bwd_input). */
+int ck_conv_winograd_supports(const ck_conv_params *p);
+/* Elements of the transformed kernel U (36 * groups * C_in/g * C_out/g) of either direction. */
+size_t ck_conv_winograd_weight_elems(const ck_conv_params *p);
+/* Bytes the plain entry points allocate (U, tile block buffers, the chunk's channels-last input). */
+size_t ck_conv_workspace__winograd(const ck_conv_params *p, ck_conv_direction dir, size_t elem_size);
+/* Plans (cnnkern.ConvPlan): U of w for dir FWD or BWD_INPUT once, then runs with it
+ * (FWD: in = x, out = y, b may be NULL; BWD_INPUT: in = dy, out = dx, b = NULL). p->num_threads applies. */
+ck_status ck_conv_winograd_transform_weight_f32(const ck_conv_params *p, ck_conv_direction dir, const float *w, float *U);
+ck_status ck_conv_winograd_transform_weight_f64(const ck_conv_params *p, ck_conv_direction dir, const double *w, double *U);
+ck_status ck_conv_winograd_run_f32(const ck_conv_params *p, ck_conv_direction dir, const float *U, const float *in,
+                                   const float *b, float *out);
+ck_status ck_conv_winograd_run_f64(const ck_conv_params *p, ck_conv_direction dir, const double *U, const double *in,
+                                   const double *b, double *out);
+/* The plain reference of the transforms (one tile in double; for tests). */
+void ck_conv_winograd_reference_tile(const double d[36], const double g[9], double y[16]);
+/* ---- (END winograd hook) ---- */
+
 /* ---- separable: rank-1 kernel slices as one 1-D pass per axis (csrc/conv/separable/) ----
  * fac[K][C/G][K0 + K1 + K2] holds per slice the factors f0[K0], f1[K1], f2[K2] with
  * w[k][c][i][j][l] = f0[i] * f1[j] * f2[l]. The entry points without "_factors" take the factors from w

@@ -1,0 +1,179 @@
+/*
+ * conv_winograd.c -- the "winograd" algorithm: 2-D 3x3 convolution, stride 1, dilation 1, any zero
+ * padding and groups, by Winograd F(4x4, 3x3) (transforms, layouts and the reference matrices:
+ * winograd_internal.h; tensors and semantics: cnnkern/ck_conv.h).
+ *
+ * Contract:
+ *   fwd         y = conv(x, w) + b.
+ *   bwd_input   dx = the same operator on dy with the kernel rotated by 180 degrees and its channel
+ *               axes swapped, dx[c] = sum_k corr(dy[k], rot(w[k][c])), and the padding 2 - pad_before
+ *               (negative: the rows/columns of dy before the output are skipped).
+ *   bwd_weight  CK_ERR_UNSUPPORTED: the weight gradient in the Winograd domain was not faster here
+ *               (it would transform dy and x per tile and sum 36 outer products per tile: the same
+ *               data movement as the forward for a 4x smaller product); "direct"/"im2col" compute it.
+ *   Anything but 2-D 3x3 / stride 1 / dilation 1 returns CK_ERR_UNSUPPORTED (ck_conv_winograd_supports).
+ *   OUT arrays are overwritten.
+ *
+ * Per group g, per chunk of images, per block of tiles:
+ *   1. xp = the chunk's input channels of g, channels last, padded (one pass over the input);
+ *   2. V[e] = BT d B for every tile of the block (SIMD over channels);
+ *   3. M[e] = V[e] @ U[e] for the 36 elements e: [tiles x Cs] @ [Cs x Ks] through the BLAS of
+ *      cnnkern/ck_gemm.h (one-thread BLAS inside our loops);
+ *   4. y = AT M A (+ bias) for every tile, clipped at the image edge.
+ * U (36 Cs Ks elements per group, 4x the kernel) is computed at the start of a plain call, or once
+ * by a plan (ck_conv_winograd_transform_weight_* / ck_conv_winograd_run_*, used by cnnkern.ConvPlan).
+ *
+ * Blocking and workspace: a block has tb tiles with 36 tb (Cs + Ks) elements of V and M within
+ * CK_WINO_BLOCK_BYTES (an L2-sized figure; tb kept in [32, 512] so the GEMMs stay efficient, at least
+ * 64 when U itself is larger than that, down to 16 when that gives 8 blocks instead of fewer); the
+ * chunk holds as many images of xp as fit under the workspace limit (ck_conv_im2col_set_workspace_limit,
+ * shared with im2col) after U and V, M for 8 threads (so the chunk never depends on the thread count),
+ * at least one; V and M are per thread. ck_conv_workspace__winograd gives the figure.
+ *
+ * Threads: one OpenMP team per call. Step 1 splits rows; with at least as many blocks as threads,
+ * each block runs steps 2-4 on one thread with its own V and M (dynamic schedule: few barriers, which
+ * matters on a loaded machine); with fewer (small images), the team shares each block: tiles in
+ * steps 2 and 4, the 36 elements in step 3. Blocks, chunks and every sum depend on the problem and
+ * the workspace limit only, never on the thread count, so results are bit for bit the same for any number of threads. Without a BLAS
+ * that can be pinned to one thread, the loops run serially and the BLAS threads.
+ * Concurrent calls share no mutable state.
+ */
+#include "cnnkern/ck_conv.h"
+#include "cnnkern/ck_gemm.h"
+#include "winograd_internal.h"
+
+#include <string.h>
+#if CK_BUILD_OPENMP
+#include <omp.h>
+#endif
+
+#define CK_WINO_BLOCK_BYTES ((size_t)768 << 10)
+#define CK_WINO_TB_MIN 32
+#define CK_WINO_TB_MIN_BIG_U 64
+#define CK_WINO_TB_MAX 512
+#define CK_WINO_MIN_BLOCKS 8
+#define CK_WINO_TB_MIN_SPLIT 16
+/* Elements between consecutive tile elements of V and M beyond the block's tiles x channels, so the
+ * 36 rows one tile's transform writes are not a multiple of 4 KiB apart for power-of-two channel
+ * counts (the same L1 sets); a precaution, no measured gain on the development machine. */
+#define CK_WINO_SKEW 16
+
+int ck_conv_winograd_supports(const ck_conv_params *p)
+{
+    return p->in_size[0] == 1 && p->kernel_size[0] == 1 && p->out_size[0] == 1 && p->pad_before[0] == 0 &&
+           p->kernel_size[1] == 3 && p->kernel_size[2] == 3 && p->stride[1] == 1 && p->stride[2] == 1 &&
+           p->dilation[1] == 1 && p->dilation[2] == 1;
+}
+
+size_t ck_conv_winograd_weight_elems(const ck_conv_params *p)
+{
+    return (size_t)36 * (size_t)p->groups * (size_t)ck_conv_in_per_group(p) * (size_t)ck_conv_out_per_group(p);
+}
+
+typedef struct wino_job {
+    ck_wino_tiles tg;
+    ck_index batch, groups, in_ch, out_ch, ih, iw, off_h, off_w;
+    ck_index tb, nb; /* tiles per block, images per chunk */
+    int team;
+} wino_job;
+
+static void make_job(const ck_conv_params *p, ck_conv_direction dir, size_t elem, int with_weight, wino_job *j)
+{
+    const ck_index Cg = ck_conv_in_per_group(p), Kg = ck_conv_out_per_group(p);
+    j->batch = p->batch;
+    j->groups = p->groups;
+    if (dir == CK_CONV_FWD) {
+        j->ih = p->in_size[1];
+        j->iw = p->in_size[2];
+        j->tg.oh = p->out_size[1];
+        j->tg.ow = p->out_size[2];
+        j->tg.cs = Cg;
+        j->tg.ks = Kg;
+        j->off_h = p->pad_before[1];
+        j->off_w = p->pad_before[2];
+    } else {
+        j->ih = p->out_size[1];
+        j->iw = p->out_size[2];
+        j->tg.oh = p->in_size[1];
+        j->tg.ow = p->in_size[2];
+        j->tg.cs = Kg;
+        j->tg.ks = Cg;
+        j->off_h = 2 - p->pad_before[1];
+        j->off_w = 2 - p->pad_before[2];
+    }
+    j->in_ch = j->groups * j->tg.cs;
+    j->out_ch = j->groups * j->tg.ks;
+    j->tg.th = (j->tg.oh + 3) / 4;
+    j->tg.tw = (j->tg.ow + 3) / 4;
+    j->tg.hp = 4 * j->tg.th + 2;
+    j->tg.wp = 4 * j->tg.tw + 2;
+    const ck_index tpi = j->tg.th * j->tg.tw;
+    /* V and M of a block in L2. When U does not fit in cache either, every block streams all of U
+     * through the GEMMs' packing: at least CK_WINO_TB_MIN_BIG_U tiles amortise it (256 channels, 14x14,
+     * one thread on a loaded machine: 64 tiles ~2x faster than 16; 128 and more slower again). */
+    const int u_cached = (size_t)36 * (size_t)j->tg.cs * (size_t)j->tg.ks * elem <= CK_WINO_BLOCK_BYTES;
+    ck_index tb = (ck_index)(CK_WINO_BLOCK_BYTES / (36 * (size_t)(j->tg.cs + j->tg.ks) * elem));
+    if (tb < (u_cached ? CK_WINO_TB_MIN : CK_WINO_TB_MIN_BIG_U))
+        tb = u_cached ? CK_WINO_TB_MIN : CK_WINO_TB_MIN_BIG_U;
+    if (tb > CK_WINO_TB_MAX)
+        tb = CK_WINO_TB_MAX;
+    const ck_index batch = j->batch > 0 ? j->batch : 1;
+    /* at least CK_WINO_MIN_BLOCKS blocks when small U allows 16-tile blocks, so the threads share
+     * the work evenly (5 blocks on 2 threads run at 60%); fixed, never the team size */
+    if (u_cached && batch * tpi < CK_WINO_MIN_BLOCKS * tb) {
+        tb = (batch * tpi + CK_WINO_MIN_BLOCKS - 1) / CK_WINO_MIN_BLOCKS;
+        if (tb < CK_WINO_TB_MIN_SPLIT)
+            tb = CK_WINO_TB_MIN_SPLIT;
+    }
+    if (tb > batch * tpi)
+        tb = batch * tpi;
+    j->tb = tb;
+    const size_t limit = ck_conv_im2col_get_workspace_limit();
+    const size_t fixed = (with_weight ? ck_conv_winograd_weight_elems(p) * elem : 0)
+                         + (size_t)36 * (size_t)tb * (size_t)(j->tg.cs + j->tg.ks) * elem * 8;
+    const size_t per_img = (size_t)j->tg.hp * (size_t)j->tg.wp * (size_t)j->tg.cs * elem;
+    ck_index nb = limit > fixed ? (ck_index)((limit - fixed) / per_img) : 1;
+    if (nb < 1)
+        nb = 1;
+    if (nb > batch)
+        nb = batch;
+    j->nb = nb;
+    j->team = 1;
+#if CK_BUILD_OPENMP
+    if (p->num_threads > 1 && ck_gemm_can_pin((int)elem))
+        j->team = p->num_threads;
+#endif
+}
+
+size_t ck_conv_workspace__winograd(const ck_conv_params *p, ck_conv_direction dir, size_t elem_size)
+{
+    if (dir == CK_CONV_BWD_WEIGHT || !ck_conv_winograd_supports(p))
+        return 0;
+    wino_job j;
+    make_job(p, dir, elem_size, 1, &j);
+    return ck_conv_winograd_weight_elems(p) * elem_size
+           + (size_t)j.team * 36 * (size_t)(j.tb * (j.tg.cs + j.tg.ks) + 2 * CK_WINO_SKEW) * elem_size
+           + (size_t)j.nb * (size_t)j.tg.hp * (size_t)j.tg.wp * (size_t)j.tg.cs * elem_size;
+}
+
+#define T float
+#define SFX(name) name##_f32
+#define KSFX(name, isa) name##__##isa##_f32
+#define LANES_AVX2 CK_WINO_LANES_AVX2_F32
+#define LANES_AVX512 CK_WINO_LANES_AVX512_F32
+#define GEMM ck_gemm_f32
+#include "conv_winograd_template.h"
+#undef T
+#undef SFX
+#undef KSFX
+#undef LANES_AVX2
+#undef LANES_AVX512
+#undef GEMM
+
+#define T double
+#define SFX(name) name##_f64
+#define KSFX(name, isa) name##__##isa##_f64
+#define LANES_AVX2 CK_WINO_LANES_AVX2_F64
+#define LANES_AVX512 CK_WINO_LANES_AVX512_F64
+#define GEMM ck_gemm_f64
+#include "conv_winograd_template.h"

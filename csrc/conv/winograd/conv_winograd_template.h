@@ -1,0 +1,250 @@
+/*
+ * conv_winograd_template.h -- the "winograd" operator for one dtype (contract: conv_winograd.c).
+ * Included twice by conv_winograd.c with T, SFX(name), KSFX(name, isa), LANES_AVX2, LANES_AVX512, GEMM.
+ */
+
+typedef struct SFX(wino_kernels) {
+    void (*input)(CK_WINO_INPUT_ARGS(T));
+    void (*output)(CK_WINO_OUTPUT_ARGS(T));
+    void (*weight)(CK_WINO_WEIGHT_ARGS(T));
+    ck_index lanes;
+} SFX(wino_kernels);
+
+static SFX(wino_kernels) SFX(wino_pick)(void)
+{
+    SFX(wino_kernels) k = {KSFX(ck_wino_input, generic), KSFX(ck_wino_output, generic),
+                           KSFX(ck_wino_weight, generic), 1};
+#if CK_WINO_X86
+    const ck_isa isa = ck_cpu_isa();
+    if (isa >= CK_ISA_AVX512) {
+        SFX(wino_kernels) v = {KSFX(ck_wino_input, avx512), KSFX(ck_wino_output, avx512),
+                               KSFX(ck_wino_weight, avx512), LANES_AVX512};
+        k = v;
+    } else if (isa >= CK_ISA_AVX2) {
+        SFX(wino_kernels) v = {KSFX(ck_wino_input, avx2), KSFX(ck_wino_output, avx2),
+                               KSFX(ck_wino_weight, avx2), LANES_AVX2};
+        k = v;
+    }
+#endif
+    return k;
+}
+
+ck_status SFX(ck_conv_winograd_transform_weight)(const ck_conv_params *p, ck_conv_direction dir, const T *w, T *U)
+{
+    if (!ck_conv_winograd_supports(p) || dir == CK_CONV_BWD_WEIGHT)
+        return CK_ERR_UNSUPPORTED;
+    const SFX(wino_kernels) kern = SFX(wino_pick)();
+    const ck_index Cg = ck_conv_in_per_group(p), Kg = ck_conv_out_per_group(p), G = p->groups;
+    const int fwd = dir == CK_CONV_FWD;
+    const ck_index rows = fwd ? Cg : Kg, cols = fwd ? Kg : Cg;
+    const ck_index sr = fwd ? 9 : Cg * 9, sq = fwd ? Cg * 9 : 9;
+    const ck_index lde = Cg * Kg, lanes = kern.lanes, qblocks = (cols + lanes - 1) / lanes;
+    const ck_index items = G * qblocks;
+    /* a small U (e.g. 64 x 64 channels: 0.1 ms on one thread) is not worth a fork/join */
+    const int big = (size_t)36 * (size_t)G * (size_t)Cg * (size_t)Kg * sizeof(T) > ((size_t)1 << 20);
+    (void)items;
+    (void)big;
+    /* one item = one vector of columns for every row: each kernel's 9 taps are read in order along
+     * the rows (streams through w instead of a stride of C_in/g * 9 elements per column) */
+#if CK_BUILD_OPENMP
+#pragma omp parallel for schedule(static) num_threads(p->num_threads) if (p->num_threads > 1 && items > 1 && big)
+#endif
+    for (ck_index it = 0; it < G * qblocks; ++it) {
+        const ck_index g = it / qblocks, q0 = (it % qblocks) * lanes;
+        const T *wg = w + g * Kg * Cg * 9;
+        T *Ug = U + g * 36 * lde;
+        if (q0 + lanes <= cols)
+            kern.weight(wg, sr, sq, !fwd, 0, rows, q0, q0 + lanes, cols, lde, Ug);
+        else
+            KSFX(ck_wino_weight, generic)(wg, sr, sq, !fwd, 0, rows, q0, cols, cols, lde, Ug);
+    }
+    return CK_OK;
+}
+
+/* One row of xp: image nl of the chunk, padded row pr, all channels of group g. */
+static void SFX(wino_pack_row)(const wino_job *j, const T *in, ck_index n, ck_index g, ck_index pr, T *xp_row)
+{
+    const ck_index cs = j->tg.cs, wp = j->tg.wp;
+    const ck_index ir = pr - j->off_h;
+    if (ir < 0 || ir >= j->ih) {
+        memset(xp_row, 0, (size_t)(wp * cs) * sizeof(T));
+        return;
+    }
+    ck_index lo = j->off_w, hi = j->off_w + j->iw; /* ps range that maps inside the input row */
+    if (lo < 0)
+        lo = 0;
+    if (hi > wp)
+        hi = wp;
+    if (hi < lo)
+        hi = lo;
+    if (lo > 0)
+        memset(xp_row, 0, (size_t)(lo * cs) * sizeof(T));
+    if (hi < wp)
+        memset(xp_row + hi * cs, 0, (size_t)((wp - hi) * cs) * sizeof(T));
+    const ck_index plane = j->ih * j->iw;
+    const T *src0 = in + (n * j->in_ch + g * cs) * plane + ir * j->iw - j->off_w;
+    for (ck_index c = 0; c < cs; ++c) {
+        const T *src = src0 + c * plane;
+        T *dst = xp_row + c;
+        for (ck_index ps = lo; ps < hi; ++ps)
+            dst[ps * cs] = src[ps];
+    }
+}
+
+/* Steps 2-4 for tiles [t0, t0 + nt) of the chunk on one thread (V, M: this thread's buffers). */
+static void SFX(wino_block)(const wino_job *j, const SFX(wino_kernels) *kern, const T *xp, const T *Ug,
+                            ck_index t0, ck_index nt, T *V, T *M, const T *bg, T *yc, ck_index y_img)
+{
+    const ck_index cs = j->tg.cs, ks = j->tg.ks;
+    const ck_index csv = cs / kern->lanes * kern->lanes, ksv = ks / kern->lanes * kern->lanes;
+    const ck_index ldv = nt * cs + CK_WINO_SKEW, ldm = nt * ks + CK_WINO_SKEW;
+    if (csv > 0)
+        kern->input(&j->tg, xp, t0, nt, 0, csv, V, ldv);
+    if (csv < cs)
+        KSFX(ck_wino_input, generic)(&j->tg, xp, t0, nt, csv, cs, V, ldv);
+    for (int e = 0; e < 36; ++e)
+        GEMM(0, 0, nt, ks, cs, (T)1, V + (ck_index)e * ldv, cs, Ug + (ck_index)e * cs * ks, ks, (T)0,
+             M + (ck_index)e * ldm, ks);
+    if (ksv > 0)
+        kern->output(&j->tg, M, ldm, t0, nt, 0, ksv, bg, yc, y_img);
+    if (ksv < ks)
+        KSFX(ck_wino_output, generic)(&j->tg, M, ldm, t0, nt, ksv, ks, bg, yc, y_img);
+}
+
+ck_status SFX(ck_conv_winograd_run)(const ck_conv_params *p, ck_conv_direction dir, const T *U, const T *in,
+                                    const T *b, T *out)
+{
+    if (!ck_conv_winograd_supports(p) || dir == CK_CONV_BWD_WEIGHT)
+        return CK_ERR_UNSUPPORTED;
+    if (p->batch == 0)
+        return CK_OK;
+    wino_job j;
+    make_job(p, dir, sizeof(T), 0, &j);
+    const SFX(wino_kernels) kern = SFX(wino_pick)();
+    const ck_index cs = j.tg.cs, ks = j.tg.ks, tpi = j.tg.th * j.tg.tw;
+    const ck_index csv = cs / kern.lanes * kern.lanes, ksv = ks / kern.lanes * kern.lanes;
+    const size_t xp_elems = (size_t)j.nb * (size_t)(j.tg.hp * j.tg.wp * cs);
+    const size_t v_elems = (size_t)36 * (size_t)(j.tb * cs + CK_WINO_SKEW);
+    const size_t m_elems = (size_t)36 * (size_t)(j.tb * ks + CK_WINO_SKEW);
+    T *xp = (T *)ck_aligned_alloc(xp_elems * sizeof(T));
+    T *V = (T *)ck_aligned_alloc((size_t)j.team * v_elems * sizeof(T));
+    T *M = (T *)ck_aligned_alloc((size_t)j.team * m_elems * sizeof(T));
+    if (!xp || !V || !M) {
+        ck_aligned_free(xp);
+        ck_aligned_free(V);
+        ck_aligned_free(M);
+        return CK_ERR_NOMEM;
+    }
+    const ck_index plane_out = j.tg.oh * j.tg.ow, y_img = j.out_ch * plane_out;
+    ck_gemm_pin_begin(j.team > 1 ? 1 : p->num_threads);
+#if CK_BUILD_OPENMP
+#pragma omp parallel num_threads(j.team) if (j.team > 1)
+#endif
+    {
+        int tid = 0;
+#if CK_BUILD_OPENMP
+        tid = omp_get_thread_num();
+#endif
+        T *Vt = V + (size_t)tid * v_elems, *Mt = M + (size_t)tid * m_elems;
+        for (ck_index g = 0; g < j.groups; ++g) {
+            const T *Ug = U + g * 36 * cs * ks;
+            for (ck_index n0 = 0; n0 < j.batch; n0 += j.nb) {
+                const ck_index nbc = j.batch - n0 < j.nb ? j.batch - n0 : j.nb;
+                const ck_index rows = nbc * j.tg.hp;
+#if CK_BUILD_OPENMP
+#pragma omp for schedule(static)
+#endif
+                for (ck_index row = 0; row < rows; ++row)
+                    SFX(wino_pack_row)(&j, in, n0 + row / j.tg.hp, g, row % j.tg.hp, xp + row * j.tg.wp * cs);
+                const ck_index tiles = nbc * tpi;
+                const ck_index nblk = (tiles + j.tb - 1) / j.tb, tbc = (tiles + nblk - 1) / nblk;
+                T *yc = out + n0 * y_img + g * ks * plane_out;
+                const T *bg = b ? b + g * ks : NULL;
+                if (nblk >= j.team) {
+                    /* enough blocks: each block on one thread, its V and M in that core's cache */
+#if CK_BUILD_OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+                    for (ck_index blk = 0; blk < nblk; ++blk) {
+                        const ck_index t0 = blk * tbc, nt = tiles - t0 < tbc ? tiles - t0 : tbc;
+                        SFX(wino_block)(&j, &kern, xp, Ug, t0, nt, Vt, Mt, bg, yc, y_img);
+                    }
+                    continue;
+                }
+                /* fewer blocks than threads (small images): the team shares each block's steps,
+                 * the same operations in the same order as above */
+                for (ck_index t0 = 0; t0 < tiles; t0 += tbc) {
+                    const ck_index nt = tiles - t0 < tbc ? tiles - t0 : tbc;
+                    const ck_index ldv = nt * cs + CK_WINO_SKEW, ldm = nt * ks + CK_WINO_SKEW;
+#if CK_BUILD_OPENMP
+#pragma omp for schedule(static)
+#endif
+                    for (ck_index t = t0; t < t0 + nt; ++t) {
+                        if (csv > 0)
+                            kern.input(&j.tg, xp, t, 1, 0, csv, V + (t - t0) * cs, ldv);
+                        if (csv < cs)
+                            KSFX(ck_wino_input, generic)(&j.tg, xp, t, 1, csv, cs, V + (t - t0) * cs, ldv);
+                    }
+#if CK_BUILD_OPENMP
+#pragma omp for schedule(static)
+#endif
+                    for (int e = 0; e < 36; ++e)
+                        GEMM(0, 0, nt, ks, cs, (T)1, V + (ck_index)e * ldv, cs, Ug + (ck_index)e * cs * ks, ks,
+                             (T)0, M + (ck_index)e * ldm, ks);
+#if CK_BUILD_OPENMP
+#pragma omp for schedule(static)
+#endif
+                    for (ck_index t = t0; t < t0 + nt; ++t) {
+                        if (ksv > 0)
+                            kern.output(&j.tg, M + (t - t0) * ks, ldm, t, 1, 0, ksv, bg, yc, y_img);
+                        if (ksv < ks)
+                            KSFX(ck_wino_output, generic)(&j.tg, M + (t - t0) * ks, ldm, t, 1, ksv, ks, bg, yc,
+                                                          y_img);
+                    }
+                }
+            }
+        }
+    }
+    ck_gemm_pin_end();
+    ck_aligned_free(xp);
+    ck_aligned_free(V);
+    ck_aligned_free(M);
+    return CK_OK;
+}
+
+/* The plain entry points: U for this call, then the run. */
+static ck_status SFX(wino_call)(const ck_conv_params *p, ck_conv_direction dir, const T *in, const T *w,
+                                const T *b, T *out)
+{
+    if (!ck_conv_winograd_supports(p))
+        return CK_ERR_UNSUPPORTED;
+    if (p->batch == 0)
+        return CK_OK;
+    T *U = (T *)ck_aligned_alloc(ck_conv_winograd_weight_elems(p) * sizeof(T));
+    if (!U)
+        return CK_ERR_NOMEM;
+    ck_status st = SFX(ck_conv_winograd_transform_weight)(p, dir, w, U);
+    if (st == CK_OK)
+        st = SFX(ck_conv_winograd_run)(p, dir, U, in, b, out);
+    ck_aligned_free(U);
+    return st;
+}
+
+ck_status SFX(ck_conv_fwd__winograd)(const ck_conv_params *p, const T *x, const T *w, const T *b, T *y)
+{
+    return SFX(wino_call)(p, CK_CONV_FWD, x, w, b, y);
+}
+
+ck_status SFX(ck_conv_bwd_input__winograd)(const ck_conv_params *p, const T *dy, const T *w, T *dx)
+{
+    return SFX(wino_call)(p, CK_CONV_BWD_INPUT, dy, w, NULL, dx);
+}
+
+ck_status SFX(ck_conv_bwd_weight__winograd)(const ck_conv_params *p, const T *dy, const T *x, T *dw)
+{
+    (void)p;
+    (void)dy;
+    (void)x;
+    (void)dw;
+    return CK_ERR_UNSUPPORTED; /* why: conv_winograd.c, "bwd_weight" */
+}

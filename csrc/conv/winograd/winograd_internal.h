@@ -1,0 +1,88 @@
+/*
+ * winograd_internal.h -- the pieces of algorithm "winograd" (csrc/conv/winograd/) and their contract.
+ *
+ * Winograd F(4x4, 3x3): a 4x4 block of outputs of a 3x3 cross-correlation from a 6x6 block of inputs,
+ *     Y = AT [ (G g G^T) .* (BT d B) ] A        (.* = element by element; B = BT^T, A = AT^T)
+ * with the interpolation points 0, 1, -1, 2, -1/2 and infinity (chosen for float32 accuracy: the
+ * error relative to the largest output is about 3x smaller than with Lavin's 0, +-1, +-2). The plain
+ * reference of the three transforms is the matrices below (the SIMD kernels of winograd_template.h
+ * are these products written out, checked against ck_conv_winograd_reference_tile in tests):
+ *
+ *   BT = [ 1  3/2   -2  -3/2    1  0 ]     G = [    1     0     0 ]     AT = [ 1  1  1  1    1     0 ]
+ *        [ 0   -1 -5/2  -1/2    1  0 ]         [ -1/3  -1/3  -1/3 ]          [ 0  1 -1  2 -1/2     0 ]
+ *        [ 0    1  1/2  -5/2    1  0 ]         [  1/3  -1/3   1/3 ]          [ 0  1  1  4  1/4     0 ]
+ *        [ 0 -1/2   -1   1/2    1  0 ]         [ 1/15  2/15  4/15 ]          [ 0  1 -1  8 -1/8     1 ]
+ *        [ 0    2   -1    -2    1  0 ]         [-16/15 8/15 -4/15 ]
+ *        [ 0    1  3/2    -2 -3/2  1 ]         [    0     0     1 ]
+ *
+ * Layouts (one group at a time; Cs = input channels of the group, Ks = output channels of the group,
+ * "e" = one of the 36 tile elements, e = 6 i + j):
+ *   xp  [n][hp][wp][Cs]  the input of a chunk of images, channels last, shifted by the padding and
+ *                        zero-filled outside the input, hp = 4 th + 2, wp = 4 tw + 2 (every tile is
+ *                        then inside xp: no bounds checks in the transform).
+ *   V   [36][nt][Cs]     input transform of a block of nt tiles (tile t of the chunk: image t / (th tw),
+ *                        tile row (t / tw) % th, tile column t % tw).
+ *   U   [36][Cs][Ks]     transformed kernel of the group.
+ *   M   [36][nt][Ks]     M[e] = V[e] @ U[e]: one GEMM per tile element.
+ * The output transform writes y (NCHW) with the edge tiles clipped to oh x ow and adds the bias.
+ *
+ * Kernels: one set per ISA and dtype. Each SIMD kernel processes a channel range whose length is a
+ * multiple of its lanes (the caller sends the rest to the generic kernel). No allocation, no threads.
+ */
+#ifndef CK_WINOGRAD_INTERNAL_H
+#define CK_WINOGRAD_INTERNAL_H
+
+#include "cnnkern/ck_conv.h"
+
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+#define CK_WINO_X86 1
+#else
+#define CK_WINO_X86 0
+#endif
+
+typedef struct ck_wino_tiles {
+    ck_index th, tw; /* tiles per image along rows and columns */
+    ck_index hp, wp; /* rows and columns of xp: 4 th + 2, 4 tw + 2 */
+    ck_index oh, ow; /* output rows and columns (edge tiles are clipped) */
+    ck_index cs;     /* channels per pixel of xp (input channels of the group) = row length of V */
+    ck_index ks;     /* output channels of the group = row length of M */
+} ck_wino_tiles;
+
+/* V[e * lde + (t - t0) * cs + c] for tiles t0 <= t < t0 + nt of the chunk and channels c0 <= c < c1
+ * (lde = the block's tiles times cs: a block may be filled one tile per call). */
+#define CK_WINO_INPUT_ARGS(T) const ck_wino_tiles *g, const T *xp, ck_index t0, ck_index nt, \
+                              ck_index c0, ck_index c1, T *V, ck_index lde
+/* From M[e * lde + (t - t0) * ks + k]: y[n][k][r][s] (+ bias[k]) for tiles t0 <= t < t0 + nt and channels k0 <= k < k1 of the group.
+ * y points at image 0 of the chunk, channel 0 of the group; y_img = the image stride of y; bias
+ * points at the group's first bias (or is NULL). */
+#define CK_WINO_OUTPUT_ARGS(T) const ck_wino_tiles *g, const T *M, ck_index lde, ck_index t0, ck_index nt, \
+                               ck_index k0, ck_index k1, const T *bias, T *y, ck_index y_img
+/* U[e][r][q] (row length nq, element stride lde) for rows r0 <= r < r1 and columns q0 <= q < q1,
+ * from the 3x3 kernel at w + r*sr + q*sq (taps row-major; rot: taps reversed, the 180-degree
+ * rotation of backward-input). */
+#define CK_WINO_WEIGHT_ARGS(T) const T *w, ck_index sr, ck_index sq, int rot, ck_index r0, ck_index r1, \
+                               ck_index q0, ck_index q1, ck_index nq, ck_index lde, T *U
+
+#define CK_WINO_DECLARE(isa)                                                                 \
+    void ck_wino_input__##isa##_f32(CK_WINO_INPUT_ARGS(float));                              \
+    void ck_wino_input__##isa##_f64(CK_WINO_INPUT_ARGS(double));                             \
+    void ck_wino_output__##isa##_f32(CK_WINO_OUTPUT_ARGS(float));                            \
+    void ck_wino_output__##isa##_f64(CK_WINO_OUTPUT_ARGS(double));                           \
+    void ck_wino_weight__##isa##_f32(CK_WINO_WEIGHT_ARGS(float));                            \
+    void ck_wino_weight__##isa##_f64(CK_WINO_WEIGHT_ARGS(double));
+CK_WINO_DECLARE(generic)
+#if CK_WINO_X86
+CK_WINO_DECLARE(avx2)
+CK_WINO_DECLARE(avx512)
+#endif
+
+/* Lanes of the SIMD kernels (channels per vector). */
+#define CK_WINO_LANES_AVX2_F32 8
+#define CK_WINO_LANES_AVX2_F64 4
+#define CK_WINO_LANES_AVX512_F32 16
+#define CK_WINO_LANES_AVX512_F64 8
+
+/* The plain reference of the transforms: ck_conv_winograd_reference_tile (cnnkern/ck_conv.h,
+ * kernels_generic.c) computes y[4][4] = AT [(G g G^T) .* (BT d B)] A from the matrices above in double. */
+
+#endif /* CK_WINOGRAD_INTERNAL_H */

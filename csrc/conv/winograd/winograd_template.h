@@ -1,0 +1,173 @@
+/*
+ * winograd_template.h -- the F(4x4, 3x3) transforms of algorithm "winograd", written once for every
+ * ISA and dtype (contract and the reference matrices: winograd_internal.h).
+ *
+ * Included by kernels_{generic,avx2,avx512}.c with:
+ *   WT             element type (float / double)
+ *   VT, VL         vector type and its lanes (VT = WT, VL = 1 for the generic kernels)
+ *   VLOAD(p), VSTORE(p, v), VADD(a, b), VSUB(a, b), VMUL(a, b), VSET1(x)
+ *   VFMA(a, b, c)  a * b + c
+ *   WFN(name)      the kernel's full name (name##__isa##_dtype)
+ *   WTARGET        the function attribute enabling the ISA (empty for generic)
+ * The template #undefs all of these at its end, so each instantiation defines the full set.
+ * Channels are in the vector lanes: a vector is one tile element of VL consecutive channels, so
+ * every load and store of xp, V, U and M is contiguous.
+ */
+
+/* BT applied to 6 values (a column or a row of the input tile). */
+#define WINO_BT6(d0, d1, d2, d3, d4, d5, r0, r1, r2, r3, r4, r5) do {       \
+        VT s_ = VSUB(d4, d2), u_ = VSUB(d1, d3);                          \
+        r0 = VFMA(c1_5, u_, VFMA(cm2, d2, VADD(d0, d4)));                 \
+        r1 = VFMA(cm2_5, d2, VFMA(cm0_5, d3, VSUB(d4, d1)));              \
+        r2 = VFMA(c0_5, d2, VFMA(cm2_5, d3, VADD(d4, d1)));               \
+        r3 = VFMA(cm0_5, u_, s_);                                         \
+        r4 = VFMA(c2, u_, s_);                                            \
+        r5 = VFMA(cm1_5, s_, VFMA(cm2, d3, VADD(d1, d5)));                \
+    } while (0)
+
+/* AT applied to 6 values. */
+#define WINO_AT6(m0, m1, m2, m3, m4, m5, o0, o1, o2, o3) do {               \
+        VT a_ = VADD(m1, m2), b_ = VSUB(m1, m2);                          \
+        o0 = VADD(VADD(m0, a_), VADD(m3, m4));                            \
+        o1 = VFMA(c2, m3, VFMA(cm0_5, m4, b_));                           \
+        o2 = VFMA(c4, m3, VFMA(c0_25, m4, a_));                           \
+        o3 = VFMA(c8, m3, VFMA(cm0_125, m4, VADD(b_, m5)));               \
+    } while (0)
+
+/* G applied to 3 values. */
+#define WINO_G3(g0, g1, g2, u0, u1, u2, u3, u4, u5) do {                     \
+        VT e_ = VADD(g0, g2);                                             \
+        u0 = g0;                                                          \
+        u1 = VMUL(cm1_3, VADD(e_, g1));                                   \
+        u2 = VMUL(c1_3, VSUB(e_, g1));                                    \
+        u3 = VMUL(c1_15, VFMA(c4, g2, VFMA(c2, g1, g0)));                 \
+        u4 = VMUL(c1_15, VFMA(cm4, g2, VFMA(c8, g1, VMUL(cm16, g0))));    \
+        u5 = g2;                                                          \
+    } while (0)
+
+/* Six vectors to six rows lde elements apart (the six tile elements e .. e + 5). */
+#define WINO_STORE6(o, lde, r0, r1, r2, r3, r4, r5) do {                   \
+        VSTORE((o), r0);                                                  \
+        VSTORE((o) + (lde), r1);                                          \
+        VSTORE((o) + 2 * (lde), r2);                                      \
+        VSTORE((o) + 3 * (lde), r3);                                      \
+        VSTORE((o) + 4 * (lde), r4);                                      \
+        VSTORE((o) + 5 * (lde), r5);                                      \
+    } while (0)
+
+#define WINO_CONSTANTS                                                                       \
+    const VT c0_5 = VSET1((WT)0.5), cm0_5 = VSET1((WT)-0.5), c1_5 = VSET1((WT)1.5);         \
+    const VT cm1_5 = VSET1((WT)-1.5), c2 = VSET1((WT)2), cm2 = VSET1((WT)-2);              \
+    const VT cm2_5 = VSET1((WT)-2.5), c4 = VSET1((WT)4), c8 = VSET1((WT)8);                \
+    const VT c0_25 = VSET1((WT)0.25), cm0_125 = VSET1((WT)-0.125);                         \
+    (void)c0_5; (void)cm0_5; (void)c1_5; (void)cm1_5; (void)c2; (void)cm2; (void)cm2_5;     \
+    (void)c4; (void)c8; (void)c0_25; (void)cm0_125
+
+WTARGET void WFN(ck_wino_input)(CK_WINO_INPUT_ARGS(WT))
+{
+    WINO_CONSTANTS;
+    const ck_index cs = g->cs, wp = g->wp, tpi = g->th * g->tw;
+    for (ck_index t = t0; t < t0 + nt; ++t) {
+        const ck_index n = t / tpi, ty = (t / g->tw) % g->th, tx = t % g->tw;
+        const WT *base = xp + ((n * g->hp + 4 * ty) * wp + 4 * tx) * cs;
+        WT *out = V + (t - t0) * cs;
+        for (ck_index c = c0; c < c1; c += VL) {
+            VT d[6][6], q[6][6];
+            for (int i = 0; i < 6; ++i)
+                for (int j = 0; j < 6; ++j)
+                    d[i][j] = VLOAD(base + (i * wp + j) * cs + c);
+            for (int j = 0; j < 6; ++j)
+                WINO_BT6(d[0][j], d[1][j], d[2][j], d[3][j], d[4][j], d[5][j],
+                         q[0][j], q[1][j], q[2][j], q[3][j], q[4][j], q[5][j]);
+            for (int i = 0; i < 6; ++i) {
+                VT r0, r1, r2, r3, r4, r5;
+                WINO_BT6(q[i][0], q[i][1], q[i][2], q[i][3], q[i][4], q[i][5], r0, r1, r2, r3, r4, r5);
+                WINO_STORE6(out + (6 * i) * lde + c, lde, r0, r1, r2, r3, r4, r5);
+            }
+        }
+    }
+}
+
+WTARGET void WFN(ck_wino_output)(CK_WINO_OUTPUT_ARGS(WT))
+{
+    WINO_CONSTANTS;
+    const ck_index ks = g->ks, tpi = g->th * g->tw, plane = g->oh * g->ow;
+    WT tmp[16][VL];
+    for (ck_index t = t0; t < t0 + nt; ++t) {
+        const ck_index n = t / tpi, ty = (t / g->tw) % g->th, tx = t % g->tw;
+        const ck_index r0 = 4 * ty, s0 = 4 * tx;
+        const int nr = g->oh - r0 < 4 ? (int)(g->oh - r0) : 4;
+        const int ns = g->ow - s0 < 4 ? (int)(g->ow - s0) : 4;
+        const WT *in = M + (t - t0) * ks;
+        WT *yt = y + n * y_img + r0 * g->ow + s0;
+        for (ck_index k = k0; k < k1; k += VL) {
+            VT q[4][6];
+            for (int j = 0; j < 6; ++j) {
+                const WT *m = in + j * lde + k;
+                WINO_AT6(VLOAD(m), VLOAD(m + 6 * lde), VLOAD(m + 12 * lde), VLOAD(m + 18 * lde),
+                         VLOAD(m + 24 * lde), VLOAD(m + 30 * lde), q[0][j], q[1][j], q[2][j], q[3][j]);
+            }
+            const VT bv = bias ? VLOAD(bias + k) : VSET1((WT)0);
+            for (int i = 0; i < 4; ++i) {
+                VT o0, o1, o2, o3;
+                WINO_AT6(q[i][0], q[i][1], q[i][2], q[i][3], q[i][4], q[i][5], o0, o1, o2, o3);
+                VSTORE(tmp[4 * i + 0], VADD(o0, bv));
+                VSTORE(tmp[4 * i + 1], VADD(o1, bv));
+                VSTORE(tmp[4 * i + 2], VADD(o2, bv));
+                VSTORE(tmp[4 * i + 3], VADD(o3, bv));
+            }
+            /* channels are in the lanes; y is NCHW: one short row per (channel, tile row) */
+            for (int l = 0; l < VL; ++l) {
+                WT *yk = yt + (k + l) * plane;
+                for (int i = 0; i < nr; ++i)
+                    for (int j = 0; j < ns; ++j)
+                        yk[i * g->ow + j] = tmp[4 * i + j][l];
+            }
+        }
+    }
+}
+
+WTARGET void WFN(ck_wino_weight)(CK_WINO_WEIGHT_ARGS(WT))
+{
+    WINO_CONSTANTS;
+    const VT c1_3 = VSET1((WT)(1.0 / 3.0)), cm1_3 = VSET1((WT)(-1.0 / 3.0));
+    const VT c1_15 = VSET1((WT)(1.0 / 15.0)), cm4 = VSET1((WT)-4), cm16 = VSET1((WT)-16);
+    WT buf[9][VL];
+    for (ck_index r = r0; r < r1; ++r) {
+        for (ck_index q0v = q0; q0v < q1; q0v += VL) {
+            for (int l = 0; l < VL; ++l) {
+                const WT *src = w + r * sr + (q0v + l) * sq;
+                for (int tap = 0; tap < 9; ++tap)
+                    buf[tap][l] = src[rot ? 8 - tap : tap];
+            }
+            VT gm[3][3], h[6][3];
+            for (int a = 0; a < 3; ++a)
+                for (int b = 0; b < 3; ++b)
+                    gm[a][b] = VLOAD(buf[3 * a + b]);
+            for (int b = 0; b < 3; ++b)
+                WINO_G3(gm[0][b], gm[1][b], gm[2][b], h[0][b], h[1][b], h[2][b], h[3][b], h[4][b], h[5][b]);
+            for (int i = 0; i < 6; ++i) {
+                VT u0, u1, u2, u3, u4, u5;
+                WINO_G3(h[i][0], h[i][1], h[i][2], u0, u1, u2, u3, u4, u5);
+                WINO_STORE6(U + (6 * i) * lde + r * nq + q0v, lde, u0, u1, u2, u3, u4, u5);
+            }
+        }
+    }
+}
+
+#undef WINO_BT6
+#undef WINO_AT6
+#undef WINO_G3
+#undef WINO_CONSTANTS
+#undef WINO_STORE6
+#undef WT
+#undef VT
+#undef VL
+#undef VLOAD
+#undef VSTORE
+#undef VADD
+#undef VSUB
+#undef VMUL
+#undef VFMA
+#undef VSET1
+#undef WFN

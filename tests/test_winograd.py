@@ -1,0 +1,247 @@
+"""Algorithm "winograd" (F(4x4, 3x3), csrc/conv/winograd/) against the NumPy oracle.
+
+The shared suites (test_conv_forward.py, test_conv_backward.py, test_isa_dispatch.py, ...) run it
+through cnnkern.algorithms() already; here: tile edges, every padding kind, groups, channel counts
+around the SIMD widths, batch 0, each ISA, 1 vs 2 threads bit for bit, the backward-input adjoint,
+the declined cases and their reasons, ConvPlan's transformed kernel, the workspace bound, and the
+float32 / float64 accuracy bounds on a layer-sized case.
+"""
+import numpy as np
+import pytest
+
+import cnnkern
+from cnnkern import _choose, _conv_ext
+from cnnkern._params import make_conv_params
+
+import oracle
+
+pytestmark = pytest.mark.skipif("winograd" not in cnnkern.algorithms(), reason="winograd not built")
+
+ISAS = ("generic", "avx2", "avx512")
+CPU_ISA = _conv_ext.runtime_info()["isa"]
+FACTOR = 64.0  # Winograd's own error on top of the sum tolerance (measured errors are ~10x below)
+
+
+@pytest.fixture
+def isa(request):
+    name = request.param
+    if ISAS.index(name) > ISAS.index(CPU_ISA):
+        pytest.skip(f"this CPU (or CNNKERN_ISA) runs {CPU_ISA}, not {name}")
+    _conv_ext.set_isa_cap(name)
+    yield name
+    _conv_ext.set_isa_cap(CPU_ISA)
+
+
+# the padding strings for a 3x3 kernel at stride 1, spelled out for the oracle
+_STRING_PADDING = {"same": 1, "valid": 0, "full": 2}
+
+
+def _check(x_shape, w_shape, dtype, padding, groups=1, seed=0, bias=True):
+    rng = np.random.default_rng(seed)
+    okw = dict(padding=_STRING_PADDING.get(padding, padding) if isinstance(padding, str) else padding,
+               groups=groups)
+    x = rng.standard_normal(x_shape).astype(dtype)
+    w = rng.standard_normal(w_shape).astype(dtype)
+    b = rng.standard_normal(w_shape[0]).astype(dtype) if bias else None
+    kw = dict(padding=padding, groups=groups)
+    y_ref = oracle.conv_forward(x, w, b, **okw) if x_shape[0] else None
+    y = cnnkern.conv2d_forward(x, w, b, algorithm="winograd", **kw)
+    if x_shape[0] == 0:
+        y_shape = cnnkern.conv2d_forward(np.zeros((1,) + x_shape[1:], dtype),
+                                         w, b, algorithm="direct", **kw).shape[1:]
+        assert y.shape == (0,) + y_shape
+        dx = cnnkern.conv2d_backward_input(np.zeros(y.shape, dtype), w, x_shape, algorithm="winograd", **kw)
+        assert dx.shape == x_shape and dx.dtype == dtype
+        return
+    lf, lbi, _ = oracle.reduction_lengths(x.shape, w.shape, y_ref.shape, groups)
+    oracle.assert_close(y, y_ref, dtype, lf, FACTOR, what="winograd forward")
+    dy = rng.standard_normal(y_ref.shape).astype(dtype)
+    dx = cnnkern.conv2d_backward_input(dy, w, x.shape, algorithm="winograd", **kw)
+    dx_ref = oracle.conv_backward_input(dy, w, x.shape, **okw)
+    oracle.assert_close(dx, dx_ref, dtype, lbi, FACTOR, what="winograd backward-input")
+    # the adjoint identity <conv(x, w), dy> = <x, dx> with both sides from winograd
+    y0 = cnnkern.conv2d_forward(x, w, None, algorithm="winograd", **kw).astype(np.float64)
+    lhs, rhs = float(np.vdot(y0, dy)), float(np.vdot(x.astype(np.float64), dx))
+    scale = float(np.abs(y0).sum() * np.abs(dy).max() + 1e-300)
+    assert abs(lhs - rhs) <= oracle.tolerance(dtype, lf, FACTOR) * scale
+
+
+def test_reference_tile_is_a_3x3_correlation():
+    """The plain reference of the transforms (the matrices of winograd_internal.h) in double."""
+    rng = np.random.default_rng(1)
+    for _ in range(5):
+        d, g = rng.standard_normal(36), rng.standard_normal(9)
+        y = _conv_ext.winograd_reference_tile(d, g)
+        D, G = d.reshape(6, 6), g.reshape(3, 3)
+        ref = np.array([[np.sum(D[i:i + 3, j:j + 3] * G) for j in range(4)] for i in range(4)])
+        np.testing.assert_allclose(y, ref, rtol=0, atol=1e-13 * np.abs(ref).max())
+
+
+# sizes that are not multiples of the 4x4 output tile, smaller than a tile, and 1x1 images
+SIZES = [(1, 1), (2, 3), (4, 4), (5, 7), (8, 9), (13, 6), (17, 17)]
+
+
+@pytest.mark.parametrize("isa", ISAS, indirect=True)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("hw", SIZES, ids=[f"{h}x{w}" for h, w in SIZES])
+def test_tile_edges(isa, dtype, hw):
+    h, w = hw
+    _check((2, 5, h, w), (6, 5, 3, 3), dtype, padding=1, seed=h * 31 + w)
+    if h >= 3 and w >= 3:
+        _check((1, 3, h, w), (4, 3, 3, 3), dtype, padding=0, seed=h + w)
+
+
+PADDINGS = [0, 1, 2, "same", "valid", "full", ((2, 0), (1, 3)), ((0, 4), (3, 0)), (4, 5)]
+
+
+@pytest.mark.parametrize("isa", ISAS, indirect=True)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("padding", PADDINGS, ids=[str(p) for p in PADDINGS])
+def test_every_padding(isa, dtype, padding):
+    _check((2, 4, 9, 6), (5, 4, 3, 3), dtype, padding=padding, seed=7)
+    _check((1, 2, 1, 1), (3, 2, 3, 3), dtype, padding=padding if padding not in (0, "valid") else 1, seed=8)
+
+
+# (C_in, C_out, groups): channel counts around 4/8/16 lanes, grouped and depthwise
+CHANNELS = [(1, 1, 1), (3, 5, 1), (7, 9, 1), (8, 8, 1), (16, 16, 1), (17, 15, 1), (33, 31, 1),
+            (6, 4, 2), (12, 18, 3), (8, 8, 8), (16, 32, 16), (20, 20, 4)]
+
+
+@pytest.mark.parametrize("isa", ISAS, indirect=True)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("ch", CHANNELS, ids=[f"{c}-{k}-g{g}" for c, k, g in CHANNELS])
+def test_channels_and_groups(isa, dtype, ch):
+    c, k, g = ch
+    _check((2, c, 10, 7), (k, c // g, 3, 3), dtype, padding=1, groups=g, seed=c * 100 + k)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+def test_batch_zero_and_no_bias(dtype):
+    _check((0, 4, 6, 6), (3, 4, 3, 3), dtype, padding=1)
+    _check((3, 4, 6, 6), (3, 4, 3, 3), dtype, padding=1, bias=False)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("shape", [(3, 16, 40, 37), (2, 24, 7, 7), (2, 40, 5, 5)],
+                         ids=["many-blocks", "few-blocks", "one-tile-per-image"])
+def test_one_and_two_threads_bitwise(dtype, shape):
+    """Blocks and sums never depend on the thread count (per-thread blocks or the shared-block path)."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(shape).astype(dtype)
+    w = rng.standard_normal((shape[1] + 3, shape[1], 3, 3)).astype(dtype)
+    b = rng.standard_normal(shape[1] + 3).astype(dtype)
+    out = {}
+    for t in (1, 2):
+        with cnnkern.num_threads(t):
+            y = cnnkern.conv2d_forward(x, w, b, padding=1, algorithm="winograd")
+            dx = cnnkern.conv2d_backward_input(y, w, x.shape, padding=1, algorithm="winograd")
+        out[t] = (y, dx)
+    assert np.array_equal(out[1][0], out[2][0])
+    assert np.array_equal(out[1][1], out[2][1])
+
+
+def test_small_workspace_limit_chunks_the_batch():
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((5, 8, 12, 11)).astype(np.float32)
+    w = rng.standard_normal((6, 8, 3, 3)).astype(np.float32)
+    y_ref = oracle.conv_forward(x, w, padding=1)
+    old = cnnkern.get_workspace_limit()
+    try:
+        cnnkern.set_workspace_limit(1)  # one image per chunk: the floor
+        y = cnnkern.conv2d_forward(x, w, padding=1, algorithm="winograd")
+    finally:
+        cnnkern.set_workspace_limit(old)
+    oracle.assert_close(y, y_ref, np.float32, 72, FACTOR)
+
+
+def test_workspace_formula_bounds_the_peak():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 16, 20, 20)).astype(np.float32)
+    w = rng.standard_normal((8, 16, 3, 3)).astype(np.float32)
+    p = make_conv_params(2, x.shape, w.shape, padding=1)
+    for direction, fn in ((0, lambda: cnnkern.conv2d_forward(x, w, padding=1, algorithm="winograd")),
+                          (1, lambda: cnnkern.conv2d_backward_input(np.ones((2, 8, 20, 20), np.float32), w,
+                                                                    x.shape, padding=1, algorithm="winograd"))):
+        with cnnkern.num_threads(2):
+            before = _conv_ext.workspace_bytes()[0]
+            _conv_ext.workspace_reset_peak()
+            fn()
+            current, peak = _conv_ext.workspace_bytes()
+            formula = _conv_ext.winograd_workspace(p.as_c_tuple(), direction, 4, 2)
+        assert current == before
+        assert 0 < peak - before <= formula
+
+
+@pytest.mark.parametrize("dtype,bound", [(np.float32, 1e-5), (np.float64, 1e-12)], ids=["f32", "f64"])
+def test_accuracy_bound_on_a_layer(dtype, bound):
+    """Item 2's bound: max error relative to the largest output, N(0,1) data (r50_3x3_14 channels)."""
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((1, 256, 14, 14))
+    w = rng.standard_normal((64, 256, 3, 3))
+    y_ref = oracle.conv_forward(x, w, padding=1)
+    y = cnnkern.conv2d_forward(x.astype(dtype), w.astype(dtype), padding=1, algorithm="winograd")
+    assert np.abs(y - y_ref).max() / np.abs(y_ref).max() <= bound
+
+
+@pytest.mark.parametrize("case,needle", [
+    (dict(x=(1, 2, 8, 8), w=(3, 2, 5, 5), kw={}), "3x3"),
+    (dict(x=(1, 2, 8, 8), w=(3, 2, 3, 3), kw=dict(stride=2)), "stride 1"),
+    (dict(x=(1, 2, 8, 8), w=(3, 2, 3, 3), kw=dict(dilation=2)), "dilation 1"),
+    (dict(x=(1, 2, 8), w=(3, 2, 3), kw={}), "2-D"),
+    (dict(x=(1, 2, 5, 5, 5), w=(3, 2, 3, 3, 3), kw={}), "2-D"),
+])
+def test_declined_configurations_say_why(case, needle):
+    nd = len(case["x"]) - 2
+    x, w = np.ones(case["x"], np.float32), np.ones(case["w"], np.float32)
+    with pytest.raises(NotImplementedError, match=needle):
+        getattr(cnnkern, f"conv{nd}d_forward")(x, w, algorithm="winograd", **case["kw"])
+    assert "winograd" not in _choose.supported_algorithms(
+        make_conv_params(nd, x.shape, w.shape, **case["kw"]), "forward")
+
+
+def test_auto_skips_layers_whose_kernel_transform_dominates():
+    """r50_3x3_7 at batch 8: U (36 x 512 x 512) is 8x the tiles' data; explicit calls still run it."""
+    p = make_conv_params(2, (8, 512, 7, 7), (512, 512, 3, 3), padding=1)
+    assert "winograd" not in _choose.supported_algorithms(p, "forward")
+    p = make_conv_params(2, (8, 64, 56, 56), (64, 64, 3, 3), padding=1)
+    assert "winograd" in _choose.supported_algorithms(p, "forward")
+    x = np.ones((1, 64, 2, 2), np.float32)
+    w = np.ones((64, 64, 3, 3), np.float32)
+    y = cnnkern.conv2d_forward(x, w, padding=1, algorithm="winograd")
+    np.testing.assert_allclose(y, oracle.conv_forward(x, w, padding=1), rtol=1e-5)
+
+
+def test_weight_gradient_is_declined_and_never_chosen():
+    x, w = np.ones((2, 4, 8, 8), np.float32), np.ones((4, 4, 3, 3), np.float32)
+    dy = np.ones((2, 4, 8, 8), np.float32)
+    with pytest.raises(NotImplementedError, match="weight-gradient"):
+        cnnkern.conv2d_backward_weight(dy, x, w.shape, padding=1, algorithm="winograd")
+    p = make_conv_params(2, x.shape, w.shape, padding=1)
+    assert "winograd" in _choose.supported_algorithms(p, "forward")
+    assert "winograd" in _choose.supported_algorithms(p, "backward_input")
+    assert "winograd" not in _choose.supported_algorithms(p, "backward_weight")
+    assert _choose.choose_for_params(p, np.float32, "backward_weight", measure=False) != "winograd"
+    # the combined backward computes dx with winograd and takes dw from "auto"
+    dx, dw, db = cnnkern.conv2d_backward(dy, x, w, padding=1, algorithm="winograd")
+    np.testing.assert_allclose(dw, oracle.conv_backward_weight(dy, x, w.shape, padding=1), rtol=1e-5)
+
+
+@pytest.mark.parametrize("flip", [False, True])
+@pytest.mark.parametrize("padding_mode", ["zeros", "reflect"])
+def test_plan_keeps_the_transformed_kernel(flip, padding_mode):
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((2, 6, 9, 11))
+    w = rng.standard_normal((4, 3, 3, 3))
+    b = rng.standard_normal(4)
+    kw = dict(padding=1, groups=2, flip=flip, padding_mode=padding_mode)
+    plan = cnnkern.ConvPlan(w, x.shape, algorithm="winograd", **kw)
+    ref = cnnkern.ConvPlan(w, x.shape, algorithm="reference", **kw)
+    assert plan.algorithm == "winograd" and "forward" in plan._wino
+    y = plan.forward(x, b)
+    np.testing.assert_allclose(y, ref.forward(x, b), rtol=0, atol=1e-12)
+    dy = rng.standard_normal(y.shape)
+    for got, want in zip(plan.backward(dy, x), ref.backward(dy, x)):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+    assert "backward_input" in plan._wino
+    w[...] = 0  # the plan copied the weight
+    np.testing.assert_allclose(plan.forward(x, b), y, rtol=0, atol=0)
