@@ -175,7 +175,7 @@ def _probe_calls(dtype):
         p = make_conv_params(2, x_shape, w_shape, padding=padding)
         x = rng.standard_normal(x_shape).astype(dtype)
         w = rng.standard_normal(w_shape).astype(dtype)
-        return p, (lambda: conv._conv_forward(2, x, w, padding=padding, algorithm=algorithm))
+        return p, (lambda: conv.conv2d_forward(x, w, padding=padding, algorithm=algorithm))
 
     p, fn = conv_probe((4, 128, 32, 32), (256, 128, 1, 1), 0, "im2col")
     out["gemm"] = (fn, float(p.flops()))

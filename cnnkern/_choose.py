@@ -310,13 +310,11 @@ def machine_rates(dtype, threads=None):
 
 
 def _rates_for(p, dtype):
-    """machine_rates for the thread count p runs on: problems under conv.SERIAL_FLOPS run on one
+    """machine_rates for the thread count p runs on: problems under _execute.SERIAL_FLOPS run on one
     thread, so with default rates they are estimated at one thread (and the choice for them does not
     depend on the thread count)."""
-    from .conv import SERIAL_FLOPS
-
     rates, source = machine_rates(dtype)
-    if source == "defaults" and get_num_threads() > 1 and p.flops() < SERIAL_FLOPS:
+    if source == "defaults" and get_num_threads() > 1 and p.flops() < _execute.SERIAL_FLOPS:
         from ._calibrate import current_isa
 
         rates = _serial_default_rates(np.dtype(dtype).name, current_isa())

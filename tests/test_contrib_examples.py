@@ -32,8 +32,10 @@ def test_train_digits_short(monkeypatch):
     # pixels, and winograd's float32 rounding (~1e-6 of the largest output, tested in
     # test_winograd.py) flips max-pool ties, which ten SGD steps amplify to 1e-2. So "auto" is kept
     # off winograd here.
-    from cnnkern import _choose
-    monkeypatch.delitem(_choose.CONSTANTS, "winograd", raising=False)
+    from cnnkern import _choose, _problem
+    monkeypatch.setattr(_choose, "ENTRIES", tuple(e for e in _choose.ENTRIES if e.algorithm != "winograd"))
+    _problem.clear_memo()
+    monkeypatch.setattr(_problem, "_memo", {})  # the auto choices made without winograd stay here
     pytest.importorskip("mygrad")
     pytest.importorskip("sklearn")
     td = _load("train_digits")
