@@ -37,8 +37,8 @@ def set_workspace_limit(nbytes):
     volume elements per worker thread) is the floor.
     """
     nbytes = _as_int("nbytes", nbytes)
-    if nbytes < 0:
-        raise ValueError(f"workspace limit must be >= 0 bytes, got {nbytes}")
+    if not 0 <= nbytes < 2**63:
+        raise ValueError(f"nbytes (the workspace limit) must be between 0 and 2**63 - 1 bytes, got {nbytes}")
     _conv_ext.im2col_set_workspace_limit(nbytes)
 
 
