@@ -9,6 +9,9 @@ from libc.stdint cimport int64_t
 from cpython.pycapsule cimport PyCapsule_GetName, PyCapsule_GetPointer
 
 from cnnkern._ck_status cimport ck_index, ck_status, check_status as _check
+from cnnkern._ck_status cimport interrupt_enter, interrupt_leave, ck_interrupt_set_main_thread
+import threading as _threading_for_interrupt
+ck_interrupt_set_main_thread(_threading_for_interrupt.main_thread().ident)
 
 cdef extern from "cnnkern/ck_common.h" nogil:
     ctypedef enum ck_isa:
@@ -24,6 +27,9 @@ cdef extern from "cnnkern/ck_common.h" nogil:
     size_t ck_alloc_current_bytes()
     size_t ck_alloc_peak_bytes()
     void ck_alloc_reset_peak()
+    void *ck_aligned_alloc(size_t nbytes)
+    void ck_aligned_free(void *p)
+    size_t ck_alloc_failed_bytes()
 
 cdef extern from "cnnkern/ck_conv.h" nogil:
     ctypedef struct ck_conv_params:
@@ -174,15 +180,19 @@ def conv_forward(str algorithm, x, w, b, y, tuple geom, int num_threads):
         if b is not None:
             bf = b
             bf_ptr = &bf[0]
+        _tok = interrupt_enter()
         with nogil:
             status = FWD_F32[a](&p, &xf[0], &wf[0], bf_ptr, &yf[0])
+        status = interrupt_leave(_tok, status)
     else:
         xd, wd, yd = x, w, y
         if b is not None:
             bd = b
             bd_ptr = &bd[0]
+        _tok = interrupt_enter()
         with nogil:
             status = FWD_F64[a](&p, &xd[0], &wd[0], bd_ptr, &yd[0])
+        status = interrupt_leave(_tok, status)
     _check(status, f"conv forward ({algorithm})")
 
 
@@ -198,12 +208,16 @@ def conv_backward_input(str algorithm, dy, w, dx, tuple geom, int num_threads):
     cdef double[::1] dxd
     if dx.dtype.itemsize == 4:
         dyf, wf, dxf = dy, w, dx
+        _tok = interrupt_enter()
         with nogil:
             status = BWD_INPUT_F32[a](&p, &dyf[0], &wf[0], &dxf[0])
+        status = interrupt_leave(_tok, status)
     else:
         dyd, wd, dxd = dy, w, dx
+        _tok = interrupt_enter()
         with nogil:
             status = BWD_INPUT_F64[a](&p, &dyd[0], &wd[0], &dxd[0])
+        status = interrupt_leave(_tok, status)
     _check(status, f"conv backward-input ({algorithm})")
 
 
@@ -219,12 +233,16 @@ def conv_backward_weight(str algorithm, dy, x, dw, tuple geom, int num_threads):
     cdef double[::1] dwd
     if dw.dtype.itemsize == 4:
         dyf, xf, dwf = dy, x, dw
+        _tok = interrupt_enter()
         with nogil:
             status = BWD_WEIGHT_F32[a](&p, &dyf[0], &xf[0], &dwf[0])
+        status = interrupt_leave(_tok, status)
     else:
         dyd, xd, dwd = dy, x, dw
+        _tok = interrupt_enter()
         with nogil:
             status = BWD_WEIGHT_F64[a](&p, &dyd[0], &xd[0], &dwd[0])
+        status = interrupt_leave(_tok, status)
     _check(status, f"conv backward-weight ({algorithm})")
 
 
@@ -239,18 +257,30 @@ def conv_backward_bias(dy, db, tuple geom, int num_threads):
     cdef double[::1] dbd
     if db.dtype.itemsize == 4:
         dyf, dbf = dy, db
+        _tok = interrupt_enter()
         with nogil:
             status = ck_conv_bwd_bias_f32(&p, &dyf[0], &dbf[0])
+        status = interrupt_leave(_tok, status)
     else:
         dyd, dbd = dy, db
+        _tok = interrupt_enter()
         with nogil:
             status = ck_conv_bwd_bias_f64(&p, &dyd[0], &dbd[0])
+        status = interrupt_leave(_tok, status)
     _check(status, "conv backward-bias")
 
 
 def workspace_bytes():
     """(current, peak) bytes held in the C workspace allocator (ck_aligned_alloc) of this extension."""
     return int(ck_alloc_current_bytes()), int(ck_alloc_peak_bytes())
+
+
+def workspace_alloc_probe(size_t nbytes):
+    """For tests: whether the workspace allocator grants nbytes (freed at once), and the size of the
+    last block it refused (blocks above the physical memory are refused before any allocation)."""
+    cdef void *p = ck_aligned_alloc(nbytes)
+    ck_aligned_free(p)
+    return p != NULL, int(ck_alloc_failed_bytes())
 
 
 def workspace_reset_peak():
@@ -275,15 +305,19 @@ def conv_forward_separable_factors(x, fac, b, y, tuple geom, int num_threads):
         if b is not None:
             bf = b
             bf_ptr = &bf[0]
+        _tok = interrupt_enter()
         with nogil:
             status = ck_conv_fwd__separable_factors_f32(&p, &xf[0], &ff[0], bf_ptr, &yf[0])
+        status = interrupt_leave(_tok, status)
     else:
         xd, fd, yd = x, fac, y
         if b is not None:
             bd = b
             bd_ptr = &bd[0]
+        _tok = interrupt_enter()
         with nogil:
             status = ck_conv_fwd__separable_factors_f64(&p, &xd[0], &fd[0], bd_ptr, &yd[0])
+        status = interrupt_leave(_tok, status)
     _check(status, "conv forward (separable factors)")
 
 
@@ -300,12 +334,16 @@ def separable_factorize(w, fac, resid, tuple geom):
     cdef double[::1] rd = resid
     if fac.dtype.itemsize == 4:
         wf, ff = w, fac
+        _tok = interrupt_enter()
         with nogil:
             status = ck_conv_separable_factorize_f32(&p, &wf[0], &ff[0], &rd[0])
+        status = interrupt_leave(_tok, status)
     else:
         wd, fd = w, fac
+        _tok = interrupt_enter()
         with nogil:
             status = ck_conv_separable_factorize_f64(&p, &wd[0], &fd[0], &rd[0])
+        status = interrupt_leave(_tok, status)
     _check(status, "separable factorisation")
 
 

@@ -3,6 +3,7 @@
  * contract), and the bias gradient shared by every algorithm.
  */
 #include "cnnkern/ck_conv.h"
+#include "cnnkern/ck_interrupt.h"
 
 #include <assert.h>
 
@@ -31,7 +32,7 @@ ck_status ck_conv_bwd_bias_f32(const ck_conv_params *p, const float *dy, float *
 {
     const ck_index plane = ck_conv_out_plane(p);
 #if CK_BUILD_OPENMP
-#pragma omp parallel for num_threads(p->num_threads) schedule(static)
+#pragma omp parallel for num_threads(ck_team(p->num_threads, p->out_channels)) schedule(static)
 #endif
     for (ck_index k = 0; k < p->out_channels; ++k) {
         double acc = 0.0;
@@ -49,7 +50,7 @@ ck_status ck_conv_bwd_bias_f64(const ck_conv_params *p, const double *dy, double
 {
     const ck_index plane = ck_conv_out_plane(p);
 #if CK_BUILD_OPENMP
-#pragma omp parallel for num_threads(p->num_threads) schedule(static)
+#pragma omp parallel for num_threads(ck_team(p->num_threads, p->out_channels)) schedule(static)
 #endif
     for (ck_index k = 0; k < p->out_channels; ++k) {
         double acc = 0.0;
