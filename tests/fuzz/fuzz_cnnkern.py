@@ -48,6 +48,8 @@ KNOWN = {
     "pool-index": "issue 15.8 (helper calls/csrc): max-pool indices of all-padding windows",
 }
 
+HUGE_PADDING = os.environ.get("CNNKERN_FUZZ_HUGE_PADDING", "") == "1"
+
 ODD_DTYPES = (np.int32, np.int64, np.float16, np.complex64, np.bool_, object, np.uint8)
 
 
@@ -176,7 +178,9 @@ def _conv_case(case):
     mode = _pick(rng, ["zeros"] * 6 + ["reflect", "replicate", "circular"])
     flip = bool(rng.random() < 0.15)
     if rng.random() < 0.03:
-        which = _pick(rng, ["stride", "dilation", "groups", "padding"])
+        # huge padding is left out while issue 15.6's output-size check (helper calls) is open: it
+        # allocates a 16+ GB output and the fuzz process is OOM-killed (seen under ASan, case 1002004389)
+        which = _pick(rng, ["stride", "dilation", "groups"] + (["padding"] if HUGE_PADDING else []))
         if which == "stride":
             stride = _huge(case)
         elif which == "dilation":
