@@ -663,7 +663,7 @@ def load_autotune_cache(path=None, *, missing_ok=False):
                 raise ValueError(f"algorithm must be a string, got {algo!r}")
             times = {str(a): float(t) for a, t in entry.get("times", {}).items()}
             loaded[_key_from_json(entry["key"])] = {"algorithm": algo, "times": times}
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError) as exc:  # deep nesting
         raise ValueError(f"cnnkern: {path} is not a valid autotune cache ({exc}); delete it or "
                          f"save a new one with cnnkern.save_autotune_cache()") from None
     with _cache_lock:

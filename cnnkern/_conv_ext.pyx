@@ -13,6 +13,9 @@ cimport numpy as cnp
 cnp.import_array()
 
 from cnnkern._ck_status cimport ck_index, ck_status, check_status as _check
+from cnnkern._ck_status cimport interrupt_enter, interrupt_leave, ck_interrupt_set_main_thread
+import threading as _threading_for_interrupt
+ck_interrupt_set_main_thread(_threading_for_interrupt.main_thread().ident)
 
 cdef extern from "cnnkern/ck_common.h" nogil:
     ctypedef enum ck_isa:
@@ -28,6 +31,9 @@ cdef extern from "cnnkern/ck_common.h" nogil:
     size_t ck_alloc_current_bytes()
     size_t ck_alloc_peak_bytes()
     void ck_alloc_reset_peak()
+    void *ck_aligned_alloc(size_t nbytes)
+    void ck_aligned_free(void *p)
+    size_t ck_alloc_failed_bytes()
 
 cdef extern from "cnnkern/ck_conv.h" nogil:
     ctypedef struct ck_conv_params:
@@ -214,12 +220,14 @@ def conv_forward(str algorithm, x, w, b, y, tuple geom, int num_threads):
     cdef const void *bp
     cdef void *yp
     cdef Py_ssize_t size = _forward_pointers(x, w, b, y, &xp, &wp, &bp, &yp)
+    _tok = interrupt_enter()
     if size == 4:
         with nogil:
             status = FWD_F32[a](&p, <const float *>xp, <const float *>wp, <const float *>bp, <float *>yp)
     else:
         with nogil:
             status = FWD_F64[a](&p, <const double *>xp, <const double *>wp, <const double *>bp, <double *>yp)
+    status = interrupt_leave(_tok, status)
     _check(status, f"conv forward ({algorithm})")
 
 
@@ -233,12 +241,14 @@ def conv_backward_input(str algorithm, dy, w, dx, tuple geom, int num_threads):
     cdef const void *dyp = _ptr(dy, size, False)
     cdef const void *wp = _ptr(w, size, False)
     cdef void *dxp = _ptr(dx, size, True)
+    _tok = interrupt_enter()
     if size == 4:
         with nogil:
             status = BWD_INPUT_F32[a](&p, <const float *>dyp, <const float *>wp, <float *>dxp)
     else:
         with nogil:
             status = BWD_INPUT_F64[a](&p, <const double *>dyp, <const double *>wp, <double *>dxp)
+    status = interrupt_leave(_tok, status)
     _check(status, f"conv backward-input ({algorithm})")
 
 
@@ -252,12 +262,14 @@ def conv_backward_weight(str algorithm, dy, x, dw, tuple geom, int num_threads):
     cdef const void *dyp = _ptr(dy, size, False)
     cdef const void *xp = _ptr(x, size, False)
     cdef void *dwp = _ptr(dw, size, True)
+    _tok = interrupt_enter()
     if size == 4:
         with nogil:
             status = BWD_WEIGHT_F32[a](&p, <const float *>dyp, <const float *>xp, <float *>dwp)
     else:
         with nogil:
             status = BWD_WEIGHT_F64[a](&p, <const double *>dyp, <const double *>xp, <double *>dwp)
+    status = interrupt_leave(_tok, status)
     _check(status, f"conv backward-weight ({algorithm})")
 
 
@@ -269,18 +281,28 @@ def conv_backward_bias(dy, db, tuple geom, int num_threads):
     cdef Py_ssize_t size = (<cnp.ndarray?>db).itemsize
     cdef const void *dyp = _ptr(dy, size, False)
     cdef void *dbp = _ptr(db, size, True)
+    _tok = interrupt_enter()
     if size == 4:
         with nogil:
             status = ck_conv_bwd_bias_f32(&p, <const float *>dyp, <float *>dbp)
     else:
         with nogil:
             status = ck_conv_bwd_bias_f64(&p, <const double *>dyp, <double *>dbp)
+    status = interrupt_leave(_tok, status)
     _check(status, "conv backward-bias")
 
 
 def workspace_bytes():
     """(current, peak) bytes held in the C workspace allocator (ck_aligned_alloc) of this extension."""
     return int(ck_alloc_current_bytes()), int(ck_alloc_peak_bytes())
+
+
+def workspace_alloc_probe(size_t nbytes):
+    """For tests: whether the workspace allocator grants nbytes (freed at once), and the size of the
+    last block it refused (blocks above the physical memory are refused before any allocation)."""
+    cdef void *p = ck_aligned_alloc(nbytes)
+    ck_aligned_free(p)
+    return p != NULL, int(ck_alloc_failed_bytes())
 
 
 def workspace_reset_peak():
@@ -299,6 +321,7 @@ def conv_forward_separable_factors(x, fac, b, y, tuple geom, int num_threads):
     cdef const void *bp
     cdef void *yp
     cdef Py_ssize_t size = _forward_pointers(x, fac, b, y, &xp, &fp, &bp, &yp)
+    _tok = interrupt_enter()
     if size == 4:
         with nogil:
             status = ck_conv_fwd__separable_factors_f32(&p, <const float *>xp, <const float *>fp,
@@ -307,6 +330,7 @@ def conv_forward_separable_factors(x, fac, b, y, tuple geom, int num_threads):
         with nogil:
             status = ck_conv_fwd__separable_factors_f64(&p, <const double *>xp, <const double *>fp,
                                                         <const double *>bp, <double *>yp)
+    status = interrupt_leave(_tok, status)
     _check(status, "conv forward (separable factors)")
 
 
@@ -323,12 +347,16 @@ def separable_factorize(w, fac, resid, tuple geom):
     cdef double[::1] rd = resid
     if fac.dtype.itemsize == 4:
         wf, ff = w, fac
+        _tok = interrupt_enter()
         with nogil:
             status = ck_conv_separable_factorize_f32(&p, &wf[0], &ff[0], &rd[0])
+        status = interrupt_leave(_tok, status)
     else:
         wd, fd = w, fac
+        _tok = interrupt_enter()
         with nogil:
             status = ck_conv_separable_factorize_f64(&p, &wd[0], &fd[0], &rd[0])
+        status = interrupt_leave(_tok, status)
     _check(status, "separable factorisation")
 
 
@@ -467,12 +495,16 @@ def winograd_transform_weight(tuple geom, int direction, w, U, int num_threads):
     cdef double[::1] ud
     if U.dtype.itemsize == 4:
         wf, uf = w, U
+        _tok = interrupt_enter()
         with nogil:
             status = ck_conv_winograd_transform_weight_f32(&p, <ck_conv_direction>direction, &wf[0], &uf[0])
+        status = interrupt_leave(_tok, status)
     else:
         wd, ud = w, U
+        _tok = interrupt_enter()
         with nogil:
             status = ck_conv_winograd_transform_weight_f64(&p, <ck_conv_direction>direction, &wd[0], &ud[0])
+        status = interrupt_leave(_tok, status)
     _check(status, "winograd kernel transform")
 
 
@@ -492,15 +524,19 @@ def winograd_run(tuple geom, int direction, U, inp, b, out, int num_threads):
         if b is not None:
             bf = b
             bf_ptr = &bf[0]
+        _tok = interrupt_enter()
         with nogil:
             status = ck_conv_winograd_run_f32(&p, <ck_conv_direction>direction, &uf[0], &xf[0], bf_ptr, &of[0])
+        status = interrupt_leave(_tok, status)
     else:
         ud, xd, od = U, inp, out
         if b is not None:
             bd = b
             bd_ptr = &bd[0]
+        _tok = interrupt_enter()
         with nogil:
             status = ck_conv_winograd_run_f64(&p, <ck_conv_direction>direction, &ud[0], &xd[0], bd_ptr, &od[0])
+        status = interrupt_leave(_tok, status)
     _check(status, "winograd run")
 
 

@@ -120,8 +120,10 @@ cdef class FFTPlan:
             t[i] = tile[i]
         self.itemsize = itemsize
         self.direction = direction
+        _tok = interrupt_enter()
         with nogil:
             status = ck_conv_fft_plan_create(&p, <ck_conv_direction>direction, t, itemsize, &self.plan)
+        status = interrupt_leave(_tok, status)
         _check(status, "fft plan")
 
     def __dealloc__(self):
@@ -148,12 +150,16 @@ cdef class FFTPlan:
         cdef ck_status status
         if self.itemsize == 4:
             wf, sf = w, spec
+            _tok = interrupt_enter()
             with nogil:
                 status = ck_conv_fft_weight_spectrum_f32(self.plan, &wf[0], &sf[0], num_threads)
+            status = interrupt_leave(_tok, status)
         else:
             wd, sd = w, spec
+            _tok = interrupt_enter()
             with nogil:
                 status = ck_conv_fft_weight_spectrum_f64(self.plan, &wd[0], &sd[0], num_threads)
+            status = interrupt_leave(_tok, status)
         _check(status, "fft kernel spectrum")
 
     def run(self, spec, inp, b, out, int num_threads):
@@ -170,15 +176,19 @@ cdef class FFTPlan:
             if b is not None:
                 bf = b
                 bfp = &bf[0]
+            _tok = interrupt_enter()
             with nogil:
                 status = ck_conv_fft_run_f32(self.plan, &sf[0], &xf[0], bfp, &yf[0], num_threads)
+            status = interrupt_leave(_tok, status)
         else:
             sd, xd, yd = spec, inp, out
             if b is not None:
                 bd = b
                 bdp = &bd[0]
+            _tok = interrupt_enter()
             with nogil:
                 status = ck_conv_fft_run_f64(self.plan, &sd[0], &xd[0], bdp, &yd[0], num_threads)
+            status = interrupt_leave(_tok, status)
         _check(status, "fft plan run")
 
     def run_bwd_weight(self, dy, x, dw, int num_threads):
@@ -189,12 +199,16 @@ cdef class FFTPlan:
         cdef ck_status status
         if self.itemsize == 4:
             dyf, xf, dwf = dy, x, dw
+            _tok = interrupt_enter()
             with nogil:
                 status = ck_conv_fft_run_bwd_weight_f32(self.plan, &dyf[0], &xf[0], &dwf[0], num_threads)
+            status = interrupt_leave(_tok, status)
         else:
             dyd, xd, dwd = dy, x, dw
+            _tok = interrupt_enter()
             with nogil:
                 status = ck_conv_fft_run_bwd_weight_f64(self.plan, &dyd[0], &xd[0], &dwd[0], num_threads)
+            status = interrupt_leave(_tok, status)
         _check(status, "fft plan backward-weight")
 
 

@@ -12,6 +12,9 @@ from cython cimport floating
 from libc.stdint cimport int64_t
 
 from cnnkern._ck_status cimport ck_index, ck_status, check_status
+from cnnkern._ck_status cimport interrupt_enter, interrupt_leave, ck_interrupt_set_main_thread
+import threading as _threading_for_interrupt
+ck_interrupt_set_main_thread(_threading_for_interrupt.main_thread().ident)
 
 
 cdef extern from "cnnkern/ck_pool.h" nogil:
@@ -90,6 +93,7 @@ def max_fwd(tuple prm, const floating[::1] x, floating[::1] y, int64_t[::1] idx=
     cdef ck_status st
     if idx is not None:
         ip = &idx[0]
+    _tok = interrupt_enter()
     with nogil:
         if floating is float:
             if is_min:
@@ -101,6 +105,7 @@ def max_fwd(tuple prm, const floating[::1] x, floating[::1] y, int64_t[::1] idx=
                 st = ck_minpool_fwd_f64(&p, &x[0], &y[0], ip)
             else:
                 st = ck_maxpool_fwd_f64(&p, &x[0], &y[0], ip)
+    st = interrupt_leave(_tok, st)
     check_status(st, "pooling")
 
 
@@ -111,6 +116,7 @@ def max_bwd(tuple prm, const floating[::1] dy, const floating[::1] x, floating[:
     cdef ck_status st
     if idx is not None:
         ip = &idx[0]
+    _tok = interrupt_enter()
     with nogil:
         if floating is float:
             if is_min:
@@ -122,17 +128,20 @@ def max_bwd(tuple prm, const floating[::1] dy, const floating[::1] x, floating[:
                 st = ck_minpool_bwd_f64(&p, &dy[0], &x[0], ip, &dx[0])
             else:
                 st = ck_maxpool_bwd_f64(&p, &dy[0], &x[0], ip, &dx[0])
+    st = interrupt_leave(_tok, st)
     check_status(st, "pooling")
 
 
 def max_unpool(tuple prm, const floating[::1] y, const int64_t[::1] idx, floating[::1] out):
     cdef ck_pool_params p = _fill(prm)
     cdef ck_status st
+    _tok = interrupt_enter()
     with nogil:
         if floating is float:
             st = ck_max_unpool_f32(&p, &y[0], &idx[0], &out[0])
         else:
             st = ck_max_unpool_f64(&p, &y[0], &idx[0], &out[0])
+    st = interrupt_leave(_tok, st)
     check_status(st, "pooling")
 
 
@@ -142,11 +151,13 @@ def avg_fwd(tuple prm, const floating[::1] x, floating[::1] y, const double[::1]
     cdef ck_status st
     if w is not None:
         wp = &w[0]
+    _tok = interrupt_enter()
     with nogil:
         if floating is float:
             st = ck_avgpool_fwd_f32(&p, &x[0], wp, &y[0])
         else:
             st = ck_avgpool_fwd_f64(&p, &x[0], wp, &y[0])
+    st = interrupt_leave(_tok, st)
     check_status(st, "pooling")
 
 
@@ -156,33 +167,39 @@ def avg_bwd(tuple prm, const floating[::1] dy, floating[::1] dx, const double[::
     cdef ck_status st
     if w is not None:
         wp = &w[0]
+    _tok = interrupt_enter()
     with nogil:
         if floating is float:
             st = ck_avgpool_bwd_f32(&p, &dy[0], wp, &dx[0])
         else:
             st = ck_avgpool_bwd_f64(&p, &dy[0], wp, &dx[0])
+    st = interrupt_leave(_tok, st)
     check_status(st, "pooling")
 
 
 def lp_fwd(tuple prm, const floating[::1] x, floating[::1] y):
     cdef ck_pool_params p = _fill(prm)
     cdef ck_status st
+    _tok = interrupt_enter()
     with nogil:
         if floating is float:
             st = ck_lppool_fwd_f32(&p, &x[0], &y[0])
         else:
             st = ck_lppool_fwd_f64(&p, &x[0], &y[0])
+    st = interrupt_leave(_tok, st)
     check_status(st, "pooling")
 
 
 def lp_bwd(tuple prm, const floating[::1] dy, const floating[::1] x, floating[::1] dx):
     cdef ck_pool_params p = _fill(prm)
     cdef ck_status st
+    _tok = interrupt_enter()
     with nogil:
         if floating is float:
             st = ck_lppool_bwd_f32(&p, &dy[0], &x[0], &dx[0])
         else:
             st = ck_lppool_bwd_f64(&p, &dy[0], &x[0], &dx[0])
+    st = interrupt_leave(_tok, st)
     check_status(st, "pooling")
 
 
@@ -192,11 +209,13 @@ def adaptive_max_fwd(tuple prm, const floating[::1] x, floating[::1] y, int64_t[
     cdef ck_status st
     if idx is not None:
         ip = &idx[0]
+    _tok = interrupt_enter()
     with nogil:
         if floating is float:
             st = ck_adaptive_maxpool_fwd_f32(&p, &x[0], &y[0], ip)
         else:
             st = ck_adaptive_maxpool_fwd_f64(&p, &x[0], &y[0], ip)
+    st = interrupt_leave(_tok, st)
     check_status(st, "pooling")
 
 
@@ -207,31 +226,37 @@ def adaptive_max_bwd(tuple prm, const floating[::1] dy, const floating[::1] x, f
     cdef ck_status st
     if idx is not None:
         ip = &idx[0]
+    _tok = interrupt_enter()
     with nogil:
         if floating is float:
             st = ck_adaptive_maxpool_bwd_f32(&p, &dy[0], &x[0], ip, &dx[0])
         else:
             st = ck_adaptive_maxpool_bwd_f64(&p, &dy[0], &x[0], ip, &dx[0])
+    st = interrupt_leave(_tok, st)
     check_status(st, "pooling")
 
 
 def adaptive_avg_fwd(tuple prm, const floating[::1] x, floating[::1] y):
     cdef ck_pool_params p = _fill(prm)
     cdef ck_status st
+    _tok = interrupt_enter()
     with nogil:
         if floating is float:
             st = ck_adaptive_avgpool_fwd_f32(&p, &x[0], &y[0])
         else:
             st = ck_adaptive_avgpool_fwd_f64(&p, &x[0], &y[0])
+    st = interrupt_leave(_tok, st)
     check_status(st, "pooling")
 
 
 def adaptive_avg_bwd(tuple prm, const floating[::1] dy, floating[::1] dx):
     cdef ck_pool_params p = _fill(prm)
     cdef ck_status st
+    _tok = interrupt_enter()
     with nogil:
         if floating is float:
             st = ck_adaptive_avgpool_bwd_f32(&p, &dy[0], &dx[0])
         else:
             st = ck_adaptive_avgpool_bwd_f64(&p, &dy[0], &dx[0])
+    st = interrupt_leave(_tok, st)
     check_status(st, "pooling")

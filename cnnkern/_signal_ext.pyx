@@ -9,6 +9,9 @@ call; a C status becomes an exception in cnnkern/_ck_status.pxd.
 from libc.stdint cimport int64_t, uint32_t, uint64_t
 
 from cnnkern._ck_status cimport ck_index, ck_status, check_status
+from cnnkern._ck_status cimport interrupt_enter, interrupt_leave, ck_interrupt_set_main_thread
+import threading as _threading_for_interrupt
+ck_interrupt_set_main_thread(_threading_for_interrupt.main_thread().ident)
 
 
 cdef extern from "cnnkern/ck_signal.h" nogil:
@@ -55,9 +58,11 @@ def corr_nd_u64(const uint64_t[::1] x, const int64_t[::1] x_shape, const uint64_
                 const int64_t[::1] w_shape, uint64_t[::1] y, int num_threads):
     cdef int ndim = <int>x_shape.shape[0]
     cdef ck_status st
+    _tok = interrupt_enter()
     with nogil:
         st = ck_signal_corr_nd__direct_u64(ndim, &x_shape[0], &x[0], &w_shape[0], &w[0], &y[0],
                                            num_threads)
+    st = interrupt_leave(_tok, st)
     check_status(st, "signal")
 
 
@@ -65,9 +70,11 @@ def corr_nd_u32(const uint32_t[::1] x, const int64_t[::1] x_shape, const uint32_
                 const int64_t[::1] w_shape, uint32_t[::1] y, int num_threads):
     cdef int ndim = <int>x_shape.shape[0]
     cdef ck_status st
+    _tok = interrupt_enter()
     with nogil:
         st = ck_signal_corr_nd__direct_u32(ndim, &x_shape[0], &x[0], &w_shape[0], &w[0], &y[0],
                                            num_threads)
+    st = interrupt_leave(_tok, st)
     check_status(st, "signal")
 
 
@@ -75,9 +82,11 @@ def corr_nd_f64(const double[::1] x, const int64_t[::1] x_shape, const double[::
                 const int64_t[::1] w_shape, double[::1] y, int num_threads):
     cdef int ndim = <int>x_shape.shape[0]
     cdef ck_status st
+    _tok = interrupt_enter()
     with nogil:
         st = ck_signal_corr_nd__direct_f64(ndim, &x_shape[0], &x[0], &w_shape[0], &w[0], &y[0],
                                            num_threads)
+    st = interrupt_leave(_tok, st)
     check_status(st, "signal")
 
 
@@ -93,20 +102,24 @@ def corr_2d_f64(const double[:, ::1] x, const double[:, ::1] w, double[:, ::1] y
     """y[r, c] = sum_ij w[i, j] * x[r + i, c + j] (x rows may be longer than needed: a pitch)."""
     _check_2d(x.shape[0], x.shape[1], w.shape[0], w.shape[1], y.shape[0], y.shape[1])
     cdef ck_status st
+    _tok = interrupt_enter()
     with nogil:
         st = ck_signal_corr_2d__direct_f64(y.shape[0], y.shape[1], &x[0, 0], x.strides[0] // 8,
                                            w.shape[0], w.shape[1], &w[0, 0], &y[0, 0],
                                            y.strides[0] // 8, num_threads)
+    st = interrupt_leave(_tok, st)
     check_status(st, "signal")
 
 
 def corr_2d_f32(const float[:, ::1] x, const float[:, ::1] w, float[:, ::1] y, int num_threads):
     _check_2d(x.shape[0], x.shape[1], w.shape[0], w.shape[1], y.shape[0], y.shape[1])
     cdef ck_status st
+    _tok = interrupt_enter()
     with nogil:
         st = ck_signal_corr_2d__direct_f32(y.shape[0], y.shape[1], &x[0, 0], x.strides[0] // 4,
                                            w.shape[0], w.shape[1], &w[0, 0], &y[0, 0],
                                            y.strides[0] // 4, num_threads)
+    st = interrupt_leave(_tok, st)
     check_status(st, "signal")
 
 

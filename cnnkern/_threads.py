@@ -3,11 +3,19 @@
 cnnkern's C kernels parallelise with OpenMP; the team size is passed to every C call as an argument
 (it is never a C global), so concurrent calls from several Python threads share no mutable state.
 Default: OMP_NUM_THREADS when set, else the CPUs this process may run on.
+
+Bound: at most MAX_THREADS (256) threads. set_num_threads refuses more (ValueError naming
+num_threads); a larger OMP_NUM_THREADS is capped at MAX_THREADS. Teams that large only cost: no
+cnnkern kernel has work for them, and OpenMP's fork keeps per-thread state on the calling stack (10**5
+threads overflowed it). The C operators further never start more threads than they have work items.
 """
 import contextlib
+import operator
 import os
 import threading
 import warnings
+
+MAX_THREADS = 256
 
 _lock = threading.Lock()
 
@@ -15,24 +23,30 @@ _lock = threading.Lock()
 def _default_num_threads():
     env = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
     if env.isdigit() and int(env) > 0:
-        return int(env)
+        return min(int(env), MAX_THREADS)
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        n = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
+        n = os.cpu_count() or 1
+    return min(max(1, n), MAX_THREADS)
 
 
 _num_threads = _default_num_threads()
 
 
-def set_num_threads(n):
-    """Set the number of worker threads cnnkern's kernels use (n >= 1)."""
-    global _num_threads
-    if isinstance(n, bool) or not isinstance(n, int) and not hasattr(n, "__index__"):
+def _check_num_threads(n):
+    if isinstance(n, bool) or not hasattr(n, "__index__"):
         raise TypeError(f"num_threads must be an integer, got {type(n).__name__}")
-    n = int(n)
-    if n < 1:
-        raise ValueError(f"num_threads must be >= 1, got {n}")
+    n = operator.index(n)
+    if not 1 <= n <= MAX_THREADS:
+        raise ValueError(f"num_threads must be between 1 and {MAX_THREADS}, got {n}")
+    return n
+
+
+def set_num_threads(n):
+    """Set the number of worker threads cnnkern's kernels use (1 <= n <= MAX_THREADS = 256)."""
+    global _num_threads
+    n = _check_num_threads(n)
     if n > 1:
         _warn_if_serial_build(n)
     with _lock:
@@ -65,6 +79,7 @@ def get_num_threads():
 @contextlib.contextmanager
 def num_threads(n):
     """Context manager: `with cnnkern.num_threads(1): ...` restores the previous count on exit."""
+    n = _check_num_threads(n)
     previous = get_num_threads()
     set_num_threads(n)
     try:

@@ -30,7 +30,7 @@ def set_workspace_limit(nbytes):
     """
     nbytes = as_int("nbytes", nbytes, limit=2 ** 63 - 1)
     if nbytes < 0:
-        raise ValueError(f"workspace limit must be >= 0 bytes, got {nbytes}")
+        raise ValueError(f"nbytes (the workspace limit) must be between 0 and 2**63 - 1 bytes, got {nbytes}")
     _execute.set_workspace_limit(nbytes)
 
 

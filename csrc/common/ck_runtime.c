@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #if CK_BUILD_OPENMP
 #include <omp.h>
 #endif
@@ -140,9 +141,33 @@ static void advise_huge(void *p, size_t bytes)
 #endif
 }
 
+/* A workspace larger than the machine's physical memory can only end in swapping or an OOM kill once
+ * it is touched (Linux overcommits, so malloc itself may succeed): refuse it up front, and remember
+ * the size for the MemoryError message (process-wide: concurrent failures report one of theirs). */
+static _Atomic size_t alloc_failed_bytes = 0;
+
+static size_t physical_memory_bytes(void)
+{
+#if defined(_SC_PHYS_PAGES) && defined(_SC_PAGESIZE)
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && page > 0 && (size_t)pages <= SIZE_MAX / (size_t)page)
+        return (size_t)pages * (size_t)page;
+#endif
+    return SIZE_MAX;
+}
+
+size_t ck_alloc_failed_bytes(void) { return atomic_load(&alloc_failed_bytes); }
+
 void *ck_aligned_alloc(size_t bytes)
 {
     void *p = NULL;
+    static size_t physical = 0;
+    if (physical == 0)
+        physical = physical_memory_bytes(); /* benign race: every writer stores the same value */
+    if (bytes > physical) {
+        atomic_store(&alloc_failed_bytes, bytes);
+        return NULL;
+    }
     if (bytes == 0)
         bytes = 64;
     /* round up: aligned_alloc wants a multiple of the alignment */
@@ -153,10 +178,13 @@ void *ck_aligned_alloc(size_t bytes)
     if (total >= CK_HUGE_ADVISE_BYTES && total <= SIZE_MAX - CK_HUGE_PAGE) {
         /* whole huge pages: 2 MiB aligned, rounded up to a multiple of 2 MiB */
         const size_t rounded = (total + CK_HUGE_PAGE - 1) & ~(size_t)(CK_HUGE_PAGE - 1);
-        if (posix_memalign(&p, CK_HUGE_PAGE, rounded) != 0)
+        if (posix_memalign(&p, CK_HUGE_PAGE, rounded) != 0) {
+            atomic_store(&alloc_failed_bytes, bytes);
             return NULL;
+        }
         advise_huge(p, rounded);
     } else if (posix_memalign(&p, 64, total) != 0) {
+        atomic_store(&alloc_failed_bytes, bytes);
         return NULL;
     }
     *(size_t *)p = bytes;

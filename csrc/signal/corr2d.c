@@ -11,6 +11,7 @@
  * chunks of long rows, see split_work), num_threads from the caller, no workspace, no global state.
  */
 #include "cnnkern/ck_signal.h"
+#include "cnnkern/ck_interrupt.h"
 
 /* The plain reference: one output at a time. */
 void ck_signal_corr_2d_rows__generic_f64(ck_index row_begin, ck_index row_end, ck_index out_w,
@@ -93,9 +94,10 @@ ck_status ck_signal_corr_2d__direct_f64(ck_index out_h, ck_index out_w, const do
     split_work(out_h, out_w, num_threads, &row_blocks, &col_chunks, &chunk);
     (void)num_threads;
 #if CK_BUILD_OPENMP
-#pragma omp parallel for schedule(static) num_threads(num_threads) if (num_threads > 1 && row_blocks * col_chunks > 1)
+#pragma omp parallel for schedule(static) num_threads(ck_team(num_threads, row_blocks * col_chunks)) if (num_threads > 1 && row_blocks * col_chunks > 1)
 #endif
     for (ck_index item = 0; item < row_blocks * col_chunks; ++item) {
+        if (ck_interrupt_pending()) continue; /* Ctrl-C (ck_interrupt.h) */
         const ck_index rb = item / col_chunks, cb = item % col_chunks;
         const ck_index r0 = rb * CK_SIGNAL_ROWS_PER_BLOCK;
         const ck_index r1 = r0 + CK_SIGNAL_ROWS_PER_BLOCK < out_h ? r0 + CK_SIGNAL_ROWS_PER_BLOCK : out_h;
@@ -119,9 +121,10 @@ ck_status ck_signal_corr_2d__direct_f32(ck_index out_h, ck_index out_w, const fl
     split_work(out_h, out_w, num_threads, &row_blocks, &col_chunks, &chunk);
     (void)num_threads;
 #if CK_BUILD_OPENMP
-#pragma omp parallel for schedule(static) num_threads(num_threads) if (num_threads > 1 && row_blocks * col_chunks > 1)
+#pragma omp parallel for schedule(static) num_threads(ck_team(num_threads, row_blocks * col_chunks)) if (num_threads > 1 && row_blocks * col_chunks > 1)
 #endif
     for (ck_index item = 0; item < row_blocks * col_chunks; ++item) {
+        if (ck_interrupt_pending()) continue; /* Ctrl-C (ck_interrupt.h) */
         const ck_index rb = item / col_chunks, cb = item % col_chunks;
         const ck_index r0 = rb * CK_SIGNAL_ROWS_PER_BLOCK;
         const ck_index r1 = r0 + CK_SIGNAL_ROWS_PER_BLOCK < out_h ? r0 + CK_SIGNAL_ROWS_PER_BLOCK : out_h;

@@ -7,6 +7,7 @@
  * unsigned wrap-around, which is what scipy.signal's direct method computes in the integer dtype.
  */
 #include "cnnkern/ck_signal.h"
+#include "cnnkern/ck_interrupt.h"
 
 #define CK_T uint64_t
 #define CK_CORR_ND ck_signal_corr_nd__direct_u64

@@ -30,9 +30,10 @@ ck_status CK_CORR_ND(int ndim, const ck_index *x_shape, const CK_T *x, const ck_
     (void)num_threads;
 
 #if CK_BUILD_OPENMP
-#pragma omp parallel for schedule(static) num_threads(num_threads) if (num_threads > 1)
+#pragma omp parallel for schedule(static) num_threads(ck_team(num_threads, out_rows)) if (num_threads > 1)
 #endif
     for (ck_index row = 0; row < out_rows; ++row) {
+        if (ck_interrupt_pending()) continue; /* Ctrl-C (ck_interrupt.h) */
         /* the output row's multi-index -> offset of its first input element */
         ck_index o_idx[CK_SIGNAL_MAX_NDIM];
         ck_index rest = row, x_base = 0;

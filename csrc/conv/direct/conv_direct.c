@@ -68,6 +68,7 @@
  * Accumulation is in the tensor's dtype (float for f32).
  */
 #include "cnnkern/ck_conv.h"
+#include "cnnkern/ck_interrupt.h"
 #include "direct_kernels.h"
 #include "../depthwise/conv_depthwise.h"
 

@@ -99,7 +99,7 @@ static ck_status CONV_FWD_DIRECT_IMPL(const ck_conv_params *p, const REAL *x, co
     int err = 0;
 
 #if CK_BUILD_OPENMP
-#pragma omp parallel num_threads(p->num_threads)
+#pragma omp parallel num_threads(ck_team(p->num_threads, ntasks))
 #endif
     {
         REAL *buf = (REAL *)ck_aligned_alloc(buf_elems * sizeof(REAL));
@@ -121,7 +121,7 @@ static ck_status CONV_FWD_DIRECT_IMPL(const ck_conv_params *p, const REAL *x, co
 #pragma omp for schedule(dynamic, 1)
 #endif
         for (ck_index task = 0; task < ntasks; ++task) {
-            if (!ok)
+            if (!ok || ck_interrupt_pending()) /* Ctrl-C (ck_interrupt.h) */
                 continue;
             const ck_index n = task / (OD * nhb), od = (task / nhb) % OD, oh0 = (task % nhb) * RH;
             const ck_index RHa = ck_direct_min(RH, OH - oh0);
@@ -316,7 +316,7 @@ ck_status CONV_BWD_INPUT_DIRECT(const ck_conv_params *p, const REAL *dy, const R
     int err = 0;
 
 #if CK_BUILD_OPENMP
-#pragma omp parallel num_threads(p->num_threads)
+#pragma omp parallel num_threads(ck_team(p->num_threads, ntasks))
 #endif
     {
         REAL *buf = (REAL *)ck_aligned_alloc(buf_elems * sizeof(REAL));
@@ -335,7 +335,7 @@ ck_status CONV_BWD_INPUT_DIRECT(const ck_conv_params *p, const REAL *dy, const R
 #pragma omp for schedule(dynamic, 1)
 #endif
         for (ck_index task = 0; task < ntasks; ++task) {
-            if (!ok)
+            if (!ok || ck_interrupt_pending()) /* Ctrl-C (ck_interrupt.h) */
                 continue;
             const ck_index n = task / (ID * IH), id = (task / IH) % ID, ih = task % IH;
             /* (kd, kh) taps that hit an output row: (i + pb - t*d) = o*s with 0 <= o < O */
@@ -479,7 +479,7 @@ ck_status CONV_BWD_WEIGHT_DIRECT(const ck_conv_params *p, const REAL *dy, const 
     int err = 0;
 
 #if CK_BUILD_OPENMP
-#pragma omp parallel num_threads(p->num_threads)
+#pragma omp parallel num_threads(ck_team(p->num_threads, nitems))
 #endif
     {
         REAL *xb = (REAL *)ck_aligned_alloc(xbuf_elems * sizeof(REAL));
@@ -503,7 +503,7 @@ ck_status CONV_BWD_WEIGHT_DIRECT(const ck_conv_params *p, const REAL *dy, const 
 #pragma omp for schedule(dynamic, 1)
 #endif
         for (ck_index item = 0; item < nitems; ++item) {
-            if (!ok)
+            if (!ok || ck_interrupt_pending()) /* Ctrl-C (ck_interrupt.h) */
                 continue;
             const ck_index rc = item / (G * nkc), g = (item / nkc) % G, kc = item % nkc;
             const ck_index k0 = kc * KC, nkk = ck_direct_min(KC, Kg - k0);

@@ -47,7 +47,8 @@
  * spectrum or the X passes of a fused call (constants: COST_*_F, refitted 2026-12-02 with
  * benchmarks/fit_fft_tiling.py, which times plain calls with each tiling forced by the environment
  * variable CNNKERN_FFT_TILE="n0,n1,n2" -- read by the plain forward / bwd_input entry points only, for
- * that script; 0 auto, -1 whole, N a tile size); candidates too large for the lane-interleaved
+ * that script; 0 auto, -1 whole, N a tile size; ignored when malformed or unusable for the problem);
+ * candidates too large for the lane-interleaved
  * transforms: the older model scaled by COST_OLD_SCALE_F. bwd_weight: the older model
  * (COST_FFT, COST_MAC, COST_COPY). Whole-image sizes prefer 2^a 3^b (within 5%) and avoid
  * powers of two >= 512 (cache aliasing of the rows).
@@ -475,9 +476,10 @@ ck_index ck_conv_fft_fused_channels(const ck_conv_fft_plan *pl, size_t elem_size
     return total <= 2 * qc ? qc : 0;
 }
 
-int ck_conv_fft_env_tile(ck_index tile[3])
+int ck_conv_fft_env_tile(const ck_conv_params *p, ck_conv_direction dir, ck_index tile[3])
 {
     const char *e = getenv("CNNKERN_FFT_TILE");
+    ck_conv_params d;
     long v[3];
     char *end = NULL;
     if (!e || !*e)
@@ -490,6 +492,17 @@ int ck_conv_fft_env_tile(ck_index tile[3])
     }
     for (int a = 0; a < 3; ++a)
         tile[a] = (ck_index)v[a];
+    /* a tuning knob never makes a call fail: a tiling this problem cannot use (see valid_forced) or
+     * larger than the whole image along an axis (a huge workspace for nothing) is ignored */
+    if (dir == CK_CONV_BWD_INPUT)
+        derive_bwd_input(p, &d);
+    else
+        d = *p;
+    if (!valid_forced(&d, tile))
+        return 0;
+    for (int a = 0; a < 3; ++a)
+        if (tile[a] > whole_size(&d, a))
+            return 0;
     return 1;
 }
 

@@ -240,8 +240,9 @@ static ck_status DFT_SPECTRUM(const ck_conv_fft_plan *pl, const REAL *w, REAL *s
     const ck_index dft_team = team > 1 && !pin ? 1 : team;
     if (pin)
         ck_gemm_pin_begin(1);
-#pragma omp parallel for num_threads(dft_team) schedule(dynamic)
+#pragma omp parallel for num_threads(ck_team(dft_team, chunks)) schedule(dynamic)
     for (ck_index ch = 0; ch < chunks; ++ch) {
+        if (ck_interrupt_pending()) continue; /* Ctrl-C (ck_interrupt.h) */
         REAL *kb = tbuf + (ck_index)CK_THREAD_NUM() * per;
         const ck_index first = ch * Q, cnt = nimg - first < Q ? nimg - first : Q;
         DFT_CHUNK(pl, w, tab, first, cnt, Q, kb);
@@ -277,8 +278,9 @@ ck_status FFT_SPECTRUM(const ck_conv_fft_plan *pl, const REAL *w, REAL *spec, in
     REAL *tbuf = ck_aligned_alloc(sizeof(REAL) * (size_t)(team * per));
     if (!tbuf)
         return CK_ERR_NOMEM;
-#pragma omp parallel for num_threads(team) schedule(dynamic)
+#pragma omp parallel for num_threads(ck_team(team, items)) schedule(dynamic)
     for (ck_index it = 0; it < items; ++it) {
+        if (ck_interrupt_pending()) continue; /* Ctrl-C (ck_interrupt.h) */
         REAL *real = tbuf + (ck_index)CK_THREAD_NUM() * per, *sp = real + G * pl->nreal, *scratch = sp + 2 * G * F;
         const ck_index first = it * G, cnt = nimg - first < G ? nimg - first : G;
         const int lanes = G == LANES_T;
@@ -339,8 +341,9 @@ static void TRANSFORM_BLOCK(const ck_conv_fft_plan *pl, const REAL *src, ck_inde
     const ck_index G = pl->group, F = pl->nfreq, nimg = channels * nb, items = (nimg + G - 1) / G;
     const ck_index per = ck_conv_fft_thread_elems(pl);
     const ck_index tile_rows[2] = {pl->m[0], pl->m[1]}; /* an output tile fills only these rows */
-#pragma omp parallel for num_threads(team) schedule(dynamic)
+#pragma omp parallel for num_threads(ck_team(team, items)) schedule(dynamic)
     for (ck_index it = 0; it < items; ++it) {
+        if (ck_interrupt_pending()) continue; /* Ctrl-C (ck_interrupt.h) */
         REAL *real = tbuf + (ck_index)CK_THREAD_NUM() * per, *sp = real + G * pl->nreal, *scratch = sp + 2 * G * F;
         const ck_index first = it * G, cnt = nimg - first < G ? nimg - first : G;
         const int lanes = G == LANES_T;
@@ -403,8 +406,9 @@ static void INVERSE_BLOCK(const ck_conv_fft_plan *pl, REAL *ys, ck_index tb0, ck
     const ck_index out_plane = ck_conv_out_plane(p);
     const REAL scale = (REAL)(1.0 / (double)pl->nreal);
     const ck_index nimg = p->out_channels * nb, items = (nimg + G - 1) / G;
-#pragma omp parallel for num_threads(team) schedule(dynamic)
+#pragma omp parallel for num_threads(ck_team(team, items)) schedule(dynamic)
     for (ck_index it = 0; it < items; ++it) {
+        if (ck_interrupt_pending()) continue; /* Ctrl-C (ck_interrupt.h) */
         REAL *real = tbuf + (ck_index)CK_THREAD_NUM() * per, *sp = real + G * pl->nreal, *scratch = sp + 2 * G * F;
         const ck_index first = it * G, cnt = nimg - first < G ? nimg - first : G;
         const int lanes = G == LANES_T;
@@ -466,9 +470,10 @@ ck_status FFT_RUN(const ck_conv_fft_plan *pl, const REAL *wspec, const REAL *x, 
     for (ck_index tb0 = 0; tb0 < total; tb0 += Tb) {
         const ck_index nb = total - tb0 < Tb ? total - tb0 : Tb;
         TRANSFORM_BLOCK(pl, x, p->in_channels, ck_conv_in_plane(p), 0, tb0, nb, xs, tbuf, team, NULL);
-#pragma omp parallel for num_threads(mix_team) schedule(static)
+#pragma omp parallel for num_threads(ck_team(mix_team, F)) schedule(static)
         for (ck_index f = 0; f < F; ++f)
-            MIX_FORWARD(pl, wspec, xs, ys, f, nb, xib ? xib + (ck_index)CK_THREAD_NUM() * xper : NULL);
+            if (!ck_interrupt_pending()) /* Ctrl-C (ck_interrupt.h) */
+                MIX_FORWARD(pl, wspec, xs, ys, f, nb, xib ? xib + (ck_index)CK_THREAD_NUM() * xper : NULL);
         INVERSE_BLOCK(pl, ys, tb0, nb, b, y, tbuf, team);
     }
     if (pin)
@@ -514,9 +519,9 @@ ck_status FFT_RUN_BWD_WEIGHT(const ck_conv_fft_plan *pl, const REAL *dy, const R
         TRANSFORM_BLOCK(pl, x, p->in_channels, ck_conv_in_plane(p), 0, tb0, nb, xs, tbuf, team, NULL);
         TRANSFORM_BLOCK(pl, dy, p->out_channels, ck_conv_out_plane(p), 1, tb0, nb, ds, tbuf, team, NULL);
         const int acc = tb0 > 0, blas = cig * cog * nb >= 512;
-#pragma omp parallel for num_threads(mix_team) schedule(static)
+#pragma omp parallel for num_threads(ck_team(mix_team, F)) schedule(static)
         for (ck_index f = 0; f < F; ++f)
-            for (ck_index g = 0; g < p->groups; ++g) {
+            for (ck_index g = 0; g < p->groups && !ck_interrupt_pending(); ++g) {
                 const REAL *A = ds + 2 * (f * p->out_channels + g * cog) * nb;
                 const REAL *B = xs + 2 * (f * p->in_channels + g * cig) * nb;
                 REAL *C = dws + 2 * (f * nw + g * cog * cig);
@@ -530,8 +535,9 @@ ck_status FFT_RUN_BWD_WEIGHT(const ck_conv_fft_plan *pl, const REAL *dy, const R
         ck_gemm_pin_end();
     const ck_index items = (nw + G - 1) / G;
     const ck_index k0 = p->kernel_size[0], k1 = p->kernel_size[1], k2 = p->kernel_size[2];
-#pragma omp parallel for num_threads(team) schedule(dynamic)
+#pragma omp parallel for num_threads(ck_team(team, items)) schedule(dynamic)
     for (ck_index it = 0; it < items; ++it) {
+        if (ck_interrupt_pending()) continue; /* Ctrl-C (ck_interrupt.h) */
         REAL *real = tbuf + (ck_index)CK_THREAD_NUM() * per, *sp = real + G * pl->nreal, *scratch = sp + 2 * G * F;
         const ck_index first = it * G, cnt = nw - first < G ? nw - first : G;
         const int lanes = G == LANES_T;
@@ -603,13 +609,14 @@ static ck_status FUSED_RUN(const ck_conv_fft_plan *pl, const REAL *w, const REAL
     const ck_index dft_team = team > 1 && !pin ? 1 : team;
     if (pin)
         ck_gemm_pin_begin(1);
-#pragma omp parallel for num_threads(dft_team) schedule(dynamic)
+#pragma omp parallel for num_threads(ck_team(dft_team, chunks)) schedule(dynamic)
     for (ck_index ch = 0; ch < chunks; ++ch) {
+        if (ck_interrupt_pending()) continue; /* Ctrl-C (ck_interrupt.h) */
         REAL *kb = tbuf + (ck_index)CK_THREAD_NUM() * (per > dper ? per : dper);
         const ck_index co0 = ch * QC, nco = cout - co0 < QC ? cout - co0 : QC;
         DFT_CHUNK(pl, w, tab, co0 * cin, nco * cin, Q, kb);
         const REAL *W = kb + dper - 2 * N1 * nh * Q;
-        for (ck_index f1 = 0; f1 < N1; ++f1)
+        for (ck_index f1 = 0; f1 < N1 && !ck_interrupt_pending(); ++f1) /* Ctrl-C (ck_interrupt.h) */
             for (ck_index f2 = 0; f2 < nh; ++f2) {
                 const ck_index f = f1 * nh + f2;
                 const REAL *wr = W + (2 * f1 * nh + f2) * Q;
@@ -634,7 +641,7 @@ static ck_status PLAIN_RUN(const ck_conv_params *p, ck_conv_direction dir, const
 {
     ck_conv_fft_plan *pl = NULL;
     ck_index tile[3];
-    ck_status st = ck_conv_fft_plan_create(p, dir, ck_conv_fft_env_tile(tile) ? tile : NULL, sizeof(REAL), &pl);
+    ck_status st = ck_conv_fft_plan_create(p, dir, ck_conv_fft_env_tile(p, dir, tile) ? tile : NULL, sizeof(REAL), &pl);
     if (st != CK_OK)
         return st;
     if (p->batch > 0 && ck_conv_fft_fused_channels(pl, sizeof(REAL)) > 0) {

@@ -4,6 +4,7 @@
 #define CK_CONV_FFT_INTERNAL_H
 
 #include "cnnkern/ck_conv.h"
+#include "cnnkern/ck_interrupt.h"
 #include "cnnkern/ck_fft.h"
 
 #include <stddef.h>
@@ -34,8 +35,9 @@ int ck_conv_fft_own_mac(const ck_conv_fft_plan *pl, ck_index Tb);
 ck_index ck_conv_fft_fused_channels(const ck_conv_fft_plan *pl, size_t elem_size);
 /* Tiling of plain forward / bwd_input calls forced by CNNKERN_FFT_TILE="n0,n1,n2" (the 3-D form of
  * ConvPlan's fft_tile: 0 auto, -1 whole, N a tile size; for refitting the cost model,
- * benchmarks/fit_fft_tiling.py): 1 and tile[] filled when set and well-formed, else 0. */
-int ck_conv_fft_env_tile(ck_index tile[3]);
+ * benchmarks/fit_fft_tiling.py): 1 and tile[] filled when set, well-formed and usable for this problem
+ * (valid for ConvPlan's fft_tile and no larger than the whole image), else 0: never an error. */
+int ck_conv_fft_env_tile(const ck_conv_params *p, ck_conv_direction dir, ck_index tile[3]);
 /* Complex elements from one frequency's kernel spectrum to the next's (>= C_out C_in/g). */
 ck_index ck_conv_fft_spec_ld(const ck_conv_fft_plan *pl);
 /* (cos, sin)(2 pi j / n) in REAL (elem_size 4 or 8), correctly rounded (long double, exact on the axes):

@@ -60,6 +60,7 @@
  * worker); the workspace limit and the threading switch are process-wide settings read once per call.
  */
 #include "cnnkern/ck_conv.h"
+#include "cnnkern/ck_interrupt.h"
 #include "cnnkern/ck_gemm.h"
 #include "im2col_internal.h"
 

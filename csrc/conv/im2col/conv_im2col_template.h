@@ -242,7 +242,7 @@ ck_status CONV_FWD_IM2COL(const ck_conv_params *p, const REAL *x, const REAL *w,
 #pragma omp for schedule(dynamic, 1)
 #endif
         for (ck_index it = 0; it < items; ++it) {
-            if (nomem)
+            if (nomem || ck_interrupt_pending()) /* Ctrl-C (ck_interrupt.h) */
                 continue;
             const ck_index tix = it % pl.ntiles, ng = it / pl.ntiles, g = ng % G, n = ng / G;
             const ck_index p0 = tix * pl.tile, tl = P - p0 < pl.tile ? P - p0 : pl.tile;
@@ -298,7 +298,7 @@ ck_status CONV_BWD_INPUT_IM2COL(const ck_conv_params *p, const REAL *dy, const R
 #pragma omp for schedule(dynamic, 1)
 #endif
         for (ck_index it = 0; it < items; ++it) {
-            if (nomem)
+            if (nomem || ck_interrupt_pending()) /* Ctrl-C (ck_interrupt.h) */
                 continue;
             const ck_index g = it % G, n = it / G;
             const REAL *dyg = dy + (n * p->out_channels + g * Kg) * P;
@@ -362,7 +362,7 @@ ck_status CONV_BWD_WEIGHT_IM2COL(const ck_conv_params *p, const REAL *dy, const 
 #pragma omp for schedule(dynamic, 1)
 #endif
         for (ck_index it = 0; it < items; ++it) {
-            if (nomem)
+            if (nomem || ck_interrupt_pending()) /* Ctrl-C (ck_interrupt.h) */
                 continue;
             const ck_index ch = it / per_chunk, rb = it % pl.row_blocks, g = (it % per_chunk) / pl.row_blocks;
             const ck_index r0 = rb * pl.rows, nr = K - r0 < pl.rows ? K - r0 : pl.rows;

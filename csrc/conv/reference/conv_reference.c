@@ -3,6 +3,7 @@
  * contract), and the bias gradient shared by every algorithm.
  */
 #include "cnnkern/ck_conv.h"
+#include "cnnkern/ck_interrupt.h"
 
 #include <assert.h>
 
@@ -32,7 +33,7 @@
  * The order depends on the problem only, so any thread count gives the same bits. */
 #define CK_BIAS_SUMS 8
 #if CK_BUILD_OPENMP
-#define CK_BIAS_PARALLEL _Pragma("omp parallel for num_threads(p->num_threads) schedule(static)")
+#define CK_BIAS_PARALLEL _Pragma("omp parallel for num_threads(ck_team(p->num_threads, p->out_channels)) schedule(static)")
 #else
 #define CK_BIAS_PARALLEL
 #endif

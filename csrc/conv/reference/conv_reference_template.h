@@ -24,6 +24,7 @@ ck_status CONV_FWD_REFERENCE(const ck_conv_params *p, const REAL *x, const REAL 
         for (ck_index o0 = 0; o0 < O[0]; ++o0)
         for (ck_index o1 = 0; o1 < O[1]; ++o1)
         for (ck_index o2 = 0; o2 < O[2]; ++o2) {
+            if (ck_interrupt_pending()) return CK_ERR_INTERRUPTED; /* Ctrl-C (ck_interrupt.h) */
             double acc = b ? (double)b[k] : 0.0;
             for (ck_index c = 0; c < Cg; ++c) {
                 const REAL *xc = x + (n * p->in_channels + g * Cg + c) * in_plane;
@@ -65,6 +66,7 @@ ck_status CONV_BWD_INPUT_REFERENCE(const ck_conv_params *p, const REAL *dy, cons
         for (ck_index i0 = 0; i0 < I[0]; ++i0)
         for (ck_index i1 = 0; i1 < I[1]; ++i1)
         for (ck_index i2 = 0; i2 < I[2]; ++i2) {
+            if (ck_interrupt_pending()) return CK_ERR_INTERRUPTED; /* Ctrl-C (ck_interrupt.h) */
             double acc = 0.0;
             for (ck_index t0 = 0; t0 < KS[0]; ++t0) {
                 const ck_index r0 = i0 + p->pad_before[0] - t0 * p->dilation[0];
@@ -103,6 +105,7 @@ ck_status CONV_BWD_WEIGHT_REFERENCE(const ck_conv_params *p, const REAL *dy, con
     for (ck_index t0 = 0; t0 < KS[0]; ++t0)
     for (ck_index t1 = 0; t1 < KS[1]; ++t1)
     for (ck_index t2 = 0; t2 < KS[2]; ++t2) {
+        if (ck_interrupt_pending()) return CK_ERR_INTERRUPTED; /* Ctrl-C (ck_interrupt.h) */
         const ck_index g = k / Kg;
         double acc = 0.0;
         for (ck_index n = 0; n < p->batch; ++n) {

@@ -79,6 +79,7 @@
  * Accumulation is in the tensor's dtype (float for f32).
  */
 #include "cnnkern/ck_conv.h"
+#include "cnnkern/ck_interrupt.h"
 #include "separable_kernels.h"
 
 #include <math.h>

@@ -129,7 +129,7 @@ ck_status SEP_FWD_FACTORS(const ck_conv_params *p, const REAL *x, const REAL *fa
     int err = 0;
 
 #if CK_BUILD_OPENMP
-#pragma omp parallel num_threads(p->num_threads)
+#pragma omp parallel num_threads(ck_team(p->num_threads, ntasks))
 #endif
     {
         REAL *pbuf = (REAL *)ck_aligned_alloc((pbuf_elems + row_elems) * sizeof(REAL));
@@ -161,7 +161,7 @@ ck_status SEP_FWD_FACTORS(const ck_conv_params *p, const REAL *x, const REAL *fa
 #pragma omp for schedule(dynamic, 1)
 #endif
         for (ck_index task = 0; task < ntasks; ++task) {
-            if (!ok)
+            if (!ok || ck_interrupt_pending()) /* Ctrl-C (ck_interrupt.h) */
                 continue;
             const ck_index n = task / (K * O0 * nrb), k = (task / (O0 * nrb)) % K;
             const ck_index i0 = (task / nrb) % O0, ilo = (task % nrb) * RB;
@@ -384,7 +384,7 @@ ck_status SEP_BWI_FACTORS(const ck_conv_params *p, const REAL *dy, const REAL *f
     int err = 0;
 
 #if CK_BUILD_OPENMP
-#pragma omp parallel num_threads(p->num_threads)
+#pragma omp parallel num_threads(ck_team(p->num_threads, ntasks))
 #endif
     {
         REAL *hbuf = (REAL *)ck_aligned_alloc((hbuf_elems + qbuf_elems + row_elems) * sizeof(REAL));
@@ -413,7 +413,7 @@ ck_status SEP_BWI_FACTORS(const ck_conv_params *p, const REAL *dy, const REAL *f
 #pragma omp for schedule(dynamic, 1)
 #endif
         for (ck_index task = 0; task < ntasks; ++task) {
-            if (!ok)
+            if (!ok || ck_interrupt_pending()) /* Ctrl-C (ck_interrupt.h) */
                 continue;
             const ck_index n = task / (C * nrb), c = (task / nrb) % C;
             const ck_index rlo = (task % nrb) * RB, rhi = ck_sep_min(I1, rlo + RB);

@@ -40,6 +40,7 @@
  */
 #include "cnnkern/ck_conv.h"
 #include "cnnkern/ck_gemm.h"
+#include "cnnkern/ck_interrupt.h"
 #include "winograd_internal.h"
 
 #include <string.h>

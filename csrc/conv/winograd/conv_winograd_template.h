@@ -166,6 +166,8 @@ ck_status SFX(ck_conv_winograd_run)(const ck_conv_params *p, ck_conv_direction d
 #pragma omp for schedule(dynamic, 1)
 #endif
                     for (ck_index blk = 0; blk < nblk; ++blk) {
+                        if (ck_interrupt_pending()) /* Ctrl-C (ck_interrupt.h): skip the rest */
+                            continue;
                         const ck_index t0 = blk * tbc, nt = tiles - t0 < tbc ? tiles - t0 : tbc;
                         SFX(wino_block)(&j, &kern, xp, Ug, t0, nt, Vt, Mt, bg, yc, y_img);
                     }

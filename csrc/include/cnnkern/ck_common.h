@@ -26,12 +26,23 @@ typedef enum ck_status {
     CK_OK = 0,
     CK_ERR_NOMEM = 1,       /* a workspace allocation failed            -> MemoryError */
     CK_ERR_INVALID = 2,     /* a parameter outside the supported range  -> ValueError  */
-    CK_ERR_UNSUPPORTED = 3  /* valid, but this algorithm cannot do it   -> NotImplementedError */
+    CK_ERR_UNSUPPORTED = 3, /* valid, but this algorithm cannot do it   -> NotImplementedError */
+    CK_ERR_INTERRUPTED = 4  /* stopped early by SIGINT (ck_interrupt.h); the output is garbage
+                             * -> KeyboardInterrupt */
 } ck_status;
 
 /* Threads: the OpenMP team size for one call; 1 means serial. */
 int ck_openmp_enabled(void);      /* 1 if the library was built with OpenMP */
 int ck_default_num_threads(void); /* omp_get_max_threads() (honours OMP_NUM_THREADS), or 1 */
+/* The team of a parallel loop over `work` items: never more threads than items, at least 1
+ * (an OpenMP fork of far more threads than work only costs, and its per-thread state sits on the
+ * caller's stack). */
+static inline int ck_team(int threads, ck_index work)
+{
+    if (threads < 1 || work < 1)
+        return 1;
+    return work < (ck_index)threads ? (int)work : threads;
+}
 
 /* Run-time instruction-set detection (csrc/common/ck_cpu.c). */
 typedef enum ck_isa { CK_ISA_GENERIC = 0, CK_ISA_AVX2 = 1, CK_ISA_AVX512 = 2 } ck_isa;
@@ -44,6 +55,9 @@ const char *ck_build_cflags(void);
 /* 64-byte aligned allocation for workspaces; NULL on failure (also for size 0 it returns a valid pointer). */
 void *ck_aligned_alloc(size_t bytes);
 void ck_aligned_free(void *p); /* NULL is a no-op */
+/* ck_aligned_alloc refuses blocks larger than the physical memory (NULL, before touching anything);
+ * the size of the last refused block, for the MemoryError message (0: none yet). */
+size_t ck_alloc_failed_bytes(void);
 
 /* Bytes held in ck_aligned_alloc blocks now, and at most since the last reset (process-wide,
  * thread-safe; what a benchmark reports as an algorithm's extra memory). */
