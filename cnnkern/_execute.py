@@ -54,12 +54,18 @@ def winograd_unsupported_reason(p, direction):
     """Why algorithm="winograd" (F(4x4, 3x3), csrc/conv/winograd/) cannot run this case, or "" if it can."""
     if direction == "backward_weight":
         return ("has no weight-gradient pass (the Winograd-domain weight gradient was not faster than "
-                "direct/im2col; conv*_backward takes dw from 'auto')")
+                "direct/im2col; conv*_backward(..., algorithm='winograd') takes dw from 'im2col')")
     if p.ndim != 2 or tuple(p.kernel_size) != (3, 3):
         return f"computes 2-D 3x3 kernels only (got kernel {tuple(p.kernel_size)})"
     if p.is_strided() or p.is_dilated():
         return f"needs stride 1 and dilation 1 (got stride={tuple(p.stride)}, dilation={tuple(p.dilation)})"
     return ""
+
+
+# The algorithm that computes dw in conv*_backward / ConvPlan for an algorithm without a weight-gradient
+# pass. winograd's is fixed (not "auto", whose pick may change with the thread count), so its results
+# stay bitwise identical for any thread count; im2col runs every case winograd runs.
+WEIGHT_GRADIENT_STAND_IN = {"separable": "auto", "winograd": "im2col"}
 
 
 def prepare(algorithm):

@@ -126,8 +126,8 @@ class ConvPlan:
     def _algorithm(self, direction):
         """The C algorithm of a backward direction: the plan's, except that separable has no weight
         gradient (auto computes it, as conv{d}d_backward does)."""
-        if self.algorithm in ("separable", "winograd") and direction == "backward_weight":
-            return P.choose(self._prob, "auto", direction)[0]
+        if self.algorithm in _execute.WEIGHT_GRADIENT_STAND_IN and direction == "backward_weight":
+            return P.choose(self._prob, _execute.WEIGHT_GRADIENT_STAND_IN[self.algorithm], direction)[0]
         algo = self._algos.get(direction)
         if algo is None:
             algo = self._algos[direction] = P.choose(self._prob, self.algorithm, direction, self._wk)[0]

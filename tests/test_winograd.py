@@ -221,9 +221,10 @@ def test_weight_gradient_is_declined_and_never_chosen():
     assert "winograd" in _choose.supported_algorithms(p, "backward_input")
     assert "winograd" not in _choose.supported_algorithms(p, "backward_weight")
     assert _choose.choose_for_params(p, np.float32, "backward_weight", measure=False) != "winograd"
-    # the combined backward computes dx with winograd and takes dw from "auto"
+    # the combined backward computes dx with winograd and takes dw from "im2col"
     dx, dw, db = cnnkern.conv2d_backward(dy, x, w, padding=1, algorithm="winograd")
     np.testing.assert_allclose(dw, oracle.conv_backward_weight(dy, x, w.shape, padding=1), rtol=1e-5)
+    np.testing.assert_array_equal(dw, cnnkern.conv2d_backward_weight(dy, x, w.shape, padding=1, algorithm="im2col"))
 
 
 @pytest.mark.parametrize("flip", [False, True])
