@@ -5,7 +5,7 @@ Environment variables:
   CNNKERN_NATIVE=1      add -march=native (local tuning only: the result may not run on other CPUs).
   CNNKERN_DEBUG=1       -O0 -g, asserts enabled.
 The default build runs on any x86-64: AVX2 / AVX-512 kernels are compiled with per-function target
-attributes and chosen at run time (csrc/common/ck_cpu.c).
+attributes and chosen at run time (csrc/common/ck_runtime.c). gcc or clang (clang needs libomp for OpenMP).
 """
 import os
 import shutil

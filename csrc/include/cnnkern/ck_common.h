@@ -33,7 +33,7 @@ typedef enum ck_status {
 int ck_openmp_enabled(void);      /* 1 if the library was built with OpenMP */
 int ck_default_num_threads(void); /* omp_get_max_threads() (honours OMP_NUM_THREADS), or 1 */
 
-/* Run-time instruction-set detection (csrc/common/ck_cpu.c). */
+/* Run-time instruction-set detection (csrc/common/ck_runtime.c; per-ISA vocabulary: ck_simd_<isa>.h). */
 typedef enum ck_isa { CK_ISA_GENERIC = 0, CK_ISA_AVX2 = 1, CK_ISA_AVX512 = 2 } ck_isa;
 ck_isa ck_cpu_isa(void);              /* the best ISA both the CPU and this build support */
 const char *ck_isa_name(ck_isa isa);
