@@ -10,10 +10,10 @@
 #define LANES 8
 #define TW tw64
 #define POST post64
-#define FFT_FORWARD ck_fft_forward_f64__avx512
-#define FFT_INVERSE ck_fft_inverse_f64__avx512
-#define FFT_FORWARD_LANES ck_fft_forward_lanes_f64__avx512
-#define FFT_INVERSE_LANES ck_fft_inverse_lanes_f64__avx512
+#define FFT_FORWARD ck_fft_forward__avx512_f64
+#define FFT_INVERSE ck_fft_inverse__avx512_f64
+#define FFT_FORWARD_LANES ck_fft_forward_lanes__avx512_f64
+#define FFT_INVERSE_LANES ck_fft_inverse_lanes__avx512_f64
 CK_TARGET_BEGIN
 #include "fft_template.h"
 CK_TARGET_END

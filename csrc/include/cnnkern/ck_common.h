@@ -39,6 +39,21 @@ ck_isa ck_cpu_isa(void);              /* the best ISA both the CPU and this buil
 const char *ck_isa_name(ck_isa isa);
 void ck_cpu_force_isa(ck_isa isa);    /* for tests: cap the ISA used (never raises it) */
 
+/* Dispatch, the one pattern of every kernel family: an X-macro list of the family's kernels, one row per
+ * ISA, best first, generic last (e.g. CK_DIRECT_F32_KERNELS in direct_kernels.h); the list declares the
+ * kernels and fills a static table whose rows start with their ck_isa; CK_SELECT_ROW(table) is the first
+ * row the CPU (ck_cpu_isa(), capped by CNNKERN_ISA) supports. */
+static inline size_t ck_select_row_index(const ck_isa *first_isa, size_t row_bytes, size_t rows)
+{
+    const ck_isa have = ck_cpu_isa();
+    for (size_t i = 0; i < rows; ++i)
+        if (*(const ck_isa *)((const char *)first_isa + i * row_bytes) <= have)
+            return i;
+    return rows - 1;
+}
+#define CK_SELECT_ROW(table)                                                                                     \
+    (&(table)[ck_select_row_index(&(table)[0].isa, sizeof((table)[0]), sizeof(table) / sizeof((table)[0]))])
+
 const char *ck_build_cflags(void);
 
 /* 64-byte aligned allocation for workspaces; NULL on failure (also for size 0 it returns a valid pointer). */
