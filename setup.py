@@ -80,20 +80,25 @@ define_macros.append(("CK_BUILD_OPENMP", "1" if openmp else "0"))
 define_macros.append(("CK_BUILD_CFLAGS", '"%s"' % " ".join(compile_args)))
 
 include_dirs = ["csrc/include", np.get_include()]
-common_sources = sorted(glob("csrc/common/*.c"))
+# One runtime state (ISA cap, allocation counters; cnnkern/ck_runtime.h): csrc/common/ is linked into
+# _conv_ext, the owner; the other modules link the client, which forwards to the owner's table.
+RUNTIME_CLIENT = "csrc/common/ck_runtime_client.c"
+runtime_sources = sorted(set(glob("csrc/common/*.c")) - {RUNTIME_CLIENT})
 
 # One entry per extension module: the Cython shim and the C sources of its operator family.
 EXTENSIONS = {
     "cnnkern._conv_ext": ["cnnkern/_conv_ext.pyx"] + sorted(glob("csrc/conv/**/*.c", recursive=True))
-                         + sorted(glob("csrc/fft/*.c")),  # the transforms of algorithm "fft"
-    "cnnkern._pool_ext": ["cnnkern/_pool_ext.pyx"] + sorted(glob("csrc/pool/**/*.c", recursive=True)),
-    "cnnkern._signal_ext": ["cnnkern/_signal_ext.pyx"] + sorted(glob("csrc/signal/*.c")),
+                         + sorted(glob("csrc/fft/*.c"))  # the transforms of algorithm "fft"
+                         + runtime_sources,
+    "cnnkern._pool_ext": ["cnnkern/_pool_ext.pyx"] + sorted(glob("csrc/pool/**/*.c", recursive=True))
+                         + [RUNTIME_CLIENT],
+    "cnnkern._signal_ext": ["cnnkern/_signal_ext.pyx"] + sorted(glob("csrc/signal/*.c")) + [RUNTIME_CLIENT],
 }
 
 extensions = [
     Extension(
         name,
-        sources=sources + common_sources,
+        sources=sources,
         include_dirs=include_dirs,
         define_macros=define_macros,
         extra_compile_args=compile_args,

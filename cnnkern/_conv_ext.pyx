@@ -6,9 +6,14 @@ Arrays arrive flattened (ravel of C-contiguous arrays) in float32 or float64; in
 `const` so read-only arrays are accepted.
 """
 from libc.stdint cimport int64_t
-from cpython.pycapsule cimport PyCapsule_GetName, PyCapsule_GetPointer
+from cpython.pycapsule cimport PyCapsule_GetName, PyCapsule_GetPointer, PyCapsule_New
 
-from cnnkern._ck_status cimport ck_index, ck_status, check_status as _check
+from cnnkern._ck_status cimport (CK_RUNTIME_CAPSULE, ck_index, ck_runtime_api_table, ck_status,
+                                 check_status as _check)
+
+# This module owns the package's one runtime state (csrc/include/cnnkern/ck_runtime.h): _pool_ext and
+# _signal_ext bind to this table at import.
+_ck_runtime = PyCapsule_New(<void *>ck_runtime_api_table(), CK_RUNTIME_CAPSULE, NULL)
 
 cdef extern from "cnnkern/ck_common.h" nogil:
     ctypedef enum ck_isa:

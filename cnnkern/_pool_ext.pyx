@@ -11,7 +11,9 @@ runs with the GIL released; a C status becomes MemoryError / ValueError / NotImp
 from cython cimport floating
 from libc.stdint cimport int64_t
 
-from cnnkern._ck_status cimport ck_index, ck_status, check_status
+from cnnkern._ck_status cimport bind_runtime, ck_index, ck_status, check_status, runtime_probe
+
+bind_runtime()  # the one runtime state, owned by cnnkern._conv_ext (ck_runtime.h)
 
 
 cdef extern from "cnnkern/ck_pool.h" nogil:
@@ -235,3 +237,8 @@ def adaptive_avg_bwd(tuple prm, const floating[::1] dy, floating[::1] dx):
         else:
             st = ck_adaptive_avgpool_bwd_f64(&p, &dy[0], &dx[0])
     check_status(st, "pooling")
+
+
+def _runtime_probe(size_t nbytes):
+    """For tests of the one runtime state: see _ck_status.runtime_probe."""
+    return runtime_probe(nbytes)

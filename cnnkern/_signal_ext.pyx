@@ -8,7 +8,9 @@ call; a C status becomes an exception in cnnkern/_ck_status.pxd.
 """
 from libc.stdint cimport int64_t, uint32_t, uint64_t
 
-from cnnkern._ck_status cimport ck_index, ck_status, check_status
+from cnnkern._ck_status cimport bind_runtime, ck_index, ck_status, check_status, runtime_probe
+
+bind_runtime()  # the one runtime state, owned by cnnkern._conv_ext (ck_runtime.h)
 
 
 cdef extern from "cnnkern/ck_signal.h" nogil:
@@ -163,3 +165,8 @@ def corr_2d_generic_f64(const double[:, ::1] x, const double[:, ::1] w, double[:
         ck_signal_corr_2d_rows__generic_f64(0, y.shape[0], y.shape[1], &x[0, 0], x.strides[0] // 8,
                                             w.shape[0], w.shape[1], &w[0, 0], &y[0, 0],
                                             y.strides[0] // 8)
+
+
+def _runtime_probe(size_t nbytes):
+    """For tests of the one runtime state: see _ck_status.runtime_probe."""
+    return runtime_probe(nbytes)
