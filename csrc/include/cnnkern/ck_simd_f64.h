@@ -1,32 +1,7 @@
-/*
- * ck_simd_f64.h -- select the double vocabulary of the ISA header included last (ck_simd_{generic,avx2,avx512}.h)
- * under the short names the kernel templates use: REAL, VT, LANES, VZERO, VLOAD, VSTORE, VBCAST, VFMA,
- * VHSUM, VMASK_T, VMASK, VMASKLOAD, VMASKSTORE (the mask names exist for avx2 / avx512 only).
- * No include guard: include it again after switching ISA or dtype.
- */
-#undef REAL
-#undef VT
-#undef LANES
-#undef VZERO
-#undef VLOAD
-#undef VSTORE
-#undef VBCAST
-#undef VFMA
-#undef VHSUM
-#undef VMASK_T
-#undef VMASK
-#undef VMASKLOAD
-#undef VMASKSTORE
-#define REAL double
-#define VT CK_F64_VT
-#define LANES CK_F64_LANES
-#define VZERO CK_F64_VZERO
-#define VLOAD CK_F64_VLOAD
-#define VSTORE CK_F64_VSTORE
-#define VBCAST CK_F64_VBCAST
-#define VFMA CK_F64_VFMA
-#define VHSUM CK_F64_VHSUM
-#define VMASK_T CK_F64_VMASK_T
-#define VMASK CK_F64_VMASK
-#define VMASKLOAD CK_F64_VMASKLOAD
-#define VMASKSTORE CK_F64_VMASKSTORE
+/* ck_simd_f64.h -- select the double vocabulary of the ISA header included last (see ck_simd_select.h).
+ * No include guard: include it again after switching ISA or dtype. */
+#undef CK_SIMD_DT
+#undef CK_SIMD_REAL
+#define CK_SIMD_DT(name) CK_F64_##name
+#define CK_SIMD_REAL double
+#include "cnnkern/ck_simd_select.h"
