@@ -6,7 +6,7 @@ Environment variables:
   CNNKERN_DEBUG=1       -O0 -g, asserts enabled (the default build passes -g0: no debug info, even though
                         Python's own CFLAGS, which setuptools puts first, usually contain -g).
 The default build runs on any x86-64: AVX2 / AVX-512 kernels are compiled with per-function target
-attributes and chosen at run time (csrc/common/ck_cpu.c).
+attributes and chosen at run time (csrc/common/ck_runtime.c). gcc or clang (clang needs libomp for OpenMP).
 """
 import os
 import shutil
@@ -108,14 +108,24 @@ define_macros.append(("CK_BUILD_OPENMP", "1" if openmp else "0"))
 define_macros.append(("CK_BUILD_CFLAGS", '"%s"' % " ".join(compile_args)))
 
 include_dirs = ["csrc/include", np.get_include()]
-common_sources = sorted(glob("csrc/common/*.c"))
+# One runtime state (ISA cap, allocation counters; cnnkern/ck_runtime.h): csrc/common/ is linked into
+# _conv_ext, the owner; the other modules link the client, which forwards to the owner's table.
+RUNTIME_CLIENT = "csrc/common/ck_runtime_client.c"
+# The Ctrl-C flag (ck_interrupt.h) is polled inline by every operator, so each module links its own
+# copy: a module's calls bracket themselves (enter/leave), and the calls of one module never nest in
+# another's.
+INTERRUPT = "csrc/common/ck_interrupt.c"
+runtime_sources = sorted(set(glob("csrc/common/*.c")) - {RUNTIME_CLIENT, INTERRUPT})
 
 # One entry per extension module: the Cython shim and the C sources of its operator family.
 EXTENSIONS = {
     "cnnkern._conv_ext": ["cnnkern/_conv_ext.pyx"] + sorted(glob("csrc/conv/**/*.c", recursive=True))
-                         + sorted(glob("csrc/fft/*.c")),  # the transforms of algorithm "fft"
-    "cnnkern._pool_ext": ["cnnkern/_pool_ext.pyx"] + sorted(glob("csrc/pool/**/*.c", recursive=True)),
-    "cnnkern._signal_ext": ["cnnkern/_signal_ext.pyx"] + sorted(glob("csrc/signal/*.c")),
+                         + sorted(glob("csrc/fft/*.c"))  # the transforms of algorithm "fft"
+                         + runtime_sources + [INTERRUPT],
+    "cnnkern._pool_ext": ["cnnkern/_pool_ext.pyx"] + sorted(glob("csrc/pool/**/*.c", recursive=True))
+                         + [RUNTIME_CLIENT, INTERRUPT],
+    "cnnkern._signal_ext": ["cnnkern/_signal_ext.pyx"] + sorted(glob("csrc/signal/*.c"))
+                           + [RUNTIME_CLIENT, INTERRUPT],
 }
 
 # A missing source is a broken checkout or sdist: fail loudly rather than build a wheel with no
@@ -129,7 +139,7 @@ if _missing or not common_sources:
 extensions = [
     Extension(
         name,
-        sources=sources + common_sources,
+        sources=sources,
         include_dirs=include_dirs,
         define_macros=define_macros,
         extra_compile_args=compile_args,

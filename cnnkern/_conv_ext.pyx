@@ -7,15 +7,20 @@ inputs are fine) and read their data pointers directly (_ptr: cheaper than a typ
 array on small calls); the other entries take flattened arrays as typed memoryviews.
 """
 from libc.stdint cimport int64_t
-from cpython.pycapsule cimport PyCapsule_GetName, PyCapsule_GetPointer
+from cpython.pycapsule cimport PyCapsule_GetName, PyCapsule_GetPointer, PyCapsule_New
 cimport numpy as cnp
 
 cnp.import_array()
 
-from cnnkern._ck_status cimport ck_index, ck_status, check_status as _check
+from cnnkern._ck_status cimport (CK_RUNTIME_CAPSULE, ck_index, ck_runtime_api_table, ck_status,
+                                 check_status as _check)
 from cnnkern._ck_status cimport interrupt_enter, interrupt_leave, ck_interrupt_set_main_thread
 import threading as _threading_for_interrupt
 ck_interrupt_set_main_thread(_threading_for_interrupt.main_thread().ident)
+
+# This module owns the package's one runtime state (csrc/include/cnnkern/ck_runtime.h): _pool_ext and
+# _signal_ext bind to this table at import.
+_ck_runtime = PyCapsule_New(<void *>ck_runtime_api_table(), CK_RUNTIME_CAPSULE, NULL)
 
 cdef extern from "cnnkern/ck_common.h" nogil:
     ctypedef enum ck_isa:

@@ -11,10 +11,12 @@ runs with the GIL released; a C status becomes MemoryError / ValueError / NotImp
 from cython cimport floating
 from libc.stdint cimport int64_t
 
-from cnnkern._ck_status cimport ck_index, ck_status, check_status
+from cnnkern._ck_status cimport bind_runtime, ck_index, ck_status, check_status, runtime_probe
 from cnnkern._ck_status cimport interrupt_enter, interrupt_leave, ck_interrupt_set_main_thread
 import threading as _threading_for_interrupt
-ck_interrupt_set_main_thread(_threading_for_interrupt.main_thread().ident)
+
+bind_runtime()  # the one runtime state, owned by cnnkern._conv_ext (ck_runtime.h)
+ck_interrupt_set_main_thread(_threading_for_interrupt.main_thread().ident)  # this module's Ctrl-C flag
 
 
 cdef extern from "cnnkern/ck_pool.h" nogil:
@@ -260,3 +262,8 @@ def adaptive_avg_bwd(tuple prm, const floating[::1] dy, floating[::1] dx):
             st = ck_adaptive_avgpool_bwd_f64(&p, &dy[0], &dx[0])
     st = interrupt_leave(_tok, st)
     check_status(st, "pooling")
+
+
+def _runtime_probe(size_t nbytes):
+    """For tests of the one runtime state: see _ck_status.runtime_probe."""
+    return runtime_probe(nbytes)

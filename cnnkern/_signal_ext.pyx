@@ -8,10 +8,12 @@ call; a C status becomes an exception in cnnkern/_ck_status.pxd.
 """
 from libc.stdint cimport int64_t, uint32_t, uint64_t
 
-from cnnkern._ck_status cimport ck_index, ck_status, check_status
+from cnnkern._ck_status cimport bind_runtime, ck_index, ck_status, check_status, runtime_probe
 from cnnkern._ck_status cimport interrupt_enter, interrupt_leave, ck_interrupt_set_main_thread
 import threading as _threading_for_interrupt
-ck_interrupt_set_main_thread(_threading_for_interrupt.main_thread().ident)
+
+bind_runtime()  # the one runtime state, owned by cnnkern._conv_ext (ck_runtime.h)
+ck_interrupt_set_main_thread(_threading_for_interrupt.main_thread().ident)  # this module's Ctrl-C flag
 
 
 cdef extern from "cnnkern/ck_signal.h" nogil:
@@ -176,3 +178,8 @@ def corr_2d_generic_f64(const double[:, ::1] x, const double[:, ::1] w, double[:
         ck_signal_corr_2d_rows__generic_f64(0, y.shape[0], y.shape[1], &x[0, 0], x.strides[0] // 8,
                                             w.shape[0], w.shape[1], &w[0, 0], &y[0, 0],
                                             y.strides[0] // 8)
+
+
+def _runtime_probe(size_t nbytes):
+    """For tests of the one runtime state: see _ck_status.runtime_probe."""
+    return runtime_probe(nbytes)

@@ -10,10 +10,14 @@
  *                                     is the default since it was checked on AVX-512 hardware, Zen 5)
  * and, for tests, at any time by ck_cpu_force_isa() (a separate cap: lifting it never lifts the
  * environment's). Both caps only lower the ISA: they never select code the CPU cannot run.
+ *
+ * Linked into cnnkern._conv_ext only, the owner of the package's one runtime state; the other modules
+ * reach it through ck_runtime_api_table() (cnnkern/ck_runtime.h, ck_runtime_client.c).
  */
 #define _POSIX_C_SOURCE 200809L /* posix_memalign under -std=c11 */
 #define _DEFAULT_SOURCE         /* madvise / MADV_HUGEPAGE */
 #include "cnnkern/ck_common.h"
+#include "cnnkern/ck_runtime.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -104,8 +108,8 @@ const char *ck_isa_name(ck_isa isa)
 
 /* Workspace accounting: every ck_aligned_alloc block is counted in `alloc_current` while alive and
  * `alloc_peak` records the high-water mark, so a benchmark can report the measured extra memory of
- * any algorithm (reset the peak, run it, read the peak). Process-wide (per extension module: each
- * links its own copy of this file), updated with C11 atomics so concurrent calls stay correct; a
+ * any algorithm (reset the peak, run it, read the peak). Process-wide (one copy: the other extension
+ * modules forward here through ck_runtime_api), updated with C11 atomics so concurrent calls stay correct; a
  * peak read while other threads allocate is the peak of their sum. The block's size is kept in a
  * 64-byte header in front of it, so the returned pointer stays 64-byte aligned. */
 #define CK_ALLOC_HEADER 64
@@ -206,3 +210,14 @@ size_t ck_alloc_current_bytes(void) { return atomic_load(&alloc_current); }
 size_t ck_alloc_peak_bytes(void) { return atomic_load(&alloc_peak); }
 
 void ck_alloc_reset_peak(void) { atomic_store(&alloc_peak, atomic_load(&alloc_current)); }
+
+const ck_runtime_api *ck_runtime_api_table(void)
+{
+    static const ck_runtime_api api = {
+        CK_RUNTIME_API_VERSION, ck_openmp_enabled,     ck_default_num_threads, ck_cpu_isa,
+        ck_isa_name,            ck_cpu_force_isa,      ck_build_cflags,        ck_aligned_alloc,
+        ck_aligned_free,        ck_alloc_current_bytes, ck_alloc_peak_bytes,   ck_alloc_reset_peak,
+        ck_alloc_failed_bytes,
+    };
+    return &api;
+}

@@ -1,15 +1,19 @@
 /* fft_f32_avx512.c -- the float transforms of ck_fft.h compiled for the avx512 instruction set
  * (F, DQ, BW, VL: what ck_cpu_isa() calls avx512; template: fft_template.h; dispatch: fft_dispatch.c). */
-#pragma GCC target("avx2,fma,avx512f,avx512dq,avx512bw,avx512vl,prefer-vector-width=512")
+#include <string.h>
+
 #include "cnnkern/ck_fft.h"
+#include "cnnkern/ck_simd_avx512.h"
 #include "fft_kernels.h"
 
 #define REAL float
 #define LANES 16
 #define TW tw32
 #define POST post32
-#define FFT_FORWARD ck_fft_forward_f32__avx512
-#define FFT_INVERSE ck_fft_inverse_f32__avx512
-#define FFT_FORWARD_LANES ck_fft_forward_lanes_f32__avx512
-#define FFT_INVERSE_LANES ck_fft_inverse_lanes_f32__avx512
+#define FFT_FORWARD ck_fft_forward__avx512_f32
+#define FFT_INVERSE ck_fft_inverse__avx512_f32
+#define FFT_FORWARD_LANES ck_fft_forward_lanes__avx512_f32
+#define FFT_INVERSE_LANES ck_fft_inverse_lanes__avx512_f32
+CK_TARGET_BEGIN
 #include "fft_template.h"
+CK_TARGET_END

@@ -19,40 +19,50 @@ static inline ck_index ck_fft__main_buf(const ck_fft_plan *p)
 }
 
 
-void ck_fft_forward_f32__generic(const ck_fft_plan *p, ck_index batch, const float *r, float *spec, float *scratch,
-                                  const ck_index *nonzero);
-void ck_fft_forward_f64__generic(const ck_fft_plan *p, ck_index batch, const double *r, double *spec, double *scratch,
-                                  const ck_index *nonzero);
-void ck_fft_inverse_f32__generic(const ck_fft_plan *p, ck_index batch, float *spec, float *r, float *scratch);
-void ck_fft_inverse_f64__generic(const ck_fft_plan *p, ck_index batch, double *spec, double *r, double *scratch);
-void ck_fft_forward_f32__avx2(const ck_fft_plan *p, ck_index batch, const float *r, float *spec, float *scratch,
-                                  const ck_index *nonzero);
-void ck_fft_forward_f64__avx2(const ck_fft_plan *p, ck_index batch, const double *r, double *spec, double *scratch,
-                                  const ck_index *nonzero);
-void ck_fft_inverse_f32__avx2(const ck_fft_plan *p, ck_index batch, float *spec, float *r, float *scratch);
-void ck_fft_inverse_f64__avx2(const ck_fft_plan *p, ck_index batch, double *spec, double *r, double *scratch);
-void ck_fft_forward_lanes_f32__generic(const ck_fft_plan *p, const float *r, float *sr, float *si, float *scratch,
-                                  const ck_index *nonzero);
-void ck_fft_inverse_lanes_f32__generic(const ck_fft_plan *p, float *sr, float *si, float *r, float *scratch);
-void ck_fft_forward_lanes_f64__generic(const ck_fft_plan *p, const double *r, double *sr, double *si, double *scratch,
-                                  const ck_index *nonzero);
-void ck_fft_inverse_lanes_f64__generic(const ck_fft_plan *p, double *sr, double *si, double *r, double *scratch);
-void ck_fft_forward_lanes_f32__avx2(const ck_fft_plan *p, const float *r, float *sr, float *si, float *scratch,
-                                  const ck_index *nonzero);
-void ck_fft_inverse_lanes_f32__avx2(const ck_fft_plan *p, float *sr, float *si, float *r, float *scratch);
-void ck_fft_forward_lanes_f64__avx2(const ck_fft_plan *p, const double *r, double *sr, double *si, double *scratch,
-                                  const ck_index *nonzero);
-void ck_fft_inverse_lanes_f64__avx2(const ck_fft_plan *p, double *sr, double *si, double *r, double *scratch);
-void ck_fft_forward_f32__avx512(const ck_fft_plan *p, ck_index batch, const float *r, float *spec, float *scratch,
-                                  const ck_index *nonzero);
-void ck_fft_forward_f64__avx512(const ck_fft_plan *p, ck_index batch, const double *r, double *spec, double *scratch,
-                                  const ck_index *nonzero);
-void ck_fft_inverse_f32__avx512(const ck_fft_plan *p, ck_index batch, float *spec, float *r, float *scratch);
-void ck_fft_inverse_f64__avx512(const ck_fft_plan *p, ck_index batch, double *spec, double *r, double *scratch);
-void ck_fft_forward_lanes_f32__avx512(const ck_fft_plan *p, const float *r, float *sr, float *si, float *scratch,
-                                  const ck_index *nonzero);
-void ck_fft_inverse_lanes_f32__avx512(const ck_fft_plan *p, float *sr, float *si, float *r, float *scratch);
-void ck_fft_forward_lanes_f64__avx512(const ck_fft_plan *p, const double *r, double *sr, double *si, double *scratch,
-                                  const ck_index *nonzero);
-void ck_fft_inverse_lanes_f64__avx512(const ck_fft_plan *p, double *sr, double *si, double *r, double *scratch);
+/* The list: per ISA (best first), forward, inverse, forward_lanes, inverse_lanes (fft_<dtype>_<isa>.c). */
+#include "cnnkern/ck_simd_x86.h"
+#if CK_SIMD_X86
+#define CK_FFT_F32_KERNELS_X86(X) \
+    X(CK_ISA_AVX512, f32, ck_fft_forward__avx512_f32, ck_fft_inverse__avx512_f32, ck_fft_forward_lanes__avx512_f32, ck_fft_inverse_lanes__avx512_f32) \
+    X(CK_ISA_AVX2, f32, ck_fft_forward__avx2_f32, ck_fft_inverse__avx2_f32, ck_fft_forward_lanes__avx2_f32, ck_fft_inverse_lanes__avx2_f32)
+#define CK_FFT_F64_KERNELS_X86(X) \
+    X(CK_ISA_AVX512, f64, ck_fft_forward__avx512_f64, ck_fft_inverse__avx512_f64, ck_fft_forward_lanes__avx512_f64, ck_fft_inverse_lanes__avx512_f64) \
+    X(CK_ISA_AVX2, f64, ck_fft_forward__avx2_f64, ck_fft_inverse__avx2_f64, ck_fft_forward_lanes__avx2_f64, ck_fft_inverse_lanes__avx2_f64)
+#else
+#define CK_FFT_F32_KERNELS_X86(X)
+#define CK_FFT_F64_KERNELS_X86(X)
+#endif
+#define CK_FFT_F32_KERNELS(X) \
+    CK_FFT_F32_KERNELS_X86(X) \
+    X(CK_ISA_GENERIC, f32, ck_fft_forward__generic_f32, ck_fft_inverse__generic_f32, ck_fft_forward_lanes__generic_f32, ck_fft_inverse_lanes__generic_f32)
+#define CK_FFT_F64_KERNELS(X) \
+    CK_FFT_F64_KERNELS_X86(X) \
+    X(CK_ISA_GENERIC, f64, ck_fft_forward__generic_f64, ck_fft_inverse__generic_f64, ck_fft_forward_lanes__generic_f64, ck_fft_inverse_lanes__generic_f64)
+
+#define CK_FFT_REAL_f32 float
+#define CK_FFT_REAL_f64 double
+#define CK_FFT_ROW(T)                                                                                       \
+    struct {                                                                                                \
+        ck_isa isa;                                                                                         \
+        void (*forward)(const ck_fft_plan *, ck_index, const CK_FFT_REAL_##T *, CK_FFT_REAL_##T *,          \
+                        CK_FFT_REAL_##T *, const ck_index *);                                               \
+        void (*inverse)(const ck_fft_plan *, ck_index, CK_FFT_REAL_##T *, CK_FFT_REAL_##T *,                \
+                        CK_FFT_REAL_##T *);                                                                 \
+        void (*forward_lanes)(const ck_fft_plan *, const CK_FFT_REAL_##T *, CK_FFT_REAL_##T *,              \
+                              CK_FFT_REAL_##T *, CK_FFT_REAL_##T *, const ck_index *);                      \
+        void (*inverse_lanes)(const ck_fft_plan *, CK_FFT_REAL_##T *, CK_FFT_REAL_##T *,                    \
+                              CK_FFT_REAL_##T *, CK_FFT_REAL_##T *);                                        \
+    }
+#define CK_FFT_DECLARE(isa, T, fwd, inv, fwd_lanes, inv_lanes)                                              \
+    void fwd(const ck_fft_plan *p, ck_index batch, const CK_FFT_REAL_##T *r, CK_FFT_REAL_##T *spec,         \
+             CK_FFT_REAL_##T *scratch, const ck_index *nonzero);                                            \
+    void inv(const ck_fft_plan *p, ck_index batch, CK_FFT_REAL_##T *spec, CK_FFT_REAL_##T *r,               \
+             CK_FFT_REAL_##T *scratch);                                                                     \
+    void fwd_lanes(const ck_fft_plan *p, const CK_FFT_REAL_##T *r, CK_FFT_REAL_##T *sr, CK_FFT_REAL_##T *si, \
+                   CK_FFT_REAL_##T *scratch, const ck_index *nonzero);                                      \
+    void inv_lanes(const ck_fft_plan *p, CK_FFT_REAL_##T *sr, CK_FFT_REAL_##T *si, CK_FFT_REAL_##T *r,      \
+                   CK_FFT_REAL_##T *scratch);
+#define CK_FFT_TABLE_ENTRY(isa, T, fwd, inv, fwd_lanes, inv_lanes) {isa, fwd, inv, fwd_lanes, inv_lanes},
+CK_FFT_F32_KERNELS(CK_FFT_DECLARE)
+CK_FFT_F64_KERNELS(CK_FFT_DECLARE)
 #endif

@@ -21,13 +21,14 @@
 
 #define AT(i) ((i) * LANES + l)
 
-/* SIMD vectors of the includer's instruction set (the target pragma defines __AVX512F__ / __AVX__). */
+/* SIMD vectors of the includer's instruction set (CK_VBYTES of its ck_simd_<isa>.h; wider if the whole
+ * build targets more, e.g. CNNKERN_NATIVE=1). */
 #if defined(__AVX512F__)
 #define VBYTES 64
-#elif defined(__AVX__)
+#elif defined(__AVX__) && CK_VBYTES < 32
 #define VBYTES 32
 #else
-#define VBYTES 16
+#define VBYTES CK_VBYTES
 #endif
 #define VL ((int)(VBYTES / sizeof(REAL)))
 #define NV (LANES / VL)
@@ -45,14 +46,21 @@ typedef long long ivec __attribute__((vector_size(VBYTES)));
 typedef int ivec __attribute__((vector_size(VBYTES)));
 #endif
 #if VLPP == 2
-#define MK(F, d) {F(d, 0), F(d, 1)}
+#define MK(F, d) F(d, 0), F(d, 1)
 #elif VLPP == 4
-#define MK(F, d) {F(d, 0), F(d, 1), F(d, 2), F(d, 3)}
+#define MK(F, d) F(d, 0), F(d, 1), F(d, 2), F(d, 3)
 #elif VLPP == 8
-#define MK(F, d) {F(d, 0), F(d, 1), F(d, 2), F(d, 3), F(d, 4), F(d, 5), F(d, 6), F(d, 7)}
+#define MK(F, d) F(d, 0), F(d, 1), F(d, 2), F(d, 3), F(d, 4), F(d, 5), F(d, 6), F(d, 7)
 #else
-#define MK(F, d) {F(d, 0), F(d, 1), F(d, 2), F(d, 3), F(d, 4), F(d, 5), F(d, 6), F(d, 7), \
-                  F(d, 8), F(d, 9), F(d, 10), F(d, 11), F(d, 12), F(d, 13), F(d, 14), F(d, 15)}
+#define MK(F, d) F(d, 0), F(d, 1), F(d, 2), F(d, 3), F(d, 4), F(d, 5), F(d, 6), F(d, 7), \
+                 F(d, 8), F(d, 9), F(d, 10), F(d, 11), F(d, 12), F(d, 13), F(d, 14), F(d, 15)
+#endif
+/* SHUF(a, b, F, d): lane i of the result is lane F(d, i) of the concatenation a:b (gcc and clang spell it
+ * differently: a mask vector or a list of constants). */
+#if defined(__clang__)
+#define SHUF(a, b, F, d) __builtin_shufflevector((a), (b), MK(F, d))
+#else
+#define SHUF(a, b, F, d) __builtin_shuffle((a), (b), (ivec){MK(F, d)})
 #endif
 #define M_EVEN(d, i) (2 * (i))
 #define M_ODD(d, i) (2 * (i) + 1)
@@ -61,18 +69,18 @@ typedef int ivec __attribute__((vector_size(VBYTES)));
 #define M_TLO(d, i) (((i) & (d)) ? VLPP + (i) - (d) : (i))
 #define M_THI(d, i) (((i) & (d)) ? VLPP + (i) : (i) + (d))
 
-static inline vec deint_re(vec a, vec b) { return __builtin_shuffle(a, b, (ivec)MK(M_EVEN, 0)); }
-static inline vec deint_im(vec a, vec b) { return __builtin_shuffle(a, b, (ivec)MK(M_ODD, 0)); }
-static inline vec inter_lo(vec re, vec im) { return __builtin_shuffle(re, im, (ivec)MK(M_ILO, 0)); }
-static inline vec inter_hi(vec re, vec im) { return __builtin_shuffle(re, im, (ivec)MK(M_IHI, 0)); }
+static inline vec deint_re(vec a, vec b) { return SHUF(a, b, M_EVEN, 0); }
+static inline vec deint_im(vec a, vec b) { return SHUF(a, b, M_ODD, 0); }
+static inline vec inter_lo(vec re, vec im) { return SHUF(re, im, M_ILO, 0); }
+static inline vec inter_hi(vec re, vec im) { return SHUF(re, im, M_IHI, 0); }
 
 /* x[r][c] -> x[c][r] for a VL x VL block held as VL vectors (block swaps at distances VL/2 ... 1). */
 #define TSTAGE(d)                                                                 \
     for (int r = 0; r < VL; ++r)                                                  \
         if (!(r & (d))) {                                                         \
             const vec a = x[r], b = x[r + (d)];                                   \
-            x[r] = __builtin_shuffle(a, b, (ivec)MK(M_TLO, d));                   \
-            x[r + (d)] = __builtin_shuffle(a, b, (ivec)MK(M_THI, d));             \
+            x[r] = SHUF(a, b, M_TLO, d);                                          \
+            x[r + (d)] = SHUF(a, b, M_THI, d);                                    \
         }
 static inline void transpose_vl(vec *x)
 {

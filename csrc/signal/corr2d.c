@@ -47,6 +47,25 @@ typedef void (*corr_rows_f64)(ck_index, ck_index, ck_index, const double *, ck_i
 typedef void (*corr_rows_f32)(ck_index, ck_index, ck_index, const float *, ck_index, ck_index,
                               ck_index, const float *, float *, ck_index);
 
+/* The list (best ISA first; declarations in ck_signal.h) and its tables. */
+#include "cnnkern/ck_simd_x86.h"
+#if CK_SIMD_X86
+#define CK_SIGNAL_CORR_KERNELS_X86(X)                                                                    \
+    X(CK_ISA_AVX512, ck_signal_corr_2d_rows__avx512_f32, ck_signal_corr_2d_rows__avx512_f64)             \
+    X(CK_ISA_AVX2, ck_signal_corr_2d_rows__avx2_f32, ck_signal_corr_2d_rows__avx2_f64)
+#else
+#define CK_SIGNAL_CORR_KERNELS_X86(X)
+#endif
+#define CK_SIGNAL_CORR_KERNELS(X)                                                                        \
+    CK_SIGNAL_CORR_KERNELS_X86(X)                                                                        \
+    X(CK_ISA_GENERIC, ck_signal_corr_2d_rows__generic_f32, ck_signal_corr_2d_rows__generic_f64)
+#define CK_SIGNAL_CORR_ENTRY(isa, f32, f64) {isa, f32, f64},
+static const struct {
+    ck_isa isa;
+    corr_rows_f32 f32;
+    corr_rows_f64 f64;
+} ck_signal_corr_table[] = {CK_SIGNAL_CORR_KERNELS(CK_SIGNAL_CORR_ENTRY)};
+
 static int corr_args_ok(ck_index out_h, ck_index out_w, ck_index x_pitch, ck_index kh, ck_index kw,
                         ck_index y_pitch)
 {
@@ -86,10 +105,7 @@ ck_status ck_signal_corr_2d__direct_f64(ck_index out_h, ck_index out_w, const do
 {
     if (!corr_args_ok(out_h, out_w, x_pitch, kh, kw, y_pitch))
         return CK_ERR_INVALID;
-    const ck_isa isa = ck_cpu_isa();
-    const corr_rows_f64 rows = isa >= CK_ISA_AVX512 ? ck_signal_corr_2d_rows__avx512_f64
-                               : isa >= CK_ISA_AVX2 ? ck_signal_corr_2d_rows__avx2_f64
-                                                    : ck_signal_corr_2d_rows__generic_f64;
+    const corr_rows_f64 rows = CK_SELECT_ROW(ck_signal_corr_table)->f64;
     ck_index row_blocks, col_chunks, chunk;
     split_work(out_h, out_w, num_threads, &row_blocks, &col_chunks, &chunk);
     (void)num_threads;
@@ -113,10 +129,7 @@ ck_status ck_signal_corr_2d__direct_f32(ck_index out_h, ck_index out_w, const fl
 {
     if (!corr_args_ok(out_h, out_w, x_pitch, kh, kw, y_pitch))
         return CK_ERR_INVALID;
-    const ck_isa isa = ck_cpu_isa();
-    const corr_rows_f32 rows = isa >= CK_ISA_AVX512 ? ck_signal_corr_2d_rows__avx512_f32
-                               : isa >= CK_ISA_AVX2 ? ck_signal_corr_2d_rows__avx2_f32
-                                                    : ck_signal_corr_2d_rows__generic_f32;
+    const corr_rows_f32 rows = CK_SELECT_ROW(ck_signal_corr_table)->f32;
     ck_index row_blocks, col_chunks, chunk;
     split_work(out_h, out_w, num_threads, &row_blocks, &col_chunks, &chunk);
     (void)num_threads;

@@ -7,29 +7,14 @@
 #include "cnnkern/ck_signal.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
 
-#define CK_TARGET __attribute__((target("avx2,fma")))
+#include "cnnkern/ck_simd_avx2.h"
 
-#define REAL double
-#define VT __m256d
-#define LANES 4
-#define VZERO() _mm256_setzero_pd()
-#define VLOAD(p) _mm256_loadu_pd(p)
-#define VSTORE(p, v) _mm256_storeu_pd((p), (v))
-#define VBCAST(p) _mm256_broadcast_sd(p)
-#define VFMA(a, b, c) _mm256_fmadd_pd((a), (b), (c))
+#include "cnnkern/ck_simd_f64.h"
 #define CORR2D_ROWS ck_signal_corr_2d_rows__avx2_f64
 #include "corr2d_simd_template.h"
 
-#define REAL float
-#define VT __m256
-#define LANES 8
-#define VZERO() _mm256_setzero_ps()
-#define VLOAD(p) _mm256_loadu_ps(p)
-#define VSTORE(p, v) _mm256_storeu_ps((p), (v))
-#define VBCAST(p) _mm256_broadcast_ss(p)
-#define VFMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+#include "cnnkern/ck_simd_f32.h"
 #define CORR2D_ROWS ck_signal_corr_2d_rows__avx2_f32
 #include "corr2d_simd_template.h"
 

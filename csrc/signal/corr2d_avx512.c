@@ -7,29 +7,14 @@
 #include "cnnkern/ck_signal.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
 
-#define CK_TARGET __attribute__((target("avx512f")))
+#include "cnnkern/ck_simd_avx512.h"
 
-#define REAL double
-#define VT __m512d
-#define LANES 8
-#define VZERO() _mm512_setzero_pd()
-#define VLOAD(p) _mm512_loadu_pd(p)
-#define VSTORE(p, v) _mm512_storeu_pd((p), (v))
-#define VBCAST(p) _mm512_set1_pd(*(p))
-#define VFMA(a, b, c) _mm512_fmadd_pd((a), (b), (c))
+#include "cnnkern/ck_simd_f64.h"
 #define CORR2D_ROWS ck_signal_corr_2d_rows__avx512_f64
 #include "corr2d_simd_template.h"
 
-#define REAL float
-#define VT __m512
-#define LANES 16
-#define VZERO() _mm512_setzero_ps()
-#define VLOAD(p) _mm512_loadu_ps(p)
-#define VSTORE(p, v) _mm512_storeu_ps((p), (v))
-#define VBCAST(p) _mm512_set1_ps(*(p))
-#define VFMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
+#include "cnnkern/ck_simd_f32.h"
 #define CORR2D_ROWS ck_signal_corr_2d_rows__avx512_f32
 #include "corr2d_simd_template.h"
 

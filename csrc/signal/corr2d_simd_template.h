@@ -1,8 +1,8 @@
 /*
  * corr2d_simd_template.h -- the SIMD body of the 2-D (and, with one row, 1-D) direct correlation
- * (contract: cnnkern/ck_signal.h). Included by corr2d_avx2.c / corr2d_avx512.c with REAL, VT, LANES,
- * VZERO, VLOAD, VSTORE, VBCAST, VFMA, CK_TARGET and CORR2D_ROWS (the function name) defined; #undefs
- * them (except CK_TARGET) at the end.
+ * (contract: cnnkern/ck_signal.h). Included by corr2d_avx2.c / corr2d_avx512.c after cnnkern/ck_simd_<isa>.h
+ * and ck_simd_<dtype>.h (the vector vocabulary, CK_TARGET) with CORR2D_ROWS (the function name)
+ * defined; #undefs CORR2D_ROWS at the end.
  *
  * Tile: 8 vectors of consecutive outputs of one row (8 * LANES outputs) stay in registers while the
  * kernel runs, rows i = 0..kh-1 then taps j = 0..kw-1: one broadcast of w[i][j] and 8 unaligned loads
@@ -72,12 +72,4 @@ void CK_TARGET CORR2D_ROWS(ck_index row_begin, ck_index row_end, ck_index out_w,
     }
 }
 
-#undef REAL
-#undef VT
-#undef LANES
-#undef VZERO
-#undef VLOAD
-#undef VSTORE
-#undef VBCAST
-#undef VFMA
 #undef CORR2D_ROWS

@@ -107,25 +107,8 @@ static const ck_direct_kernels_f32 ck_direct_table_f32[] = {CK_DIRECT_F32_KERNEL
 static const ck_direct_kernels_f64 ck_direct_table_f64[] = {CK_DIRECT_F64_KERNELS(CK_DIRECT_TABLE_ENTRY)};
 
 /* The first (best) list entry whose ISA the CPU supports; the generic entry is last and always fits. */
-static const ck_direct_kernels_f32 *ck_direct_select_f32(void)
-{
-    const ck_isa isa = ck_cpu_isa();
-    const size_t n = sizeof ck_direct_table_f32 / sizeof ck_direct_table_f32[0];
-    for (size_t i = 0; i < n; ++i)
-        if (ck_direct_table_f32[i].isa <= isa)
-            return &ck_direct_table_f32[i];
-    return &ck_direct_table_f32[n - 1];
-}
-
-static const ck_direct_kernels_f64 *ck_direct_select_f64(void)
-{
-    const ck_isa isa = ck_cpu_isa();
-    const size_t n = sizeof ck_direct_table_f64 / sizeof ck_direct_table_f64[0];
-    for (size_t i = 0; i < n; ++i)
-        if (ck_direct_table_f64[i].isa <= isa)
-            return &ck_direct_table_f64[i];
-    return &ck_direct_table_f64[n - 1];
-}
+static const ck_direct_kernels_f32 *ck_direct_select_f32(void) { return CK_SELECT_ROW(ck_direct_table_f32); }
+static const ck_direct_kernels_f64 *ck_direct_select_f64(void) { return CK_SELECT_ROW(ck_direct_table_f64); }
 
 /*
  * Tap geometry along one axis (1 = H, 2 = W) for forward and backward-weight: with

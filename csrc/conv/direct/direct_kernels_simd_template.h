@@ -1,11 +1,9 @@
 /*
  * direct_kernels_simd_template.h -- the two SIMD microkernels of direct_kernels.h for one ISA and dtype.
  *
- * Included by kernels_avx2.c and kernels_avx512.c once per dtype, with these #defined (the template
- * #undefs them all at its end):
- *   REAL, VT (vector type), LANES, OCB, NV_MAX, BK, BT,
- *   VZERO(), VLOAD(p), VSTORE(p, v), VBCAST(p), VFMA(a, b, acc) (= a*b + acc), VHSUM(v) (sum of the
- *   lanes, a REAL), CK_TARGET,
+ * Included by kernels_avx2.c and kernels_avx512.c once per dtype, after cnnkern/ck_simd_<isa>.h and
+ * ck_simd_<dtype>.h (REAL, VT, LANES, VZERO, VLOAD, VSTORE, VBCAST, VFMA, VHSUM, CK_TARGET), with these
+ * #defined (the template #undefs them at its end): OCB, NV_MAX, BK, BT,
  *   FWD_TILE, FWD1_TILE, BWW_TILE, BWW1_TILE, FWD_BODY, BWW_BODY (full function names, so grep
  *   finds them). NV1_MAX and BT1 are the column/tap widths of the one-output-channel kernels.
  * Contract of FWD_TILE and BWW_TILE: direct_kernels.h. The only ISA-specific code is the vector
@@ -156,15 +154,6 @@ CK_TARGET void BWW1_TILE(ck_index nr, ck_index ncol, const REAL *dy, ck_index dy
 }
 
 /* The template consumes its parameters, so the next inclusion can define them afresh. */
-#undef REAL
-#undef VT
-#undef LANES
-#undef VZERO
-#undef VLOAD
-#undef VSTORE
-#undef VBCAST
-#undef VFMA
-#undef VHSUM
 #undef FWD_TILE
 #undef FWD_BODY
 #undef BWW_TILE

@@ -11,7 +11,7 @@
  *   (the 1-channel tiles serve depthwise layers, where 8 output channels per group do not exist)
  *
  * IN/OUT, tile and padding rules: direct_kernels.h. Unaligned loads/stores, no workspace, no threads.
- * Compiled with __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"))) only, so the file
+ * Compiled with the target of cnnkern/ck_simd_avx512.h only, so the file
  * builds without -m flags; the operator calls these only when ck_cpu_isa() >= CK_ISA_AVX512.
  *
  * Default on AVX-512 CPUs since they were checked on one (AMD Zen 5, 2-core VM shared with other
@@ -24,9 +24,8 @@
 #include "direct_kernels.h"
 
 #if CK_DIRECT_X86
-#include <immintrin.h>
 
-#define CK_TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
+#include "cnnkern/ck_simd_avx512.h"
 #define OCB 8
 #define NV_MAX 3
 #define BK 4
@@ -35,15 +34,7 @@
 #define BT1 8
 
 /* ---- float32 ---- */
-#define REAL float
-#define VT __m512
-#define LANES 16
-#define VZERO() _mm512_setzero_ps()
-#define VLOAD(p) _mm512_loadu_ps(p)
-#define VSTORE(p, v) _mm512_storeu_ps((p), (v))
-#define VBCAST(p) _mm512_set1_ps(*(p))
-#define VFMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
-#define VHSUM(v) _mm512_reduce_add_ps(v)
+#include "cnnkern/ck_simd_f32.h"
 #define FWD_TILE ck_direct_fwd_tile_8x48__avx512_f32
 #define FWD_BODY ck_direct_fwd_body_8x48__avx512_f32
 #define BWW_TILE ck_direct_bww_tile_4x6__avx512_f32
@@ -53,15 +44,7 @@
 #include "direct_kernels_simd_template.h"
 
 /* ---- float64 ---- */
-#define REAL double
-#define VT __m512d
-#define LANES 8
-#define VZERO() _mm512_setzero_pd()
-#define VLOAD(p) _mm512_loadu_pd(p)
-#define VSTORE(p, v) _mm512_storeu_pd((p), (v))
-#define VBCAST(p) _mm512_set1_pd(*(p))
-#define VFMA(a, b, c) _mm512_fmadd_pd((a), (b), (c))
-#define VHSUM(v) _mm512_reduce_add_pd(v)
+#include "cnnkern/ck_simd_f64.h"
 #define FWD_TILE ck_direct_fwd_tile_8x24__avx512_f64
 #define FWD_BODY ck_direct_fwd_body_8x24__avx512_f64
 #define BWW_TILE ck_direct_bww_tile_4x6__avx512_f64

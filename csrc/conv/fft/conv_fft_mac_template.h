@@ -1,8 +1,7 @@
 /*
  * conv_fft_mac_template.h -- one ISA x dtype of the complex multiply-accumulate of conv_fft_mac.c
- * (contract there). Included with REAL, VT, LANES, MAC_R, MAC_NV, VZERO(), VLOAD(p), VSTORE(p, v),
- * VBCAST(p), VFMA(a, b, c) (= a*b + c), CK_TARGET, MAC_BODY, MAC_FN and (LANES > 1) MAC_TAIL, VMASK_T,
- * VMASK(rem), VLOADM(p, m), VSTOREM(p, m, v) #defined; #undefs them at its end.
+ * (contract there). Included after cnnkern/ck_simd_<isa>.h and ck_simd_<dtype>.h (the vector vocabulary,
+ * CK_TARGET) with MAC_R, MAC_NV, MAC_BODY, MAC_FN and (LANES > 1) MAC_TAIL #defined; #undefs those.
  */
 
 /* y[r][0 .. NV*LANES) = sum_c wre(r, c) x[c][.] + wim(r, c) xs[c][.], r < R (accumulators in registers). */
@@ -52,7 +51,7 @@ MAC_TAIL(const int R, ck_index K, const REAL *wre, const REAL *wim, ck_index ldw
     for (int r = 0; r < R; ++r)
         acc[r] = VZERO();
     for (ck_index c = 0; c < K; ++c) {
-        const VT xv = VLOADM(x + c * ldx, m), sv = VLOADM(xs + c * ldx, m);
+        const VT xv = VMASKLOAD(x + c * ldx, m), sv = VMASKLOAD(xs + c * ldx, m);
 #pragma GCC unroll 8
         for (int r = 0; r < R; ++r) {
             acc[r] = VFMA(VBCAST(wre + r * ldw + c * ws), xv, acc[r]);
@@ -61,7 +60,7 @@ MAC_TAIL(const int R, ck_index K, const REAL *wre, const REAL *wim, ck_index ldw
     }
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r)
-        VSTOREM(y + r * ldy, m, acc[r]);
+        VMASKSTORE(y + r * ldy, m, acc[r]);
 }
 #endif
 
@@ -100,21 +99,8 @@ CK_TARGET void MAC_FN(ck_index M, ck_index K, ck_index n2, const REAL *wre, cons
 #endif
 }
 
-#undef REAL
-#undef VT
-#undef LANES
 #undef MAC_R
 #undef MAC_NV
-#undef VZERO
-#undef VLOAD
-#undef VSTORE
-#undef VBCAST
-#undef VFMA
-#undef CK_TARGET
 #undef MAC_BODY
 #undef MAC_FN
 #undef MAC_TAIL
-#undef VMASK_T
-#undef VMASK
-#undef VLOADM
-#undef VSTOREM

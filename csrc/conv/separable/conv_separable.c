@@ -231,15 +231,19 @@ static double ck_sep_absmax_f64(const double *p, ck_index n)
 }
 #endif
 
+/* The best kernels the CPU supports (first row of the separable_kernels.h list; CNNKERN_ISA caps it). */
+static const CK_SEP_ROW(f32) ck_sep_table_f32[] = {CK_SEP_F32_KERNELS(CK_SEP_TABLE_ENTRY)};
+static const CK_SEP_ROW(f64) ck_sep_table_f64[] = {CK_SEP_F64_KERNELS(CK_SEP_TABLE_ENTRY)};
+
 #define REAL float
-#define TAPSUM_FN ck_sep_tapsum_f32_fn
-#define SELECT_TAPSUM ck_sep_select_tapsum_f32
-#define TAPSUM_ROWS_FN ck_sep_tapsum_rows_f32_fn
-#define SELECT_TAPSUM_ROWS ck_sep_select_tapsum_rows_f32
-#define TAPSUM_SHIFT_FN ck_sep_tapsum_shift_f32_fn
-#define SELECT_TAPSUM_SHIFT ck_sep_select_tapsum_shift_f32
-#define TAPSUM_SHIFT_ROWS_FN ck_sep_tapsum_shift_rows_f32_fn
-#define SELECT_TAPSUM_SHIFT_ROWS ck_sep_select_tapsum_shift_rows_f32
+#define TAPSUM_FN ck_sep_tapsum_f32_fn *
+#define SELECT_TAPSUM() (CK_SELECT_ROW(ck_sep_table_f32)->tapsum)
+#define TAPSUM_ROWS_FN ck_sep_tapsum_rows_f32_fn *
+#define SELECT_TAPSUM_ROWS() (CK_SELECT_ROW(ck_sep_table_f32)->tapsum_rows)
+#define TAPSUM_SHIFT_FN ck_sep_tapsum_shift_f32_fn *
+#define SELECT_TAPSUM_SHIFT() (CK_SELECT_ROW(ck_sep_table_f32)->tapsum_shift)
+#define TAPSUM_SHIFT_ROWS_FN ck_sep_tapsum_shift_rows_f32_fn *
+#define SELECT_TAPSUM_SHIFT_ROWS() (CK_SELECT_ROW(ck_sep_table_f32)->tapsum_shift_rows)
 #define PACK_FACTORS ck_sep_pack_factors_f32
 #define ABSMAX ck_sep_absmax_f32
 #define RESID_ROW ck_sep_resid_row_f32
@@ -252,14 +256,14 @@ static double ck_sep_absmax_f64(const double *p, ck_index n)
 #include "conv_separable_template.h"
 
 #define REAL double
-#define TAPSUM_FN ck_sep_tapsum_f64_fn
-#define SELECT_TAPSUM ck_sep_select_tapsum_f64
-#define TAPSUM_ROWS_FN ck_sep_tapsum_rows_f64_fn
-#define SELECT_TAPSUM_ROWS ck_sep_select_tapsum_rows_f64
-#define TAPSUM_SHIFT_FN ck_sep_tapsum_shift_f64_fn
-#define SELECT_TAPSUM_SHIFT ck_sep_select_tapsum_shift_f64
-#define TAPSUM_SHIFT_ROWS_FN ck_sep_tapsum_shift_rows_f64_fn
-#define SELECT_TAPSUM_SHIFT_ROWS ck_sep_select_tapsum_shift_rows_f64
+#define TAPSUM_FN ck_sep_tapsum_f64_fn *
+#define SELECT_TAPSUM() (CK_SELECT_ROW(ck_sep_table_f64)->tapsum)
+#define TAPSUM_ROWS_FN ck_sep_tapsum_rows_f64_fn *
+#define SELECT_TAPSUM_ROWS() (CK_SELECT_ROW(ck_sep_table_f64)->tapsum_rows)
+#define TAPSUM_SHIFT_FN ck_sep_tapsum_shift_f64_fn *
+#define SELECT_TAPSUM_SHIFT() (CK_SELECT_ROW(ck_sep_table_f64)->tapsum_shift)
+#define TAPSUM_SHIFT_ROWS_FN ck_sep_tapsum_shift_rows_f64_fn *
+#define SELECT_TAPSUM_SHIFT_ROWS() (CK_SELECT_ROW(ck_sep_table_f64)->tapsum_shift_rows)
 #define PACK_FACTORS ck_sep_pack_factors_f64
 #define ABSMAX ck_sep_absmax_f64
 #define RESID_ROW ck_sep_resid_row_f64

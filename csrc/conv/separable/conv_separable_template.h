@@ -67,10 +67,10 @@ ck_status SEP_FWD_FACTORS(const ck_conv_params *p, const REAL *x, const REAL *fa
 {
     if (p->batch == 0)
         return CK_OK;
-    const TAPSUM_FN tapsum = SELECT_TAPSUM();
-    const TAPSUM_ROWS_FN tapsum_rows = SELECT_TAPSUM_ROWS();
-    const TAPSUM_SHIFT_FN tapsum_shift = SELECT_TAPSUM_SHIFT();
-    const TAPSUM_SHIFT_ROWS_FN tapsum_shift_rows = SELECT_TAPSUM_SHIFT_ROWS();
+    TAPSUM_FN const tapsum = SELECT_TAPSUM();
+    TAPSUM_ROWS_FN const tapsum_rows = SELECT_TAPSUM_ROWS();
+    TAPSUM_SHIFT_FN const tapsum_shift = SELECT_TAPSUM_SHIFT();
+    TAPSUM_SHIFT_ROWS_FN const tapsum_shift_rows = SELECT_TAPSUM_SHIFT_ROWS();
     const ck_index N = p->batch, C = p->in_channels, K = p->out_channels;
     const ck_index Cg = ck_conv_in_per_group(p), Kg = ck_conv_out_per_group(p);
     const ck_index I0 = p->in_size[0], I1 = p->in_size[1], I2 = p->in_size[2];
@@ -344,9 +344,9 @@ ck_status SEP_BWI_FACTORS(const ck_conv_params *p, const REAL *dy, const REAL *f
 {
     if (p->batch == 0)
         return CK_OK;
-    const TAPSUM_FN tapsum = SELECT_TAPSUM();
-    const TAPSUM_ROWS_FN tapsum_rows = SELECT_TAPSUM_ROWS();
-    const TAPSUM_SHIFT_FN tapsum_shift = SELECT_TAPSUM_SHIFT();
+    TAPSUM_FN const tapsum = SELECT_TAPSUM();
+    TAPSUM_ROWS_FN const tapsum_rows = SELECT_TAPSUM_ROWS();
+    TAPSUM_SHIFT_FN const tapsum_shift = SELECT_TAPSUM_SHIFT();
     const ck_index N = p->batch, C = p->in_channels, K = p->out_channels;
     const ck_index Cg = ck_conv_in_per_group(p), Kg = ck_conv_out_per_group(p);
     const ck_index I0 = p->in_size[0], I1 = p->in_size[1], I2 = p->in_size[2];

@@ -12,30 +12,18 @@
  *
  * Every element, in any path, is one FMA chain over the taps in order: the same values as the AVX2
  * kernels (both round each FMA once), so capping the ISA changes the speed, not the result.
- * Compiled with __attribute__((target("avx512f"))) only, so the file builds without -m flags; the
+ * Compiled with the target of cnnkern/ck_simd_avx512.h only, so the file builds without -m flags; the
  * operator calls these only when ck_cpu_isa() >= CK_ISA_AVX512. No workspace, no threads.
  */
 #include "separable_kernels.h"
 
 #if CK_SEPARABLE_X86
-#include <immintrin.h>
 
-#define CK_TARGET __attribute__((target("avx512f")))
+#include "cnnkern/ck_simd_avx512.h"
 #define CK_SEP_SHIFT_NATIVE 1
 
 /* ---- float32 ---- */
-#define REAL float
-#define VT __m512
-#define VI __mmask16
-#define LANES 16
-#define VZERO() _mm512_setzero_ps()
-#define VLOAD(p) _mm512_loadu_ps(p)
-#define VSTORE(p, v) _mm512_storeu_ps((p), (v))
-#define VMASKLOAD(p, m) _mm512_maskz_loadu_ps((m), (p))
-#define VMASKSTORE(p, m, v) _mm512_mask_storeu_ps((p), (m), (v))
-#define VBCAST(p) _mm512_set1_ps(*(p))
-#define VFMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
-#define VMASK(r) ((__mmask16)((1u << (r)) - 1u))
+#include "cnnkern/ck_simd_f32.h"
 #define TAPSUM_SHIFT ck_sep_tapsum_shift__avx512_f32
 #define TAPSUM_SHIFT_ROWS ck_sep_tapsum_shift_rows__avx512_f32
 #define SV 8
@@ -52,18 +40,7 @@
 #include "kernels_simd_template.h"
 
 /* ---- float64 ---- */
-#define REAL double
-#define VT __m512d
-#define VI __mmask8
-#define LANES 8
-#define VZERO() _mm512_setzero_pd()
-#define VLOAD(p) _mm512_loadu_pd(p)
-#define VSTORE(p, v) _mm512_storeu_pd((p), (v))
-#define VMASKLOAD(p, m) _mm512_maskz_loadu_pd((m), (p))
-#define VMASKSTORE(p, m, v) _mm512_mask_storeu_pd((p), (m), (v))
-#define VBCAST(p) _mm512_set1_pd(*(p))
-#define VFMA(a, b, c) _mm512_fmadd_pd((a), (b), (c))
-#define VMASK(r) ((__mmask8)((1u << (r)) - 1u))
+#include "cnnkern/ck_simd_f64.h"
 #define TAPSUM_SHIFT ck_sep_tapsum_shift__avx512_f64
 #define TAPSUM_SHIFT_ROWS ck_sep_tapsum_shift_rows__avx512_f64
 #define SV 8

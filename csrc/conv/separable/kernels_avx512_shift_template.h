@@ -58,7 +58,7 @@ CK_TARGET void TAPSUM_SHIFT(ck_index n, ck_index ntap, const REAL *src, const RE
         j += LANES;
     }
     if (j < n) {
-        const VI m = VMASK(n - j);
+        const VMASK_T m = VMASK(n - j);
         VT a = accumulate ? VMASKLOAD(out + j, m) : VZERO();
         for (ck_index t = 0; t < ntap; ++t)
             a = VFMA(VBCAST(coef + t), VMASKLOAD(src + j + t, m), a);

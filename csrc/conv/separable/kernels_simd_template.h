@@ -1,5 +1,6 @@
 /* kernels_simd_template.h -- the SIMD tap-sum kernels; included by kernels_avx2.c and kernels_avx512.c
- * with REAL, VT, VI, LANES, the V* operations, CK_TARGET, TAPSUM, TAPSUM_ROWS, TAPSUM_SHIFT (built here from TAPSUM unless
+ * after cnnkern/ck_simd_<isa>.h and ck_simd_<dtype>.h (REAL, VT, VMASK_T, LANES, the V* operations,
+ * CK_TARGET) and with TAPSUM, TAPSUM_ROWS, TAPSUM_SHIFT (built here from TAPSUM unless
  * CK_SEP_SHIFT_NATIVE, when the includer defines it), HB (vectors per block of TAPSUM),
  * RR (rows per block of TAPSUM_ROWS) and VV (vectors per row in its blocks) #defined (contract: separable_kernels.h). */
 
@@ -53,7 +54,7 @@ CK_TARGET void TAPSUM(ck_index n, ck_index ntap, const REAL *const *src, const R
                 a = VFMA(VBCAST(coef + t), VLOAD(src[t] + j), a);
             VSTORE(out + j, a);
         } else {
-            const VI m = VMASK(rem);
+            const VMASK_T m = VMASK(rem);
             VT a = accumulate ? VMASKLOAD(out + j, m) : VZERO();
             for (ck_index t = 0; t < ntap; ++t)
                 a = VFMA(VBCAST(coef + t), VMASKLOAD(src[t] + j, m), a);
@@ -116,7 +117,7 @@ CK_TARGET void TAPSUM_ROWS(ck_index n, ck_index nout, ck_index ntap, const REAL 
 #undef CK_SEP_LOAD
 #undef CK_SEP_STORE
             if (j < n) {
-                const VI m = VMASK(n - j);
+                const VMASK_T m = VMASK(n - j);
 #define CK_SEP_LOAD(p) VMASKLOAD((p), m)
 #define CK_SEP_STORE(p, v) VMASKSTORE((p), m, (v))
                 CK_SEP_ROWS_BLOCK(1, CK_SEP_LOAD, CK_SEP_STORE);
@@ -135,18 +136,6 @@ CK_TARGET void TAPSUM_ROWS(ck_index n, ck_index nout, ck_index ntap, const REAL 
 #include "kernels_shift_fallback_template.h"
 #endif
 
-#undef REAL
-#undef VT
-#undef VI
-#undef LANES
-#undef VZERO
-#undef VLOAD
-#undef VSTORE
-#undef VMASKLOAD
-#undef VMASKSTORE
-#undef VBCAST
-#undef VFMA
-#undef VMASK
 #undef TAPSUM
 #undef TAPSUM_ROWS
 #undef TAPSUM_SHIFT

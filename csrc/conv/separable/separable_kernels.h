@@ -65,72 +65,62 @@
 #define CK_SEPARABLE_X86 0
 #endif
 
-typedef void (*ck_sep_tapsum_f32_fn)(ck_index n, ck_index ntap, const float *const *src, const float *coef,
+typedef void ck_sep_tapsum_f32_fn(ck_index n, ck_index ntap, const float *const *src, const float *coef,
                                      float *out, int accumulate);
-typedef void (*ck_sep_tapsum_f64_fn)(ck_index n, ck_index ntap, const double *const *src, const double *coef,
+typedef void ck_sep_tapsum_f64_fn(ck_index n, ck_index ntap, const double *const *src, const double *coef,
                                      double *out, int accumulate);
-typedef void (*ck_sep_tapsum_shift_f32_fn)(ck_index n, ck_index ntap, const float *src, const float *coef,
+typedef void ck_sep_tapsum_shift_f32_fn(ck_index n, ck_index ntap, const float *src, const float *coef,
                                            float *out, int accumulate);
-typedef void (*ck_sep_tapsum_shift_f64_fn)(ck_index n, ck_index ntap, const double *src, const double *coef,
+typedef void ck_sep_tapsum_shift_f64_fn(ck_index n, ck_index ntap, const double *src, const double *coef,
                                            double *out, int accumulate);
-typedef void (*ck_sep_tapsum_shift_rows_f32_fn)(ck_index n, ck_index nrows, ck_index ntap, const float *src,
+typedef void ck_sep_tapsum_shift_rows_f32_fn(ck_index n, ck_index nrows, ck_index ntap, const float *src,
                                                 ck_index sstride, const float *coef, float *out, ck_index ostride,
                                                 int accumulate);
-typedef void (*ck_sep_tapsum_shift_rows_f64_fn)(ck_index n, ck_index nrows, ck_index ntap, const double *src,
+typedef void ck_sep_tapsum_shift_rows_f64_fn(ck_index n, ck_index nrows, ck_index ntap, const double *src,
                                                 ck_index sstride, const double *coef, double *out,
                                                 ck_index ostride, int accumulate);
-typedef void (*ck_sep_tapsum_rows_f32_fn)(ck_index n, ck_index nout, ck_index ntap, const float *const *rows,
+typedef void ck_sep_tapsum_rows_f32_fn(ck_index n, ck_index nout, ck_index ntap, const float *const *rows,
                                           ck_index mlo, ck_index mhi, const float *coef, float *const *out,
                                           int accumulate);
-typedef void (*ck_sep_tapsum_rows_f64_fn)(ck_index n, ck_index nout, ck_index ntap, const double *const *rows,
+typedef void ck_sep_tapsum_rows_f64_fn(ck_index n, ck_index nout, ck_index ntap, const double *const *rows,
                                           ck_index mlo, ck_index mhi, const double *coef, double *const *out,
                                           int accumulate);
 
-#define CK_SEP_DECLARE(isa)                                                                            \
-    void ck_sep_tapsum__##isa##_f32(ck_index n, ck_index ntap, const float *const *src, const float *coef, \
-                                    float *out, int accumulate);                                       \
-    void ck_sep_tapsum__##isa##_f64(ck_index n, ck_index ntap, const double *const *src,               \
-                                    const double *coef, double *out, int accumulate);                  \
-    void ck_sep_tapsum_rows__##isa##_f32(ck_index n, ck_index nout, ck_index ntap,                     \
-                                         const float *const *rows, ck_index mlo, ck_index mhi,        \
-                                         const float *coef, float *const *out, int accumulate);                                              \
-    void ck_sep_tapsum_rows__##isa##_f64(ck_index n, ck_index nout, ck_index ntap,                     \
-                                         const double *const *rows, ck_index mlo, ck_index mhi,      \
-                                         const double *coef, double *const *out, int accumulate);                  \
-    void ck_sep_tapsum_shift__##isa##_f32(ck_index n, ck_index ntap, const float *src, const float *coef, \
-                                          float *out, int accumulate);                                 \
-    void ck_sep_tapsum_shift__##isa##_f64(ck_index n, ck_index ntap, const double *src,                \
-                                          const double *coef, double *out, int accumulate);    \
-    void ck_sep_tapsum_shift_rows__##isa##_f32(ck_index n, ck_index nrows, ck_index ntap, const float *src, \
-                                               ck_index sstride, const float *coef, float *out,         \
-                                               ck_index ostride, int accumulate);                       \
-    void ck_sep_tapsum_shift_rows__##isa##_f64(ck_index n, ck_index nrows, ck_index ntap, const double *src, \
-                                               ck_index sstride, const double *coef, double *out,       \
-                                               ck_index ostride, int accumulate);
-CK_SEP_DECLARE(generic)
+/* The list: per ISA (best first), tapsum, tapsum_rows, tapsum_shift, tapsum_shift_rows (kernels_<isa>.c). */
 #if CK_SEPARABLE_X86
-CK_SEP_DECLARE(avx2)
-CK_SEP_DECLARE(avx512)
-#endif
-#undef CK_SEP_DECLARE
-
-/* The best kernels the CPU supports (ck_cpu_isa(), which CNNKERN_ISA / the test hook can cap). */
-#if CK_SEPARABLE_X86
-#define CK_SEP_SELECT(name, T)                                                                         \
-    (ck_cpu_isa() >= CK_ISA_AVX512 ? ck_sep_##name##__avx512_##T                                       \
-     : ck_cpu_isa() >= CK_ISA_AVX2 ? ck_sep_##name##__avx2_##T                                         \
-                                   : ck_sep_##name##__generic_##T)
+#define CK_SEP_F32_KERNELS_X86(X) \
+    X(CK_ISA_AVX512, f32, ck_sep_tapsum__avx512_f32, ck_sep_tapsum_rows__avx512_f32, ck_sep_tapsum_shift__avx512_f32, ck_sep_tapsum_shift_rows__avx512_f32) \
+    X(CK_ISA_AVX2, f32, ck_sep_tapsum__avx2_f32, ck_sep_tapsum_rows__avx2_f32, ck_sep_tapsum_shift__avx2_f32, ck_sep_tapsum_shift_rows__avx2_f32)
+#define CK_SEP_F64_KERNELS_X86(X) \
+    X(CK_ISA_AVX512, f64, ck_sep_tapsum__avx512_f64, ck_sep_tapsum_rows__avx512_f64, ck_sep_tapsum_shift__avx512_f64, ck_sep_tapsum_shift_rows__avx512_f64) \
+    X(CK_ISA_AVX2, f64, ck_sep_tapsum__avx2_f64, ck_sep_tapsum_rows__avx2_f64, ck_sep_tapsum_shift__avx2_f64, ck_sep_tapsum_shift_rows__avx2_f64)
 #else
-#define CK_SEP_SELECT(name, T) ck_sep_##name##__generic_##T
+#define CK_SEP_F32_KERNELS_X86(X)
+#define CK_SEP_F64_KERNELS_X86(X)
 #endif
-static inline ck_sep_tapsum_f32_fn ck_sep_select_tapsum_f32(void) { return CK_SEP_SELECT(tapsum, f32); }
-static inline ck_sep_tapsum_f64_fn ck_sep_select_tapsum_f64(void) { return CK_SEP_SELECT(tapsum, f64); }
-static inline ck_sep_tapsum_rows_f32_fn ck_sep_select_tapsum_rows_f32(void) { return CK_SEP_SELECT(tapsum_rows, f32); }
-static inline ck_sep_tapsum_rows_f64_fn ck_sep_select_tapsum_rows_f64(void) { return CK_SEP_SELECT(tapsum_rows, f64); }
-static inline ck_sep_tapsum_shift_f32_fn ck_sep_select_tapsum_shift_f32(void) { return CK_SEP_SELECT(tapsum_shift, f32); }
-static inline ck_sep_tapsum_shift_f64_fn ck_sep_select_tapsum_shift_f64(void) { return CK_SEP_SELECT(tapsum_shift, f64); }
-static inline ck_sep_tapsum_shift_rows_f32_fn ck_sep_select_tapsum_shift_rows_f32(void) { return CK_SEP_SELECT(tapsum_shift_rows, f32); }
-static inline ck_sep_tapsum_shift_rows_f64_fn ck_sep_select_tapsum_shift_rows_f64(void) { return CK_SEP_SELECT(tapsum_shift_rows, f64); }
-#undef CK_SEP_SELECT
+#define CK_SEP_F32_KERNELS(X) \
+    CK_SEP_F32_KERNELS_X86(X) \
+    X(CK_ISA_GENERIC, f32, ck_sep_tapsum__generic_f32, ck_sep_tapsum_rows__generic_f32, ck_sep_tapsum_shift__generic_f32, ck_sep_tapsum_shift_rows__generic_f32)
+#define CK_SEP_F64_KERNELS(X) \
+    CK_SEP_F64_KERNELS_X86(X) \
+    X(CK_ISA_GENERIC, f64, ck_sep_tapsum__generic_f64, ck_sep_tapsum_rows__generic_f64, ck_sep_tapsum_shift__generic_f64, ck_sep_tapsum_shift_rows__generic_f64)
+
+#define CK_SEP_DECLARE(isa, T, tapsum, tapsum_rows, tapsum_shift, tapsum_shift_rows)                     \
+    ck_sep_tapsum_##T##_fn tapsum;                                                                     \
+    ck_sep_tapsum_rows_##T##_fn tapsum_rows;                                                           \
+    ck_sep_tapsum_shift_##T##_fn tapsum_shift;                                                         \
+    ck_sep_tapsum_shift_rows_##T##_fn tapsum_shift_rows;
+#define CK_SEP_ROW(T)                                                                                  \
+    struct {                                                                                           \
+        ck_isa isa;                                                                                    \
+        ck_sep_tapsum_##T##_fn *tapsum;                                                                \
+        ck_sep_tapsum_rows_##T##_fn *tapsum_rows;                                                      \
+        ck_sep_tapsum_shift_##T##_fn *tapsum_shift;                                                    \
+        ck_sep_tapsum_shift_rows_##T##_fn *tapsum_shift_rows;                                          \
+    }
+#define CK_SEP_TABLE_ENTRY(isa, T, tapsum, tapsum_rows, tapsum_shift, tapsum_shift_rows)                \
+    {isa, tapsum, tapsum_rows, tapsum_shift, tapsum_shift_rows},
+CK_SEP_F32_KERNELS(CK_SEP_DECLARE)
+CK_SEP_F64_KERNELS(CK_SEP_DECLARE)
 
 #endif /* CK_SEPARABLE_KERNELS_H */

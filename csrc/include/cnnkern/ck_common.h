@@ -44,11 +44,26 @@ static inline int ck_team(int threads, ck_index work)
     return work < (ck_index)threads ? (int)work : threads;
 }
 
-/* Run-time instruction-set detection (csrc/common/ck_cpu.c). */
+/* Run-time instruction-set detection (csrc/common/ck_runtime.c; per-ISA vocabulary: ck_simd_<isa>.h). */
 typedef enum ck_isa { CK_ISA_GENERIC = 0, CK_ISA_AVX2 = 1, CK_ISA_AVX512 = 2 } ck_isa;
 ck_isa ck_cpu_isa(void);              /* the best ISA both the CPU and this build support */
 const char *ck_isa_name(ck_isa isa);
 void ck_cpu_force_isa(ck_isa isa);    /* for tests: cap the ISA used (never raises it) */
+
+/* Dispatch, the one pattern of every kernel family: an X-macro list of the family's kernels, one row per
+ * ISA, best first, generic last (e.g. CK_DIRECT_F32_KERNELS in direct_kernels.h); the list declares the
+ * kernels and fills a static table whose rows start with their ck_isa; CK_SELECT_ROW(table) is the first
+ * row the CPU (ck_cpu_isa(), capped by CNNKERN_ISA) supports. */
+static inline size_t ck_select_row_index(const ck_isa *first_isa, size_t row_bytes, size_t rows)
+{
+    const ck_isa have = ck_cpu_isa();
+    for (size_t i = 0; i < rows; ++i)
+        if (*(const ck_isa *)((const char *)first_isa + i * row_bytes) <= have)
+            return i;
+    return rows - 1;
+}
+#define CK_SELECT_ROW(table)                                                                                     \
+    (&(table)[ck_select_row_index(&(table)[0].isa, sizeof((table)[0]), sizeof(table) / sizeof((table)[0]))])
 
 const char *ck_build_cflags(void);
 

@@ -1,0 +1,33 @@
+/*
+ * ck_simd_select.h -- map the vocabulary of the ISA header included last (ck_simd_{generic,avx2,avx512}.h)
+ * for the dtype CK_SIMD_DT(name)) names onto the short names the kernel templates use: REAL, VT, LANES,
+ * VZERO, VLOAD, VSTORE, VBCAST, VFMA, VHSUM, VMASK_T, VMASK, VMASKLOAD, VMASKSTORE (the mask names exist
+ * for avx2 / avx512 only). Included by ck_simd_f32.h / ck_simd_f64.h, which define CK_SIMD_DT and CK_SIMD_REAL.
+ * No include guard: included again after switching ISA or dtype.
+ */
+#undef REAL
+#undef VT
+#undef LANES
+#undef VZERO
+#undef VLOAD
+#undef VSTORE
+#undef VBCAST
+#undef VFMA
+#undef VHSUM
+#undef VMASK_T
+#undef VMASK
+#undef VMASKLOAD
+#undef VMASKSTORE
+#define REAL CK_SIMD_REAL
+#define VT CK_SIMD_DT(VT)
+#define LANES CK_SIMD_DT(LANES)
+#define VZERO CK_SIMD_DT(VZERO)
+#define VLOAD CK_SIMD_DT(VLOAD)
+#define VSTORE CK_SIMD_DT(VSTORE)
+#define VBCAST CK_SIMD_DT(VBCAST)
+#define VFMA CK_SIMD_DT(VFMA)
+#define VHSUM CK_SIMD_DT(VHSUM)
+#define VMASK_T CK_SIMD_DT(VMASK_T)
+#define VMASK CK_SIMD_DT(VMASK)
+#define VMASKLOAD CK_SIMD_DT(VMASKLOAD)
+#define VMASKSTORE CK_SIMD_DT(VMASKSTORE)
