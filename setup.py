@@ -132,7 +132,7 @@ EXTENSIONS = {
 # compiled code (which then fails at import time with a misleading message).
 _missing = [src for sources in EXTENSIONS.values() for src in sources[:1] if not os.path.exists(src)]
 _missing += [name for name, sources in EXTENSIONS.items() if len(sources) < 2]
-if _missing or not common_sources:
+if _missing or not runtime_sources or not os.path.exists(RUNTIME_CLIENT) or not os.path.exists(INTERRUPT):
     sys.exit("cnnkern: cannot build, extension sources are missing: %s (an incomplete sdist or checkout?)"
              % ", ".join(_missing or ["csrc/common/*.c"]))
 

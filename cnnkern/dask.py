@@ -41,7 +41,7 @@ except ImportError as _exc:  # pragma: no cover - depends on the installed extra
 
 import cnnkern
 
-from . import separable as _separable
+from . import _problem
 from . import signal as _signal
 from ._dtypes import result_dtype
 from ._params import make_conv_params
@@ -193,7 +193,8 @@ def _choose(algorithm, params_by_key, w_values, direction, dtype):
         if algorithm != "auto":
             out[key] = algorithm
             continue
-        sep = bool(w_values is not None and _separable.auto_flag(p, w_values, direction))
+        sep = w_values is not None and _problem.auto_factors(
+            p, np.ascontiguousarray(w_values, dtype=dtype), direction) is not None
         out[key] = cnnkern.choose_algorithm(
             p.x_shape, p.w_shape, stride=p.stride, padding=tuple(zip(p.pad_before, p.pad_after)),
             dilation=p.dilation, groups=p.groups, dtype=dtype, direction=direction, separable=sep)

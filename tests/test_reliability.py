@@ -291,3 +291,28 @@ def test_fft_float32_accuracy_matches_scipy():
             worst_ck = max(worst_ck, np.max(np.abs(cnnkern.signal.convolve(a, b, method="fft") - exact)) / scale)
             worst_sp = max(worst_sp, np.max(np.abs(scipy.signal.fftconvolve(a, b) - exact)) / scale)
     assert worst_ck <= 2.0 * worst_sp, (worst_ck, worst_sp)
+
+
+# ---- issue 15 item 6: a window over a huge padding walks only the taps inside the input -----------
+
+@pytest.mark.parametrize("family", ["avg", "max", "lp"])
+def test_huge_window_in_padding_costs_its_in_range_taps(family):
+    # before: avg_pool2d_forward(x, 10**9, padding=5*10**8, ceil_mode=True) took ~15 s (every tap of the
+    # W axis visited); a call of this size now takes microseconds, so a run of a few seconds would
+    # mean the walk is back. The value is the oracle's: the one window covers the whole input.
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((1, 2, 5, 7))
+    k, pad = 10 ** 9, 5 * 10 ** 8
+    if family == "avg":
+        y = cnnkern.avg_pool2d_forward(x, k, padding=pad, ceil_mode=True, count_include_pad=False)
+        np.testing.assert_allclose(y.reshape(2), x.mean(axis=(0, 2, 3)), rtol=1e-12)
+        dx = cnnkern.avg_pool2d_backward(np.ones_like(y), x, k, padding=pad, ceil_mode=True,
+                                         count_include_pad=False)
+        np.testing.assert_allclose(dx, np.full_like(x, 1 / 35), rtol=1e-12)
+    elif family == "max":
+        y = cnnkern.max_pool2d_forward(x, k, padding=pad, ceil_mode=True)
+        np.testing.assert_array_equal(y.reshape(2), x.max(axis=(0, 2, 3)))
+    else:
+        # torch's lp_pool: the average over the window's in-input part (35 elements) times the full area
+        y = cnnkern.lp_pool2d_forward(np.abs(x), 1.0, k, ceil_mode=True)
+        np.testing.assert_allclose(y.reshape(2), np.abs(x).sum(axis=(0, 2, 3)) * (k * k / 35), rtol=1e-12)

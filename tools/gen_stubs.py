@@ -62,6 +62,8 @@ PARAMS = {
     "nbytes": "int", "rtol": "float | None", "factors": "Sequence[npt.ArrayLike]", "fft_tile": "_IntOrSeq | None",
     "in1": "npt.ArrayLike", "in2": "npt.ArrayLike", "mode": 'Literal["full", "valid", "same"]',
     "method": 'Literal["auto", "direct", "fft"]',
+    "details": "bool", "threads": "int | Sequence[int] | None", "dtypes": "str | Sequence[str]",
+    "save": "bool", "repeat": "int", "rounds": "int",
 }
 # (function-name regex, parameter) -> annotation, where the name alone is ambiguous.
 OVERRIDES = {
@@ -89,11 +91,13 @@ def _returns(name):
         (r"(get_num_threads|get_workspace_limit)$", "int"),
         (r"(set_num_threads|set_workspace_limit|set_autotune|clear_autotune_cache|show_config)$", "None"),
         (r"num_threads$", "AbstractContextManager[None]"),
-        (r"get_autotune$|is_separable$", "bool"),
+        (r"get_autotune$|get_auto_guard$|is_separable$", "bool"),
+        (r"set_auto_guard$", "None"),
+        (r"calibrate$", "list[dict[str, Any]]"),
         (r"(save_autotune_cache|autotune_cache_path)$", "str"),
         (r"load_autotune_cache$", "int"),
         (r"algorithms$", "tuple[str, ...]"),
-        (r"choose_algorithm$", "str"),
+        (r"choose_algorithm$", "Any"),  # str, or a Choice with details=True
         (r"config_info$", "dict[str, Any]"),
         (r"separable_factors$", "tuple[_Array, ...] | None"),
         (r"convolve$|correlate$", "npt.NDArray[Any]"),

@@ -539,6 +539,10 @@ def run_case(case):
             return "fail:exception", f"{type(exc).__name__}: {exc}\n{tb}"
         try:
             want = case.expect()
+        except MemoryError:
+            # the oracle materialises what cnnkern never allocates (e.g. the explicit padding of a huge
+            # dilation): the result cannot be checked here, and cnnkern returned one without crashing
+            return "unverified", "the float64 oracle ran out of memory"
         except Exception as exc:  # noqa: BLE001 - the oracle refuses: cnnkern should have too
             return "fail:accepted", f"cnnkern returned a result where the oracle raised {type(exc).__name__}: {exc}"
     for a, b in zip(case.inputs, before):
