@@ -9,7 +9,7 @@ called in turn (interleaved, so a burst of load from other processes hits all al
 every case: one warm-up sweep, then --rounds timed sweeps; the figure kept is the minimum over the
 sweeps (other processes only ever add time, and sweeps are a minute or more apart). An algorithm
 whose warm-up took over --slow seconds is not repeated: its loss is clear. The environment's rates
-(cnnkern._calibrate.measure_rates) are measured before every sweep and at the end, the largest kept, and written with the CPU identity, the ISA in use, the
+(cnnkern._calibrate_probes.measure_rates) are measured before every sweep and at the end, the largest kept, and written with the CPU identity, the ISA in use, the
 BLAS kernel set and the environment variables that select them.
 """
 import argparse
@@ -23,7 +23,7 @@ import time
 import numpy as np
 
 import cnnkern
-from cnnkern import _calibrate, _choose, _conv_ext, conv
+from cnnkern import _calibrate, _calibrate_probes, _choose, _conv_ext, conv
 from cnnkern._params import make_conv_params
 
 PASSES = ("forward", "backward_input", "backward_weight")
@@ -126,7 +126,7 @@ def main(argv=None):
         # then taken over calls minutes apart, so one burst of load from other processes cannot spoil
         # all of them.
         for sweep in range(args.rounds + 1):
-            rate_runs.append(_calibrate.measure_rates(dtype))
+            rate_runs.append(_calibrate_probes.measure_rates(dtype))
             t0 = time.perf_counter()
             for i in range(len(cases)):
                 if sweep == 0:  # warm-up: the first call of each algorithm is discarded
@@ -140,7 +140,7 @@ def main(argv=None):
                     time_round(calls[i], times[i], math.inf)
             print(f"sweep {sweep}: {time.perf_counter() - t0:5.1f} s", file=sys.stderr, flush=True)
         rows = [dict(family=fam, case=c, times=t) for (fam, c, _), t in zip(cases, times)]
-        rate_runs.append(_calibrate.measure_rates(dtype))
+        rate_runs.append(_calibrate_probes.measure_rates(dtype))
     rates = {k: max(r[k] for r in rate_runs) for k in rate_runs[0]}
     env["load_average_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
     doc = dict(format="cnnkern-chooser-data", version=1,

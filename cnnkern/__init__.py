@@ -24,7 +24,7 @@ except ImportError as _exc:  # pragma: no cover - depends on how cnnkern was ins
         "checkout first on sys.path -- or build in place with `python setup.py build_ext --inplace`."
     ) from _exc
 
-from ._calibrate import calibrate
+from ._calibrate_probes import calibrate
 from ._choose import (autotune_cache_path, clear_autotune_cache, get_auto_guard, get_autotune,
                       load_autotune_cache, save_autotune_cache, set_auto_guard, set_autotune)
 from ._config import config_info, show_config

@@ -10,7 +10,7 @@ where the e_i are dimensionless efficiency terms fitted once across machines
   mem     elements/s of a large array copy (NumPy, one thread)
   call    calls/s of a tiny convolution (the fixed cost of one call)
 
-`calibrate()` measures them (probes of a few ms, best of several, capped at 0.4 s per probe and
+`cnnkern._calibrate_probes.calibrate()` measures them (probes of a few ms, best of several, capped at 0.4 s per probe and
 round) and stores them in the cache directory, keyed by the CPU identity, the ISA in use, the BLAS
 kernel set, the thread count and the cnnkern version. `rates(dtype)` returns the stored rates when a
 stored calibration matches this process (source "calibrated"), else the shipped default rates for
@@ -28,6 +28,10 @@ import time
 import warnings
 
 import numpy as np
+
+from . import __version__, _blas, _conv_ext
+from ._cachedir import cache_dir as _package_cache_dir
+from ._threads import get_num_threads
 
 CALIBRATION_FORMAT = "cnnkern-calibration"
 CALIBRATION_VERSION = 1
@@ -90,8 +94,6 @@ def cpu_identity():
 def blas_kernel_set():
     """The BLAS behind im2col/fft: "<library basename>/<kernel set>" (threadpoolctl's architecture),
     or "none" without SciPy's BLAS."""
-    from . import _blas
-
     info = _blas.blas_info()
     if not info.get("source"):
         return "none"
@@ -100,16 +102,11 @@ def blas_kernel_set():
 
 
 def current_isa():
-    from . import _conv_ext
-
     return _conv_ext.runtime_info()["isa"]
 
 
 def calibration_key(threads=None):
     """What a calibration is valid for (see KEY_FIELDS)."""
-    from . import __version__
-    from ._threads import get_num_threads
-
     cpu = cpu_identity()
     cpu_id = {k: cpu[k] for k in ("vendor", "family", "model", "stepping", "model_name", "caches")}
     cpu_id["flags_sha1"] = hashlib.sha1(" ".join(cpu["flags"]).encode()).hexdigest()[:16]
@@ -133,75 +130,13 @@ def key_mismatch(stored, current):
 # Where calibrations live
 
 def cache_dir():
-    """The directory for cnnkern's caches: cnnkern._cachedir.cache_dir() when present, else
-    $XDG_CACHE_HOME/cnnkern or ~/.cache/cnnkern (the autotune cache's directory)."""
-    try:
-        from ._cachedir import cache_dir as shared  # added by the packaging work
-    except ImportError:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        return os.path.join(base, "cnnkern")
-    return shared()
+    """The directory for cnnkern's caches (cnnkern._cachedir.cache_dir())."""
+    return str(_package_cache_dir())
 
 
 def calibration_path():
     """$CNNKERN_CALIBRATION, else cache_dir()/calibration.json."""
     return os.environ.get(ENV_CALIBRATION_PATH) or os.path.join(cache_dir(), "calibration.json")
-
-
-# ---------------------------------------------------------------------------------------------------
-# Probes
-
-def _best_time(fn, repeat, budget):
-    fn()  # warm-up
-    best, start = math.inf, time.perf_counter()
-    for i in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-        if i >= 2 and time.perf_counter() - start > budget:
-            break
-    return best
-
-
-def _probe_calls(dtype):
-    """{class: (function, units per call)}: the probe of each rate (forward convolutions)."""
-    from . import _choose, conv
-    from ._params import make_conv_params
-
-    rng = np.random.default_rng(0)
-    out = {}
-
-    def conv_probe(x_shape, w_shape, padding, algorithm):
-        p = make_conv_params(2, x_shape, w_shape, padding=padding)
-        x = rng.standard_normal(x_shape).astype(dtype)
-        w = rng.standard_normal(w_shape).astype(dtype)
-        return p, (lambda: conv.conv2d_forward(x, w, padding=padding, algorithm=algorithm))
-
-    p, fn = conv_probe((4, 128, 32, 32), (256, 128, 1, 1), 0, "im2col")
-    out["gemm"] = (fn, float(p.flops()))
-    p, fn = conv_probe((2, 64, 32, 32), (64, 64, 3, 3), 1, "direct")
-    out["direct"] = (fn, float(p.flops()))
-    if "fft" in conv.algorithms():
-        p, fn = conv_probe((2, 8, 128, 128), (8, 8, 7, 7), 3, "fft")
-        out["fft"] = (fn, _choose.fft_transform_units(p))
-    src = np.ones(1 << 22, dtype=dtype)
-    dst = np.empty_like(src)
-    out["mem"] = (lambda: np.copyto(dst, src), float(src.size))
-    p, fn = conv_probe((1, 1, 4, 4), (1, 1, 1, 1), 0, "direct")
-    out["call"] = (fn, 1.0)
-    return out
-
-
-def measure_rates(dtype, *, repeat=15, budget=0.4):
-    """{class: units per second} measured now, at the current thread count, for dtype."""
-    from . import _blas
-
-    dtype = np.dtype(dtype)
-    _blas.ensure_installed()
-    rates = {}
-    for cls, (fn, units) in _probe_calls(dtype).items():
-        rates[cls] = units / _best_time(fn, repeat if cls != "call" else 5 * repeat, budget)
-    return rates
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -250,64 +185,16 @@ def _write_file(path, entries):
     os.replace(tmp, path)
 
 
-def calibrate(*, threads=None, dtypes=("float32", "float64"), path=None, save=True, repeat=15, rounds=3):
-    """Measure this machine's rates for the chooser and store them (see the module docstring).
-
-    threads: an int or a list of thread counts to calibrate (default: the current count);
-    dtypes: which dtypes; path: the calibration file (default calibration_path()); save=False only
-    measures; rounds: the probes run this many times, alternating dtypes, and each rate keeps its
-    best (other processes only ever slow a probe down). Returns a list of the entries written ({key,
-    rates, created, seconds}). Takes about 1-2 s per round, dtype and thread count. Later choices in
-    this process use the new rates."""
-    from ._threads import get_num_threads, num_threads
-
-    counts = [get_num_threads()] if threads is None else ([threads] if isinstance(threads, int) else list(threads))
-    for t in counts:
-        if isinstance(t, bool) or not isinstance(t, int) or t < 1:
-            raise ValueError(f"threads must be positive integers, got {t!r}")
-    dts = [np.dtype(d) for d in ([dtypes] if isinstance(dtypes, str) else dtypes)]
-    for d in dts:
-        if d not in (np.float32, np.float64):
-            raise TypeError(f"dtypes must be float32 and/or float64, got {d}")
-    path = calibration_path() if path is None else os.fspath(path)
-    new = []
-    for t in counts:
-        with num_threads(t):
-            start = time.perf_counter()
-            rates = {}
-            for _ in range(max(1, int(rounds))):
-                for d in dts:
-                    r = measure_rates(d, repeat=repeat)
-                    rates[d.name] = {c: max(v, rates.get(d.name, {}).get(c, 0.0)) for c, v in r.items()}
-            new.append(dict(key=calibration_key(t), rates=rates, seconds=time.perf_counter() - start,
-                            created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")))
-    if save:
-        with _lock:
-            try:
-                old = _read_file(path)
-            except ValueError as exc:
-                warnings.warn(f"{exc}: replacing it", CalibrationWarning, stacklevel=2)
-                old = []
-            keep = []
-            for e in old:  # same key: merge the dtypes, the new measurement wins
-                match = next((n for n in new if key_mismatch(e["key"], n["key"]) is None), None)
-                if match is None:
-                    keep.append(e)
-                else:
-                    match["rates"] = {**e["rates"], **match["rates"]}
-            _write_file(path, keep + new)
-    forget()
-    return new
+generation = 0  # bumped by forget(): the chooser's rate cache and cnnkern._problem's memo key on it
 
 
 def forget():
     """Drop what this process read from calibration files (the next choice reads them again)."""
+    global generation
     with _lock:
         _loaded.clear()
         _warned.clear()
-    from . import _choose
-
-    _choose._rates_changed()
+        generation += 1
 
 
 def _warn_once(message):

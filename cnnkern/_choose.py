@@ -38,7 +38,8 @@ from typing import Callable
 
 import numpy as np
 
-from . import _conv_ext, _execute
+from . import _calibrate, _conv_ext, _execute
+from ._cachedir import cache_dir
 from ._params import make_conv_params
 from ._threads import get_num_threads
 
@@ -274,27 +275,14 @@ def default_rates(dtype, isa, threads, table=None, scaling=None):
 
 
 _rates_lock = threading.Lock()
-_rates_cache = {}  # (dtype name, threads) -> (rates, source)
-
-
-rates_generation = 0  # bumped whenever the rates change: part of cnnkern._problem's memo key
-
-
-def _rates_changed():
-    """Called by cnnkern._calibrate when calibrations were written or forgotten."""
-    global rates_generation
-    with _rates_lock:
-        _rates_cache.clear()
-        rates_generation += 1
+_rates_cache = {}  # (dtype name, threads, calibration generation) -> (rates, source)
 
 
 def machine_rates(dtype, threads=None):
     """(rates {class: units/s}, source): this machine's calibrated rates when a stored calibration
     matches this process ("calibrated"), else the shipped defaults ("defaults")."""
-    from . import _calibrate
-
     threads = get_num_threads() if threads is None else int(threads)
-    key = (np.dtype(dtype).name, threads)
+    key = (np.dtype(dtype).name, threads, _calibrate.generation)
     hit = _rates_cache.get(key)
     if hit is not None:
         return hit
@@ -315,9 +303,7 @@ def _rates_for(p, dtype):
     depend on the thread count)."""
     rates, source = machine_rates(dtype)
     if source == "defaults" and get_num_threads() > 1 and p.flops() < _execute.SERIAL_FLOPS:
-        from ._calibrate import current_isa
-
-        rates = _serial_default_rates(np.dtype(dtype).name, current_isa())
+        rates = _serial_default_rates(np.dtype(dtype).name, _calibrate.current_isa())
     return rates, source
 
 
@@ -614,8 +600,6 @@ def autotune_cache_path():
     the platform's cache directory (cnnkern._cachedir.cache_dir(): ~/.cache/cnnkern or
     $XDG_CACHE_HOME/cnnkern on Linux, ~/Library/Caches/cnnkern on macOS, %LOCALAPPDATA%\\cnnkern\\Cache
     on Windows)."""
-    from ._cachedir import cache_dir
-
     env = os.environ.get(ENV_CACHE_PATH)
     if env:
         return env

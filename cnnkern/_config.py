@@ -6,6 +6,10 @@ import warnings
 
 import numpy as np
 
+from . import __version__, _blas, _conv_ext
+from ._threads import get_num_threads
+from .conv import algorithms
+
 ISA_NAMES = ("generic", "avx2", "avx512")
 SERIAL_BUILD_NOTE = ("NO -- built without OpenMP: every kernel runs on one thread whatever set_num_threads "
                      "says (rebuild with a compiler that supports -fopenmp; for clang, install libomp)")
@@ -40,9 +44,6 @@ check_isa_environment()
 
 def config_info():
     """A dict of what cnnkern was built with and what it will use now."""
-    from . import __version__, _blas, _conv_ext
-    from ._threads import get_num_threads
-    from .conv import algorithms
 
     info = dict(_conv_ext.runtime_info())
     info.update(

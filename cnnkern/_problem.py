@@ -21,7 +21,7 @@ import warnings
 
 import numpy as np
 
-from . import _choose, _conv_ext, _execute
+from . import _calibrate, _choose, _conv_ext, _execute
 from ._dtypes import as_compute_array, check_out, result_dtype
 from ._params import PADDING_MODES, as_int, expand_ints, make_conv_params, normalize_padding
 from ._threads import get_num_threads
@@ -356,7 +356,7 @@ def choose(prob, algorithm, direction, w=None):
             algo = _choose.choose_for_params(p, prob.dtype, direction, separable=separable)
         else:
             key = (direction, separable, get_num_threads(), _execute.workspace_limit, _conv_ext.isa_in_use(),
-                   _choose.rates_generation)
+                   _calibrate.generation)
             algo = prob.choices.get(key)
             if algo is None:
                 algo = _choose.choose_for_params(p, prob.dtype, direction, separable=separable, measure=False)

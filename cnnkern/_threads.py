@@ -15,6 +15,8 @@ import os
 import threading
 import warnings
 
+from . import _conv_ext
+
 MAX_THREADS = 256
 
 _lock = threading.Lock()
@@ -61,8 +63,6 @@ def _warn_if_serial_build(n):
     global _serial_build_warned
     if _serial_build_warned:
         return
-    from . import _conv_ext
-
     _serial_build_warned = True  # checked once either way: the build does not change
     if not _conv_ext.runtime_info()["openmp"]:
         warnings.warn(f"set_num_threads({n}): this cnnkern was built without OpenMP, so every kernel "

@@ -37,6 +37,9 @@ from importlib import resources
 import numpy as np
 
 from . import __version__, _choose, _conv_ext
+from ._calibrate import calibration_path, cpu_identity
+from ._calibrate_probes import calibrate
+from ._config import config_info
 from ._bench_report import format_markdown, format_summary, format_tables, write_plots
 from ._params import make_conv_params
 from ._threads import get_num_threads, num_threads
@@ -399,8 +402,6 @@ def _cpu_model():
 
 
 def machine_info(threads):
-    from ._config import config_info
-
     cfg = config_info()
     try:
         affinity = len(os.sched_getaffinity(0))
@@ -416,7 +417,6 @@ def machine_info(threads):
         load = list(os.getloadavg())
     except (AttributeError, OSError):
         load = None
-    from ._calibrate import cpu_identity
 
     machine = dict(platform=platform.platform(), machine=platform.machine(), cpu=_cpu_model(),
                    cpu_identity=cpu_identity(),
@@ -514,7 +514,6 @@ def replot(ap, args):
 
 
 def _calibrate_command(ap, args):
-    from ._calibrate import calibrate, calibration_path
 
     if args.threads is not None and args.threads < 1:
         ap.error(f"--threads must be >= 1, got {args.threads}")

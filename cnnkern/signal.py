@@ -49,6 +49,7 @@ import warnings
 
 import numpy as np
 
+from . import _choose as _conv_choose
 from . import _execute, _signal_ext
 from . import conv as _conv
 
@@ -451,8 +452,6 @@ _SIGNAL_REFERENCE = dict(dtype="float64", isa="avx2", threads=1)
 
 def _machine_speedup():
     """(direct speed-up, fft speed-up) of this machine and thread count over the constants' machine."""
-    from . import _choose as _conv_choose
-
     rates, _ = _conv_choose.machine_rates("float64")
     ref = _conv_choose.default_rates(**_SIGNAL_REFERENCE)
     return rates["direct"] / ref["direct"], rates["fft"] / ref["fft"]
