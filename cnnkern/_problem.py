@@ -363,6 +363,9 @@ def choose(prob, algorithm, direction, w=None):
                 prob.choices[key] = algo
         _execute.prepare(algo)
         return algo, (factors if algo == "separable" and direction == "forward" else None)
+    named = prob.choices.get((algorithm, direction)) if type(algorithm) is str else None
+    if named is not None:  # a named algorithm already checked on this problem and direction
+        return named
     if not isinstance(algorithm, str):
         raise TypeError(f"algorithm must be a string, got {type(algorithm).__name__}")
     if algorithm not in ALGORITHMS:
@@ -376,4 +379,6 @@ def choose(prob, algorithm, direction, w=None):
         packed = check_separable(w, p.ndim)
         return "separable", (packed if direction == "forward" else None)
     _execute.prepare(algorithm)
+    # the checks above depend on the problem and direction only (not on w, unlike separable's)
+    prob.choices[(algorithm, direction)] = (algorithm, None)
     return algorithm, None
