@@ -34,6 +34,7 @@
  */
 #include "conv_depthwise.h"
 #include "depthwise_kernels.h"
+#include "../direct/direct_axis_slots.h"
 
 #include <string.h>
 #if CK_BUILD_OPENMP
@@ -58,25 +59,6 @@ static inline void ck_depthwise_prefetch(const void *p, size_t bytes)
     (void)p;
     (void)bytes;
 #endif
-}
-
-/* W tap geometry: kw*dw = sw*shift[kw] + phase; slot[kw] = index of that phase in slot_phase[].
- * Returns the number of distinct phases (<= min(sw, KW)). */
-static ck_index ck_depthwise_w_slots(const ck_conv_params *p, ck_index *slot, ck_index *shift, ck_index *slot_phase)
-{
-    const ck_index KW = p->kernel_size[2], s = p->stride[2], d = p->dilation[2];
-    ck_index ns = 0;
-    for (ck_index k = 0; k < KW; ++k) {
-        const ck_index ph = (k * d) % s;
-        ck_index q = 0;
-        while (q < ns && slot_phase[q] != ph)
-            ++q;
-        if (q == ns)
-            slot_phase[ns++] = ph;
-        slot[k] = q;
-        shift[k] = (k * d) / s;
-    }
-    return ns;
 }
 
 /* Packed row length: whole vectors up to roundup(OW, lanes) at the largest shift stay in the row;

@@ -72,7 +72,7 @@ ck_status DW_FWD(const ck_conv_params *p, const REAL *x, const REAL *w, const RE
     if (!geo)
         return CK_ERR_NOMEM;
     ck_index *kslot = geo, *kshift = geo + KW, *sphase = geo + 2 * KW;
-    const ck_index NS = ck_depthwise_w_slots(p, kslot, kshift, sphase);
+    const ck_index NS = ck_direct_axis_slots(p, 2, kslot, kshift, sphase);
     const ck_index Jp = ck_depthwise_row_len(p, kt->lanes);
 
     /* Output rows per task: the whole image when its packed rows fit 256 KiB, fewer to give every
@@ -160,7 +160,7 @@ ck_status DW_BWD_WEIGHT(const ck_conv_params *p, const REAL *dy, const REAL *x, 
     if (!geo)
         return CK_ERR_NOMEM;
     ck_index *kslot = geo, *kshift = geo + KW, *sphase = geo + 2 * KW, *toff = geo + 3 * KW;
-    const ck_index NS = ck_depthwise_w_slots(p, kslot, kshift, sphase);
+    const ck_index NS = ck_direct_axis_slots(p, 2, kslot, kshift, sphase);
     const ck_index Jp = ck_depthwise_row_len(p, L);
     const ck_index NR = ck_depthwise_rows(p, OH);
     for (ck_index kh = 0; kh < KH; ++kh)

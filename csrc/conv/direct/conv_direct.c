@@ -70,6 +70,7 @@
 #include "cnnkern/ck_conv.h"
 #include "cnnkern/ck_interrupt.h"
 #include "direct_kernels.h"
+#include "direct_axis_slots.h"
 #include "../depthwise/conv_depthwise.h"
 
 #include <assert.h>
@@ -109,30 +110,6 @@ static const ck_direct_kernels_f64 ck_direct_table_f64[] = {CK_DIRECT_F64_KERNEL
 /* The first (best) list entry whose ISA the CPU supports; the generic entry is last and always fits. */
 static const ck_direct_kernels_f32 *ck_direct_select_f32(void) { return CK_SELECT_ROW(ck_direct_table_f32); }
 static const ck_direct_kernels_f64 *ck_direct_select_f64(void) { return CK_SELECT_ROW(ck_direct_table_f64); }
-
-/*
- * Tap geometry along one axis (1 = H, 2 = W) for forward and backward-weight: with
- * k*dilation = stride*shift + phase, tap k reads phase slot slot[k] at offset shift[k] of the
- * phase-decomposed rows (row_phase[j] = x[j*stride + phase - pad_before]); slot_phase[s] is the phase
- * that slot s holds. Returns the number of distinct phases used (<= min(stride, kernel)).
- */
-static ck_index ck_direct_axis_slots(const ck_conv_params *p, int axis, ck_index *slot, ck_index *shift,
-                                     ck_index *slot_phase)
-{
-    const ck_index KS = p->kernel_size[axis], s = p->stride[axis], d = p->dilation[axis];
-    ck_index ns = 0;
-    for (ck_index k = 0; k < KS; ++k) {
-        const ck_index ph = (k * d) % s;
-        ck_index q = 0;
-        while (q < ns && slot_phase[q] != ph)
-            ++q;
-        if (q == ns)
-            slot_phase[ns++] = ph;
-        slot[k] = q;
-        shift[k] = (k * d) / s;
-    }
-    return ns;
-}
 
 /* Vectors of columns for the next tile: at most nvm, avoiding a 1-vector tail when possible. */
 static inline ck_index ck_direct_pick_nv(ck_index nvec, ck_index nvm)
