@@ -111,7 +111,9 @@ def test_sdist_builds_installs_and_runs(tmp_path):
     assert not shipped_sources, f"sources in the wheel: {shipped_sources}"
     assert "cnnkern/py.typed" in members and "cnnkern/__init__.pyi" in members
     assert "cnnkern/data/chooser_constants.json" in members and "cnnkern/data/shapes.json" in members
-    _run([vpy, "-m", "pip", "install", "--no-deps", "--no-index", wheel], tmp_path, env)
+    # --ignore-installed: the test venv's own cnnkern is visible through the .pth line, and pip would
+    # otherwise call the requirement satisfied and install nothing (it never touches that venv)
+    _run([vpy, "-m", "pip", "install", "--no-deps", "--no-index", "--ignore-installed", wheel], tmp_path, env)
 
     # 4. Import it from a neutral directory and run convolutions against a NumPy reference.
     proc = _run([vpy, "-c", SMOKE], tmp_path, env)
