@@ -494,22 +494,19 @@ def winograd_transform_weight(tuple geom, int direction, w, U, int num_threads):
     cdef ck_conv_params p
     cdef ck_status status
     _fill(&p, geom, num_threads)
-    cdef const float[::1] wf
-    cdef float[::1] uf
-    cdef const double[::1] wd
-    cdef double[::1] ud
-    if U.dtype.itemsize == 4:
-        wf, uf = w, U
-        _tok = interrupt_enter()
+    cdef Py_ssize_t size = (<cnp.ndarray?>U).itemsize
+    cdef const void *wp = _ptr(w, size, False)
+    cdef void *up = _ptr(U, size, True)
+    _tok = interrupt_enter()
+    if size == 4:
         with nogil:
-            status = ck_conv_winograd_transform_weight_f32(&p, <ck_conv_direction>direction, &wf[0], &uf[0])
-        status = interrupt_leave(_tok, status)
+            status = ck_conv_winograd_transform_weight_f32(&p, <ck_conv_direction>direction,
+                                                           <const float *>wp, <float *>up)
     else:
-        wd, ud = w, U
-        _tok = interrupt_enter()
         with nogil:
-            status = ck_conv_winograd_transform_weight_f64(&p, <ck_conv_direction>direction, &wd[0], &ud[0])
-        status = interrupt_leave(_tok, status)
+            status = ck_conv_winograd_transform_weight_f64(&p, <ck_conv_direction>direction,
+                                                           <const double *>wp, <double *>up)
+    status = interrupt_leave(_tok, status)
     _check(status, "winograd kernel transform")
 
 
@@ -518,30 +515,21 @@ def winograd_run(tuple geom, int direction, U, inp, b, out, int num_threads):
     cdef ck_conv_params p
     cdef ck_status status
     _fill(&p, geom, num_threads)
-    cdef const float[::1] uf, xf, bf
-    cdef float[::1] of
-    cdef const double[::1] ud, xd, bd
-    cdef double[::1] od
-    cdef const float *bf_ptr = NULL
-    cdef const double *bd_ptr = NULL
-    if out.dtype.itemsize == 4:
-        uf, xf, of = U, inp, out
-        if b is not None:
-            bf = b
-            bf_ptr = &bf[0]
-        _tok = interrupt_enter()
+    cdef const void *xp
+    cdef const void *up
+    cdef const void *bp
+    cdef void *op
+    cdef Py_ssize_t size = _forward_pointers(inp, U, b, out, &xp, &up, &bp, &op)
+    _tok = interrupt_enter()
+    if size == 4:
         with nogil:
-            status = ck_conv_winograd_run_f32(&p, <ck_conv_direction>direction, &uf[0], &xf[0], bf_ptr, &of[0])
-        status = interrupt_leave(_tok, status)
+            status = ck_conv_winograd_run_f32(&p, <ck_conv_direction>direction, <const float *>up,
+                                              <const float *>xp, <const float *>bp, <float *>op)
     else:
-        ud, xd, od = U, inp, out
-        if b is not None:
-            bd = b
-            bd_ptr = &bd[0]
-        _tok = interrupt_enter()
         with nogil:
-            status = ck_conv_winograd_run_f64(&p, <ck_conv_direction>direction, &ud[0], &xd[0], bd_ptr, &od[0])
-        status = interrupt_leave(_tok, status)
+            status = ck_conv_winograd_run_f64(&p, <ck_conv_direction>direction, <const double *>up,
+                                              <const double *>xp, <const double *>bp, <double *>op)
+    status = interrupt_leave(_tok, status)
     _check(status, "winograd run")
 
 
