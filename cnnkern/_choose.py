@@ -302,7 +302,7 @@ def _rates_for(p, dtype):
     thread, so with default rates they are estimated at one thread (and the choice for them does not
     depend on the thread count)."""
     rates, source = machine_rates(dtype)
-    if source == "defaults" and get_num_threads() > 1 and p.flops() < _execute.SERIAL_FLOPS:
+    if source == "defaults" and get_num_threads() > 1 and _execute.threads_for(p) == 1:
         rates = _serial_default_rates(np.dtype(dtype).name, _calibrate.current_isa())
     return rates, source
 

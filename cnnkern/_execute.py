@@ -28,7 +28,7 @@ def threads_for_flops(flops):
 
 
 def threads_for(p):
-    return 1 if p.flop_count < SERIAL_FLOPS else get_num_threads()
+    return threads_for_flops(p.flop_count)
 
 
 # ---- what each C algorithm can run (the one statement of these rules in Python) -----------------
