@@ -208,18 +208,15 @@ def _check_indices(fn, indices, shape, limit):
 
 def _window_indices(fn, indices, g, dy):
     """(indices, dy) for the backward of a windowed max/min pool. A window that lies entirely in the
-    padding has no input element: its output does not depend on x, so its gradient goes nowhere,
-    whatever index the forward gave it (torch's index for it may lie outside the plane, or alias
-    another element's flat offset). Every other index must lie in the plane."""
+    padding has no input element: its output does not depend on x, and the C backward gives it no
+    gradient whatever index the forward gave it (torch's index for it may lie outside the plane, or
+    alias another element's flat offset). Every other index must lie in the plane."""
     limit = math.prod(g.in_size)
     a = _check_indices(fn, indices, g.out_shape, None)
-    # with dilation 1 a window always has a tap inside (padding <= kernel // 2)
-    empty = g.empty_windows() if any(dl > 1 for dl in g.dilation) else None
-    if empty is not None and empty.any():
-        a = np.where(empty, 0, a)
-        dy = np.where(empty, 0, dy).astype(dy.dtype, copy=False)
     if a.size and (a.min() < 0 or a.max() >= limit):
-        raise ValueError(f"{fn}: indices must lie in [0, {limit}) (flat offsets into one plane)")
+        outside = (a < 0) | (a >= limit)
+        if (outside & ~g.empty_windows()).any():
+            raise ValueError(f"{fn}: indices must lie in [0, {limit}) (flat offsets into one plane)")
     return a, dy
 
 
