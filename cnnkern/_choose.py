@@ -151,7 +151,7 @@ def _separable_features(p):
 
 def _separable_supports(p, direction, separable):
     # 1-D kernels are trivially rank 1: algorithm="separable" runs "direct" for them
-    return bool(separable) and p.ndim >= 2 and direction in ("forward", "backward_input")
+    return bool(separable) and p.ndim >= 2 and _execute.unsupported_reason("separable", p, direction) is None
 
 
 # ---- BEGIN winograd hook: support test and cost features (csrc/conv/winograd/) ----
@@ -160,7 +160,7 @@ def _winograd_supports(p, direction, separable):
     # every plain call) outweighs the tiles' transformed data 2:1: on r50_3x3_7 at batch 8 (8:1) it
     # ran 1.1-1.4x slower than direct on one thread, 3-5x at 2 threads and in float64 (75 MB of U).
     # algorithm="winograd" still runs them (cnnkern.ConvPlan keeps the transformed kernel).
-    if _execute.winograd_unsupported_reason(p, direction):
+    if _execute.unsupported_reason("winograd", p, direction):
         return False
     tiles = p.batch * _prod((o + 3) // 4 for o in p.out_size)
     u_elems = 36 * (p.in_channels // p.groups) * (p.out_channels // p.groups) * p.groups

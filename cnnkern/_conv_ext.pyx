@@ -7,6 +7,7 @@ inputs are fine) and read their data pointers directly (_ptr: cheaper than a typ
 array on small calls); the other entries take flattened arrays as typed memoryviews.
 """
 from libc.stdint cimport int64_t
+from libc.string cimport memcpy
 from cpython.pycapsule cimport PyCapsule_GetName, PyCapsule_GetPointer, PyCapsule_New
 cimport numpy as cnp
 
@@ -55,53 +56,31 @@ cdef extern from "cnnkern/ck_conv.h" nogil:
         ck_index pad_after[3]
         int num_threads
 
-    ck_status ck_conv_fwd__reference_f32(const ck_conv_params *p, const float *x, const float *w, const float *b, float *y)
-    ck_status ck_conv_fwd__reference_f64(const ck_conv_params *p, const double *x, const double *w, const double *b, double *y)
-    ck_status ck_conv_bwd_input__reference_f32(const ck_conv_params *p, const float *dy, const float *w, float *dx)
-    ck_status ck_conv_bwd_input__reference_f64(const ck_conv_params *p, const double *dy, const double *w, double *dx)
-    ck_status ck_conv_bwd_weight__reference_f32(const ck_conv_params *p, const float *dy, const float *x, float *dw)
-    ck_status ck_conv_bwd_weight__reference_f64(const ck_conv_params *p, const double *dy, const double *x, double *dw)
-
-    ck_status ck_conv_fwd__direct_f32(const ck_conv_params *p, const float *x, const float *w, const float *b, float *y)
-    ck_status ck_conv_fwd__direct_f64(const ck_conv_params *p, const double *x, const double *w, const double *b, double *y)
-    ck_status ck_conv_bwd_input__direct_f32(const ck_conv_params *p, const float *dy, const float *w, float *dx)
-    ck_status ck_conv_bwd_input__direct_f64(const ck_conv_params *p, const double *dy, const double *w, double *dx)
-    ck_status ck_conv_bwd_weight__direct_f32(const ck_conv_params *p, const float *dy, const float *x, float *dw)
-    ck_status ck_conv_bwd_weight__direct_f64(const ck_conv_params *p, const double *dy, const double *x, double *dw)
-
-    ck_status ck_conv_fwd__im2col_f32(const ck_conv_params *p, const float *x, const float *w, const float *b, float *y)
-    ck_status ck_conv_fwd__im2col_f64(const ck_conv_params *p, const double *x, const double *w, const double *b, double *y)
-    ck_status ck_conv_bwd_input__im2col_f32(const ck_conv_params *p, const float *dy, const float *w, float *dx)
-    ck_status ck_conv_bwd_input__im2col_f64(const ck_conv_params *p, const double *dy, const double *w, double *dx)
-    ck_status ck_conv_bwd_weight__im2col_f32(const ck_conv_params *p, const float *dy, const float *x, float *dw)
-    ck_status ck_conv_bwd_weight__im2col_f64(const ck_conv_params *p, const double *dy, const double *x, double *dw)
     ctypedef enum ck_conv_direction:
         CK_CONV_FWD
         CK_CONV_BWD_INPUT
         CK_CONV_BWD_WEIGHT
-    size_t ck_conv_workspace__im2col(const ck_conv_params *p, ck_conv_direction dir, size_t elem_size)
+
+    # the algorithm table (csrc/conv/conv_algorithms.c): names, passes, support tests, workspace queries
+    ctypedef struct ck_conv_algorithm:
+        const char *name
+    const ck_conv_algorithm ck_conv_algorithms[]
+    const int ck_conv_algorithm_count
+    const char *ck_conv_algorithm_unsupported(const ck_conv_algorithm *a, const ck_conv_params *p,
+                                              ck_conv_direction dir)
+    ck_status ck_conv_algorithm_run(const ck_conv_algorithm *a, ck_conv_direction dir, size_t elem_size,
+                                    const ck_conv_params *p, const void *in0, const void *in1, const void *b,
+                                    void *out)
+    size_t ck_conv_algorithm_workspace(const ck_conv_algorithm *a, const ck_conv_params *p, ck_conv_direction dir,
+                                       size_t elem_size)
     void ck_conv_im2col_set_workspace_limit(size_t nbytes)
     size_t ck_conv_im2col_get_workspace_limit()
     void ck_conv_im2col_set_threading(int openmp_loops)
     int ck_conv_im2col_get_threading()
 
-    ck_status ck_conv_fwd__fft_f32(const ck_conv_params *p, const float *x, const float *w, const float *b, float *y)
-    ck_status ck_conv_fwd__fft_f64(const ck_conv_params *p, const double *x, const double *w, const double *b, double *y)
-    ck_status ck_conv_bwd_input__fft_f32(const ck_conv_params *p, const float *dy, const float *w, float *dx)
-    ck_status ck_conv_bwd_input__fft_f64(const ck_conv_params *p, const double *dy, const double *w, double *dx)
-    ck_status ck_conv_bwd_weight__fft_f32(const ck_conv_params *p, const float *dy, const float *x, float *dw)
-    ck_status ck_conv_bwd_weight__fft_f64(const ck_conv_params *p, const double *dy, const double *x, double *dw)
 
     # ---- BEGIN winograd hook (csrc/conv/winograd/; port into the C algorithm table) ----
-    ck_status ck_conv_fwd__winograd_f32(const ck_conv_params *p, const float *x, const float *w, const float *b, float *y)
-    ck_status ck_conv_fwd__winograd_f64(const ck_conv_params *p, const double *x, const double *w, const double *b, double *y)
-    ck_status ck_conv_bwd_input__winograd_f32(const ck_conv_params *p, const float *dy, const float *w, float *dx)
-    ck_status ck_conv_bwd_input__winograd_f64(const ck_conv_params *p, const double *dy, const double *w, double *dx)
-    ck_status ck_conv_bwd_weight__winograd_f32(const ck_conv_params *p, const float *dy, const float *x, float *dw)
-    ck_status ck_conv_bwd_weight__winograd_f64(const ck_conv_params *p, const double *dy, const double *x, double *dw)
-    int ck_conv_winograd_supports(const ck_conv_params *p)
     size_t ck_conv_winograd_weight_elems(const ck_conv_params *p)
-    size_t ck_conv_workspace__winograd(const ck_conv_params *p, ck_conv_direction dir, size_t elem_size)
     ck_status ck_conv_winograd_transform_weight_f32(const ck_conv_params *p, ck_conv_direction dir, const float *w, float *U)
     ck_status ck_conv_winograd_transform_weight_f64(const ck_conv_params *p, ck_conv_direction dir, const double *w, double *U)
     ck_status ck_conv_winograd_run_f32(const ck_conv_params *p, ck_conv_direction dir, const float *U, const float *inp, const float *b, float *out)
@@ -113,12 +92,6 @@ cdef extern from "cnnkern/ck_conv.h" nogil:
     ck_status ck_conv_bwd_bias_f64(const ck_conv_params *p, const double *dy, double *db)
 
     # separable (csrc/conv/separable/)
-    ck_status ck_conv_fwd__separable_f32(const ck_conv_params *p, const float *x, const float *w, const float *b, float *y)
-    ck_status ck_conv_fwd__separable_f64(const ck_conv_params *p, const double *x, const double *w, const double *b, double *y)
-    ck_status ck_conv_bwd_input__separable_f32(const ck_conv_params *p, const float *dy, const float *w, float *dx)
-    ck_status ck_conv_bwd_input__separable_f64(const ck_conv_params *p, const double *dy, const double *w, double *dx)
-    ck_status ck_conv_bwd_weight__separable_f32(const ck_conv_params *p, const float *dy, const float *x, float *dw)
-    ck_status ck_conv_bwd_weight__separable_f64(const ck_conv_params *p, const double *dy, const double *x, double *dw)
     ck_status ck_conv_fwd__separable_factors_f32(const ck_conv_params *p, const float *x, const float *fac, const float *b, float *y)
     ck_status ck_conv_fwd__separable_factors_f64(const ck_conv_params *p, const double *x, const double *fac, const double *b, double *y)
     ck_status ck_conv_separable_factorize_f32(const ck_conv_params *p, const float *w, float *fac, double *resid)
@@ -139,58 +112,37 @@ cdef extern from "cnnkern/ck_gemm.h" nogil:
     void ck_gemm_install_threads(ck_blas_set_threads_fn set_threads, ck_blas_get_threads_fn get_threads)
     int ck_gemm_can_pin(int dtype_size)
 
-ctypedef ck_status (*fwd_f32_fn)(const ck_conv_params *, const float *, const float *, const float *, float *) noexcept nogil
-ctypedef ck_status (*fwd_f64_fn)(const ck_conv_params *, const double *, const double *, const double *, double *) noexcept nogil
-ctypedef ck_status (*bwd_f32_fn)(const ck_conv_params *, const float *, const float *, float *) noexcept nogil
-ctypedef ck_status (*bwd_f64_fn)(const ck_conv_params *, const double *, const double *, double *) noexcept nogil
-
-# The C algorithms this extension provides, in the order of the tables below.
-ALGORITHMS = ("reference", "direct", "im2col", "fft", "separable", "winograd")  # winograd hook: last name
-
-cdef fwd_f32_fn FWD_F32[6]
-cdef fwd_f64_fn FWD_F64[6]
-cdef bwd_f32_fn BWD_INPUT_F32[6]
-cdef bwd_f64_fn BWD_INPUT_F64[6]
-cdef bwd_f32_fn BWD_WEIGHT_F32[6]
-cdef bwd_f64_fn BWD_WEIGHT_F64[6]
-FWD_F32[:] = [ck_conv_fwd__reference_f32, ck_conv_fwd__direct_f32, ck_conv_fwd__im2col_f32,
-              ck_conv_fwd__fft_f32, ck_conv_fwd__separable_f32, ck_conv_fwd__winograd_f32]
-FWD_F64[:] = [ck_conv_fwd__reference_f64, ck_conv_fwd__direct_f64, ck_conv_fwd__im2col_f64,
-              ck_conv_fwd__fft_f64, ck_conv_fwd__separable_f64, ck_conv_fwd__winograd_f64]
-BWD_INPUT_F32[:] = [ck_conv_bwd_input__reference_f32, ck_conv_bwd_input__direct_f32,
-                    ck_conv_bwd_input__im2col_f32, ck_conv_bwd_input__fft_f32, ck_conv_bwd_input__separable_f32,
-                    ck_conv_bwd_input__winograd_f32]
-BWD_INPUT_F64[:] = [ck_conv_bwd_input__reference_f64, ck_conv_bwd_input__direct_f64,
-                    ck_conv_bwd_input__im2col_f64, ck_conv_bwd_input__fft_f64, ck_conv_bwd_input__separable_f64,
-                    ck_conv_bwd_input__winograd_f64]
-BWD_WEIGHT_F32[:] = [ck_conv_bwd_weight__reference_f32, ck_conv_bwd_weight__direct_f32,
-                     ck_conv_bwd_weight__im2col_f32, ck_conv_bwd_weight__fft_f32, ck_conv_bwd_weight__separable_f32,
-                     ck_conv_bwd_weight__winograd_f32]
-BWD_WEIGHT_F64[:] = [ck_conv_bwd_weight__reference_f64, ck_conv_bwd_weight__direct_f64,
-                     ck_conv_bwd_weight__im2col_f64, ck_conv_bwd_weight__fft_f64, ck_conv_bwd_weight__separable_f64,
-                     ck_conv_bwd_weight__winograd_f64]
+# The C algorithms, in the order of the C table (cnnkern.algorithms()).
+ALGORITHMS = tuple(ck_conv_algorithms[i].name.decode() for i in range(ck_conv_algorithm_count))
+_ALGORITHM_INDEX = {name: i for i, name in enumerate(ALGORITHMS)}
+_PASS_NAMES = ("forward", "backward-input", "backward-weight")
 
 
-cdef int _algorithm_index(str name) except -1:
-    try:
-        return ALGORITHMS.index(name)
-    except ValueError:
-        raise ValueError(f"unknown C convolution algorithm {name!r}") from None
+cdef const ck_conv_algorithm *_algorithm(str name) except NULL:
+    cdef object i = _ALGORITHM_INDEX.get(name)
+    if i is None:
+        raise ValueError(f"unknown C convolution algorithm {name!r}")
+    return &ck_conv_algorithms[<int>i]
 
 
-cdef void _fill(ck_conv_params *p, tuple geom, int num_threads):
-    """geom is ConvParams.as_c_tuple(): 4 ints then 7 triples."""
-    cdef int i
-    p.batch, p.in_channels, p.out_channels, p.groups = geom[0], geom[1], geom[2], geom[3]
-    for i in range(3):
-        p.in_size[i] = geom[4][i]
-        p.kernel_size[i] = geom[5][i]
-        p.out_size[i] = geom[6][i]
-        p.stride[i] = geom[7][i]
-        p.dilation[i] = geom[8][i]
-        p.pad_before[i] = geom[9][i]
-        p.pad_after[i] = geom[10][i]
+cdef int _fill(ck_conv_params *p, object geom, int num_threads) except -1:
+    """geom is ConvParams.c_struct (the 25 int64 fields before num_threads, as bytes: one copy) or
+    ConvParams.as_c_tuple() (4 ints then 7 triples, in the same order)."""
+    cdef ck_index *field = &p.batch  # ck_conv_params starts with 25 ck_index fields, unpadded
+    cdef Py_ssize_t nbytes = 25 * sizeof(ck_index)
+    cdef int i, j
+    if type(geom) is bytes:
+        if len(<bytes>geom) != nbytes:
+            raise ValueError(f"cnnkern._conv_ext: a packed geometry has {nbytes} bytes, got {len(<bytes>geom)}")
+        memcpy(field, <const char *>geom, nbytes)
+    else:
+        for i in range(4):
+            field[i] = geom[i]
+        for j in range(7):
+            for i in range(3):
+                field[4 + 3 * j + i] = geom[4 + j][i]
     p.num_threads = num_threads if num_threads > 0 else 1
+    return 0
 
 
 cdef inline void *_ptr(object a, Py_ssize_t itemsize, bint out) except NULL:
@@ -203,96 +155,78 @@ cdef inline void *_ptr(object a, Py_ssize_t itemsize, bint out) except NULL:
     return cnp.PyArray_DATA(arr)
 
 
-cdef Py_ssize_t _forward_pointers(x, w, b, y, const void **xp, const void **wp, const void **bp,
-                                  void **yp) except -1:
-    """The data of a forward call's arrays (b may be None); returns the itemsize."""
-    cdef Py_ssize_t size = (<cnp.ndarray?>y).itemsize
-    xp[0] = _ptr(x, size, False)
-    wp[0] = _ptr(w, size, False)
+cdef Py_ssize_t _pointers(in0, in1, b, out, const void **p0, const void **p1, const void **bp,
+                          void **op) except -1:
+    """The data of a call's arrays (out writeable, b may be None); returns their itemsize."""
+    cdef Py_ssize_t size = (<cnp.ndarray?>out).itemsize
+    p0[0] = _ptr(in0, size, False)
+    p1[0] = _ptr(in1, size, False)
     bp[0] = NULL if b is None else _ptr(b, size, False)
-    yp[0] = _ptr(y, size, True)
+    op[0] = _ptr(out, size, True)
     return size
 
 
-def conv_forward(str algorithm, x, w, b, y, tuple geom, int num_threads):
-    """y[...] = conv(x, w) + b with the named C algorithm. Arrays of one dtype; b may be None."""
+cdef Py_ssize_t _in_out(a, out, const void **ap, void **op) except -1:
+    """The data of a one-input call's arrays (out writeable); returns their itemsize."""
+    cdef Py_ssize_t size = (<cnp.ndarray?>out).itemsize
+    ap[0] = _ptr(a, size, False)
+    op[0] = _ptr(out, size, True)
+    return size
+
+
+def conv_run(str algorithm, int direction, in0, in1, b, out, geom, int num_threads):
+    """One pass of the named C algorithm (the table's ck_conv_algorithm_run), arrays of one dtype:
+    direction 0 forward (x, w, b) -> y (b may be None); 1 backward-input (dy, w, None) -> dx;
+    2 backward-weight (dy, x, None) -> dw. The output is overwritten."""
+    cdef const ck_conv_algorithm *a = _algorithm(algorithm)
     cdef ck_conv_params p
-    cdef int a = _algorithm_index(algorithm)
     cdef ck_status status
-    _fill(&p, geom, num_threads)
-    cdef const void *xp
-    cdef const void *wp
+    cdef const void *p0
+    cdef const void *p1
     cdef const void *bp
-    cdef void *yp
-    cdef Py_ssize_t size = _forward_pointers(x, w, b, y, &xp, &wp, &bp, &yp)
-    _tok = interrupt_enter()
-    if size == 4:
-        with nogil:
-            status = FWD_F32[a](&p, <const float *>xp, <const float *>wp, <const float *>bp, <float *>yp)
-    else:
-        with nogil:
-            status = FWD_F64[a](&p, <const double *>xp, <const double *>wp, <const double *>bp, <double *>yp)
-    status = interrupt_leave(_tok, status)
-    _check(status, f"conv forward ({algorithm})")
-
-
-def conv_backward_input(str algorithm, dy, w, dx, tuple geom, int num_threads):
-    """dx[...] = the gradient of <conv(x, w), dy> with respect to x."""
-    cdef ck_conv_params p
-    cdef int a = _algorithm_index(algorithm)
-    cdef ck_status status
+    cdef void *op
+    if not 0 <= direction <= 2:
+        raise ValueError(f"direction must be 0, 1 or 2, got {direction}")
     _fill(&p, geom, num_threads)
-    cdef Py_ssize_t size = (<cnp.ndarray?>dx).itemsize
-    cdef const void *dyp = _ptr(dy, size, False)
-    cdef const void *wp = _ptr(w, size, False)
-    cdef void *dxp = _ptr(dx, size, True)
+    cdef size_t size = _pointers(in0, in1, b, out, &p0, &p1, &bp, &op)
     _tok = interrupt_enter()
-    if size == 4:
-        with nogil:
-            status = BWD_INPUT_F32[a](&p, <const float *>dyp, <const float *>wp, <float *>dxp)
-    else:
-        with nogil:
-            status = BWD_INPUT_F64[a](&p, <const double *>dyp, <const double *>wp, <double *>dxp)
+    with nogil:
+        status = ck_conv_algorithm_run(a, <ck_conv_direction>direction, size, &p, p0, p1, bp, op)
     status = interrupt_leave(_tok, status)
-    _check(status, f"conv backward-input ({algorithm})")
+    if status:
+        _check(status, f"conv {_PASS_NAMES[direction]} ({algorithm})")
 
 
-def conv_backward_weight(str algorithm, dy, x, dw, tuple geom, int num_threads):
-    """dw[...] = the gradient of <conv(x, w), dy> with respect to w."""
+def unsupported(str algorithm, geom, int direction):
+    """None when the named C algorithm computes the problem in direction 0/1/2, else why not (a phrase
+    completing "algorithm='<name>' ...": the table's support test)."""
+    cdef const ck_conv_algorithm *a = _algorithm(algorithm)
     cdef ck_conv_params p
-    cdef int a = _algorithm_index(algorithm)
-    cdef ck_status status
+    _fill(&p, geom, 1)
+    cdef const char *why = ck_conv_algorithm_unsupported(a, &p, <ck_conv_direction>direction)
+    return None if why == NULL else why.decode()
+
+
+def workspace(str algorithm, geom, int direction, int itemsize, int num_threads):
+    """Bytes of workspace the named algorithm allocates for this problem (direction 0/1/2 =
+    fwd/bwd_input/bwd_weight); 0 for an algorithm without a workspace query."""
+    cdef ck_conv_params p
     _fill(&p, geom, num_threads)
-    cdef Py_ssize_t size = (<cnp.ndarray?>dw).itemsize
-    cdef const void *dyp = _ptr(dy, size, False)
-    cdef const void *xp = _ptr(x, size, False)
-    cdef void *dwp = _ptr(dw, size, True)
-    _tok = interrupt_enter()
-    if size == 4:
-        with nogil:
-            status = BWD_WEIGHT_F32[a](&p, <const float *>dyp, <const float *>xp, <float *>dwp)
-    else:
-        with nogil:
-            status = BWD_WEIGHT_F64[a](&p, <const double *>dyp, <const double *>xp, <double *>dwp)
-    status = interrupt_leave(_tok, status)
-    _check(status, f"conv backward-weight ({algorithm})")
+    return int(ck_conv_algorithm_workspace(_algorithm(algorithm), &p, <ck_conv_direction>direction, itemsize))
 
 
-def conv_backward_bias(dy, db, tuple geom, int num_threads):
+def conv_backward_bias(dy, db, geom, int num_threads):
     """db[k] = sum of dy over batch and spatial positions (shared by every algorithm)."""
     cdef ck_conv_params p
     cdef ck_status status
+    cdef const void *dyp
+    cdef void *dbp
     _fill(&p, geom, num_threads)
-    cdef Py_ssize_t size = (<cnp.ndarray?>db).itemsize
-    cdef const void *dyp = _ptr(dy, size, False)
-    cdef void *dbp = _ptr(db, size, True)
+    cdef Py_ssize_t size = _in_out(dy, db, &dyp, &dbp)
     _tok = interrupt_enter()
-    if size == 4:
-        with nogil:
-            status = ck_conv_bwd_bias_f32(&p, <const float *>dyp, <float *>dbp)
-    else:
-        with nogil:
-            status = ck_conv_bwd_bias_f64(&p, <const double *>dyp, <double *>dbp)
+    with nogil:
+        status = (ck_conv_bwd_bias_f32(&p, <const float *>dyp, <float *>dbp) if size == 4 else
+                  ck_conv_bwd_bias_f64(&p, <const double *>dyp, <double *>dbp))
     status = interrupt_leave(_tok, status)
     _check(status, "conv backward-bias")
 
@@ -315,7 +249,7 @@ def workspace_reset_peak():
     ck_alloc_reset_peak()
 
 
-def conv_forward_separable_factors(x, fac, b, y, tuple geom, int num_threads):
+def conv_forward_separable_factors(x, fac, b, y, geom, int num_threads):
     """y[...] = conv(x, w) + b for w[k, c] = outer product of the factors; fac is
     [C_out][C_in/groups][k0 + k1 + k2] (cnnkern/_execute.py:factorize's layout)."""
     cdef ck_conv_params p
@@ -325,43 +259,32 @@ def conv_forward_separable_factors(x, fac, b, y, tuple geom, int num_threads):
     cdef const void *fp
     cdef const void *bp
     cdef void *yp
-    cdef Py_ssize_t size = _forward_pointers(x, fac, b, y, &xp, &fp, &bp, &yp)
+    cdef Py_ssize_t size = _pointers(x, fac, b, y, &xp, &fp, &bp, &yp)
     _tok = interrupt_enter()
-    if size == 4:
-        with nogil:
-            status = ck_conv_fwd__separable_factors_f32(&p, <const float *>xp, <const float *>fp,
-                                                        <const float *>bp, <float *>yp)
-    else:
-        with nogil:
-            status = ck_conv_fwd__separable_factors_f64(&p, <const double *>xp, <const double *>fp,
-                                                        <const double *>bp, <double *>yp)
+    with nogil:
+        status = (ck_conv_fwd__separable_factors_f32(&p, <const float *>xp, <const float *>fp,
+                                                     <const float *>bp, <float *>yp) if size == 4 else
+                  ck_conv_fwd__separable_factors_f64(&p, <const double *>xp, <const double *>fp,
+                                                     <const double *>bp, <double *>yp))
     status = interrupt_leave(_tok, status)
     _check(status, "conv forward (separable factors)")
 
 
-def separable_factorize(w, fac, resid, tuple geom):
+def separable_factorize(w, fac, resid, geom):
     """fac[k, c, :] = the factors through each slice's largest element, resid[k, c] = the relative
-    max-abs residual of that rank-1 reconstruction (float64). All arrays 1-D views; w, fac one dtype."""
+    max-abs residual of that rank-1 reconstruction (float64). w, fac C-contiguous of one dtype."""
     cdef ck_conv_params p
     cdef ck_status status
+    cdef const void *wp
+    cdef void *fp
     _fill(&p, geom, 1)
-    cdef const float[::1] wf
-    cdef float[::1] ff
-    cdef const double[::1] wd
-    cdef double[::1] fd
-    cdef double[::1] rd = resid
-    if fac.dtype.itemsize == 4:
-        wf, ff = w, fac
-        _tok = interrupt_enter()
-        with nogil:
-            status = ck_conv_separable_factorize_f32(&p, &wf[0], &ff[0], &rd[0])
-        status = interrupt_leave(_tok, status)
-    else:
-        wd, fd = w, fac
-        _tok = interrupt_enter()
-        with nogil:
-            status = ck_conv_separable_factorize_f64(&p, &wd[0], &fd[0], &rd[0])
-        status = interrupt_leave(_tok, status)
+    cdef Py_ssize_t size = _in_out(w, fac, &wp, &fp)
+    cdef double *rp = <double *>_ptr(resid, 8, True)
+    _tok = interrupt_enter()
+    with nogil:
+        status = (ck_conv_separable_factorize_f32(&p, <const float *>wp, <float *>fp, rp) if size == 4 else
+                  ck_conv_separable_factorize_f64(&p, <const double *>wp, <double *>fp, rp))
+    status = interrupt_leave(_tok, status)
     _check(status, "separable factorisation")
 
 
@@ -437,7 +360,8 @@ def im2col_get_workspace_limit():
 
 
 def im2col_set_threading(bint openmp_loops):
-    """0: the BLAS threads and the im2col loops are serial (default); 1: OpenMP loops, BLAS on one thread."""
+    """1 (the default, csrc/conv/im2col/conv_im2col.c): OpenMP loops, the BLAS on one thread; 0: the BLAS
+    threads and the im2col loops are serial."""
     ck_conv_im2col_set_threading(1 if openmp_loops else 0)
 
 
@@ -445,11 +369,8 @@ def im2col_get_threading():
     return ck_conv_im2col_get_threading()
 
 
-def im2col_workspace(tuple geom, int direction, int itemsize, int num_threads):
-    """Bytes of workspace the im2col operator allocates for this problem (direction 0/1/2 = fwd/bwd_input/bwd_weight)."""
-    cdef ck_conv_params p
-    _fill(&p, geom, num_threads)
-    return ck_conv_workspace__im2col(&p, <ck_conv_direction>direction, itemsize)
+def im2col_workspace(geom, int direction, int itemsize, int num_threads):
+    return workspace("im2col", geom, direction, itemsize, num_threads)
 
 
 def _install_scipy_blas():
@@ -470,47 +391,34 @@ def _install_scipy_blas():
 
 # ---- BEGIN winograd hook: the transformed kernel for cnnkern.ConvPlan, workspace, reference tile ----
 
-def winograd_supports(tuple geom):
-    cdef ck_conv_params p
-    _fill(&p, geom, 1)
-    return bool(ck_conv_winograd_supports(&p))
-
-
-def winograd_weight_elems(tuple geom):
+def winograd_weight_elems(geom):
     cdef ck_conv_params p
     _fill(&p, geom, 1)
     return int(ck_conv_winograd_weight_elems(&p))
 
 
-def winograd_workspace(tuple geom, int direction, int itemsize, int num_threads):
-    """Bytes a plain winograd call allocates (direction 0/1 = fwd/bwd_input)."""
-    cdef ck_conv_params p
-    _fill(&p, geom, num_threads)
-    return int(ck_conv_workspace__winograd(&p, <ck_conv_direction>direction, itemsize))
+def winograd_workspace(geom, int direction, int itemsize, int num_threads):
+    return workspace("winograd", geom, direction, itemsize, num_threads)
 
 
-def winograd_transform_weight(tuple geom, int direction, w, U, int num_threads):
+def winograd_transform_weight(geom, int direction, w, U, int num_threads):
     """U[...] = the transformed kernel of w for direction 0 (forward) or 1 (backward-input)."""
     cdef ck_conv_params p
     cdef ck_status status
+    cdef const void *wp
+    cdef void *up
     _fill(&p, geom, num_threads)
-    cdef Py_ssize_t size = (<cnp.ndarray?>U).itemsize
-    cdef const void *wp = _ptr(w, size, False)
-    cdef void *up = _ptr(U, size, True)
+    cdef Py_ssize_t size = _in_out(w, U, &wp, &up)
+    cdef ck_conv_direction d = <ck_conv_direction>direction
     _tok = interrupt_enter()
-    if size == 4:
-        with nogil:
-            status = ck_conv_winograd_transform_weight_f32(&p, <ck_conv_direction>direction,
-                                                           <const float *>wp, <float *>up)
-    else:
-        with nogil:
-            status = ck_conv_winograd_transform_weight_f64(&p, <ck_conv_direction>direction,
-                                                           <const double *>wp, <double *>up)
+    with nogil:
+        status = (ck_conv_winograd_transform_weight_f32(&p, d, <const float *>wp, <float *>up) if size == 4 else
+                  ck_conv_winograd_transform_weight_f64(&p, d, <const double *>wp, <double *>up))
     status = interrupt_leave(_tok, status)
     _check(status, "winograd kernel transform")
 
 
-def winograd_run(tuple geom, int direction, U, inp, b, out, int num_threads):
+def winograd_run(geom, int direction, U, inp, b, out, int num_threads):
     """out[...] = the direction's result from the transformed kernel U (b: forward bias or None)."""
     cdef ck_conv_params p
     cdef ck_status status
@@ -519,16 +427,14 @@ def winograd_run(tuple geom, int direction, U, inp, b, out, int num_threads):
     cdef const void *up
     cdef const void *bp
     cdef void *op
-    cdef Py_ssize_t size = _forward_pointers(inp, U, b, out, &xp, &up, &bp, &op)
+    cdef Py_ssize_t size = _pointers(inp, U, b, out, &xp, &up, &bp, &op)
+    cdef ck_conv_direction d = <ck_conv_direction>direction
     _tok = interrupt_enter()
-    if size == 4:
-        with nogil:
-            status = ck_conv_winograd_run_f32(&p, <ck_conv_direction>direction, <const float *>up,
-                                              <const float *>xp, <const float *>bp, <float *>op)
-    else:
-        with nogil:
-            status = ck_conv_winograd_run_f64(&p, <ck_conv_direction>direction, <const double *>up,
-                                              <const double *>xp, <const double *>bp, <double *>op)
+    with nogil:
+        status = (ck_conv_winograd_run_f32(&p, d, <const float *>up, <const float *>xp, <const float *>bp,
+                                           <float *>op) if size == 4 else
+                  ck_conv_winograd_run_f64(&p, d, <const double *>up, <const double *>xp, <const double *>bp,
+                                           <double *>op))
     status = interrupt_leave(_tok, status)
     _check(status, "winograd run")
 

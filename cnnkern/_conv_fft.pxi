@@ -14,8 +14,6 @@ cdef extern from "cnnkern/ck_gemm.h" nogil:
 cdef extern from "cnnkern/ck_conv.h" nogil:
     ctypedef struct ck_conv_fft_plan:
         pass
-    int ck_conv_fft_supports(const ck_conv_params *p)
-    size_t ck_conv_workspace__fft(const ck_conv_params *p, ck_conv_direction dir, size_t elem_size, int num_threads)
     ck_status ck_conv_fft_plan_create(const ck_conv_params *p, ck_conv_direction dir, const ck_index *tile,
                                       size_t elem_size, ck_conv_fft_plan **out)
     void ck_conv_fft_plan_destroy(ck_conv_fft_plan *plan)
@@ -83,17 +81,8 @@ def cgemm_test(int op_a, int op_b, a, b, c, bint accumulate):
                      1 if accumulate else 0, &cv[0, 0], cv.shape[1] // 2)
 
 
-def fft_supports(tuple geom):
-    cdef ck_conv_params p
-    _fill(&p, geom, 1)
-    return bool(ck_conv_fft_supports(&p))
-
-
-def fft_workspace(tuple geom, int direction, int itemsize, int num_threads):
-    """Bytes the plain fft entry points allocate for this problem (direction 0/1/2)."""
-    cdef ck_conv_params p
-    _fill(&p, geom, num_threads)
-    return ck_conv_workspace__fft(&p, <ck_conv_direction>direction, itemsize, num_threads)
+def fft_workspace(geom, int direction, int itemsize, int num_threads):
+    return workspace("fft", geom, direction, itemsize, num_threads)
 
 
 def fft_good_size(ck_index n, bint even=False):
@@ -111,7 +100,7 @@ cdef class FFTPlan:
     cdef readonly int itemsize
     cdef readonly int direction
 
-    def __cinit__(self, tuple geom, int direction, tuple tile, int itemsize):
+    def __cinit__(self, geom, int direction, tuple tile, int itemsize):
         cdef ck_conv_params p
         cdef ck_index t[3]
         cdef ck_status status

@@ -14,7 +14,7 @@ import numpy as np
 from . import _blas, _conv_ext
 from ._threads import get_num_threads
 
-ALGORITHMS = tuple(_conv_ext.ALGORITHMS)  # the C algorithms, in the shim's table order
+ALGORITHMS = tuple(_conv_ext.ALGORITHMS)  # the C algorithms, in the order of the C table
 
 # Below this many flops (multiply-adds count 2) a call runs on one thread: waking an OpenMP team
 # costs more than the work (microseconds on an idle machine, milliseconds when the cores are
@@ -31,35 +31,22 @@ def threads_for(p):
     return threads_for_flops(p.flop_count)
 
 
-# ---- what each C algorithm can run (the one statement of these rules in Python) -----------------
+# ---- what each C algorithm can run: the C table's support tests (csrc/conv/conv_algorithms.c) ------
+
+DIRECTION_INDEX = {"forward": 0, "backward_input": 1, "backward_weight": 2}  # ck_conv_direction
+
 
 def unsupported_reason(algorithm, p, direction):
-    """None when the C algorithm runs ConvParams p in `direction`, else why not (a sentence)."""
-    if algorithm == "fft" and (p.is_strided() or p.is_dilated()):
-        return (f"algorithm='fft' supports stride 1 and dilation 1 only (got stride={p.stride}, "
-                f"dilation={p.dilation}): a strided or dilated correlation is not a plain product of "
-                "spectra; use algorithm='auto', 'direct' or 'im2col'")
-    if algorithm == "winograd":
-        reason = winograd_unsupported_reason(p, direction)
-        if reason:
-            return f"algorithm='winograd' {reason}; use algorithm='auto', 'direct' or 'im2col'"
-    if algorithm == "separable" and direction == "backward_weight":
-        return ("algorithm='separable' has no backward-weight pass: the weight gradient of a separable "
-                "kernel is in general not rank 1, so there is no separable shortcut; use algorithm='auto' "
-                "(conv{d}d_backward(..., algorithm='separable') already does for dw)")
-    return None
-
-
-def winograd_unsupported_reason(p, direction):
-    """Why algorithm="winograd" (F(4x4, 3x3), csrc/conv/winograd/) cannot run this case, or "" if it can."""
-    if direction == "backward_weight":
-        return ("has no weight-gradient pass (the Winograd-domain weight gradient was not faster than "
-                "direct/im2col; conv*_backward(..., algorithm='winograd') takes dw from 'im2col')")
-    if p.ndim != 2 or tuple(p.kernel_size) != (3, 3):
-        return f"computes 2-D 3x3 kernels only (got kernel {tuple(p.kernel_size)})"
-    if p.is_strided() or p.is_dilated():
-        return f"needs stride 1 and dilation 1 (got stride={tuple(p.stride)}, dilation={tuple(p.dilation)})"
-    return ""
+    """None when the C algorithm runs ConvParams p in `direction`, else why not (a sentence): the C
+    support test's reason, the problem's facts and what to use instead."""
+    reason = _conv_ext.unsupported(algorithm, p.c_struct, DIRECTION_INDEX[direction])
+    if reason is None:
+        return None
+    stand_in = WEIGHT_GRADIENT_STAND_IN.get(algorithm) if direction == "backward_weight" else None
+    instead = (f"; conv{p.ndim}d_backward(..., algorithm={algorithm!r}) takes dw from {stand_in!r}"
+               if stand_in else "")
+    return (f"algorithm={algorithm!r} {reason} (got kernel {tuple(p.kernel_size)}, stride={tuple(p.stride)}, "
+            f"dilation={tuple(p.dilation)}); use algorithm='auto', 'direct' or 'im2col'{instead}")
 
 
 # The algorithm that computes dw in conv*_backward / ConvPlan for an algorithm without a weight-gradient
@@ -82,21 +69,21 @@ def run_forward(algorithm, p, x, w, b, y, factors=None):
     so the C code does not factorise the kernel again."""
     if p.batch:
         if factors is not None:
-            _conv_ext.conv_forward_separable_factors(x, factors, b, y, p.c_geom, threads_for(p))
+            _conv_ext.conv_forward_separable_factors(x, factors, b, y, p.c_struct, threads_for(p))
         else:
-            _conv_ext.conv_forward(algorithm, x, w, b, y, p.c_geom, threads_for(p))
+            _conv_ext.conv_run(algorithm, 0, x, w, b, y, p.c_struct, threads_for(p))
     return y
 
 
 def run_backward_input(algorithm, p, dy, w, dx):
     if p.batch:
-        _conv_ext.conv_backward_input(algorithm, dy, w, dx, p.c_geom, threads_for(p))
+        _conv_ext.conv_run(algorithm, 1, dy, w, None, dx, p.c_struct, threads_for(p))
     return dx
 
 
 def run_backward_weight(algorithm, p, dy, x, dw):
     if p.batch:
-        _conv_ext.conv_backward_weight(algorithm, dy, x, dw, p.c_geom, threads_for(p))
+        _conv_ext.conv_run(algorithm, 2, dy, x, None, dw, p.c_struct, threads_for(p))
     else:
         dw[...] = 0
     return dw
@@ -105,7 +92,7 @@ def run_backward_weight(algorithm, p, dy, x, dw):
 def run_backward_bias(p, dy, dtype):
     db = np.zeros((p.out_channels,), dtype=dtype)
     if p.batch:
-        _conv_ext.conv_backward_bias(dy, db, p.c_geom, threads_for(p))
+        _conv_ext.conv_backward_bias(dy, db, p.c_struct, threads_for(p))
     return db
 
 

@@ -8,6 +8,7 @@ ConvParams. The output size per axis is computed here and nowhere else:
 from dataclasses import dataclass
 from functools import cached_property
 import operator
+import struct
 
 import numpy as np
 
@@ -175,6 +176,16 @@ class ConvParams:
             pad3(self.in_size, 1), pad3(self.kernel_size, 1), pad3(self.out_size, 1),
             pad3(self.stride, 1), pad3(self.dilation, 1), pad3(self.pad_before, 0), pad3(self.pad_after, 0),
         )
+
+    @cached_property
+    def c_struct(self):
+        """c_geom as the bytes of ck_conv_params' 25 int64 fields (num_threads excluded): the shims
+        copy it instead of reading 25 Python ints on every call."""
+        g = self.c_geom
+        return _C_STRUCT.pack(*g[:4], *(v for t in g[4:] for v in t))
+
+
+_C_STRUCT = struct.Struct("=25q")  # ck_conv_params up to num_threads (csrc/include/cnnkern/ck_conv.h)
 
 
 def make_conv_params(ndim, x_shape, w_shape, *, stride=1, padding=0, dilation=1, groups=1):

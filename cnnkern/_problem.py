@@ -372,7 +372,7 @@ def choose(prob, algorithm, direction, w=None):
         raise ValueError(f"unknown algorithm {algorithm!r}; choose 'auto' or one of {ALGORITHMS}")
     reason = _execute.unsupported_reason(algorithm, p, direction)
     if reason is not None:
-        raise NotImplementedError(reason.replace("{d}", str(p.ndim)))
+        raise NotImplementedError(reason)
     if algorithm == "separable":
         if p.ndim == 1:  # a 1-D kernel is one pass: exactly what direct computes
             return "direct", None

@@ -327,13 +327,17 @@ static void derive_bwd_input(const ck_conv_params *u, ck_conv_params *d)
     }
 }
 
-int ck_conv_fft_supports(const ck_conv_params *p)
+const char *ck_conv_fft_unsupported(const ck_conv_params *p, ck_conv_direction dir)
 {
+    (void)dir;
     for (int a = 0; a < 3; ++a)
         if (p->stride[a] != 1 || p->dilation[a] != 1)
-            return 0;
-    return 1;
+            return "supports stride 1 and dilation 1 only: a strided or dilated correlation is not a plain "
+                   "product of spectra";
+    return NULL;
 }
+
+int ck_conv_fft_supports(const ck_conv_params *p) { return ck_conv_fft_unsupported(p, CK_CONV_FWD) == NULL; }
 
 ck_status ck_conv_fft_plan_create(const ck_conv_params *p, ck_conv_direction dir, const ck_index tile[3],
                                   size_t elem_size, ck_conv_fft_plan **out)

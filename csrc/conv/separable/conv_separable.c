@@ -274,3 +274,12 @@ static const CK_SEP_ROW(f64) ck_sep_table_f64[] = {CK_SEP_F64_KERNELS(CK_SEP_TAB
 #define SEP_BWI ck_conv_bwd_input__separable_f64
 #define SEP_BWW ck_conv_bwd_weight__separable_f64
 #include "conv_separable_template.h"
+
+const char *ck_conv_separable_unsupported(const ck_conv_params *p, ck_conv_direction dir)
+{
+    (void)p;
+    if (dir == CK_CONV_BWD_WEIGHT)
+        return "has no backward-weight pass: the weight gradient of a separable kernel is in general not "
+               "rank 1, so there is no separable shortcut";
+    return NULL;
+}

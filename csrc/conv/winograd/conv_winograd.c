@@ -59,11 +59,22 @@
  * counts (the same L1 sets); a precaution, no measured gain on the development machine. */
 #define CK_WINO_SKEW 16
 
+const char *ck_conv_winograd_unsupported(const ck_conv_params *p, ck_conv_direction dir)
+{
+    if (dir == CK_CONV_BWD_WEIGHT)
+        return "has no weight-gradient pass (the Winograd-domain weight gradient was not faster than "
+               "direct/im2col)";
+    if (!(p->in_size[0] == 1 && p->kernel_size[0] == 1 && p->out_size[0] == 1 && p->pad_before[0] == 0 &&
+          p->kernel_size[1] == 3 && p->kernel_size[2] == 3))
+        return "computes 2-D 3x3 kernels only";
+    if (p->stride[1] != 1 || p->stride[2] != 1 || p->dilation[1] != 1 || p->dilation[2] != 1)
+        return "needs stride 1 and dilation 1";
+    return NULL;
+}
+
 int ck_conv_winograd_supports(const ck_conv_params *p)
 {
-    return p->in_size[0] == 1 && p->kernel_size[0] == 1 && p->out_size[0] == 1 && p->pad_before[0] == 0 &&
-           p->kernel_size[1] == 3 && p->kernel_size[2] == 3 && p->stride[1] == 1 && p->stride[2] == 1 &&
-           p->dilation[1] == 1 && p->dilation[2] == 1;
+    return ck_conv_winograd_unsupported(p, CK_CONV_FWD) == NULL;
 }
 
 size_t ck_conv_winograd_weight_elems(const ck_conv_params *p)

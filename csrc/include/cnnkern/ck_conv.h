@@ -52,6 +52,9 @@ typedef struct ck_conv_params {
     int num_threads;
 } ck_conv_params;
 
+/* The three passes an algorithm may have (bwd_bias is shared by all). */
+typedef enum ck_conv_direction { CK_CONV_FWD = 0, CK_CONV_BWD_INPUT = 1, CK_CONV_BWD_WEIGHT = 2 } ck_conv_direction;
+
 /* Derived sizes, in one place. */
 static inline ck_index ck_conv_in_plane(const ck_conv_params *p)
 { return p->in_size[0] * p->in_size[1] * p->in_size[2]; }
@@ -87,8 +90,6 @@ ck_status ck_conv_bwd_weight__direct_f64(const ck_conv_params *p, const double *
 /* ---- im2col + GEMM: column matrix in tiles, GEMM through the adapter of ck_gemm.h (csrc/conv/im2col/) ----
  * Extra memory stays under the workspace limit (default 64 MiB; a single column of K = Cg*kvol elements
  * per worker is the floor). Threads: see the contract at the top of csrc/conv/im2col/conv_im2col.c. */
-typedef enum ck_conv_direction { CK_CONV_FWD = 0, CK_CONV_BWD_INPUT = 1, CK_CONV_BWD_WEIGHT = 2 } ck_conv_direction;
-
 ck_status ck_conv_fwd__im2col_f32(const ck_conv_params *p, const float *x, const float *w, const float *b, float *y);
 ck_status ck_conv_fwd__im2col_f64(const ck_conv_params *p, const double *x, const double *w, const double *b, double *y);
 ck_status ck_conv_bwd_input__im2col_f32(const ck_conv_params *p, const float *dy, const float *w, float *dx);
@@ -115,7 +116,9 @@ ck_status ck_conv_bwd_input__fft_f32(const ck_conv_params *p, const float *dy, c
 ck_status ck_conv_bwd_input__fft_f64(const ck_conv_params *p, const double *dy, const double *w, double *dx);
 ck_status ck_conv_bwd_weight__fft_f32(const ck_conv_params *p, const float *dy, const float *x, float *dw);
 ck_status ck_conv_bwd_weight__fft_f64(const ck_conv_params *p, const double *dy, const double *x, double *dw);
-/* 1 if the fft algorithm computes this problem (stride 1, dilation 1). */
+/* fft's support test (the table's): NULL for stride 1 and dilation 1, else why not. */
+const char *ck_conv_fft_unsupported(const ck_conv_params *p, ck_conv_direction dir);
+/* 1 if the fft algorithm computes this problem (ck_conv_fft_unsupported(p, CK_CONV_FWD) == NULL). */
 int ck_conv_fft_supports(const ck_conv_params *p);
 /* Bytes the plain fft entry points allocate (kernel spectrum or dW accumulator, block spectra, workers). */
 size_t ck_conv_workspace__fft(const ck_conv_params *p, ck_conv_direction dir, size_t elem_size, int num_threads);
@@ -156,6 +159,8 @@ ck_status ck_conv_bwd_input__winograd_f32(const ck_conv_params *p, const float *
 ck_status ck_conv_bwd_input__winograd_f64(const ck_conv_params *p, const double *dy, const double *w, double *dx);
 ck_status ck_conv_bwd_weight__winograd_f32(const ck_conv_params *p, const float *dy, const float *x, float *dw);
 ck_status ck_conv_bwd_weight__winograd_f64(const ck_conv_params *p, const double *dy, const double *x, double *dw);
+/* winograd's support test (the table's): NULL for fwd and bwd_input of 2-D 3x3 stride-1 dilation-1, else why not. */
+const char *ck_conv_winograd_unsupported(const ck_conv_params *p, ck_conv_direction dir);
 /* 1 if the winograd algorithm computes this problem (fwd and bwd_input). */
 int ck_conv_winograd_supports(const ck_conv_params *p);
 /* Elements of the transformed kernel U (36 * groups * C_in/g * C_out/g) of either direction. */
@@ -194,6 +199,48 @@ ck_status ck_conv_bwd_input__separable_factors_f64(const ck_conv_params *p, cons
  * max|w - outer(factors)| / max|w| per slice (double; 0 for a zero slice): the rank-1 test. */
 ck_status ck_conv_separable_factorize_f32(const ck_conv_params *p, const float *w, float *fac, double *resid);
 ck_status ck_conv_separable_factorize_f64(const ck_conv_params *p, const double *w, double *fac, double *resid);
+/* separable's support test (the table's): every problem forward and backward-input (Python checks rank 1). */
+const char *ck_conv_separable_unsupported(const ck_conv_params *p, ck_conv_direction dir);
+
+/* ---- the algorithm table (csrc/conv/conv_algorithms.c): every algorithm the library runs, one row each ----
+ * The Cython shim lists its algorithms, runs them and asks their support tests through this table only;
+ * adding an algorithm is its folder, one row there and one chooser entry (cnnkern/_choose.py). */
+typedef ck_status (*ck_conv_fwd_f32_fn)(const ck_conv_params *p, const float *x, const float *w, const float *b, float *y);
+typedef ck_status (*ck_conv_fwd_f64_fn)(const ck_conv_params *p, const double *x, const double *w, const double *b, double *y);
+/* bwd_input (dy, w) -> dx and bwd_weight (dy, x) -> dw */
+typedef ck_status (*ck_conv_bwd_f32_fn)(const ck_conv_params *p, const float *a, const float *b, float *out);
+typedef ck_status (*ck_conv_bwd_f64_fn)(const ck_conv_params *p, const double *a, const double *b, double *out);
+/* NULL when the algorithm computes problem p in direction dir, else why not: a static phrase that
+ * completes "algorithm='<name>' ..." (the facts of the problem are the caller's to add). */
+typedef const char *(*ck_conv_unsupported_fn)(const ck_conv_params *p, ck_conv_direction dir);
+/* Bytes of workspace a call of p in dir allocates (p->num_threads workers), for elem_size 4 or 8. */
+typedef size_t (*ck_conv_workspace_fn)(const ck_conv_params *p, ck_conv_direction dir, size_t elem_size);
+
+typedef struct ck_conv_algorithm {
+    const char *name;                    /* the name Python's algorithm= takes */
+    ck_conv_fwd_f32_fn fwd_f32;          /* NULL where the algorithm has no such pass */
+    ck_conv_fwd_f64_fn fwd_f64;
+    ck_conv_bwd_f32_fn bwd_input_f32;
+    ck_conv_bwd_f64_fn bwd_input_f64;
+    ck_conv_bwd_f32_fn bwd_weight_f32;
+    ck_conv_bwd_f64_fn bwd_weight_f64;
+    ck_conv_unsupported_fn unsupported;  /* NULL: every problem, every direction it has a pass for */
+    ck_conv_workspace_fn workspace;      /* NULL: no workspace beyond small per-thread buffers */
+} ck_conv_algorithm;
+
+extern const ck_conv_algorithm ck_conv_algorithms[];
+extern const int ck_conv_algorithm_count;
+
+/* The row's support test, plus "no such pass" for a NULL pointer: NULL when runnable, else why not. */
+const char *ck_conv_algorithm_unsupported(const ck_conv_algorithm *a, const ck_conv_params *p, ck_conv_direction dir);
+/* Runs the row's pass for dir on elem_size 4 (float) or 8 (double) data:
+ *   FWD (x, w, b) -> y;  BWD_INPUT (dy, w, NULL) -> dx;  BWD_WEIGHT (dy, x, NULL) -> dw.
+ * CK_ERR_UNSUPPORTED when the row has no such pass or its support test declines p; else the pass's status. */
+ck_status ck_conv_algorithm_run(const ck_conv_algorithm *a, ck_conv_direction dir, size_t elem_size,
+                                const ck_conv_params *p, const void *in0, const void *in1, const void *b, void *out);
+/* The row's workspace query (0 without one). */
+size_t ck_conv_algorithm_workspace(const ck_conv_algorithm *a, const ck_conv_params *p, ck_conv_direction dir,
+                                   size_t elem_size);
 
 #ifdef __cplusplus
 }
