@@ -10,8 +10,10 @@ from . import _conv_ext, _execute
 from . import _problem as P
 from ._api import export_per_ndim
 from ._choose import DIRECTIONS, choose_algorithm  # noqa: F401  (choose_algorithm is public API)
-from ._dtypes import as_compute_array, result_dtype
+from ._dtypes import NATIVE_DTYPES, as_compute_array, result_dtype
 from ._params import as_int
+
+_F32, _F64 = NATIVE_DTYPES
 
 # The per-dimension public functions are appended by export_per_ndim at the end of this module.
 __all__ = ["algorithms", "choose_algorithm", "set_workspace_limit", "get_workspace_limit"]
@@ -70,12 +72,25 @@ _NAMES = {(kind, d): kind.format(d=d) for d in (1, 2, 3) for kind in (
     "conv_transpose{d}d_forward")}
 
 
+def _gradient_arrays(*named):
+    """(dtype, *arrays) of a gradient call: the common dtype of the (name, array) pairs and the arrays
+    in it, C-contiguous."""
+    dtype = result_dtype(*named)
+    return (dtype,) + tuple(as_compute_array(name, a, dtype) for name, a in named)
+
+
 def _input_dims(ndim):
     return "(N, C_in, " + ", ".join(("D", "H", "W")[3 - ndim:]) + ")"
 
 
 def _forward_arrays(fn, ndim, input, weight, bias):
     """(dtype, x with a batch axis, w, was x unbatched?) of a forward call."""
+    if bias is None and type(input) is np.ndarray and type(weight) is np.ndarray:
+        # the common call, checked without conversions: batched arrays of one native dtype, in C order
+        dtype = input.dtype
+        if (dtype is weight.dtype and (dtype is _F32 or dtype is _F64) and input.ndim == ndim + 2
+                and input.flags.c_contiguous and weight.flags.c_contiguous):
+            return dtype, input, weight, False
     dtype = P.conv_dtype(fn, input, weight, bias)
     x = as_compute_array("input", input, dtype)
     w = as_compute_array("weight", weight, dtype)
@@ -127,9 +142,7 @@ def _conv_backward_input(ndim, dy, w, input_shape, *, stride=1, padding=0, dilat
                          padding_mode="zeros", flip=False, algorithm="auto"):
     """Gradient with respect to the input only, given dy, w and the input shape."""
     fn = _NAMES["conv{d}d_backward_input", ndim]
-    dtype = result_dtype(("dy", dy), ("w", w))
-    dy = as_compute_array("dy", dy, dtype)
-    w = as_compute_array("w", w, dtype)
+    dtype, dy, w = _gradient_arrays(("dy", dy), ("w", w))
     input_shape = _shape_tuple("input_shape", input_shape, ndim)
     unbatched = len(input_shape) == ndim + 1
     prob = P.conv_problem(fn, ndim, (1,) + input_shape if unbatched else input_shape, w.shape, stride,
@@ -148,9 +161,7 @@ def _conv_backward_weight(ndim, dy, x, weight_shape, *, stride=1, padding=0, dil
                           padding_mode="zeros", flip=False, algorithm="auto"):
     """Gradient with respect to the weight only, given dy, x and the weight shape."""
     fn = _NAMES["conv{d}d_backward_weight", ndim]
-    dtype = result_dtype(("dy", dy), ("x", x))
-    dy = as_compute_array("dy", dy, dtype)
-    x = as_compute_array("x", x, dtype)
+    dtype, dy, x = _gradient_arrays(("dy", dy), ("x", x))
     _check_ndim(fn, "x", x, ndim)
     if x.ndim == ndim + 1:
         x, dy = x[None], dy[None]
@@ -171,10 +182,7 @@ def _conv_backward(ndim, dy, x, w, *, stride=1, padding=0, dilation=1, groups=1,
     """Gradients of a convolution: returns (dx, dw, db); db is None when bias=False.
     Takes the forward's keywords."""
     fn = _NAMES["conv{d}d_backward", ndim]
-    dtype = result_dtype(("dy", dy), ("x", x), ("w", w))
-    dy = as_compute_array("dy", dy, dtype)
-    x = as_compute_array("x", x, dtype)
-    w = as_compute_array("w", w, dtype)
+    dtype, dy, x, w = _gradient_arrays(("dy", dy), ("x", x), ("w", w))
     _check_ndim(fn, "x", x, ndim)
     unbatched = x.ndim == ndim + 1
     if unbatched:

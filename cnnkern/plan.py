@@ -24,7 +24,7 @@ from ._params import as_int
 
 __all__ = ["ConvPlan"]
 
-_DIRECTION = {"forward": 0, "backward_input": 1, "backward_weight": 2}
+_DIRECTION = _execute.DIRECTION_INDEX
 
 
 def _flip_kernel(w, ndim):
@@ -120,7 +120,7 @@ class ConvPlan:
     def _wino_run(self, direction, inp, b, out):
         p = self._prob.params
         if p.batch:
-            _conv_ext.winograd_run(p.c_geom, _DIRECTION[direction], self._wino_prepare(direction), inp.ravel(),
+            _conv_ext.winograd_run(p.c_struct, _DIRECTION[direction], self._wino_prepare(direction), inp.ravel(),
                                    None if b is None else b.ravel(), out.reshape(-1), _execute.threads_for(p))
 
     def _algorithm(self, direction):
@@ -180,19 +180,23 @@ class ConvPlan:
     def forward(self, x, b=None, *, out=None):
         """y = conv(x, w) + b, as conv{d}d_forward with the plan's arguments."""
         xa = self._input("x", x)
-        p = self._prob.params
+        prob = self._prob
+        p = prob.params
         ba = None if b is None else P.check_bias(b, p.out_channels, self.dtype)
-        y, copy = P.output(out, p.y_shape, self.dtype, (x, b))
+        if out is None:
+            y, copy = np.empty(self.output_shape, self.dtype), False
+        else:
+            y, copy = P.output(out, self.output_shape, self.dtype, (x, b))
+        if prob.explicit_pad:
+            xa = prob.prepare_input(xa)
         if self.algorithm == "fft":
             if p.batch:
                 plan, spec = self._fft_prepare("forward")
-                plan.run(spec, self._prob.prepare_input(xa).ravel(), ba, y.reshape(-1),
-                         _execute.threads_for(p))
+                plan.run(spec, xa.ravel(), ba, y.reshape(-1), _execute.threads_for(p))
         elif self.algorithm == "winograd":
-            self._wino_run("forward", self._prob.prepare_input(xa), ba, y)
+            self._wino_run("forward", xa, ba, y)
         else:
-            _execute.run_forward(self.algorithm, p, self._prob.prepare_input(xa), self._wk, ba, y,
-                                 self._factors)
+            _execute.run_forward(self.algorithm, p, xa, self._wk, ba, y, self._factors)
         if copy:
             out[...] = y
             return out
