@@ -33,11 +33,7 @@
  *            tapsum_shift, valign-shifted registers on AVX-512; a 4-row group's rows through
  *            tapsum_shift_rows, short rows in pairs). Both passes of a row run while
  *            its row buffer is in L1 (the passes are fused per row / 4-row group).
- *   Measured (1 thread, CPU time, 1x1x1024x1024, 31x31 Gaussian, padding "same", min of 5 calls,
- *   median of 7 rounds, alternating with the previous build on a busy 2-core VM): float32 1.56 ms
- *   (was 3.87 with AVX2 per-row tap sums), float64 3.17 ms (was 7.98); fft 20.6 / 31.2 ms and
- *   direct 28.6 / 53.1 ms in the same run. In quieter runs 1.3 / 2.9 ms against fft 15.5 / 21.1.
- *   Short rows (padded width Wneed <= 512 and <= 1.25*O2) at unit stride in H and W: the same two
+ * *   Short rows (padded width Wneed <= 512 and <= 1.25*O2) at unit stride in H and W: the same two
  *   passes run on whole row blocks as flattened runs (input rows copied with zero padding into a
  *   block of row stride Wneed), one tap-sum call per pass, block and channel instead of per row.
  *   Pass order: axis 0 first (3-D), then either columns first (axis 1, then axis 2, as above: one
@@ -79,6 +75,7 @@
  * Accumulation is in the tensor's dtype (float for f32).
  */
 #include "cnnkern/ck_conv.h"
+#include "cnnkern/ck_omp.h"
 #include "cnnkern/ck_interrupt.h"
 #include "separable_kernels.h"
 
@@ -249,7 +246,16 @@ static const CK_SEP_ROW(f64) ck_sep_table_f64[] = {CK_SEP_F64_KERNELS(CK_SEP_TAB
 #define RESID_ROW ck_sep_resid_row_f32
 #define SEP_FACTORIZE ck_conv_separable_factorize_f32
 #define SEP_FWD_FACTORS ck_conv_fwd__separable_factors_f32
+#define SEP_FWD_CTX ck_sep_fwd_ctx_f32
+#define SEP_W_PASS ck_sep_w_pass_f32
+#define SEP_FWD_PLAN ck_sep_fwd_plan_f32
+#define SEP_FWD_FLAT ck_sep_fwd_flat_f32
+#define SEP_FWD_ROWS_FIRST ck_sep_fwd_rows_first_f32
+#define SEP_FWD_COLS_FIRST ck_sep_fwd_cols_first_f32
 #define SEP_BWI_FACTORS ck_conv_bwd_input__separable_factors_f32
+#define SEP_BWI_W_ADJOINT ck_sep_bwi_w_adjoint_f32
+#define SEP_BWI_H_ADJOINT ck_sep_bwi_h_adjoint_f32
+#define SEP_BWI_ROWS_PER_TASK ck_sep_bwi_rows_per_task_f32
 #define SEP_FWD ck_conv_fwd__separable_f32
 #define SEP_BWI ck_conv_bwd_input__separable_f32
 #define SEP_BWW ck_conv_bwd_weight__separable_f32
@@ -269,7 +275,16 @@ static const CK_SEP_ROW(f64) ck_sep_table_f64[] = {CK_SEP_F64_KERNELS(CK_SEP_TAB
 #define RESID_ROW ck_sep_resid_row_f64
 #define SEP_FACTORIZE ck_conv_separable_factorize_f64
 #define SEP_FWD_FACTORS ck_conv_fwd__separable_factors_f64
+#define SEP_FWD_CTX ck_sep_fwd_ctx_f64
+#define SEP_W_PASS ck_sep_w_pass_f64
+#define SEP_FWD_PLAN ck_sep_fwd_plan_f64
+#define SEP_FWD_FLAT ck_sep_fwd_flat_f64
+#define SEP_FWD_ROWS_FIRST ck_sep_fwd_rows_first_f64
+#define SEP_FWD_COLS_FIRST ck_sep_fwd_cols_first_f64
 #define SEP_BWI_FACTORS ck_conv_bwd_input__separable_factors_f64
+#define SEP_BWI_W_ADJOINT ck_sep_bwi_w_adjoint_f64
+#define SEP_BWI_H_ADJOINT ck_sep_bwi_h_adjoint_f64
+#define SEP_BWI_ROWS_PER_TASK ck_sep_bwi_rows_per_task_f64
 #define SEP_FWD ck_conv_fwd__separable_f64
 #define SEP_BWI ck_conv_bwd_input__separable_f64
 #define SEP_BWW ck_conv_bwd_weight__separable_f64
