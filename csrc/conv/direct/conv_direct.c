@@ -131,6 +131,12 @@ static inline ck_index ck_direct_pick_nv(ck_index nvec, ck_index nvm)
 #define PACK_BLOCK ck_direct_pack_block_f32
 #define PACK_WEIGHTS ck_direct_pack_weights_f32
 #define WORKER_BUFFERS ck_direct_worker_buffers_f32
+#define TASK_FN ck_direct_task_fn_f32
+#define RUN_TASKS ck_direct_run_tasks_f32
+#define FWD_CTX ck_direct_fwd_ctx_f32
+#define FWD_TASK ck_direct_fwd_task_f32
+#define BWI_CTX ck_direct_bwi_ctx_f32
+#define BWI_TASK ck_direct_bwi_task_f32
 #define STORE_TILE ck_direct_store_tile_f32
 #define CONV_FWD_DIRECT ck_conv_fwd__direct_f32
 #define CONV_FWD_DIRECT_IMPL ck_conv_fwd__direct_impl_f32
@@ -150,6 +156,12 @@ static inline ck_index ck_direct_pick_nv(ck_index nvec, ck_index nvm)
 #define PACK_BLOCK ck_direct_pack_block_f64
 #define PACK_WEIGHTS ck_direct_pack_weights_f64
 #define WORKER_BUFFERS ck_direct_worker_buffers_f64
+#define TASK_FN ck_direct_task_fn_f64
+#define RUN_TASKS ck_direct_run_tasks_f64
+#define FWD_CTX ck_direct_fwd_ctx_f64
+#define FWD_TASK ck_direct_fwd_task_f64
+#define BWI_CTX ck_direct_bwi_ctx_f64
+#define BWI_TASK ck_direct_bwi_task_f64
 #define STORE_TILE ck_direct_store_tile_f64
 #define CONV_FWD_DIRECT ck_conv_fwd__direct_f64
 #define CONV_FWD_DIRECT_IMPL ck_conv_fwd__direct_impl_f64

@@ -2,8 +2,8 @@
  * conv_direct_template.h -- the direct operator for one real type (contract and design: conv_direct.c).
  *
  * Included by conv_direct.c with REAL, KTAB, SELECT_KERNELS, the step names (PACK_ROW, PACK_BLOCK,
- * PACK_WEIGHTS, WORKER_BUFFERS, STORE_TILE, CONV_FWD_DIRECT_IMPL, BWD_INPUT_UNIT_STRIDE, PACK_DY_BLOCK,
- * BWD_WEIGHT_BLOCK) and the three entry-point names #defined; it #undefs them all at the end.
+ * PACK_WEIGHTS, WORKER_BUFFERS, TASK_FN, RUN_TASKS, FWD_CTX, FWD_TASK, STORE_TILE, CONV_FWD_DIRECT_IMPL,
+ * BWD_INPUT_UNIT_STRIDE, BWI_CTX, BWI_TASK, PACK_DY_BLOCK, BWD_WEIGHT_BLOCK) and the three entry-point names #defined; it #undefs them all at the end.
  * Index arithmetic is 64-bit (ck_index) throughout.
  */
 
@@ -88,6 +88,36 @@ static int WORKER_BUFFERS(size_t buf_elems, size_t out_elems, size_t idx_elems, 
     return 1;
 }
 
+/* Tasks [0, ntasks) over a team of p->num_threads, scheduled dynamically, each worker with its own
+ * buffers (WORKER_BUFFERS); TASK(ctx, task, buf, out, idx) runs one. CK_ERR_NOMEM if a worker could not
+ * have its buffers (the others still run to the end of the region). */
+typedef void (*TASK_FN)(const void *ctx, ck_index task, REAL *buf, REAL *out, ck_index *idx);
+
+static ck_status RUN_TASKS(const ck_conv_params *p, ck_index ntasks, size_t buf_elems, size_t out_elems,
+                           size_t idx_elems, TASK_FN task_fn, const void *ctx)
+{
+    int err = 0;
+    (void)p; /* read by the OpenMP clause only */
+    CK_OMP(parallel num_threads(ck_team(p->num_threads, ntasks)))
+    {
+        REAL *buf, *out;
+        ck_index *idx;
+        const int ok = WORKER_BUFFERS(buf_elems, out_elems, idx_elems, &buf, &out, &idx);
+        if (!ok)
+            ck_direct_flag_error(&err);
+        CK_OMP(for schedule(dynamic, 1))
+        for (ck_index task = 0; task < ntasks; ++task) {
+            if (!ok || ck_interrupt_pending()) /* Ctrl-C (ck_interrupt.h) */
+                continue;
+            task_fn(ctx, task, buf, out, idx);
+        }
+        ck_aligned_free(buf);
+        ck_aligned_free(out);
+        ck_aligned_free(idx);
+    }
+    return err ? CK_ERR_NOMEM : CK_OK;
+}
+
 /* ------------------------------------------------------------------------------------------------ */
 /* forward: y = conv(x, w) + b                                                                       */
 /* ------------------------------------------------------------------------------------------------ */
@@ -122,6 +152,54 @@ static void STORE_TILE(const ck_conv_params *p, const REAL *out, ck_index nv, ck
     }
 }
 
+/* What a forward task reads: the problem, kernels, row-block geometry and packed weights. */
+typedef struct FWD_CTX {
+    const ck_conv_params *p;
+    const KTAB *kt;
+    const ck_direct_rows *rg;
+    int use1;                    /* one-channel tiles */
+    ck_index L, OCB, NVM, nkb;   /* lanes, channels per tile, vectors per tile, tiles per group */
+    const REAL *wp, *x, *b;
+    REAL *y;
+} FWD_CTX;
+
+/* One forward task: the RH output rows (n, od, oh0 ..) of every group and output channel. */
+static void FWD_TASK(const void *ctx, ck_index task, REAL *buf, REAL *out, ck_index *idx)
+{
+    const FWD_CTX *c = (const FWD_CTX *)ctx;
+    const ck_conv_params *p = c->p;
+    const ck_direct_rows *rg = c->rg;
+    const KTAB *kt = c->kt;
+    const ck_index G = p->groups, Cg = ck_conv_in_per_group(p), Kg = ck_conv_out_per_group(p);
+    const ck_index KD = p->kernel_size[0], KV = ck_conv_kernel_volume(p);
+    const ck_index OD = p->out_size[0], OH = p->out_size[1], OW = p->out_size[2];
+    const ck_index L = c->L, OCB = c->OCB, NVM = c->NVM, nkb = c->nkb, RH = rg->RH, nhb = rg->nhb, J = rg->J;
+    ck_index *xoff = idx, *woff = idx + KV, *rd_src = idx + 2 * KV, *rd_kd = idx + 2 * KV + KD;
+
+    const ck_index n = task / (OD * nhb), od = (task / nhb) % OD, oh0 = (task % nhb) * RH;
+    const ck_index RHa = ck_direct_min(RH, OH - oh0);
+    const ck_index nrd = ck_direct_depth_taps(p, od, rd_src, rd_kd); /* the same for every row */
+    const ck_index ntap = ck_direct_tap_list(p, rg, nrd, rd_kd, 0, 0, OCB, xoff, woff);
+    const ck_index ics = nrd * rg->NS * rg->NHS * rg->slab;
+    const ck_index ncol_tot = (RHa - 1) * J + OW; /* flattened output columns */
+
+    for (ck_index g = 0; g < G; ++g) {
+        if (nrd > 0)
+            PACK_BLOCK(p, rg, c->x, n, g * Cg, nrd, rd_src, oh0, RHa + rg->maxA, ics, buf);
+        for (ck_index kb = 0; kb < nkb; ++kb) {
+            const ck_index nk = ck_direct_min(OCB, Kg - kb * OCB);
+            const REAL *wpk = c->wp + (g * nkb + kb) * Cg * KV * OCB;
+            for (ck_index col0 = 0; col0 < ncol_tot;) {
+                const ck_index nv = ck_direct_pick_nv(ck_direct_cdiv(ncol_tot - col0, L), NVM);
+                const ck_index ncols = ck_direct_min(nv * L, ncol_tot - col0);
+                (c->use1 ? kt->fwd1 : kt->fwd)(Cg, ntap, buf + col0, ics, xoff, wpk, KV * OCB, woff, (int)nv, out);
+                STORE_TILE(p, out, nv, L, J, col0, ncols, n, od, oh0, g * Kg + kb * OCB, nk, c->b, c->y);
+                col0 += ncols;
+            }
+        }
+    }
+}
+
 /* The forward body; also called by backward-input with a derived struct whose padding may be
  * negative (cropping), which the public entry point's assert would reject. */
 static ck_status CONV_FWD_DIRECT_IMPL(const ck_conv_params *p, const REAL *x, const REAL *w, const REAL *b,
@@ -137,7 +215,6 @@ static ck_status CONV_FWD_DIRECT_IMPL(const ck_conv_params *p, const REAL *x, co
     const int use1 = 2 * Kg <= kt->ocb;
     const ck_index L = kt->lanes, OCB = use1 ? 1 : kt->ocb, NVM = use1 ? kt->nv1_max : kt->nv_max;
     const ck_index KD = p->kernel_size[0], KV = ck_conv_kernel_volume(p);
-    const ck_index OD = p->out_size[0], OH = p->out_size[1], OW = p->out_size[2];
     const ck_index nkb = ck_direct_cdiv(Kg, OCB);
     const ck_index nt = p->num_threads > 0 ? p->num_threads : 1;
 
@@ -152,59 +229,14 @@ static ck_status CONV_FWD_DIRECT_IMPL(const ck_conv_params *p, const REAL *x, co
      * cheap), packed input <= 512 KiB, >= 4 tasks per thread. RH changes no sum (every tap is
      * applied to every output), only the speed. */
     ck_direct_rows_set_block(p, &rg, use1 ? 4096 : 256, (size_t)512 << 10, sizeof(REAL), 4 * nt);
-    const ck_index RH = rg.RH, nhb = rg.nhb, J = rg.J;
     PACK_WEIGHTS(p, w, 1, OCB, wp); /* wp[g][kb][c][t][j] = w[g*Kg + kb*OCB + j][c][t] */
 
-    const ck_index ntasks = p->batch * OD * nhb;
-    const size_t buf_elems = ck_direct_rows_block_elems(p, &rg, RH) + (size_t)L;
-    const size_t out_elems = (size_t)(OCB * NVM * L);
-    const size_t idx_elems = (size_t)(2 * KV + 2 * KD);
-    int err = 0;
-
-    CK_OMP(parallel num_threads(ck_team(p->num_threads, ntasks)))
-    {
-        REAL *buf, *out;
-        ck_index *idx;
-        const int ok = WORKER_BUFFERS(buf_elems, out_elems, idx_elems, &buf, &out, &idx);
-        if (!ok)
-            ck_direct_flag_error(&err);
-        ck_index *xoff = idx, *woff = idx + KV, *rd_src = idx + 2 * KV, *rd_kd = idx + 2 * KV + KD;
-
-        CK_OMP(for schedule(dynamic, 1))
-        for (ck_index task = 0; task < ntasks; ++task) {
-            if (!ok || ck_interrupt_pending()) /* Ctrl-C (ck_interrupt.h) */
-                continue;
-            const ck_index n = task / (OD * nhb), od = (task / nhb) % OD, oh0 = (task % nhb) * RH;
-            const ck_index RHa = ck_direct_min(RH, OH - oh0);
-            const ck_index nrd = ck_direct_depth_taps(p, od, rd_src, rd_kd); /* the same for every row */
-            const ck_index ntap = ck_direct_tap_list(p, &rg, nrd, rd_kd, 0, 0, OCB, xoff, woff);
-            const ck_index ics = nrd * rg.NS * rg.NHS * rg.slab;
-            const ck_index ncol_tot = (RHa - 1) * J + OW; /* flattened output columns */
-
-            for (ck_index g = 0; g < G; ++g) {
-                if (nrd > 0)
-                    PACK_BLOCK(p, &rg, x, n, g * Cg, nrd, rd_src, oh0, RHa + rg.maxA, ics, buf);
-                for (ck_index kb = 0; kb < nkb; ++kb) {
-                    const ck_index nk = ck_direct_min(OCB, Kg - kb * OCB);
-                    const REAL *wpk = wp + (g * nkb + kb) * Cg * KV * OCB;
-                    for (ck_index col0 = 0; col0 < ncol_tot;) {
-                        const ck_index nv = ck_direct_pick_nv(ck_direct_cdiv(ncol_tot - col0, L), NVM);
-                        const ck_index ncols = ck_direct_min(nv * L, ncol_tot - col0);
-                        (use1 ? kt->fwd1 : kt->fwd)(Cg, ntap, buf + col0, ics, xoff, wpk, KV * OCB, woff,
-                                                    (int)nv, out);
-                        STORE_TILE(p, out, nv, L, J, col0, ncols, n, od, oh0, g * Kg + kb * OCB, nk, b, y);
-                        col0 += ncols;
-                    }
-                }
-            }
-        }
-        ck_aligned_free(buf);
-        ck_aligned_free(out);
-        ck_aligned_free(idx);
-    }
+    const FWD_CTX c = {p, kt, &rg, use1, L, OCB, NVM, nkb, wp, x, b, y};
+    const ck_status st = RUN_TASKS(p, p->batch * p->out_size[0] * rg.nhb, ck_direct_rows_block_elems(p, &rg, rg.RH) + (size_t)L,
+                                   (size_t)(OCB * NVM * L), (size_t)(2 * KV + 2 * KD), FWD_TASK, &c);
     ck_aligned_free(rg.geo);
     ck_aligned_free(wp);
-    return err ? CK_ERR_NOMEM : CK_OK;
+    return st;
 }
 
 ck_status CONV_FWD_DIRECT(const ck_conv_params *p, const REAL *x, const REAL *w, const REAL *b, REAL *y)
@@ -245,6 +277,71 @@ static ck_status BWD_INPUT_UNIT_STRIDE(const ck_conv_params *p, const REAL *dy, 
     return st;
 }
 
+/* What a strided backward-input task reads: the W phase tables, the packed weights, the tensors. */
+typedef struct BWI_CTX {
+    const ck_conv_params *p;
+    const KTAB *kt;
+    int use1;                            /* one-channel tiles (input channels here) */
+    ck_index L, OCB, NVM, ncb, J, nph;   /* lanes, tile channels, tile vectors, tiles per group, row, phases */
+    const ck_index *ph_n, *ph_kx, *ph_off;
+    ck_index minoff;
+    const REAL *wt, *dy;
+    REAL *dx;
+} BWI_CTX;
+
+/* One strided backward-input task: dx row (n, id, ih) of every input channel, per W phase. */
+static void BWI_TASK(const void *ctx, ck_index task, REAL *buf, REAL *out, ck_index *idx)
+{
+    const BWI_CTX *c = (const BWI_CTX *)ctx;
+    const ck_conv_params *p = c->p;
+    const KTAB *kt = c->kt;
+    const ck_index G = p->groups, Cg = ck_conv_in_per_group(p), Kg = ck_conv_out_per_group(p);
+    const ck_index C = p->in_channels, K = p->out_channels;
+    const ck_index KW = p->kernel_size[2], KV = ck_conv_kernel_volume(p), KDH = p->kernel_size[0] * p->kernel_size[1];
+    const ck_index ID = p->in_size[0], IH = p->in_size[1], IW = p->in_size[2];
+    const ck_index OW = p->out_size[2], out_plane = ck_conv_out_plane(p), sw = p->stride[2];
+    const ck_index L = c->L, OCB = c->OCB, NVM = c->NVM, ncb = c->ncb, J = c->J, minoff = c->minoff;
+    ck_index *xoff = idx, *woff = idx + KV, *row_src = idx + 2 * KV, *row_w = idx + 2 * KV + KDH;
+
+    const ck_index n = task / (ID * IH), id = (task / IH) % ID, ih = task % IH;
+    const ck_index nrho = ck_direct_input_row_taps(p, id, ih, row_src, row_w);
+    for (ck_index g = 0; g < G; ++g) {
+        for (ck_index k = 0; k < Kg && nrho > 0; ++k) {
+            const REAL *dyk = c->dy + (n * K + g * Kg + k) * out_plane;
+            for (ck_index r = 0; r < nrho; ++r)
+                PACK_ROW(buf + (k * nrho + r) * J, J, dyk + row_src[r], OW, 1, minoff);
+        }
+        for (ck_index a = 0; a < c->nph; ++a) {
+            const ck_index Ma = ck_direct_cdiv(IW - a, sw);
+            ck_index ntap = 0;
+            for (ck_index r = 0; r < nrho; ++r)
+                for (ck_index i = 0; i < c->ph_n[a]; ++i) {
+                    xoff[ntap] = r * J + c->ph_off[a * KW + i] - minoff;
+                    woff[ntap] = (row_w[r] + c->ph_kx[a * KW + i]) * OCB;
+                    ++ntap;
+                }
+            for (ck_index cb = 0; cb < ncb; ++cb) {
+                const ck_index nk = ck_direct_min(OCB, Cg - cb * OCB);
+                const REAL *wtk = c->wt + (g * ncb + cb) * Kg * KV * OCB;
+                for (ck_index m0 = 0; m0 < Ma;) {
+                    const ck_index nv = ck_direct_pick_nv(ck_direct_cdiv(Ma - m0, L), NVM);
+                    const ck_index ncols = ck_direct_min(nv * L, Ma - m0);
+                    (c->use1 ? kt->fwd1 : kt->fwd)(Kg, ntap, buf + m0, nrho * J, xoff, wtk, KV * OCB, woff, (int)nv,
+                                                   out);
+                    for (ck_index j = 0; j < nk; ++j) {
+                        const ck_index ch = g * Cg + cb * OCB + j;
+                        REAL *dst = c->dx + (((n * C + ch) * ID + id) * IH + ih) * IW + a + m0 * sw;
+                        const REAL *src = out + j * nv * L;
+                        for (ck_index col = 0; col < ncols; ++col)
+                            dst[col * sw] = src[col];
+                    }
+                    m0 += ncols;
+                }
+            }
+        }
+    }
+}
+
 ck_status CONV_BWD_INPUT_DIRECT(const ck_conv_params *p, const REAL *dy, const REAL *w, REAL *dx)
 {
     assert(ck_direct_params_ok(p));
@@ -257,13 +354,8 @@ ck_status CONV_BWD_INPUT_DIRECT(const ck_conv_params *p, const REAL *dy, const R
     /* here the input channels are the tile's channels: one-channel tiles when Cg < OCB/2 */
     const int use1 = 2 * Cg <= kt->ocb;
     const ck_index L = kt->lanes, OCB = use1 ? 1 : kt->ocb, NVM = use1 ? kt->nv1_max : kt->nv_max;
-    const ck_index C = p->in_channels, K = p->out_channels, N = p->batch;
-    const ck_index KD = p->kernel_size[0], KH = p->kernel_size[1], KW = p->kernel_size[2];
-    const ck_index KV = KD * KH * KW, KDH = KD * KH;
-    const ck_index ID = p->in_size[0], IH = p->in_size[1], IW = p->in_size[2];
-    const ck_index OW = p->out_size[2];
-    const ck_index out_plane = ck_conv_out_plane(p);
-    const ck_index sw = p->stride[2];
+    const ck_index KW = p->kernel_size[2], KV = ck_conv_kernel_volume(p), KDH = p->kernel_size[0] * p->kernel_size[1];
+    const ck_index IW = p->in_size[2], sw = p->stride[2];
     const ck_index ncb = ck_direct_cdiv(Cg, OCB);
     const ck_index nph = ck_direct_min(sw, IW); /* W phases of dx columns */
 
@@ -277,75 +369,15 @@ ck_status CONV_BWD_INPUT_DIRECT(const ck_conv_params *p, const REAL *dy, const R
     ck_index *ph_n = pgeo, *ph_kx = pgeo + nph, *ph_off = pgeo + nph + nph * KW;
     ck_index minoff, maxoff;
     ck_direct_w_phases(p, nph, ph_n, ph_kx, ph_off, &minoff, &maxoff);
-    const ck_index colpad = ck_direct_cdiv(ck_direct_cdiv(IW, sw), L) * L;
-    const ck_index J = colpad + (maxoff - minoff);
+    const ck_index J = ck_direct_cdiv(ck_direct_cdiv(IW, sw), L) * L + (maxoff - minoff);
     PACK_WEIGHTS(p, w, 0, OCB, wt); /* wt[g][cb][k][t][j] = w[g*Kg + k][cb*OCB + j][t] */
 
-    const ck_index ntasks = N * ID * IH;
-    const size_t buf_elems = (size_t)(Kg * KDH * J);
-    const size_t out_elems = (size_t)(OCB * NVM * L);
-    const size_t idx_elems = (size_t)(2 * KV + 2 * KDH);
-    int err = 0;
-
-    CK_OMP(parallel num_threads(ck_team(p->num_threads, ntasks)))
-    {
-        REAL *buf, *out;
-        ck_index *idx;
-        const int ok = WORKER_BUFFERS(buf_elems, out_elems, idx_elems, &buf, &out, &idx);
-        if (!ok)
-            ck_direct_flag_error(&err);
-        ck_index *xoff = idx, *woff = idx + KV, *row_src = idx + 2 * KV, *row_w = idx + 2 * KV + KDH;
-
-        CK_OMP(for schedule(dynamic, 1))
-        for (ck_index task = 0; task < ntasks; ++task) {
-            if (!ok || ck_interrupt_pending()) /* Ctrl-C (ck_interrupt.h) */
-                continue;
-            const ck_index n = task / (ID * IH), id = (task / IH) % ID, ih = task % IH;
-            const ck_index nrho = ck_direct_input_row_taps(p, id, ih, row_src, row_w);
-
-            for (ck_index g = 0; g < G; ++g) {
-                for (ck_index k = 0; k < Kg && nrho > 0; ++k) {
-                    const REAL *dyk = dy + (n * K + g * Kg + k) * out_plane;
-                    for (ck_index r = 0; r < nrho; ++r)
-                        PACK_ROW(buf + (k * nrho + r) * J, J, dyk + row_src[r], OW, 1, minoff);
-                }
-                for (ck_index a = 0; a < nph; ++a) {
-                    const ck_index Ma = ck_direct_cdiv(IW - a, sw);
-                    ck_index ntap = 0;
-                    for (ck_index r = 0; r < nrho; ++r)
-                        for (ck_index i = 0; i < ph_n[a]; ++i) {
-                            xoff[ntap] = r * J + ph_off[a * KW + i] - minoff;
-                            woff[ntap] = (row_w[r] + ph_kx[a * KW + i]) * OCB;
-                            ++ntap;
-                        }
-                    for (ck_index cb = 0; cb < ncb; ++cb) {
-                        const ck_index nk = ck_direct_min(OCB, Cg - cb * OCB);
-                        const REAL *wtk = wt + (g * ncb + cb) * Kg * KV * OCB;
-                        for (ck_index m0 = 0; m0 < Ma;) {
-                            const ck_index nv = ck_direct_pick_nv(ck_direct_cdiv(Ma - m0, L), NVM);
-                            const ck_index ncols = ck_direct_min(nv * L, Ma - m0);
-                            (use1 ? kt->fwd1 : kt->fwd)(Kg, ntap, buf + m0, nrho * J, xoff, wtk, KV * OCB,
-                                                        woff, (int)nv, out);
-                            for (ck_index j = 0; j < nk; ++j) {
-                                const ck_index c = g * Cg + cb * OCB + j;
-                                REAL *dst = dx + (((n * C + c) * ID + id) * IH + ih) * IW + a + m0 * sw;
-                                const REAL *src = out + j * nv * L;
-                                for (ck_index col = 0; col < ncols; ++col)
-                                    dst[col * sw] = src[col];
-                            }
-                            m0 += ncols;
-                        }
-                    }
-                }
-            }
-        }
-        ck_aligned_free(buf);
-        ck_aligned_free(out);
-        ck_aligned_free(idx);
-    }
+    const BWI_CTX c = {p, kt, use1, L, OCB, NVM, ncb, J, nph, ph_n, ph_kx, ph_off, minoff, wt, dy, dx};
+    const ck_status st = RUN_TASKS(p, p->batch * p->in_size[0] * p->in_size[1], (size_t)(Kg * KDH * J),
+                                   (size_t)(OCB * NVM * L), (size_t)(2 * KV + 2 * KDH), BWI_TASK, &c);
     ck_aligned_free(pgeo);
     ck_aligned_free(wt);
-    return err ? CK_ERR_NOMEM : CK_OK;
+    return st;
 }
 
 /* ------------------------------------------------------------------------------------------------ */
@@ -507,6 +539,12 @@ ck_status CONV_BWD_WEIGHT_DIRECT(const ck_conv_params *p, const REAL *dy, const 
 #undef PACK_BLOCK
 #undef PACK_WEIGHTS
 #undef WORKER_BUFFERS
+#undef TASK_FN
+#undef RUN_TASKS
+#undef FWD_CTX
+#undef FWD_TASK
+#undef BWI_CTX
+#undef BWI_TASK
 #undef STORE_TILE
 #undef CONV_FWD_DIRECT
 #undef CONV_FWD_DIRECT_IMPL
