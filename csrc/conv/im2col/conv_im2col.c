@@ -167,6 +167,16 @@ static inline void valid_span(ck_index a, ck_index b, ck_index base, ck_index s,
     *hi = end;
 }
 
+/* Advance the output position (o0, o1) by n rows of the last axis (n never passes the end of a plane row). */
+static inline void next_rows(const ck_index *O, ck_index n, ck_index *o0, ck_index *o1)
+{
+    *o1 += n;
+    if (*o1 == O[1]) {
+        *o1 = 0;
+        ++*o0;
+    }
+}
+
 /* The start of a forward / backward-input call: its plan, then 0 with *st set when it returns at once
  * (empty batch; sizes beyond the BLAS's ints), else 1 with the BLAS set for the call's one threading
  * layer -- our loops (BLAS on 1 thread) or the BLAS (num_threads), never both; ck_gemm_pin_end() after. */

@@ -67,11 +67,7 @@ static void IM2COL_GATHER_ROWS(const ck_conv_params *p, const REAL *xg, ck_index
                     }
                 }
                 j += nrows * O[2];
-                o1 += nrows;
-                if (o1 == O[1]) {
-                    o1 = 0;
-                    ++o0;
-                }
+                next_rows(O, nrows, &o0, &o1);
                 continue;
             }
             const ck_index run = O[2] - o2 < tl - j ? O[2] - o2 : tl - j;
@@ -113,10 +109,7 @@ static void IM2COL_GATHER_ROWS(const ck_conv_params *p, const REAL *xg, ck_index
             }
             j += run;
             o2 = 0;
-            if (++o1 == O[1]) {
-                o1 = 0;
-                ++o0;
-            }
+            next_rows(O, 1, &o0, &o1);
         }
     }
 }
@@ -180,11 +173,7 @@ static void COL2IM_SCATTER(const ck_conv_params *p, REAL *col, ck_index Cg, ck_i
                         }
                     }
                     j += nrows * O[2];
-                    o1 += nrows;
-                    if (o1 == O[1]) {
-                        o1 = 0;
-                        ++o0;
-                    }
+                    next_rows(O, nrows, &o0, &o1);
                     continue;
                 }
                 const ck_index run = O[2] - o2 < tl - j ? O[2] - o2 : tl - j;
@@ -206,10 +195,7 @@ static void COL2IM_SCATTER(const ck_conv_params *p, REAL *col, ck_index Cg, ck_i
                 }
                 j += run;
                 o2 = 0;
-                if (++o1 == O[1]) {
-                    o1 = 0;
-                    ++o0;
-                }
+                next_rows(O, 1, &o0, &o1);
             }
         }
     }
