@@ -121,6 +121,7 @@ runtime_sources = sorted(set(glob("csrc/common/*.c")) - {RUNTIME_CLIENT, INTERRU
 EXTENSIONS = {
     "cnnkern._conv_ext": ["cnnkern/_conv_ext.pyx"] + sorted(glob("csrc/conv/**/*.c", recursive=True))
                          + sorted(glob("csrc/fft/*.c"))  # the transforms of algorithm "fft"
+                         + sorted(glob("csrc/gemm/*.c"))  # the BLAS adapter (im2col, fft, winograd)
                          + runtime_sources + [INTERRUPT],
     "cnnkern._pool_ext": ["cnnkern/_pool_ext.pyx"] + sorted(glob("csrc/pool/**/*.c", recursive=True))
                          + [RUNTIME_CLIENT, INTERRUPT],

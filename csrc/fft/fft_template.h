@@ -10,10 +10,7 @@
  * `for (l = 0; l < LANES; ++l)` were compiled to scalar code inside the inlined stages, and the copies
  * between interleaved complex data and the split buffers were element by element; with the vector
  * types, shuffles for (de)interleaving and VL x VL transposes for the real-axis lines (one image row per
- * lane) the transforms run 2-3x faster (AVX-512, float64, one thread, CPU time, forward / inverse:
- * 1152x1152 per image 9.0 / 8.5 ms -> 4.3 / 4.1 ms, 3.4 / 3.3 ms with the radix-8 stage; 256x256 per
- * image 0.30 -> 0.11 ms; 8 lane-interleaved 96x96 images 0.19 -> 0.07 ms; scipy.fft.rfft2 (pocketfft,
- * workers=1) on the same machine: 1152x1152 7.6 ms, 1024x1024 4.9 ms, 256x256 0.18 ms).
+ * lane) the transforms run 2-3x faster.
  */
 #include <string.h>
 

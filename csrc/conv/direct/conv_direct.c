@@ -68,6 +68,7 @@
  * Accumulation is in the tensor's dtype (float for f32).
  */
 #include "cnnkern/ck_conv.h"
+#include "cnnkern/ck_omp.h"
 #include "cnnkern/ck_interrupt.h"
 #include "direct_kernels.h"
 #include "direct_axis_slots.h"
@@ -86,6 +87,8 @@ static inline ck_index ck_direct_fmod(ck_index a, ck_index m)
     const ck_index r = a % m;
     return r < 0 ? r + m : r;
 }
+
+#include "direct_rows.h" /* after ck_direct_cdiv / ck_direct_min / ck_direct_fmod */
 
 /* The preconditions of ck_conv.h (validated in Python; repeated here for debug builds). */
 static inline int ck_direct_params_ok(const ck_conv_params *p)
@@ -125,42 +128,48 @@ static inline ck_index ck_direct_pick_nv(ck_index nvec, ck_index nvm)
 #define KTAB ck_direct_kernels_f32
 #define SELECT_KERNELS ck_direct_select_f32
 #define PACK_ROW ck_direct_pack_row_f32
+#define PACK_BLOCK ck_direct_pack_block_f32
+#define PACK_WEIGHTS ck_direct_pack_weights_f32
+#define WORKER_BUFFERS ck_direct_worker_buffers_f32
+#define TASK_FN ck_direct_task_fn_f32
+#define RUN_TASKS ck_direct_run_tasks_f32
+#define FWD_CTX ck_direct_fwd_ctx_f32
+#define FWD_TASK ck_direct_fwd_task_f32
+#define BWI_CTX ck_direct_bwi_ctx_f32
+#define BWI_TASK ck_direct_bwi_task_f32
+#define STORE_TILE ck_direct_store_tile_f32
 #define CONV_FWD_DIRECT ck_conv_fwd__direct_f32
 #define CONV_FWD_DIRECT_IMPL ck_conv_fwd__direct_impl_f32
+#define BWD_INPUT_UNIT_STRIDE ck_direct_bwd_input_unit_stride_f32
 #define CONV_BWD_INPUT_DIRECT ck_conv_bwd_input__direct_f32
+#define PACK_DY_BLOCK ck_direct_pack_dy_block_f32
+#define BWD_WEIGHT_BLOCK ck_direct_bwd_weight_block_f32
 #define CONV_BWD_WEIGHT_DIRECT ck_conv_bwd_weight__direct_f32
 #define DEPTHWISE_FWD ck_conv_fwd__depthwise_f32
 #define DEPTHWISE_BWD_WEIGHT ck_conv_bwd_weight__depthwise_f32
-#include "conv_direct_template.h"
-#undef REAL
-#undef KTAB
-#undef SELECT_KERNELS
-#undef PACK_ROW
-#undef CONV_FWD_DIRECT
-#undef CONV_FWD_DIRECT_IMPL
-#undef CONV_BWD_INPUT_DIRECT
-#undef CONV_BWD_WEIGHT_DIRECT
-#undef DEPTHWISE_FWD
-#undef DEPTHWISE_BWD_WEIGHT
+#include "conv_direct_template.h" /* #undefs all of the above */
 
 #define REAL double
 #define KTAB ck_direct_kernels_f64
 #define SELECT_KERNELS ck_direct_select_f64
 #define PACK_ROW ck_direct_pack_row_f64
+#define PACK_BLOCK ck_direct_pack_block_f64
+#define PACK_WEIGHTS ck_direct_pack_weights_f64
+#define WORKER_BUFFERS ck_direct_worker_buffers_f64
+#define TASK_FN ck_direct_task_fn_f64
+#define RUN_TASKS ck_direct_run_tasks_f64
+#define FWD_CTX ck_direct_fwd_ctx_f64
+#define FWD_TASK ck_direct_fwd_task_f64
+#define BWI_CTX ck_direct_bwi_ctx_f64
+#define BWI_TASK ck_direct_bwi_task_f64
+#define STORE_TILE ck_direct_store_tile_f64
 #define CONV_FWD_DIRECT ck_conv_fwd__direct_f64
 #define CONV_FWD_DIRECT_IMPL ck_conv_fwd__direct_impl_f64
+#define BWD_INPUT_UNIT_STRIDE ck_direct_bwd_input_unit_stride_f64
 #define CONV_BWD_INPUT_DIRECT ck_conv_bwd_input__direct_f64
+#define PACK_DY_BLOCK ck_direct_pack_dy_block_f64
+#define BWD_WEIGHT_BLOCK ck_direct_bwd_weight_block_f64
 #define CONV_BWD_WEIGHT_DIRECT ck_conv_bwd_weight__direct_f64
 #define DEPTHWISE_FWD ck_conv_fwd__depthwise_f64
 #define DEPTHWISE_BWD_WEIGHT ck_conv_bwd_weight__depthwise_f64
 #include "conv_direct_template.h"
-#undef REAL
-#undef KTAB
-#undef SELECT_KERNELS
-#undef PACK_ROW
-#undef CONV_FWD_DIRECT
-#undef CONV_FWD_DIRECT_IMPL
-#undef CONV_BWD_INPUT_DIRECT
-#undef CONV_BWD_WEIGHT_DIRECT
-#undef DEPTHWISE_FWD
-#undef DEPTHWISE_BWD_WEIGHT

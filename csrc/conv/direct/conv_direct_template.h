@@ -1,8 +1,10 @@
 /*
  * conv_direct_template.h -- the direct operator for one real type (contract and design: conv_direct.c).
  *
- * Included by conv_direct.c with REAL, KTAB, SELECT_KERNELS, PACK_ROW, CONV_FWD_DIRECT_IMPL and the
- * three entry-point names #defined. Index arithmetic is 64-bit (ck_index) throughout.
+ * Included by conv_direct.c with REAL, KTAB, SELECT_KERNELS, the step names (PACK_ROW, PACK_BLOCK,
+ * PACK_WEIGHTS, WORKER_BUFFERS, TASK_FN, RUN_TASKS, FWD_CTX, FWD_TASK, STORE_TILE, CONV_FWD_DIRECT_IMPL,
+ * BWD_INPUT_UNIT_STRIDE, BWI_CTX, BWI_TASK, PACK_DY_BLOCK, BWD_WEIGHT_BLOCK) and the three entry-point names #defined; it #undefs them all at the end.
+ * Index arithmetic is 64-bit (ck_index) throughout.
  */
 
 /* dst[j] = src[j*s + off] if 0 <= j*s + off < n, else 0, for 0 <= j < J (off may be negative). */
@@ -29,9 +31,175 @@ static void PACK_ROW(REAL *dst, ck_index J, const REAL *src, ck_index n, ck_inde
         dst[j] = 0;
 }
 
+/* Pack channels [c0, c0 + Cg) of image n for the row block starting at output row oh0 (nrows packed
+ * rows per slab; the layout of direct_rows.h) into buf, ics elements per channel. */
+static void PACK_BLOCK(const ck_conv_params *p, const ck_direct_rows *g, const REAL *x, ck_index n, ck_index c0,
+                       ck_index nrd, const ck_index *rd_src, ck_index oh0, ck_index nrows, ck_index ics, REAL *buf)
+{
+    const ck_index IH = p->in_size[1], IW = p->in_size[2], J = g->J;
+    const ck_index sh = p->stride[1], pbh = p->pad_before[1];
+    for (ck_index c = 0; c < ck_conv_in_per_group(p); ++c) {
+        const REAL *xc = x + (n * p->in_channels + c0 + c) * ck_conv_in_plane(p);
+        for (ck_index r = 0; r < nrd; ++r)
+            for (ck_index ws = 0; ws < g->NS; ++ws)
+                for (ck_index hs = 0; hs < g->NHS; ++hs)
+                    for (ck_index i = 0; i < nrows; ++i) {
+                        const ck_index ih = (oh0 + i) * sh + g->hslot_phase[hs] - pbh;
+                        REAL *dst = buf + c * ics + (((r * g->NS + ws) * g->NHS + hs) * g->NR + i) * J;
+                        if (ih >= 0 && ih < IH)
+                            PACK_ROW(dst, J, xc + rd_src[r] + ih * IW, IW, p->stride[2],
+                                     g->wslot_phase[ws] - p->pad_before[2]);
+                        else
+                            memset(dst, 0, (size_t)J * sizeof(REAL));
+                    }
+    }
+}
+
+/* Weights in microkernel tiles of TB channels: dst[g][tb][m][t][j] = w[g*Kg + k][c][t] with
+ * (k, c) = (tb*TB + j, m) when by_output (forward: tiles of output channels, m < Cg), else
+ * (m, tb*TB + j) (backward-input: tiles of input channels, m < Kg); zero past the group's channels. */
+static void PACK_WEIGHTS(const ck_conv_params *p, const REAL *w, int by_output, ck_index TB, REAL *dst)
+{
+    const ck_index G = p->groups, Cg = ck_conv_in_per_group(p), Kg = ck_conv_out_per_group(p);
+    const ck_index KV = ck_conv_kernel_volume(p);
+    const ck_index T = by_output ? Kg : Cg, M = by_output ? Cg : Kg, nb = ck_direct_cdiv(T, TB);
+    for (ck_index g = 0; g < G; ++g)
+        for (ck_index tb = 0; tb < nb; ++tb)
+            for (ck_index m = 0; m < M; ++m)
+                for (ck_index t = 0; t < KV; ++t)
+                    for (ck_index j = 0; j < TB; ++j) {
+                        const ck_index q = tb * TB + j, k = by_output ? q : m, c = by_output ? m : q;
+                        dst[(((g * nb + tb) * M + m) * KV + t) * TB + j] =
+                            q < T ? w[((g * Kg + k) * Cg + c) * KV + t] : (REAL)0;
+                    }
+}
+
+/* A worker's scratch: buf (zero-filled: columns past a row's end read neighbouring packed values,
+ * which must stay finite), out and idx. Returns 1 if all three were allocated. */
+static int WORKER_BUFFERS(size_t buf_elems, size_t out_elems, size_t idx_elems, REAL **buf, REAL **out,
+                          ck_index **idx)
+{
+    *buf = (REAL *)ck_aligned_alloc(buf_elems * sizeof(REAL));
+    *out = (REAL *)ck_aligned_alloc(out_elems * sizeof(REAL));
+    *idx = (ck_index *)ck_aligned_alloc(idx_elems * sizeof(ck_index));
+    if (!*buf || !*out || !*idx)
+        return 0;
+    memset(*buf, 0, buf_elems * sizeof(REAL));
+    return 1;
+}
+
+/* Tasks [0, ntasks) over a team of p->num_threads, scheduled dynamically, each worker with its own
+ * buffers (WORKER_BUFFERS); TASK(ctx, task, buf, out, idx) runs one. CK_ERR_NOMEM if a worker could not
+ * have its buffers (the others still run to the end of the region). */
+typedef void (*TASK_FN)(const void *ctx, ck_index task, REAL *buf, REAL *out, ck_index *idx);
+
+static ck_status RUN_TASKS(const ck_conv_params *p, ck_index ntasks, size_t buf_elems, size_t out_elems,
+                           size_t idx_elems, TASK_FN task_fn, const void *ctx)
+{
+    int err = 0;
+    (void)p; /* read by the OpenMP clause only */
+    CK_OMP(parallel num_threads(ck_team(p->num_threads, ntasks)))
+    {
+        REAL *buf, *out;
+        ck_index *idx;
+        const int ok = WORKER_BUFFERS(buf_elems, out_elems, idx_elems, &buf, &out, &idx);
+        if (!ok)
+            ck_direct_flag_error(&err);
+        CK_OMP(for schedule(dynamic, 1))
+        for (ck_index task = 0; task < ntasks; ++task) {
+            if (!ok || ck_interrupt_pending()) /* Ctrl-C (ck_interrupt.h) */
+                continue;
+            task_fn(ctx, task, buf, out, idx);
+        }
+        ck_aligned_free(buf);
+        ck_aligned_free(out);
+        ck_aligned_free(idx);
+    }
+    return err ? CK_ERR_NOMEM : CK_OK;
+}
+
 /* ------------------------------------------------------------------------------------------------ */
 /* forward: y = conv(x, w) + b                                                                       */
 /* ------------------------------------------------------------------------------------------------ */
+/* The valid columns of a forward tile (flattened columns [col0, col0 + ncols) of the block at output
+ * row oh0, nk channels from k0) plus the bias into y plane (n, od): column q = r*J + ox, ox >= OW dropped. */
+static void STORE_TILE(const ck_conv_params *p, const REAL *out, ck_index nv, ck_index L, ck_index J,
+                       ck_index col0, ck_index ncols, ck_index n, ck_index od, ck_index oh0, ck_index k0,
+                       ck_index nk, const REAL *b, REAL *y)
+{
+    const ck_index OD = p->out_size[0], OH = p->out_size[1], OW = p->out_size[2];
+    const ck_index r0 = col0 / J, ox0 = col0 - r0 * J; /* one division per tile */
+    for (ck_index j = 0; j < nk; ++j) {
+        const ck_index k = k0 + j;
+        const REAL bias = b ? b[k] : (REAL)0;
+        REAL *yk = y + ((n * p->out_channels + k) * OD + od) * OH * OW;
+        const REAL *src = out + j * nv * L - col0;
+        ck_index r = r0, ox = ox0;
+        for (ck_index q = col0; q < col0 + ncols;) {
+            if (ox >= OW) {
+                q += J - ox;
+                ++r;
+                ox = 0;
+                continue;
+            }
+            const ck_index cnt = ck_direct_min(col0 + ncols - q, OW - ox);
+            REAL *dst = yk + (oh0 + r) * OW + ox;
+            for (ck_index e = 0; e < cnt; ++e)
+                dst[e] = src[q + e] + bias;
+            q += cnt;
+            ox += cnt;
+        }
+    }
+}
+
+/* What a forward task reads: the problem, kernels, row-block geometry and packed weights. */
+typedef struct FWD_CTX {
+    const ck_conv_params *p;
+    const KTAB *kt;
+    const ck_direct_rows *rg;
+    int use1;                    /* one-channel tiles */
+    ck_index L, OCB, NVM, nkb;   /* lanes, channels per tile, vectors per tile, tiles per group */
+    const REAL *wp, *x, *b;
+    REAL *y;
+} FWD_CTX;
+
+/* One forward task: the RH output rows (n, od, oh0 ..) of every group and output channel. */
+static void FWD_TASK(const void *ctx, ck_index task, REAL *buf, REAL *out, ck_index *idx)
+{
+    const FWD_CTX *c = (const FWD_CTX *)ctx;
+    const ck_conv_params *p = c->p;
+    const ck_direct_rows *rg = c->rg;
+    const KTAB *kt = c->kt;
+    const ck_index G = p->groups, Cg = ck_conv_in_per_group(p), Kg = ck_conv_out_per_group(p);
+    const ck_index KD = p->kernel_size[0], KV = ck_conv_kernel_volume(p);
+    const ck_index OD = p->out_size[0], OH = p->out_size[1], OW = p->out_size[2];
+    const ck_index L = c->L, OCB = c->OCB, NVM = c->NVM, nkb = c->nkb, RH = rg->RH, nhb = rg->nhb, J = rg->J;
+    ck_index *xoff = idx, *woff = idx + KV, *rd_src = idx + 2 * KV, *rd_kd = idx + 2 * KV + KD;
+
+    const ck_index n = task / (OD * nhb), od = (task / nhb) % OD, oh0 = (task % nhb) * RH;
+    const ck_index RHa = ck_direct_min(RH, OH - oh0);
+    const ck_index nrd = ck_direct_depth_taps(p, od, rd_src, rd_kd); /* the same for every row */
+    const ck_index ntap = ck_direct_tap_list(p, rg, nrd, rd_kd, 0, 0, OCB, xoff, woff);
+    const ck_index ics = nrd * rg->NS * rg->NHS * rg->slab;
+    const ck_index ncol_tot = (RHa - 1) * J + OW; /* flattened output columns */
+
+    for (ck_index g = 0; g < G; ++g) {
+        if (nrd > 0)
+            PACK_BLOCK(p, rg, c->x, n, g * Cg, nrd, rd_src, oh0, RHa + rg->maxA, ics, buf);
+        for (ck_index kb = 0; kb < nkb; ++kb) {
+            const ck_index nk = ck_direct_min(OCB, Kg - kb * OCB);
+            const REAL *wpk = c->wp + (g * nkb + kb) * Cg * KV * OCB;
+            for (ck_index col0 = 0; col0 < ncol_tot;) {
+                const ck_index nv = ck_direct_pick_nv(ck_direct_cdiv(ncol_tot - col0, L), NVM);
+                const ck_index ncols = ck_direct_min(nv * L, ncol_tot - col0);
+                (c->use1 ? kt->fwd1 : kt->fwd)(Cg, ntap, buf + col0, ics, xoff, wpk, KV * OCB, woff, (int)nv, out);
+                STORE_TILE(p, out, nv, L, J, col0, ncols, n, od, oh0, g * Kg + kb * OCB, nk, c->b, c->y);
+                col0 += ncols;
+            }
+        }
+    }
+}
+
 /* The forward body; also called by backward-input with a derived struct whose padding may be
  * negative (cropping), which the public entry point's assert would reject. */
 static ck_status CONV_FWD_DIRECT_IMPL(const ck_conv_params *p, const REAL *x, const REAL *w, const REAL *b,
@@ -46,169 +214,29 @@ static ck_status CONV_FWD_DIRECT_IMPL(const ck_conv_params *p, const REAL *x, co
     /* one-channel tiles when a group has fewer than OCB/2 output channels (depthwise) */
     const int use1 = 2 * Kg <= kt->ocb;
     const ck_index L = kt->lanes, OCB = use1 ? 1 : kt->ocb, NVM = use1 ? kt->nv1_max : kt->nv_max;
-    const ck_index C = p->in_channels, K = p->out_channels, N = p->batch;
-    const ck_index KD = p->kernel_size[0], KH = p->kernel_size[1], KW = p->kernel_size[2];
-    const ck_index KV = KD * KH * KW;
-    const ck_index ID = p->in_size[0], IH = p->in_size[1], IW = p->in_size[2];
-    const ck_index OD = p->out_size[0], OH = p->out_size[1], OW = p->out_size[2];
-    const ck_index sh = p->stride[1], pbh = p->pad_before[1];
-    const ck_index in_plane = ck_conv_in_plane(p);
+    const ck_index KD = p->kernel_size[0], KV = ck_conv_kernel_volume(p);
     const ck_index nkb = ck_direct_cdiv(Kg, OCB);
     const ck_index nt = p->num_threads > 0 ? p->num_threads : 1;
 
-    ck_index *geo = (ck_index *)ck_aligned_alloc((size_t)(3 * KW + 3 * KH) * sizeof(ck_index));
+    ck_direct_rows rg;
     REAL *wp = (REAL *)ck_aligned_alloc((size_t)(G * nkb * Cg * KV * OCB) * sizeof(REAL));
-    if (!geo || !wp) {
-        ck_aligned_free(geo);
+    if (!ck_direct_rows_init(p, &rg) || !wp) {
+        ck_aligned_free(rg.geo);
         ck_aligned_free(wp);
         return CK_ERR_NOMEM;
     }
-    ck_index *kx_slot = geo, *kx_shift = geo + KW, *wslot_phase = geo + 2 * KW;
-    ck_index *ky_slot = geo + 3 * KW, *ky_shift = geo + 3 * KW + KH, *hslot_phase = geo + 3 * KW + 2 * KH;
-    const ck_index NS = ck_direct_axis_slots(p, 2, kx_slot, kx_shift, wslot_phase);
-    const ck_index NHS = ck_direct_axis_slots(p, 1, ky_slot, ky_shift, hslot_phase);
-    const ck_index J = OW + ((KW - 1) * p->dilation[2]) / p->stride[2]; /* packed row length */
-    const ck_index maxA = ((KH - 1) * p->dilation[1]) / sh;              /* largest H shift */
-
     /* Output rows per task: about 256 flattened columns (4096 for one-channel tiles, whose tasks are
      * cheap), packed input <= 512 KiB, >= 4 tasks per thread. RH changes no sum (every tap is
      * applied to every output), only the speed. */
-    ck_index RH = ck_direct_min(OH, ck_direct_cdiv(use1 ? 4096 : 256, J));
-    while (RH > 1 && (size_t)(Cg * KD * NS * NHS * (RH + maxA) * J) * sizeof(REAL) > ((size_t)512 << 10))
-        --RH;
-    while (RH > 1 && N * OD * ck_direct_cdiv(OH, RH) < 4 * nt)
-        --RH;
-    RH = ck_direct_cdiv(OH, ck_direct_cdiv(OH, RH)); /* same number of blocks, balanced sizes */
-    const ck_index nhb = ck_direct_cdiv(OH, RH), NR = RH + maxA, slab = NR * J;
+    ck_direct_rows_set_block(p, &rg, use1 ? 4096 : 256, (size_t)512 << 10, sizeof(REAL), 4 * nt);
+    PACK_WEIGHTS(p, w, 1, OCB, wp); /* wp[g][kb][c][t][j] = w[g*Kg + kb*OCB + j][c][t] */
 
-    /* wp[g][kb][c][t][j] = w[g*Kg + kb*OCB + j][c][t], zero for channels past Kg */
-    for (ck_index g = 0; g < G; ++g)
-        for (ck_index kb = 0; kb < nkb; ++kb)
-            for (ck_index c = 0; c < Cg; ++c)
-                for (ck_index t = 0; t < KV; ++t)
-                    for (ck_index j = 0; j < OCB; ++j) {
-                        const ck_index k = kb * OCB + j;
-                        wp[(((g * nkb + kb) * Cg + c) * KV + t) * OCB + j] =
-                            k < Kg ? w[((g * Kg + k) * Cg + c) * KV + t] : (REAL)0;
-                    }
-
-    const ck_index ntasks = N * OD * nhb;
-    const size_t buf_elems = (size_t)(Cg * KD * NS * NHS * slab + L);
-    const size_t out_elems = (size_t)(OCB * NVM * L);
-    const size_t idx_elems = (size_t)(2 * KV + 2 * KD);
-    int err = 0;
-
-#if CK_BUILD_OPENMP
-#pragma omp parallel num_threads(ck_team(p->num_threads, ntasks))
-#endif
-    {
-        REAL *buf = (REAL *)ck_aligned_alloc(buf_elems * sizeof(REAL));
-        REAL *out = (REAL *)ck_aligned_alloc(out_elems * sizeof(REAL));
-        ck_index *idx = (ck_index *)ck_aligned_alloc(idx_elems * sizeof(ck_index));
-        const int ok = buf && out && idx;
-        if (!ok) {
-#if CK_BUILD_OPENMP
-#pragma omp atomic write
-#endif
-            err = 1;
-        } else {
-            /* columns past a row's end read neighbouring packed values; keep them all finite */
-            memset(buf, 0, buf_elems * sizeof(REAL));
-        }
-        ck_index *xoff = idx, *woff = idx + KV, *rd_src = idx + 2 * KV, *rd_w = idx + 2 * KV + KD;
-
-#if CK_BUILD_OPENMP
-#pragma omp for schedule(dynamic, 1)
-#endif
-        for (ck_index task = 0; task < ntasks; ++task) {
-            if (!ok || ck_interrupt_pending()) /* Ctrl-C (ck_interrupt.h) */
-                continue;
-            const ck_index n = task / (OD * nhb), od = (task / nhb) % OD, oh0 = (task % nhb) * RH;
-            const ck_index RHa = ck_direct_min(RH, OH - oh0);
-            /* kd taps inside the input (the same for every row of the task) */
-            ck_index nrd = 0;
-            for (ck_index kd = 0; kd < KD; ++kd) {
-                const ck_index id = od * p->stride[0] + kd * p->dilation[0] - p->pad_before[0];
-                if (id < 0 || id >= ID)
-                    continue;
-                rd_src[nrd] = id * IH * IW;
-                rd_w[nrd] = kd * KH * KW;
-                ++nrd;
-            }
-            /* packed layout per input channel: [kd valid][W slot][H slot][NR rows][J];
-             * output row r, column ox of tap (kd, kh, kw) reads (r + ky_shift)*J + ox + kx_shift */
-            ck_index ntap = 0;
-            for (ck_index r = 0; r < nrd; ++r)
-                for (ck_index kh = 0; kh < KH; ++kh)
-                    for (ck_index kx = 0; kx < KW; ++kx) {
-                        xoff[ntap] = (((r * NS + kx_slot[kx]) * NHS + ky_slot[kh]) * NR + ky_shift[kh]) * J +
-                                     kx_shift[kx];
-                        woff[ntap] = (rd_w[r] + kh * KW + kx) * OCB;
-                        ++ntap;
-                    }
-            const ck_index ics = nrd * NS * NHS * slab;
-            const ck_index nrows = RHa + maxA;        /* packed rows per (kd, W slot, H slot) */
-            const ck_index ncol_tot = (RHa - 1) * J + OW; /* flattened output columns */
-
-            for (ck_index g = 0; g < G; ++g) {
-                for (ck_index c = 0; c < Cg && nrd > 0; ++c) {
-                    const REAL *xc = x + (n * C + g * Cg + c) * in_plane;
-                    for (ck_index r = 0; r < nrd; ++r)
-                        for (ck_index ws = 0; ws < NS; ++ws)
-                            for (ck_index hs = 0; hs < NHS; ++hs)
-                                for (ck_index i = 0; i < nrows; ++i) {
-                                    const ck_index ih = (oh0 + i) * sh + hslot_phase[hs] - pbh;
-                                    REAL *dst = buf + c * ics + (((r * NS + ws) * NHS + hs) * NR + i) * J;
-                                    if (ih >= 0 && ih < IH)
-                                        PACK_ROW(dst, J, xc + rd_src[r] + ih * IW, IW, p->stride[2],
-                                                 wslot_phase[ws] - p->pad_before[2]);
-                                    else
-                                        memset(dst, 0, (size_t)J * sizeof(REAL));
-                                }
-                }
-                for (ck_index kb = 0; kb < nkb; ++kb) {
-                    const ck_index nk = ck_direct_min(OCB, Kg - kb * OCB);
-                    const REAL *wpk = wp + (g * nkb + kb) * Cg * KV * OCB;
-                    for (ck_index col0 = 0; col0 < ncol_tot;) {
-                        const ck_index nv = ck_direct_pick_nv(ck_direct_cdiv(ncol_tot - col0, L), NVM);
-                        const ck_index ncols = ck_direct_min(nv * L, ncol_tot - col0);
-                        (use1 ? kt->fwd1 : kt->fwd)(Cg, ntap, buf + col0, ics, xoff, wpk, KV * OCB, woff,
-                                                    (int)nv, out);
-                        const ck_index r0 = col0 / J, ox0 = col0 - r0 * J; /* one division per tile */
-                        for (ck_index j = 0; j < nk; ++j) {
-                            const ck_index k = g * Kg + kb * OCB + j;
-                            const REAL bias = b ? b[k] : (REAL)0;
-                            REAL *yk = y + ((n * K + k) * OD + od) * OH * OW;
-                            const REAL *src = out + j * nv * L - col0;
-                            /* flattened column q = r*J + ox; columns with ox >= OW are discarded */
-                            ck_index r = r0, ox = ox0;
-                            for (ck_index q = col0; q < col0 + ncols;) {
-                                if (ox >= OW) {
-                                    q += J - ox;
-                                    ++r;
-                                    ox = 0;
-                                    continue;
-                                }
-                                const ck_index cnt = ck_direct_min(col0 + ncols - q, OW - ox);
-                                REAL *dst = yk + (oh0 + r) * OW + ox;
-                                for (ck_index e = 0; e < cnt; ++e)
-                                    dst[e] = src[q + e] + bias;
-                                q += cnt;
-                                ox += cnt;
-                            }
-                        }
-                        col0 += ncols;
-                    }
-                }
-            }
-        }
-        ck_aligned_free(buf);
-        ck_aligned_free(out);
-        ck_aligned_free(idx);
-    }
-    ck_aligned_free(geo);
+    const FWD_CTX c = {p, kt, &rg, use1, L, OCB, NVM, nkb, wp, x, b, y};
+    const ck_status st = RUN_TASKS(p, p->batch * p->out_size[0] * rg.nhb, ck_direct_rows_block_elems(p, &rg, rg.RH) + (size_t)L,
+                                   (size_t)(OCB * NVM * L), (size_t)(2 * KV + 2 * KD), FWD_TASK, &c);
+    ck_aligned_free(rg.geo);
     ck_aligned_free(wp);
-    return err ? CK_ERR_NOMEM : CK_OK;
+    return st;
 }
 
 ck_status CONV_FWD_DIRECT(const ck_conv_params *p, const REAL *x, const REAL *w, const REAL *b, REAL *y)
@@ -220,54 +248,117 @@ ck_status CONV_FWD_DIRECT(const ck_conv_params *p, const REAL *x, const REAL *w,
 /* ------------------------------------------------------------------------------------------------ */
 /* backward-input: dx = conv_transpose(dy, w), phase-decomposed along W                              */
 /* ------------------------------------------------------------------------------------------------ */
+/* Unit stride: dx = forward correlation of dy with the kernel flipped on every axis and the channels
+ * swapped per group, padding d*(k-1) - pad_before (negative: cropping). */
+static ck_status BWD_INPUT_UNIT_STRIDE(const ck_conv_params *p, const REAL *dy, const REAL *w, REAL *dx)
+{
+    const ck_index G = p->groups, Cg = ck_conv_in_per_group(p), Kg = ck_conv_out_per_group(p);
+    const ck_index KV = ck_conv_kernel_volume(p);
+    ck_conv_params q = *p;
+    q.in_channels = p->out_channels;
+    q.out_channels = p->in_channels;
+    for (int a = 0; a < CK_MAX_SPATIAL; ++a) {
+        q.in_size[a] = p->out_size[a];
+        q.out_size[a] = p->in_size[a];
+        q.pad_before[a] = p->dilation[a] * (p->kernel_size[a] - 1) - p->pad_before[a];
+        q.pad_after[a] = p->dilation[a] * (p->kernel_size[a] - 1) - p->pad_after[a];
+    }
+    /* wT[g*Cg + c][k][t] = w[g*Kg + k][c][KV-1-t] (flipping all axes reverses the tap index) */
+    REAL *wT = (REAL *)ck_aligned_alloc((size_t)(G * Cg * Kg * KV) * sizeof(REAL));
+    if (!wT)
+        return CK_ERR_NOMEM;
+    for (ck_index g = 0; g < G; ++g)
+        for (ck_index c = 0; c < Cg; ++c)
+            for (ck_index k = 0; k < Kg; ++k)
+                for (ck_index t = 0; t < KV; ++t)
+                    wT[(((g * Cg + c) * Kg) + k) * KV + t] = w[((g * Kg + k) * Cg + c) * KV + (KV - 1 - t)];
+    const ck_status st = CONV_FWD_DIRECT_IMPL(&q, dy, wT, NULL, dx);
+    ck_aligned_free(wT);
+    return st;
+}
+
+/* What a strided backward-input task reads: the W phase tables, the packed weights, the tensors. */
+typedef struct BWI_CTX {
+    const ck_conv_params *p;
+    const KTAB *kt;
+    int use1;                            /* one-channel tiles (input channels here) */
+    ck_index L, OCB, NVM, ncb, J, nph;   /* lanes, tile channels, tile vectors, tiles per group, row, phases */
+    const ck_index *ph_n, *ph_kx, *ph_off;
+    ck_index minoff;
+    const REAL *wt, *dy;
+    REAL *dx;
+} BWI_CTX;
+
+/* One strided backward-input task: dx row (n, id, ih) of every input channel, per W phase. */
+static void BWI_TASK(const void *ctx, ck_index task, REAL *buf, REAL *out, ck_index *idx)
+{
+    const BWI_CTX *c = (const BWI_CTX *)ctx;
+    const ck_conv_params *p = c->p;
+    const KTAB *kt = c->kt;
+    const ck_index G = p->groups, Cg = ck_conv_in_per_group(p), Kg = ck_conv_out_per_group(p);
+    const ck_index C = p->in_channels, K = p->out_channels;
+    const ck_index KW = p->kernel_size[2], KV = ck_conv_kernel_volume(p), KDH = p->kernel_size[0] * p->kernel_size[1];
+    const ck_index ID = p->in_size[0], IH = p->in_size[1], IW = p->in_size[2];
+    const ck_index OW = p->out_size[2], out_plane = ck_conv_out_plane(p), sw = p->stride[2];
+    const ck_index L = c->L, OCB = c->OCB, NVM = c->NVM, ncb = c->ncb, J = c->J, minoff = c->minoff;
+    ck_index *xoff = idx, *woff = idx + KV, *row_src = idx + 2 * KV, *row_w = idx + 2 * KV + KDH;
+
+    const ck_index n = task / (ID * IH), id = (task / IH) % ID, ih = task % IH;
+    const ck_index nrho = ck_direct_input_row_taps(p, id, ih, row_src, row_w);
+    for (ck_index g = 0; g < G; ++g) {
+        for (ck_index k = 0; k < Kg && nrho > 0; ++k) {
+            const REAL *dyk = c->dy + (n * K + g * Kg + k) * out_plane;
+            for (ck_index r = 0; r < nrho; ++r)
+                PACK_ROW(buf + (k * nrho + r) * J, J, dyk + row_src[r], OW, 1, minoff);
+        }
+        for (ck_index a = 0; a < c->nph; ++a) {
+            const ck_index Ma = ck_direct_cdiv(IW - a, sw);
+            ck_index ntap = 0;
+            for (ck_index r = 0; r < nrho; ++r)
+                for (ck_index i = 0; i < c->ph_n[a]; ++i) {
+                    xoff[ntap] = r * J + c->ph_off[a * KW + i] - minoff;
+                    woff[ntap] = (row_w[r] + c->ph_kx[a * KW + i]) * OCB;
+                    ++ntap;
+                }
+            for (ck_index cb = 0; cb < ncb; ++cb) {
+                const ck_index nk = ck_direct_min(OCB, Cg - cb * OCB);
+                const REAL *wtk = c->wt + (g * ncb + cb) * Kg * KV * OCB;
+                for (ck_index m0 = 0; m0 < Ma;) {
+                    const ck_index nv = ck_direct_pick_nv(ck_direct_cdiv(Ma - m0, L), NVM);
+                    const ck_index ncols = ck_direct_min(nv * L, Ma - m0);
+                    (c->use1 ? kt->fwd1 : kt->fwd)(Kg, ntap, buf + m0, nrho * J, xoff, wtk, KV * OCB, woff, (int)nv,
+                                                   out);
+                    for (ck_index j = 0; j < nk; ++j) {
+                        const ck_index ch = g * Cg + cb * OCB + j;
+                        REAL *dst = c->dx + (((n * C + ch) * ID + id) * IH + ih) * IW + a + m0 * sw;
+                        const REAL *src = out + j * nv * L;
+                        for (ck_index col = 0; col < ncols; ++col)
+                            dst[col * sw] = src[col];
+                    }
+                    m0 += ncols;
+                }
+            }
+        }
+    }
+}
+
 ck_status CONV_BWD_INPUT_DIRECT(const ck_conv_params *p, const REAL *dy, const REAL *w, REAL *dx)
 {
     assert(ck_direct_params_ok(p));
     if (p->batch == 0)
         return CK_OK;
-    if (p->stride[0] == 1 && p->stride[1] == 1 && p->stride[2] == 1) {
-        /* Unit stride: dx = forward correlation of dy with the kernel flipped on every axis and the
-         * channels swapped per group, padding d*(k-1) - pad_before (negative: cropping). */
-        const ck_index G = p->groups, Cg = ck_conv_in_per_group(p), Kg = ck_conv_out_per_group(p);
-        const ck_index KV = ck_conv_kernel_volume(p);
-        ck_conv_params q = *p;
-        q.in_channels = p->out_channels;
-        q.out_channels = p->in_channels;
-        for (int a = 0; a < CK_MAX_SPATIAL; ++a) {
-            q.in_size[a] = p->out_size[a];
-            q.out_size[a] = p->in_size[a];
-            q.pad_before[a] = p->dilation[a] * (p->kernel_size[a] - 1) - p->pad_before[a];
-            q.pad_after[a] = p->dilation[a] * (p->kernel_size[a] - 1) - p->pad_after[a];
-        }
-        /* wT[g*Cg + c][k][t] = w[g*Kg + k][c][KV-1-t] (flipping all axes reverses the tap index) */
-        REAL *wT = (REAL *)ck_aligned_alloc((size_t)(G * Cg * Kg * KV) * sizeof(REAL));
-        if (!wT)
-            return CK_ERR_NOMEM;
-        for (ck_index g = 0; g < G; ++g)
-            for (ck_index c = 0; c < Cg; ++c)
-                for (ck_index k = 0; k < Kg; ++k)
-                    for (ck_index t = 0; t < KV; ++t)
-                        wT[(((g * Cg + c) * Kg) + k) * KV + t] = w[((g * Kg + k) * Cg + c) * KV + (KV - 1 - t)];
-        const ck_status st = CONV_FWD_DIRECT_IMPL(&q, dy, wT, NULL, dx);
-        ck_aligned_free(wT);
-        return st;
-    }
+    if (p->stride[0] == 1 && p->stride[1] == 1 && p->stride[2] == 1)
+        return BWD_INPUT_UNIT_STRIDE(p, dy, w, dx);
     const KTAB *kt = SELECT_KERNELS();
     const ck_index G = p->groups, Cg = ck_conv_in_per_group(p), Kg = ck_conv_out_per_group(p);
     /* here the input channels are the tile's channels: one-channel tiles when Cg < OCB/2 */
     const int use1 = 2 * Cg <= kt->ocb;
     const ck_index L = kt->lanes, OCB = use1 ? 1 : kt->ocb, NVM = use1 ? kt->nv1_max : kt->nv_max;
-    const ck_index C = p->in_channels, K = p->out_channels, N = p->batch;
-    const ck_index KD = p->kernel_size[0], KH = p->kernel_size[1], KW = p->kernel_size[2];
-    const ck_index KV = KD * KH * KW, KDH = KD * KH;
-    const ck_index ID = p->in_size[0], IH = p->in_size[1], IW = p->in_size[2];
-    const ck_index OD = p->out_size[0], OH = p->out_size[1], OW = p->out_size[2];
-    const ck_index out_plane = ck_conv_out_plane(p);
-    const ck_index sw = p->stride[2], dw = p->dilation[2], pbw = p->pad_before[2];
+    const ck_index KW = p->kernel_size[2], KV = ck_conv_kernel_volume(p), KDH = p->kernel_size[0] * p->kernel_size[1];
+    const ck_index IW = p->in_size[2], sw = p->stride[2];
     const ck_index ncb = ck_direct_cdiv(Cg, OCB);
     const ck_index nph = ck_direct_min(sw, IW); /* W phases of dx columns */
 
-    /* per phase a: taps kx with (a + pbw - kx*dw) % sw == 0, dy offset (a + pbw - kx*dw) / sw */
     ck_index *pgeo = (ck_index *)ck_aligned_alloc((size_t)(nph + 2 * nph * KW) * sizeof(ck_index));
     REAL *wt = (REAL *)ck_aligned_alloc((size_t)(G * ncb * Kg * KV * OCB) * sizeof(REAL));
     if (!pgeo || !wt) {
@@ -276,134 +367,64 @@ ck_status CONV_BWD_INPUT_DIRECT(const ck_conv_params *p, const REAL *dy, const R
         return CK_ERR_NOMEM;
     }
     ck_index *ph_n = pgeo, *ph_kx = pgeo + nph, *ph_off = pgeo + nph + nph * KW;
-    ck_index minoff = 0, maxoff = 0;
-    int any = 0;
-    for (ck_index a = 0; a < nph; ++a) {
-        ph_n[a] = 0;
-        for (ck_index kx = 0; kx < KW; ++kx) {
-            const ck_index num = a + pbw - kx * dw;
-            if (ck_direct_fmod(num, sw) != 0)
-                continue;
-            const ck_index off = num / sw;
-            ph_kx[a * KW + ph_n[a]] = kx;
-            ph_off[a * KW + ph_n[a]] = off;
-            ++ph_n[a];
-            if (!any || off < minoff)
-                minoff = off;
-            if (!any || off > maxoff)
-                maxoff = off;
-            any = 1;
-        }
-    }
-    const ck_index colpad = ck_direct_cdiv(ck_direct_cdiv(IW, sw), L) * L;
-    const ck_index J = colpad + (maxoff - minoff);
+    ck_index minoff, maxoff;
+    ck_direct_w_phases(p, nph, ph_n, ph_kx, ph_off, &minoff, &maxoff);
+    const ck_index J = ck_direct_cdiv(ck_direct_cdiv(IW, sw), L) * L + (maxoff - minoff);
+    PACK_WEIGHTS(p, w, 0, OCB, wt); /* wt[g][cb][k][t][j] = w[g*Kg + k][cb*OCB + j][t] */
 
-    /* wt[g][cb][k][t][j] = w[g*Kg + k][cb*OCB + j][t], zero for channels past Cg */
-    for (ck_index g = 0; g < G; ++g)
-        for (ck_index cb = 0; cb < ncb; ++cb)
-            for (ck_index k = 0; k < Kg; ++k)
-                for (ck_index t = 0; t < KV; ++t)
-                    for (ck_index j = 0; j < OCB; ++j) {
-                        const ck_index c = cb * OCB + j;
-                        wt[(((g * ncb + cb) * Kg + k) * KV + t) * OCB + j] =
-                            c < Cg ? w[((g * Kg + k) * Cg + c) * KV + t] : (REAL)0;
-                    }
-
-    const ck_index ntasks = N * ID * IH;
-    const size_t buf_elems = (size_t)(Kg * KDH * J);
-    const size_t out_elems = (size_t)(OCB * NVM * L);
-    const size_t idx_elems = (size_t)(2 * KV + 2 * KDH);
-    int err = 0;
-
-#if CK_BUILD_OPENMP
-#pragma omp parallel num_threads(ck_team(p->num_threads, ntasks))
-#endif
-    {
-        REAL *buf = (REAL *)ck_aligned_alloc(buf_elems * sizeof(REAL));
-        REAL *out = (REAL *)ck_aligned_alloc(out_elems * sizeof(REAL));
-        ck_index *idx = (ck_index *)ck_aligned_alloc(idx_elems * sizeof(ck_index));
-        const int ok = buf && out && idx;
-        if (!ok) {
-#if CK_BUILD_OPENMP
-#pragma omp atomic write
-#endif
-            err = 1;
-        }
-        ck_index *xoff = idx, *woff = idx + KV, *row_src = idx + 2 * KV, *row_w = idx + 2 * KV + KDH;
-
-#if CK_BUILD_OPENMP
-#pragma omp for schedule(dynamic, 1)
-#endif
-        for (ck_index task = 0; task < ntasks; ++task) {
-            if (!ok || ck_interrupt_pending()) /* Ctrl-C (ck_interrupt.h) */
-                continue;
-            const ck_index n = task / (ID * IH), id = (task / IH) % ID, ih = task % IH;
-            /* (kd, kh) taps that hit an output row: (i + pb - t*d) = o*s with 0 <= o < O */
-            ck_index nrho = 0;
-            for (ck_index kd = 0; kd < KD; ++kd) {
-                const ck_index rd = id + p->pad_before[0] - kd * p->dilation[0];
-                if (rd < 0 || rd % p->stride[0] != 0 || rd / p->stride[0] >= OD)
-                    continue;
-                const ck_index od = rd / p->stride[0];
-                for (ck_index kh = 0; kh < KH; ++kh) {
-                    const ck_index rh = ih + p->pad_before[1] - kh * p->dilation[1];
-                    if (rh < 0 || rh % p->stride[1] != 0 || rh / p->stride[1] >= OH)
-                        continue;
-                    const ck_index oh = rh / p->stride[1];
-                    row_src[nrho] = (od * OH + oh) * OW;
-                    row_w[nrho] = (kd * KH + kh) * KW;
-                    ++nrho;
-                }
-            }
-
-            for (ck_index g = 0; g < G; ++g) {
-                for (ck_index k = 0; k < Kg && nrho > 0; ++k) {
-                    const REAL *dyk = dy + (n * K + g * Kg + k) * out_plane;
-                    for (ck_index r = 0; r < nrho; ++r)
-                        PACK_ROW(buf + (k * nrho + r) * J, J, dyk + row_src[r], OW, 1, minoff);
-                }
-                for (ck_index a = 0; a < nph; ++a) {
-                    const ck_index Ma = ck_direct_cdiv(IW - a, sw);
-                    ck_index ntap = 0;
-                    for (ck_index r = 0; r < nrho; ++r)
-                        for (ck_index i = 0; i < ph_n[a]; ++i) {
-                            xoff[ntap] = r * J + ph_off[a * KW + i] - minoff;
-                            woff[ntap] = (row_w[r] + ph_kx[a * KW + i]) * OCB;
-                            ++ntap;
-                        }
-                    for (ck_index cb = 0; cb < ncb; ++cb) {
-                        const ck_index nk = ck_direct_min(OCB, Cg - cb * OCB);
-                        const REAL *wtk = wt + (g * ncb + cb) * Kg * KV * OCB;
-                        for (ck_index m0 = 0; m0 < Ma;) {
-                            const ck_index nv = ck_direct_pick_nv(ck_direct_cdiv(Ma - m0, L), NVM);
-                            const ck_index ncols = ck_direct_min(nv * L, Ma - m0);
-                            (use1 ? kt->fwd1 : kt->fwd)(Kg, ntap, buf + m0, nrho * J, xoff, wtk, KV * OCB,
-                                                        woff, (int)nv, out);
-                            for (ck_index j = 0; j < nk; ++j) {
-                                const ck_index c = g * Cg + cb * OCB + j;
-                                REAL *dst = dx + (((n * C + c) * ID + id) * IH + ih) * IW + a + m0 * sw;
-                                const REAL *src = out + j * nv * L;
-                                for (ck_index col = 0; col < ncols; ++col)
-                                    dst[col * sw] = src[col];
-                            }
-                            m0 += ncols;
-                        }
-                    }
-                }
-            }
-        }
-        ck_aligned_free(buf);
-        ck_aligned_free(out);
-        ck_aligned_free(idx);
-    }
+    const BWI_CTX c = {p, kt, use1, L, OCB, NVM, ncb, J, nph, ph_n, ph_kx, ph_off, minoff, wt, dy, dx};
+    const ck_status st = RUN_TASKS(p, p->batch * p->in_size[0] * p->in_size[1], (size_t)(Kg * KDH * J),
+                                   (size_t)(OCB * NVM * L), (size_t)(2 * KV + 2 * KDH), BWI_TASK, &c);
     ck_aligned_free(pgeo);
     ck_aligned_free(wt);
-    return err ? CK_ERR_NOMEM : CK_OK;
+    return st;
 }
 
 /* ------------------------------------------------------------------------------------------------ */
 /* backward-weight: dw[k][c][t] = sum_{n, o} dy[n][k][o] * x[n][c][o*s + t*d - pb]                   */
 /* ------------------------------------------------------------------------------------------------ */
+/* dy of channels [k0, k0 + nkpad) (those past nkk zero) for the row block (n, od, oh0, RHa rows),
+ * flattened like the packed input: db[kk][r*J + ox], zeros between rows and after, ncolmax apart. */
+static void PACK_DY_BLOCK(const ck_conv_params *p, const REAL *dy, ck_index J, ck_index n, ck_index od,
+                          ck_index oh0, ck_index RHa, ck_index k0, ck_index nkk, ck_index nkpad, ck_index ncol,
+                          ck_index ncolmax, REAL *db)
+{
+    const ck_index OH = p->out_size[1], OW = p->out_size[2];
+    for (ck_index kk = 0; kk < nkpad; ++kk) {
+        REAL *dst = db + kk * ncolmax;
+        memset(dst, 0, (size_t)ncol * sizeof(REAL));
+        if (kk < nkk) {
+            const REAL *src = dy + (n * p->out_channels + k0 + kk) * ck_conv_out_plane(p) + (od * OH + oh0) * OW;
+            for (ck_index r = 0; r < RHa; ++r)
+                memcpy(dst + r * J, src + r * OW, (size_t)OW * sizeof(REAL));
+        }
+    }
+}
+
+/* One row block's contribution: tk[k][ct_w[i]] += dot(dy row k, packed x at ct_x[i]) over the block's
+ * ncol flattened columns, for nkk output channels in BK tiles and the nct (channel, tap) pairs in BT tiles. */
+static void BWD_WEIGHT_BLOCK(const KTAB *kt, int use1, ck_index BK, ck_index BT, ck_index Cg, ck_index KV,
+                             const REAL *xb, const REAL *db, ck_index ncol, ck_index ncolmax, ck_index nkk,
+                             ck_index nkpad, const ck_index *ct_x, const ck_index *ct_w, ck_index nct, REAL *tk)
+{
+    const REAL *xr[CK_DIRECT_MAX_BT];
+    REAL res[CK_DIRECT_MAX_BK * CK_DIRECT_MAX_BT];
+    for (ck_index kb = 0; kb < nkpad; kb += BK) {
+        const REAL *dyb = db + kb * ncolmax;
+        for (ck_index tb0 = 0; tb0 < nct; tb0 += BT) {
+            const ck_index ntb = ck_direct_min(BT, nct - tb0);
+            for (ck_index i = 0; i < ntb; ++i)
+                xr[i] = xb + ct_x[tb0 + i];
+            (use1 ? kt->bww1 : kt->bww)(1, ncol, dyb, ncolmax, 0, xr, (int)ntb, 0, res);
+            for (ck_index q = 0; q < BK && kb + q < nkk; ++q) {
+                REAL *tq = tk + (kb + q) * Cg * KV;
+                for (ck_index i = 0; i < ntb; ++i)
+                    tq[ct_w[tb0 + i]] += res[q * BT + i];
+            }
+        }
+    }
+}
+
 ck_status CONV_BWD_WEIGHT_DIRECT(const ck_conv_params *p, const REAL *dy, const REAL *x, REAL *dw)
 {
     assert(ck_direct_params_ok(p));
@@ -416,92 +437,48 @@ ck_status CONV_BWD_WEIGHT_DIRECT(const ck_conv_params *p, const REAL *dy, const 
     /* one-channel tiles when a group has fewer than BK/2 output channels (depthwise) */
     const int use1 = 2 * Kg <= kt->bk;
     const ck_index L = kt->lanes, BK = use1 ? 1 : kt->bk, BT = use1 ? kt->bt1 : kt->bt;
-    const ck_index C = p->in_channels, K = p->out_channels, N = p->batch;
-    const ck_index KD = p->kernel_size[0], KH = p->kernel_size[1], KW = p->kernel_size[2];
-    const ck_index KV = KD * KH * KW;
-    const ck_index ID = p->in_size[0], IH = p->in_size[1], IW = p->in_size[2];
+    const ck_index KD = p->kernel_size[0], KV = ck_conv_kernel_volume(p);
     const ck_index OD = p->out_size[0], OH = p->out_size[1], OW = p->out_size[2];
-    const ck_index sh = p->stride[1], pbh = p->pad_before[1];
-    const ck_index in_plane = ck_conv_in_plane(p), out_plane = ck_conv_out_plane(p);
     const ck_index nt = p->num_threads > 0 ? p->num_threads : 1;
 
-    ck_index *geo = (ck_index *)ck_aligned_alloc((size_t)(3 * KW + 3 * KH) * sizeof(ck_index));
-    if (!geo)
+    ck_direct_rows rg;
+    if (!ck_direct_rows_init(p, &rg))
         return CK_ERR_NOMEM;
-    ck_index *kx_slot = geo, *kx_shift = geo + KW, *wslot_phase = geo + 2 * KW;
-    ck_index *ky_slot = geo + 3 * KW, *ky_shift = geo + 3 * KW + KH, *hslot_phase = geo + 3 * KW + 2 * KH;
-    const ck_index NS = ck_direct_axis_slots(p, 2, kx_slot, kx_shift, wslot_phase);
-    const ck_index NHS = ck_direct_axis_slots(p, 1, ky_slot, ky_shift, hslot_phase);
-    const ck_index J = OW + ((KW - 1) * p->dilation[2]) / p->stride[2];
-    const ck_index maxA = ((KH - 1) * p->dilation[1]) / sh;
-
     /* Output rows per block (the same packed geometry as forward): about 512 flattened columns
      * (2048 with one-channel tiles), packed input <= 256 KiB. It depends on the problem only: each
      * block's dot products are one float sum, so RH must not change with the thread count. */
-    ck_index RH = ck_direct_min(OH, ck_direct_cdiv(use1 ? 2048 : 512, J));
-    while (RH > 1 && (size_t)(Cg * KD * NS * NHS * (RH + maxA) * J) * sizeof(REAL) > ((size_t)256 << 10))
-        --RH;
-    RH = ck_direct_cdiv(OH, ck_direct_cdiv(OH, RH)); /* same number of blocks, balanced sizes */
-    const ck_index nhb = ck_direct_cdiv(OH, RH), NR = RH + maxA, slab = NR * J;
-    const ck_index NB = N * OD * nhb;                              /* row blocks */
+    ck_direct_rows_set_block(p, &rg, use1 ? 2048 : 512, (size_t)256 << 10, sizeof(REAL), 0);
+    const ck_index RH = rg.RH, nhb = rg.nhb, J = rg.J;
+    const ck_index NB = p->batch * OD * nhb;                       /* row blocks */
     const ck_index ncolmax = ck_direct_cdiv((RH - 1) * J + OW, L) * L; /* dot length of a full block */
+    const ck_direct_bww_split sp = ck_direct_bww_plan(G, Kg, BK, NB, nt);
+    const ck_index KC = sp.KC, nkc = sp.nkc, nrc = sp.nrc, bcs = sp.bcs;
 
-    /* work split: (block chunk, group, channel block of KC) items; see the file comment */
-    ck_index KC = ck_direct_cdiv(Kg, BK) * BK, nkc = 1;
-    if (G < nt) {
-        nkc = ck_direct_min(ck_direct_cdiv(Kg, BK), ck_direct_cdiv(nt, G));
-        KC = ck_direct_cdiv(ck_direct_cdiv(Kg, nkc), BK) * BK;
-        nkc = ck_direct_cdiv(Kg, KC);
-    }
-    /* Block chunks change the order of the float sums, so their number depends on the problem only
-     * (never on nt): results are bitwise identical for any thread count. */
-    const ck_index units = G * ck_direct_cdiv(Kg, BK);
-    const ck_index nrc_target = 8;
-    ck_index nrc = 1;
-    if (units < nrc_target)
-        nrc = ck_direct_min(NB, ck_direct_cdiv(nrc_target, units));
-    const ck_index bcs = ck_direct_cdiv(NB, nrc);
-    nrc = ck_direct_cdiv(NB, bcs);
-
-    const ck_index dwsz = K * Cg * KV;
+    const ck_index dwsz = p->out_channels * Cg * KV;
     REAL *partial = NULL;
     if (nrc > 1) {
         partial = (REAL *)ck_aligned_alloc((size_t)(nrc * dwsz) * sizeof(REAL));
         if (!partial) {
-            ck_aligned_free(geo);
+            ck_aligned_free(rg.geo);
             return CK_ERR_NOMEM;
         }
     }
     const ck_index nitems = nrc * G * nkc;
-    const size_t xbuf_elems = (size_t)(Cg * KD * NS * NHS * slab + L);
+    const size_t xbuf_elems = ck_direct_rows_block_elems(p, &rg, RH) + (size_t)L;
     const size_t dbuf_elems = (size_t)(KC * ncolmax);
     const size_t idx_elems = (size_t)(2 * Cg * KV + 2 * KD);
     int err = 0;
 
-#if CK_BUILD_OPENMP
-#pragma omp parallel num_threads(ck_team(p->num_threads, nitems))
-#endif
+    CK_OMP(parallel num_threads(ck_team(p->num_threads, nitems)))
     {
-        REAL *xb = (REAL *)ck_aligned_alloc(xbuf_elems * sizeof(REAL));
-        REAL *db = (REAL *)ck_aligned_alloc(dbuf_elems * sizeof(REAL));
-        ck_index *idx = (ck_index *)ck_aligned_alloc(idx_elems * sizeof(ck_index));
-        const int ok = xb && db && idx;
-        if (!ok) {
-#if CK_BUILD_OPENMP
-#pragma omp atomic write
-#endif
-            err = 1;
-        } else {
-            /* columns past a row's end read neighbouring packed values (times a zero dy): keep them finite */
-            memset(xb, 0, xbuf_elems * sizeof(REAL));
-        }
+        REAL *xb, *db;
+        ck_index *idx;
+        const int ok = WORKER_BUFFERS(xbuf_elems, dbuf_elems, idx_elems, &xb, &db, &idx);
+        if (!ok)
+            ck_direct_flag_error(&err);
         ck_index *ct_x = idx, *ct_w = idx + Cg * KV, *rd_src = idx + 2 * Cg * KV, *rd_kd = rd_src + KD;
-        const REAL *xr[CK_DIRECT_MAX_BT];
-        REAL res[CK_DIRECT_MAX_BK * CK_DIRECT_MAX_BT];
 
-#if CK_BUILD_OPENMP
-#pragma omp for schedule(dynamic, 1)
-#endif
+        CK_OMP(for schedule(dynamic, 1))
         for (ck_index item = 0; item < nitems; ++item) {
             if (!ok || ck_interrupt_pending()) /* Ctrl-C (ck_interrupt.h) */
                 continue;
@@ -516,72 +493,18 @@ ck_status CONV_BWD_WEIGHT_DIRECT(const ck_conv_params *p, const REAL *dy, const 
             for (ck_index blk = rc * bcs; blk < b_end; ++blk) {
                 const ck_index n = blk / (OD * nhb), od = (blk / nhb) % OD, oh0 = (blk % nhb) * RH;
                 const ck_index RHa = ck_direct_min(RH, OH - oh0);
-                const ck_index nrows = RHa + maxA;
                 const ck_index ncol = ck_direct_cdiv((RHa - 1) * J + OW, L) * L;
-                ck_index nrd = 0;
-                for (ck_index kd = 0; kd < KD; ++kd) {
-                    const ck_index id = od * p->stride[0] + kd * p->dilation[0] - p->pad_before[0];
-                    if (id < 0 || id >= ID)
-                        continue;
-                    rd_src[nrd] = id * IH * IW;
-                    rd_kd[nrd] = kd;
-                    ++nrd;
-                }
+                const ck_index nrd = ck_direct_depth_taps(p, od, rd_src, rd_kd);
                 if (nrd == 0)
                     continue; /* every tap of this block reads padding */
-                const ck_index ics = nrd * NS * NHS * slab;
-                /* x: [c][kd valid][W slot][H slot][NR][J], as in forward */
-                for (ck_index c = 0; c < Cg; ++c) {
-                    const REAL *xc = x + (n * C + g * Cg + c) * in_plane;
-                    for (ck_index r = 0; r < nrd; ++r)
-                        for (ck_index ws = 0; ws < NS; ++ws)
-                            for (ck_index hs = 0; hs < NHS; ++hs)
-                                for (ck_index i = 0; i < nrows; ++i) {
-                                    const ck_index ih = (oh0 + i) * sh + hslot_phase[hs] - pbh;
-                                    REAL *dst = xb + c * ics + (((r * NS + ws) * NHS + hs) * NR + i) * J;
-                                    if (ih >= 0 && ih < IH)
-                                        PACK_ROW(dst, J, xc + rd_src[r] + ih * IW, IW, p->stride[2],
-                                                 wslot_phase[ws] - p->pad_before[2]);
-                                    else
-                                        memset(dst, 0, (size_t)J * sizeof(REAL));
-                                }
-                }
-                /* dy: [k][ncol], row r of the block at r*J, zeros between rows and after */
-                for (ck_index kk = 0; kk < nkpad; ++kk) {
-                    REAL *dst = db + kk * ncolmax;
-                    memset(dst, 0, (size_t)ncol * sizeof(REAL));
-                    if (kk < nkk) {
-                        const REAL *src = dy + (n * K + g * Kg + k0 + kk) * out_plane + (od * OH + oh0) * OW;
-                        for (ck_index r = 0; r < RHa; ++r)
-                            memcpy(dst + r * J, src + r * OW, (size_t)OW * sizeof(REAL));
-                    }
-                }
+                const ck_index ics = nrd * rg.NS * rg.NHS * rg.slab;
+                PACK_BLOCK(p, &rg, x, n, g * Cg, nrd, rd_src, oh0, RHa + rg.maxA, ics, xb);
+                PACK_DY_BLOCK(p, dy, J, n, od, oh0, RHa, g * Kg + k0, nkk, nkpad, ncol, ncolmax, db);
                 /* (c, tap) list over the valid kd taps */
                 ck_index nct = 0;
                 for (ck_index c = 0; c < Cg; ++c)
-                    for (ck_index r = 0; r < nrd; ++r)
-                        for (ck_index kh = 0; kh < KH; ++kh)
-                            for (ck_index kx = 0; kx < KW; ++kx) {
-                                ct_x[nct] = c * ics +
-                                            (((r * NS + kx_slot[kx]) * NHS + ky_slot[kh]) * NR + ky_shift[kh]) * J +
-                                            kx_shift[kx];
-                                ct_w[nct] = c * KV + (rd_kd[r] * KH + kh) * KW + kx;
-                                ++nct;
-                            }
-                for (ck_index kb = 0; kb < nkpad; kb += BK) {
-                    const REAL *dyb = db + kb * ncolmax;
-                    for (ck_index tb0 = 0; tb0 < nct; tb0 += BT) {
-                        const ck_index ntb = ck_direct_min(BT, nct - tb0);
-                        for (ck_index i = 0; i < ntb; ++i)
-                            xr[i] = xb + ct_x[tb0 + i];
-                        (use1 ? kt->bww1 : kt->bww)(1, ncol, dyb, ncolmax, 0, xr, (int)ntb, 0, res);
-                        for (ck_index q = 0; q < BK && kb + q < nkk; ++q) {
-                            REAL *tq = tk + (kb + q) * Cg * KV;
-                            for (ck_index i = 0; i < ntb; ++i)
-                                tq[ct_w[tb0 + i]] += res[q * BT + i];
-                        }
-                    }
-                }
+                    nct += ck_direct_tap_list(p, &rg, nrd, rd_kd, c * ics, c * KV, 1, ct_x + nct, ct_w + nct);
+                BWD_WEIGHT_BLOCK(kt, use1, BK, BT, Cg, KV, xb, db, ncol, ncolmax, nkk, nkpad, ct_x, ct_w, nct, tk);
             }
         }
         ck_aligned_free(xb);
@@ -591,13 +514,9 @@ ck_status CONV_BWD_WEIGHT_DIRECT(const ck_conv_params *p, const REAL *dy, const 
         if (nrc > 1) {
             /* ordered sum of the block-chunk partials (implicit barrier after the loop above) */
             int failed;
-#if CK_BUILD_OPENMP
-#pragma omp atomic read
-#endif
+            CK_OMP(atomic read)
             failed = err;
-#if CK_BUILD_OPENMP
-#pragma omp for schedule(static)
-#endif
+            CK_OMP(for schedule(static))
             for (ck_index e = 0; e < dwsz; ++e) {
                 if (failed)
                     continue;
@@ -609,6 +528,30 @@ ck_status CONV_BWD_WEIGHT_DIRECT(const ck_conv_params *p, const REAL *dy, const 
         }
     }
     ck_aligned_free(partial);
-    ck_aligned_free(geo);
+    ck_aligned_free(rg.geo);
     return err ? CK_ERR_NOMEM : CK_OK;
 }
+
+#undef REAL
+#undef KTAB
+#undef SELECT_KERNELS
+#undef PACK_ROW
+#undef PACK_BLOCK
+#undef PACK_WEIGHTS
+#undef WORKER_BUFFERS
+#undef TASK_FN
+#undef RUN_TASKS
+#undef FWD_CTX
+#undef FWD_TASK
+#undef BWI_CTX
+#undef BWI_TASK
+#undef STORE_TILE
+#undef CONV_FWD_DIRECT
+#undef CONV_FWD_DIRECT_IMPL
+#undef BWD_INPUT_UNIT_STRIDE
+#undef CONV_BWD_INPUT_DIRECT
+#undef PACK_DY_BLOCK
+#undef BWD_WEIGHT_BLOCK
+#undef CONV_BWD_WEIGHT_DIRECT
+#undef DEPTHWISE_FWD
+#undef DEPTHWISE_BWD_WEIGHT

@@ -10,6 +10,19 @@
  * macros, so the logic checked on one ISA is the logic of the others.
  */
 
+/* One (channel, tap) step of the forward tile: acc[j][v] += wp[j] * ip[v*LANES ..]. A macro, so that
+ * both loops of FWD_BODY (1x1 and general) compile to the same fully unrolled code. */
+#define FWD_STEP(ip, wp)                                                                             \
+    do {                                                                                             \
+        VT xv_[NV1_MAX > NV_MAX ? NV1_MAX : NV_MAX];                                                 \
+        _Pragma("GCC unroll 8") for (int v_ = 0; v_ < NV; ++v_) xv_[v_] = VLOAD((ip) + v_ * LANES);  \
+        _Pragma("GCC unroll 8") for (int j_ = 0; j_ < OC; ++j_) {                                    \
+            const VT wb_ = VBCAST((wp) + j_);                                                        \
+            _Pragma("GCC unroll 8") for (int v_ = 0; v_ < NV; ++v_) acc[j_][v_] =                    \
+                VFMA(wb_, xv_[v_], acc[j_][v_]);                                                     \
+        }                                                                                            \
+    } while (0)
+
 /* out[j][col] = sum_c sum_t w[c*wcs + woff[t] + j] * in[c*ics + xoff[t] + col]; NV vectors of columns. */
 static inline __attribute__((always_inline)) CK_TARGET void
 FWD_BODY(const int OC, const int NV, ck_index nc, ck_index ntap, const REAL *in, ck_index ics, const ck_index *xoff,
@@ -25,17 +38,7 @@ FWD_BODY(const int OC, const int NV, ck_index nc, ck_index ntap, const REAL *in,
         const REAL *ip = in + xoff[0];
         const REAL *wp = w + woff[0];
         for (ck_index c = 0; c < nc; ++c, ip += ics, wp += wcs) {
-            VT xv[NV1_MAX > NV_MAX ? NV1_MAX : NV_MAX];
-#pragma GCC unroll 8
-            for (int v = 0; v < NV; ++v)
-                xv[v] = VLOAD(ip + v * LANES);
-#pragma GCC unroll 8
-            for (int j = 0; j < OC; ++j) {
-                const VT wb = VBCAST(wp + j);
-#pragma GCC unroll 8
-                for (int v = 0; v < NV; ++v)
-                    acc[j][v] = VFMA(wb, xv[v], acc[j][v]);
-            }
+            FWD_STEP(ip, wp);
         }
         nc = 0;
     }
@@ -45,17 +48,7 @@ FWD_BODY(const int OC, const int NV, ck_index nc, ck_index ntap, const REAL *in,
         for (ck_index t = 0; t < ntap; ++t) {
             const REAL *ip = ic + xoff[t];
             const REAL *wp = wc + woff[t];
-            VT xv[NV1_MAX > NV_MAX ? NV1_MAX : NV_MAX];
-#pragma GCC unroll 8
-            for (int v = 0; v < NV; ++v)
-                xv[v] = VLOAD(ip + v * LANES);
-#pragma GCC unroll 8
-            for (int j = 0; j < OC; ++j) {
-                const VT wb = VBCAST(wp + j);
-#pragma GCC unroll 8
-                for (int v = 0; v < NV; ++v)
-                    acc[j][v] = VFMA(wb, xv[v], acc[j][v]);
-            }
+            FWD_STEP(ip, wp);
         }
     }
 #pragma GCC unroll 8
@@ -156,6 +149,7 @@ CK_TARGET void BWW1_TILE(ck_index nr, ck_index ncol, const REAL *dy, ck_index dy
 /* The template consumes its parameters, so the next inclusion can define them afresh. */
 #undef FWD_TILE
 #undef FWD_BODY
+#undef FWD_STEP
 #undef BWW_TILE
 #undef BWW_BODY
 #undef FWD1_TILE

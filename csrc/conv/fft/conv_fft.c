@@ -20,14 +20,12 @@
  *            T = images x tiles of the block; W[f] = conj(DFT(w)) (the plan's kernel spectrum); then the
  *            inverse transform, crop, 1/N scale and bias. The products: the own kernel of
  *            conv_fft_mac.c (Y = Re(W) X + Im(W) (i X), two FMAs per REAL, i X formed once per f) for
- *            blocks of <= 256 tiles, else the BLAS cgemm (one-thread). Own kernel vs BLAS, plan runs at
- *            1 thread (CPU time): cb_l4_k7 whole image (T = 8) 2.1 vs 4.6 ms, cb_l2_k9 24x24 tiles
- *            (T = 64) 24 vs 33 ms, k11_64 whole (T = 4) 4.1 vs 5.6 ms.
+ *            blocks of <= 256 tiles (faster than the BLAS there), else the BLAS cgemm (one-thread).
  * Kernel spectrum: 1-D/2-D plans whose GEMM form (dft_flops) costs at most 4x a real FFT compute it as
  *            real GEMMs per chunk of kernels over only the k1 x k2 nonzero inputs, the second axis as
  *            P +- i Q from cos / sin GEMMs over f1 <= N1/2 (a pruned DFT:
- *            DFT_SPECTRUM in conv_fft_template.h; tables correctly rounded, exact on the axes);
- *            cb_l4_k7, 16384 7x7 kernels to 16x16: 13.6 ms lane transforms -> ~4.4 ms. Others (3-D,
+ *            DFT_SPECTRUM in conv_fft_template.h; tables correctly rounded, exact on the axes),
+ *            ~3x faster than lane transforms for small kernels. Others (3-D,
  *            large transforms) use the lane transforms. Rows of the stored spectrum are ld apart
  *            (ck_conv_fft_spec_ld: + 16 when C_out C_in/g is a multiple of 256, cache sets).
  * Fused plain run (ck_conv_fft_fused_channels): a plain forward / bwd_input call that fits one tile
@@ -35,7 +33,7 @@
  *            chunk of QC output channels (its spectrum <= 1.5 MiB, or <= 2 MiB when T needs more rows,
  *            a multiple of 8 or 4) a worker computes the chunk's spectrum (split re/im, in its cache)
  *            and at once its products for every f. Each chunk reads all of X, so fusing pays when
- *            T is small against QC (cb_l4_k7 whole, plain call, 1 thread: ~17 ms -> ~5 ms).
+ *            T is small against QC.
  * bwd_input: the forward correlation of dy with the flipped, channel-swapped kernel and padding
  *            k - 1 - pad (which may be negative: the gather handles any offset) -- a second plan.
  * bwd_weight: dW[f] += DY[f] (C_out/g x T) @ X[f]^H (T x C_in/g) over all tile blocks in order, then
@@ -44,7 +42,7 @@
  * per axis whose kernel spectrum (F x C_out x C_in/g complex) fits the workspace limit; a plan may force whole-image or a tile size per axis.
  * Forward-type plans: transforms ~ N log N per image and tile, the kernel spectrum (GEMM flops or
  * transforms), product complex MACs, moved spectrum elements, and the first touch of a stored kernel
- * spectrum or the X passes of a fused call (constants: COST_*_F, refitted 2026-12-02 with
+ * spectrum or the X passes of a fused call (constants: COST_*_F, fitted with
  * benchmarks/fit_fft_tiling.py, which times plain calls with each tiling forced by the environment
  * variable CNNKERN_FFT_TILE="n0,n1,n2" -- read by the plain forward / bwd_input entry points only, for
  * that script; 0 auto, -1 whole, N a tile size; ignored when malformed or unusable for the problem);
@@ -68,11 +66,10 @@
  * workers' buffers, >= 1, and at most max(64, the count whose block spectra take 8 MiB).
  *
  * Allocations: workspaces through ck_aligned_alloc (which gives blocks >= 4 MiB whole transparent huge
- * pages: first-touch faults of 4 KiB pages cost ~1-6 us each on the KVM test machine; a cb_l2_k9 plain
- * call went from ~60 to ~30 ms at 1 thread); the plan struct and twiddle tables with malloc.
+ * pages: first touches of 4 KiB pages are costly); the plan struct and twiddle tables with malloc.
  *
  * Threads -- our OpenMP loops, the BLAS pinned to one thread (ck_gemm_pin_begin(1), also at 1 thread:
- * an unpinned OpenBLAS threaded each tiny GEMM and ran 25x slower): the transforms
+ * an unpinned OpenBLAS threads each tiny GEMM): the transforms
  * run over work items of G images, the complex products over frequencies (each f is one thread's,
  * with the own kernel or a one-thread GEMM), GEMM-form spectra and fused calls over chunks of kernels /
  * output channels (sizes from the plan only), so every output element is computed by one thread in a
@@ -108,21 +105,11 @@ static const ck_index TILE_SIZES[] = {8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 2
  * spectrum, per product complex MAC, per spectrum element moved (gathers, lane copies and the
  * transform's per-element work), per byte of a kernel spectrum that a plain call stores (allocation,
  * first touch, write and read back; none when the call fuses, see ck_conv_fft_fused_channels) and per
- * byte of X and i X that the chunks of a fused call read. Refitted 2026-12-02 on the 2-core AVX-512
- * Zen 5 VM after the transforms got ~2.5x faster: plain calls with every allowed tiling forced
- * (CNNKERN_FFT_TILE), 1 thread, CPU time, min of 5, interleaved in one process, on the three bench
- * layers (forward and bwd_input), the 64x64 "same" kernel sweep k 3..31 (n4, 32->32, float32) and
- * 1-channel float64 1024x1024 images (k 15/31/63); 571 lane-interleaved tilings; non-negative
- * least squares of the relative error over the tilings within 2x of each problem's best, then a
- * coordinate search of the constants minimising the picks' slowdown against the best measured tiling:
- * every float32 pick within 1.10 of the best tiling over two runs (before: up to 1.45; k 7, k 11 and
- * k11_64 picked the whole 72 x 72 image over 24 x 72 / 32 x 32 tiles). Plain calls, old vs new build
- * alternated: k11_64 1 thread CPU 10.3 -> 6.3 ms (bwd_input 9.7 -> 6.2), 2 threads wall 6.6-7.6 ->
- * 3.3-4.4 ms; cb_l2_k9 16 x 64 -> 24 x 24 tiles, 27.7 -> 25.3 ms; sweep k 7 6.2 -> 4.2 ms. Command:
+ * byte of X and i X that the chunks of a fused call read. Fitted by benchmarks/fit_fft_tiling.py
+ * (plain calls with every allowed tiling forced through CNNKERN_FFT_TILE; how and what it gave:
+ * docs/KERNEL_MEASUREMENTS.md):
  *   PYTHONPATH=$PWD python benchmarks/fit_fft_tiling.py --json run1.json   (a second run: run2.json)
- *   PYTHONPATH=$PWD python benchmarks/fit_fft_tiling.py --load run1.json run2.json
- * Old values 0.2 / 0.0126 / 0.117 / 2.16 / 0.5 / 0.05 ns (the stored-spectrum byte was then dominated
- * by 4 KiB page faults, now huge pages). */
+ *   PYTHONPATH=$PWD python benchmarks/fit_fft_tiling.py --load run1.json run2.json */
 #define COST_FFT_F 0.0533e-9
 #define COST_DFT_F 0.0193e-9
 #define COST_MAC_F 0.0623e-9

@@ -28,6 +28,7 @@
 #define DFT_SPECTRUM dft_spectrum_f32
 #define DFT_TABLES dft_tables_f32
 #define DFT_CHUNK dft_chunk_f32
+#define INVERSE_IMAGES inverse_images_f32
 #define INVERSE_BLOCK inverse_block_f32
 #define FUSED_RUN fused_run_f32
 #define CGEMM_NAIVE ck_cgemm_naive_f32
@@ -44,35 +45,7 @@
 #define FFT_FWD ck_conv_fwd__fft_f32
 #define FFT_BWD_INPUT ck_conv_bwd_input__fft_f32
 #define FFT_BWD_WEIGHT ck_conv_bwd_weight__fft_f32
-#include "conv_fft_template.h"
-#undef REAL
-#undef LANES_T
-#undef FFT_FORWARD_LANES_T
-#undef FFT_INVERSE_LANES_T
-#undef FFT_FORWARD_T
-#undef FFT_INVERSE_T
-#undef CGEMM
-#undef GEMM
-#undef MAC
-#undef DFT_SPECTRUM
-#undef DFT_TABLES
-#undef DFT_CHUNK
-#undef INVERSE_BLOCK
-#undef FUSED_RUN
-#undef CGEMM_NAIVE
-#undef TILE_BOX
-#undef GATHER_INPUT
-#undef GATHER_OUTPUT
-#undef SCATTER_OUTPUT
-#undef MIX_FORWARD
-#undef TRANSFORM_BLOCK
-#undef PLAIN_RUN
-#undef FFT_SPECTRUM
-#undef FFT_RUN
-#undef FFT_RUN_BWD_WEIGHT
-#undef FFT_FWD
-#undef FFT_BWD_INPUT
-#undef FFT_BWD_WEIGHT
+#include "conv_fft_template.h" /* #undefs the names above */
 
 #define REAL double
 #define LANES_T CK_FFT_LANES_F64
@@ -86,6 +59,7 @@
 #define DFT_SPECTRUM dft_spectrum_f64
 #define DFT_TABLES dft_tables_f64
 #define DFT_CHUNK dft_chunk_f64
+#define INVERSE_IMAGES inverse_images_f64
 #define INVERSE_BLOCK inverse_block_f64
 #define FUSED_RUN fused_run_f64
 #define CGEMM_NAIVE ck_cgemm_naive_f64

@@ -2,7 +2,7 @@
  * conv_fft_template.h -- the passes of the fft operator for one dtype (contract: conv_fft.c).
  * Included by conv_fft_ops.c with REAL, LANES_T, the transform/GEMM/product-kernel functions of that dtype
  * (CGEMM, GEMM, MAC) and the public names #defined (FFT_SPECTRUM, FFT_RUN, FFT_RUN_BWD_WEIGHT, FFT_FWD,
- * FFT_BWD_INPUT, FFT_BWD_WEIGHT) and the static ones.
+ * FFT_BWD_INPUT, FFT_BWD_WEIGHT) and the static ones; it #undefs them all at the end.
  */
 
 /* Work items of G == LANES_T images use the lane-interleaved transforms (image q in lane q; small
@@ -397,42 +397,56 @@ static void TRANSFORM_BLOCK(const ck_conv_fft_plan *pl, const REAL *src, ck_inde
     }
 }
 
+/* Inverse transforms of images [first, first + cnt) (cnt <= the plan's group G) of the spectra
+ * spec[f][nimg] (interleaved complex), conjugated first when conj, into a worker's buffer `real`
+ * (followed by its spectrum and scratch areas, ck_conv_fft_thread_elems). Returns 1 when the images are
+ * lane-interleaved (image q at real + q, stride LANES_T), 0 when they are whole (at real + q * nreal).
+ * Always inlined, so each caller's copy loop is compiled for its constant conj. */
+static inline __attribute__((always_inline)) int
+INVERSE_IMAGES(const ck_conv_fft_plan *pl, const REAL *spec, ck_index nimg, ck_index first, ck_index cnt, int conj,
+               REAL *real)
+{
+    const ck_index F = pl->nfreq, G = pl->group;
+    REAL *sp = real + G * pl->nreal, *scratch = sp + 2 * G * F;
+    if (G == LANES_T) {
+        for (ck_index f = 0; f < F; ++f) {
+            const REAL *s = spec + 2 * (f * nimg + first);
+            REAL *sr = sp + f * LANES_T, *si = sp + (F + f) * LANES_T;
+            for (ck_index q = 0; q < cnt; ++q) {
+                sr[q] = s[2 * q];
+                si[q] = conj ? -s[2 * q + 1] : s[2 * q + 1];
+            }
+        }
+        FFT_INVERSE_LANES_T(pl->fft, sp, sp + LANES_T * F, real, scratch);
+        return 1;
+    }
+    for (ck_index f = 0; f < F; ++f) {
+        const REAL *s = spec + 2 * (f * nimg + first);
+        REAL *d = sp + 2 * f;
+        for (ck_index q = 0; q < cnt; ++q) {
+            d[2 * q * F] = s[2 * q];
+            d[2 * q * F + 1] = conj ? -s[2 * q + 1] : s[2 * q + 1];
+        }
+    }
+    FFT_INVERSE_T(pl->fft, cnt, sp, real, scratch);
+    return 0;
+}
+
 /* Inverse transforms of the block's output spectra ys[f][k][nb], crop, 1/N scale and bias into y. */
 static void INVERSE_BLOCK(const ck_conv_fft_plan *pl, REAL *ys, ck_index tb0, ck_index nb, const REAL *b, REAL *y,
                           REAL *tbuf, ck_index team)
 {
     const ck_conv_params *p = &pl->p;
-    const ck_index F = pl->nfreq, G = pl->group, per = ck_conv_fft_thread_elems(pl);
+    const ck_index G = pl->group, per = ck_conv_fft_thread_elems(pl);
     const ck_index out_plane = ck_conv_out_plane(p);
     const REAL scale = (REAL)(1.0 / (double)pl->nreal);
     const ck_index nimg = p->out_channels * nb, items = (nimg + G - 1) / G;
 #pragma omp parallel for num_threads(ck_team(team, items)) schedule(dynamic)
     for (ck_index it = 0; it < items; ++it) {
         if (ck_interrupt_pending()) continue; /* Ctrl-C (ck_interrupt.h) */
-        REAL *real = tbuf + (ck_index)CK_THREAD_NUM() * per, *sp = real + G * pl->nreal, *scratch = sp + 2 * G * F;
+        REAL *real = tbuf + (ck_index)CK_THREAD_NUM() * per;
         const ck_index first = it * G, cnt = nimg - first < G ? nimg - first : G;
-        const int lanes = G == LANES_T;
-        if (lanes) {
-            for (ck_index f = 0; f < F; ++f) {
-                const REAL *s = ys + 2 * (f * nimg + first);
-                REAL *sr = sp + f * LANES_T, *si = sp + (F + f) * LANES_T;
-                for (ck_index q = 0; q < cnt; ++q) {
-                    sr[q] = s[2 * q];
-                    si[q] = s[2 * q + 1];
-                }
-            }
-            FFT_INVERSE_LANES_T(pl->fft, sp, sp + LANES_T * F, real, scratch);
-        } else {
-            for (ck_index f = 0; f < F; ++f) {
-                const REAL *s = ys + 2 * (f * nimg + first);
-                REAL *d = sp + 2 * f;
-                for (ck_index q = 0; q < cnt; ++q) {
-                    d[2 * q * F] = s[2 * q];
-                    d[2 * q * F + 1] = s[2 * q + 1];
-                }
-            }
-            FFT_INVERSE_T(pl->fft, cnt, sp, real, scratch);
-        }
+        const int lanes = INVERSE_IMAGES(pl, ys, nimg, first, cnt, 0, real);
         for (ck_index q = 0; q < cnt; ++q) {
             const ck_index id = first + q, k = id / nb, tt = tb0 + id % nb;
             const ck_index n = tt / pl->tiles, tile = tt % pl->tiles;
@@ -538,30 +552,9 @@ ck_status FFT_RUN_BWD_WEIGHT(const ck_conv_fft_plan *pl, const REAL *dy, const R
 #pragma omp parallel for num_threads(ck_team(team, items)) schedule(dynamic)
     for (ck_index it = 0; it < items; ++it) {
         if (ck_interrupt_pending()) continue; /* Ctrl-C (ck_interrupt.h) */
-        REAL *real = tbuf + (ck_index)CK_THREAD_NUM() * per, *sp = real + G * pl->nreal, *scratch = sp + 2 * G * F;
+        REAL *real = tbuf + (ck_index)CK_THREAD_NUM() * per;
         const ck_index first = it * G, cnt = nw - first < G ? nw - first : G;
-        const int lanes = G == LANES_T;
-        if (lanes) {
-            for (ck_index f = 0; f < F; ++f) {
-                const REAL *s = dws + 2 * (f * nw + first);
-                REAL *sr = sp + f * LANES_T, *si = sp + (F + f) * LANES_T;
-                for (ck_index q = 0; q < cnt; ++q) {
-                    sr[q] = s[2 * q];
-                    si[q] = -s[2 * q + 1]; /* conj: see the contract */
-                }
-            }
-            FFT_INVERSE_LANES_T(pl->fft, sp, sp + LANES_T * F, real, scratch);
-        } else {
-            for (ck_index f = 0; f < F; ++f) {
-                const REAL *s = dws + 2 * (f * nw + first);
-                REAL *d = sp + 2 * f;
-                for (ck_index q = 0; q < cnt; ++q) {
-                    d[2 * q * F] = s[2 * q];
-                    d[2 * q * F + 1] = -s[2 * q + 1]; /* conj: see the contract */
-                }
-            }
-            FFT_INVERSE_T(pl->fft, cnt, sp, real, scratch);
-        }
+        const int lanes = INVERSE_IMAGES(pl, dws, nw, first, cnt, 1, real); /* conj: see the contract */
         const ck_index es = lanes ? LANES_T : 1;
         for (ck_index q = 0; q < cnt; ++q) {
             const REAL *r = lanes ? real + q : real + q * pl->nreal;
@@ -682,3 +675,33 @@ ck_status FFT_BWD_WEIGHT(const ck_conv_params *p, const REAL *dy, const REAL *x,
     ck_conv_fft_plan_destroy(pl);
     return st;
 }
+
+#undef REAL
+#undef LANES_T
+#undef FFT_FORWARD_LANES_T
+#undef FFT_INVERSE_LANES_T
+#undef FFT_FORWARD_T
+#undef FFT_INVERSE_T
+#undef CGEMM
+#undef GEMM
+#undef MAC
+#undef DFT_SPECTRUM
+#undef DFT_TABLES
+#undef DFT_CHUNK
+#undef INVERSE_IMAGES
+#undef INVERSE_BLOCK
+#undef FUSED_RUN
+#undef CGEMM_NAIVE
+#undef TILE_BOX
+#undef GATHER_INPUT
+#undef GATHER_OUTPUT
+#undef SCATTER_OUTPUT
+#undef MIX_FORWARD
+#undef TRANSFORM_BLOCK
+#undef PLAIN_RUN
+#undef FFT_SPECTRUM
+#undef FFT_RUN
+#undef FFT_RUN_BWD_WEIGHT
+#undef FFT_FWD
+#undef FFT_BWD_INPUT
+#undef FFT_BWD_WEIGHT

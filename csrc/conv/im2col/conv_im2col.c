@@ -19,8 +19,7 @@
  *   kernels take the tiled path, whose gather then copies exactly the pixels the output needs.
  *   The gather computes the valid span of the last axis once per column-matrix row and copies short
  *   runs inline; with stride 1 on the last two axes and "same" width (O[2] == I[2], e.g. 3x3 pad 1)
- *   consecutive full output rows are ONE copy of the shifted input plane plus zeroed borders (2x
- *   faster gather on 14x14 planes; the gather was ~10% of the forward there).
+ *   consecutive full output rows are ONE copy of the shifted input plane plus zeroed borders.
  *
  * Workspace (ck_conv_workspace__im2col gives the exact figure): team * rows * tile elements for the
  * column buffers (rows = K, or 64 for bwd_weight; none for the in-place 1x1); tile = the largest count
@@ -38,28 +37,19 @@
  *     one-thread BLAS, then a second OpenMP loop adds the copies element by element in chunk order; so
  *     dw is bit for bit the same for any thread count (tiles are sized for max(team, 8) workers, and
  *     the chunks for 8 items, for the same reason). Splitting the batch rather than dw's rows keeps
- *     each GEMM full height (M = C_out/groups: 256x64x3136 one-thread sgemm ~45 GFLOP/s vs ~36 for
- *     M = 128) and needs no second gather. Before the chunks, r50_1x1_56 (K = 64) ran bwd_weight as
- *     ONE item on one thread. Measured (same VM, 2 threads, float32, batch 8, medians of 4 bench runs
- *     A/B-interleaved with the previous build, GFLOP/s and ratio to the same run's NumPy matmul):
- *       r50_1x1_56 bwd_weight  61 (0.55) -> 117 (1.21)   8 chunks, in-place x (no gather)
- *       r50_3x3_14 fwd         97-107 (0.71-0.76, undisturbed runs) -> 115 (0.81)   flat gather
- *       r50_3x3_28 fwd         86 (0.67) ->  98 (0.79);  bwd_input 101 (0.78) -> 115 (0.88)
- *     (the VM is shared with other jobs: single runs vary by +-15%, some by 2x).
+ *     each GEMM full height (taller one-thread GEMMs run faster) and needs no second gather.
  *   threading 0 (ck_conv_im2col_set_threading, for measurements): fwd/bwd_input loops serial and the
  *     BLAS threads with num_threads.
- *   Chosen by measurement (2-core AMD EPYC VM shared with other jobs, float32, ResNet-50 layers, batch 8,
- *   2 threads): OpenMP loops + one-thread BLAS 79-116 GFLOP/s vs BLAS threads 50-90 GFLOP/s forward; one
- *   fork/join per call instead of one per GEMM, the gather runs in parallel too, and the 1-vs-2-thread
- *   results are reproducible.
+ *   Why our loops rather than the BLAS's threads: one fork/join per call instead of one per GEMM, the
+ *   gather runs in parallel too, the 1-vs-2-thread results are reproducible, and it measured faster.
  * Work items are independent (each writes its own slice of y, dx or its dw copy), so they are scheduled
  *   dynamically: on an oversubscribed machine a descheduled worker no longer holds back its static
- *   half (same results bit for bit; A/B on the VM at load 5-7: 1143 vs 1263 ms summed over nine
- *   ResNet-50 passes, within the noise of that machine).
+ *   half (same results bit for bit).
  * Concurrent calls from several Python threads share no mutable state: buffers are per call (and per
  * worker); the workspace limit and the threading switch are process-wide settings read once per call.
  */
 #include "cnnkern/ck_conv.h"
+#include "cnnkern/ck_omp.h"
 #include "cnnkern/ck_interrupt.h"
 #include "cnnkern/ck_gemm.h"
 #include "im2col_internal.h"
@@ -177,6 +167,46 @@ static inline void valid_span(ck_index a, ck_index b, ck_index base, ck_index s,
     *hi = end;
 }
 
+/* Advance the output position (o0, o1) by n rows of the last axis (n never passes the end of a plane row). */
+static inline void next_rows(const ck_index *O, ck_index n, ck_index *o0, ck_index *o1)
+{
+    *o1 += n;
+    if (*o1 == O[1]) {
+        *o1 = 0;
+        ++*o0;
+    }
+}
+
+/* The start of a forward / backward-input call: its plan, then 0 with *st set when it returns at once
+ * (empty batch; sizes beyond the BLAS's ints), else 1 with the BLAS set for the call's one threading
+ * layer -- our loops (BLAS on 1 thread) or the BLAS (num_threads), never both; ck_gemm_pin_end() after. */
+static int ck_im2col_begin(const ck_conv_params *p, ck_conv_direction dir, size_t elem_size, im2col_plan *pl,
+                           ck_status *st)
+{
+    ck_im2col_make_plan(p, dir, elem_size, pl);
+    *st = CK_OK;
+    if (p->batch <= 0)
+        return 0;
+    const int fwd = dir == CK_CONV_FWD; /* forward: [Kg][K] @ [K][P]; bwd_input: [K][Kg] @ [Kg][P] */
+    if (!ck_gemm_fits(fwd ? pl->Kg : pl->K, fwd ? pl->K : pl->Kg, pl->K, pl->P, pl->P)) {
+        *st = CK_ERR_UNSUPPORTED;
+        return 0;
+    }
+    ck_gemm_pin_begin(pl->team > 1 ? 1 : p->num_threads);
+    return 1;
+}
+
+/* A worker's column buffer (NULL for the in-place pointwise path); sets *nomem when it cannot have one. */
+static void *ck_im2col_col_buffer(const im2col_plan *pl, int *nomem)
+{
+    if (pl->pointwise)
+        return NULL;
+    void *col = ck_aligned_alloc(pl->col_bytes);
+    if (col == NULL)
+        *nomem = 1;
+    return col;
+}
+
 #define REAL float
 #define IM2COL_GATHER im2col_gather_f32
 #define IM2COL_GATHER_ROWS im2col_gather_rows_f32
@@ -185,15 +215,7 @@ static inline void valid_span(ck_index a, ck_index b, ck_index base, ck_index s,
 #define CONV_FWD_IM2COL ck_conv_fwd__im2col_f32
 #define CONV_BWD_INPUT_IM2COL ck_conv_bwd_input__im2col_f32
 #define CONV_BWD_WEIGHT_IM2COL ck_conv_bwd_weight__im2col_f32
-#include "conv_im2col_template.h"
-#undef REAL
-#undef IM2COL_GATHER
-#undef IM2COL_GATHER_ROWS
-#undef COL2IM_SCATTER
-#undef GEMM
-#undef CONV_FWD_IM2COL
-#undef CONV_BWD_INPUT_IM2COL
-#undef CONV_BWD_WEIGHT_IM2COL
+#include "conv_im2col_template.h" /* #undefs the names above */
 
 #define REAL double
 #define IM2COL_GATHER im2col_gather_f64
@@ -204,11 +226,3 @@ static inline void valid_span(ck_index a, ck_index b, ck_index base, ck_index s,
 #define CONV_BWD_INPUT_IM2COL ck_conv_bwd_input__im2col_f64
 #define CONV_BWD_WEIGHT_IM2COL ck_conv_bwd_weight__im2col_f64
 #include "conv_im2col_template.h"
-#undef REAL
-#undef IM2COL_GATHER
-#undef IM2COL_GATHER_ROWS
-#undef COL2IM_SCATTER
-#undef GEMM
-#undef CONV_FWD_IM2COL
-#undef CONV_BWD_INPUT_IM2COL
-#undef CONV_BWD_WEIGHT_IM2COL

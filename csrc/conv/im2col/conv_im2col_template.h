@@ -1,6 +1,7 @@
 /*
  * conv_im2col_template.h -- one dtype of conv_im2col.c (contract there). Included with REAL, GEMM and
- * the full names of the kernels and operators #defined, so every name stays visible to grep.
+ * the full names of the kernels and operators #defined, so every name stays visible to grep; it
+ * #undefs them at the end.
  */
 
 /* col[r][j] = x_g[c][i(o)] for r = (c, t0, t1, t2), o = p0 + j, 0 <= j < tl; zero outside the input.
@@ -66,11 +67,7 @@ static void IM2COL_GATHER_ROWS(const ck_conv_params *p, const REAL *xg, ck_index
                     }
                 }
                 j += nrows * O[2];
-                o1 += nrows;
-                if (o1 == O[1]) {
-                    o1 = 0;
-                    ++o0;
-                }
+                next_rows(O, nrows, &o0, &o1);
                 continue;
             }
             const ck_index run = O[2] - o2 < tl - j ? O[2] - o2 : tl - j;
@@ -112,10 +109,7 @@ static void IM2COL_GATHER_ROWS(const ck_conv_params *p, const REAL *xg, ck_index
             }
             j += run;
             o2 = 0;
-            if (++o1 == O[1]) {
-                o1 = 0;
-                ++o0;
-            }
+            next_rows(O, 1, &o0, &o1);
         }
     }
 }
@@ -179,11 +173,7 @@ static void COL2IM_SCATTER(const ck_conv_params *p, REAL *col, ck_index Cg, ck_i
                         }
                     }
                     j += nrows * O[2];
-                    o1 += nrows;
-                    if (o1 == O[1]) {
-                        o1 = 0;
-                        ++o0;
-                    }
+                    next_rows(O, nrows, &o0, &o1);
                     continue;
                 }
                 const ck_index run = O[2] - o2 < tl - j ? O[2] - o2 : tl - j;
@@ -205,10 +195,7 @@ static void COL2IM_SCATTER(const ck_conv_params *p, REAL *col, ck_index Cg, ck_i
                 }
                 j += run;
                 o2 = 0;
-                if (++o1 == O[1]) {
-                    o1 = 0;
-                    ++o0;
-                }
+                next_rows(O, 1, &o0, &o1);
             }
         }
     }
@@ -217,30 +204,17 @@ static void COL2IM_SCATTER(const ck_conv_params *p, REAL *col, ck_index Cg, ck_i
 ck_status CONV_FWD_IM2COL(const ck_conv_params *p, const REAL *x, const REAL *w, const REAL *b, REAL *y)
 {
     im2col_plan pl;
-    ck_im2col_make_plan(p, CK_CONV_FWD, sizeof(REAL), &pl);
+    ck_status st;
+    if (!ck_im2col_begin(p, CK_CONV_FWD, sizeof(REAL), &pl, &st))
+        return st;
     const ck_index G = p->groups, Cg = pl.Cg, Kg = pl.Kg, K = pl.K, P = pl.P;
-    if (p->batch <= 0)
-        return CK_OK;
-    if (!ck_gemm_fits(Kg, K, K, P, P))
-        return CK_ERR_UNSUPPORTED;
     const ck_index items = p->batch * G * pl.ntiles;
     int nomem = 0;
-    /* one threading layer: our loops (BLAS on 1 thread) or the BLAS (num_threads), never both */
-    ck_gemm_pin_begin(pl.team > 1 ? 1 : p->num_threads);
 
-#if CK_BUILD_OPENMP
-#pragma omp parallel num_threads(pl.team) reduction(|:nomem)
-#endif
+    CK_OMP(parallel num_threads(pl.team) reduction(|:nomem))
     {
-        REAL *col = NULL;
-        if (!pl.pointwise) {
-            col = (REAL *)ck_aligned_alloc(pl.col_bytes);
-            if (col == NULL)
-                nomem = 1;
-        }
-#if CK_BUILD_OPENMP
-#pragma omp for schedule(dynamic, 1)
-#endif
+        REAL *col = (REAL *)ck_im2col_col_buffer(&pl, &nomem);
+        CK_OMP(for schedule(dynamic, 1))
         for (ck_index it = 0; it < items; ++it) {
             if (nomem || ck_interrupt_pending()) /* Ctrl-C (ck_interrupt.h) */
                 continue;
@@ -272,31 +246,18 @@ ck_status CONV_FWD_IM2COL(const ck_conv_params *p, const REAL *x, const REAL *w,
 ck_status CONV_BWD_INPUT_IM2COL(const ck_conv_params *p, const REAL *dy, const REAL *w, REAL *dx)
 {
     im2col_plan pl;
-    ck_im2col_make_plan(p, CK_CONV_BWD_INPUT, sizeof(REAL), &pl);
+    ck_status st;
+    if (!ck_im2col_begin(p, CK_CONV_BWD_INPUT, sizeof(REAL), &pl, &st))
+        return st;
     const ck_index G = p->groups, Cg = pl.Cg, Kg = pl.Kg, K = pl.K, P = pl.P;
-    if (p->batch <= 0)
-        return CK_OK;
-    if (!ck_gemm_fits(K, Kg, K, P, P))
-        return CK_ERR_UNSUPPORTED;
     /* One work item per (image, group): its tiles overlap in dx, so they stay on one worker. */
     const ck_index items = p->batch * G;
     int nomem = 0;
-    /* one threading layer: our loops (BLAS on 1 thread) or the BLAS (num_threads), never both */
-    ck_gemm_pin_begin(pl.team > 1 ? 1 : p->num_threads);
 
-#if CK_BUILD_OPENMP
-#pragma omp parallel num_threads(pl.team) reduction(|:nomem)
-#endif
+    CK_OMP(parallel num_threads(pl.team) reduction(|:nomem))
     {
-        REAL *col = NULL;
-        if (!pl.pointwise) {
-            col = (REAL *)ck_aligned_alloc(pl.col_bytes);
-            if (col == NULL)
-                nomem = 1;
-        }
-#if CK_BUILD_OPENMP
-#pragma omp for schedule(dynamic, 1)
-#endif
+        REAL *col = (REAL *)ck_im2col_col_buffer(&pl, &nomem);
+        CK_OMP(for schedule(dynamic, 1))
         for (ck_index it = 0; it < items; ++it) {
             if (nomem || ck_interrupt_pending()) /* Ctrl-C (ck_interrupt.h) */
                 continue;
@@ -348,19 +309,10 @@ ck_status CONV_BWD_WEIGHT_IM2COL(const ck_conv_params *p, const REAL *dy, const 
     int nomem = 0;
     ck_gemm_pin_begin(1);
 
-#if CK_BUILD_OPENMP
-#pragma omp parallel num_threads(pl.team) reduction(|:nomem)
-#endif
+    CK_OMP(parallel num_threads(pl.team) reduction(|:nomem))
     {
-        REAL *col = NULL;
-        if (!pl.pointwise) {
-            col = (REAL *)ck_aligned_alloc(pl.col_bytes);
-            if (col == NULL)
-                nomem = 1;
-        }
-#if CK_BUILD_OPENMP
-#pragma omp for schedule(dynamic, 1)
-#endif
+        REAL *col = (REAL *)ck_im2col_col_buffer(&pl, &nomem);
+        CK_OMP(for schedule(dynamic, 1))
         for (ck_index it = 0; it < items; ++it) {
             if (nomem || ck_interrupt_pending()) /* Ctrl-C (ck_interrupt.h) */
                 continue;
@@ -386,9 +338,7 @@ ck_status CONV_BWD_WEIGHT_IM2COL(const ck_conv_params *p, const REAL *dy, const 
     }
     ck_gemm_pin_end();
     if (chunks > 1 && !nomem) {
-#if CK_BUILD_OPENMP
-#pragma omp parallel for schedule(static) num_threads(pl.team)
-#endif
+        CK_OMP(parallel for schedule(static) num_threads(pl.team))
         for (ck_index e = 0; e < dw_size; ++e) {
             REAL acc = dw[e];
             for (ck_index c = 1; c < chunks; ++c)
@@ -399,3 +349,12 @@ ck_status CONV_BWD_WEIGHT_IM2COL(const ck_conv_params *p, const REAL *dy, const 
     ck_aligned_free(parts);
     return nomem ? CK_ERR_NOMEM : CK_OK;
 }
+
+#undef REAL
+#undef IM2COL_GATHER
+#undef IM2COL_GATHER_ROWS
+#undef COL2IM_SCATTER
+#undef GEMM
+#undef CONV_FWD_IM2COL
+#undef CONV_BWD_INPUT_IM2COL
+#undef CONV_BWD_WEIGHT_IM2COL

@@ -33,11 +33,7 @@
  *            tapsum_shift, valign-shifted registers on AVX-512; a 4-row group's rows through
  *            tapsum_shift_rows, short rows in pairs). Both passes of a row run while
  *            its row buffer is in L1 (the passes are fused per row / 4-row group).
- *   Measured (1 thread, CPU time, 1x1x1024x1024, 31x31 Gaussian, padding "same", min of 5 calls,
- *   median of 7 rounds, alternating with the previous build on a busy 2-core VM): float32 1.56 ms
- *   (was 3.87 with AVX2 per-row tap sums), float64 3.17 ms (was 7.98); fft 20.6 / 31.2 ms and
- *   direct 28.6 / 53.1 ms in the same run. In quieter runs 1.3 / 2.9 ms against fft 15.5 / 21.1.
- *   Short rows (padded width Wneed <= 512 and <= 1.25*O2) at unit stride in H and W: the same two
+ * *   Short rows (padded width Wneed <= 512 and <= 1.25*O2) at unit stride in H and W: the same two
  *   passes run on whole row blocks as flattened runs (input rows copied with zero padding into a
  *   block of row stride Wneed), one tap-sum call per pass, block and channel instead of per row.
  *   Pass order: axis 0 first (3-D), then either columns first (axis 1, then axis 2, as above: one
@@ -79,6 +75,7 @@
  * Accumulation is in the tensor's dtype (float for f32).
  */
 #include "cnnkern/ck_conv.h"
+#include "cnnkern/ck_omp.h"
 #include "cnnkern/ck_interrupt.h"
 #include "separable_kernels.h"
 
@@ -103,50 +100,33 @@ static inline ck_index ck_sep_fmod(ck_index a, ck_index b) { return a - b * ck_s
  * k = 31 forward (1024 slices packed twice: the Python rank-1 test, then the operator). */
 #if CK_SEPARABLE_X86
 #include <emmintrin.h>
-static float ck_sep_absmax_f32(const float *p, ck_index n)
-{
-    const __m128 sign = _mm_set1_ps(-0.0f);
-    __m128 m0 = _mm_setzero_ps(), m1 = m0, m2 = m0, m3 = m0;
-    ck_index i = 0;
-    for (; i + 16 <= n; i += 16) {
-        m0 = _mm_max_ps(m0, _mm_andnot_ps(sign, _mm_loadu_ps(p + i)));
-        m1 = _mm_max_ps(m1, _mm_andnot_ps(sign, _mm_loadu_ps(p + i + 4)));
-        m2 = _mm_max_ps(m2, _mm_andnot_ps(sign, _mm_loadu_ps(p + i + 8)));
-        m3 = _mm_max_ps(m3, _mm_andnot_ps(sign, _mm_loadu_ps(p + i + 12)));
+/* One dtype: SFX the SSE2 intrinsic suffix (ps / pd), VL its lanes, ABS the scalar fabs. */
+#define CK_SEP_ABSMAX_SSE2(NAME, REALT, VEC, VL, SFX, ABS)                                              \
+    static REALT NAME(const REALT *p, ck_index n)                                                      \
+    {                                                                                                  \
+        const VEC sign = _mm_set1_##SFX(-0.0);                                                         \
+        VEC m0 = _mm_setzero_##SFX(), m1 = m0, m2 = m0, m3 = m0;                                       \
+        ck_index i = 0;                                                                                \
+        for (; i + 4 * (VL) <= n; i += 4 * (VL)) {                                                     \
+            m0 = _mm_max_##SFX(m0, _mm_andnot_##SFX(sign, _mm_loadu_##SFX(p + i)));                    \
+            m1 = _mm_max_##SFX(m1, _mm_andnot_##SFX(sign, _mm_loadu_##SFX(p + i + (VL))));             \
+            m2 = _mm_max_##SFX(m2, _mm_andnot_##SFX(sign, _mm_loadu_##SFX(p + i + 2 * (VL))));         \
+            m3 = _mm_max_##SFX(m3, _mm_andnot_##SFX(sign, _mm_loadu_##SFX(p + i + 3 * (VL))));         \
+        }                                                                                              \
+        m0 = _mm_max_##SFX(_mm_max_##SFX(m0, m1), _mm_max_##SFX(m2, m3));                              \
+        REALT t[VL], m = 0; /* all candidates are >= 0, so starting at 0 changes no result */          \
+        _mm_storeu_##SFX(t, m0);                                                                       \
+        for (int l = 0; l < (VL); ++l)                                                                 \
+            m = t[l] > m ? t[l] : m;                                                                   \
+        for (; i < n; ++i) {                                                                           \
+            const REALT a = ABS(p[i]);                                                                 \
+            m = a > m ? a : m;                                                                         \
+        }                                                                                              \
+        return m;                                                                                      \
     }
-    m0 = _mm_max_ps(_mm_max_ps(m0, m1), _mm_max_ps(m2, m3));
-    float t[4], m;
-    _mm_storeu_ps(t, m0);
-    m = t[0] > t[1] ? t[0] : t[1];
-    m = t[2] > m ? t[2] : m;
-    m = t[3] > m ? t[3] : m;
-    for (; i < n; ++i) {
-        const float a = fabsf(p[i]);
-        m = a > m ? a : m;
-    }
-    return m;
-}
-static double ck_sep_absmax_f64(const double *p, ck_index n)
-{
-    const __m128d sign = _mm_set1_pd(-0.0);
-    __m128d m0 = _mm_setzero_pd(), m1 = m0, m2 = m0, m3 = m0;
-    ck_index i = 0;
-    for (; i + 8 <= n; i += 8) {
-        m0 = _mm_max_pd(m0, _mm_andnot_pd(sign, _mm_loadu_pd(p + i)));
-        m1 = _mm_max_pd(m1, _mm_andnot_pd(sign, _mm_loadu_pd(p + i + 2)));
-        m2 = _mm_max_pd(m2, _mm_andnot_pd(sign, _mm_loadu_pd(p + i + 4)));
-        m3 = _mm_max_pd(m3, _mm_andnot_pd(sign, _mm_loadu_pd(p + i + 6)));
-    }
-    m0 = _mm_max_pd(_mm_max_pd(m0, m1), _mm_max_pd(m2, m3));
-    double t[2], m;
-    _mm_storeu_pd(t, m0);
-    m = t[0] > t[1] ? t[0] : t[1];
-    for (; i < n; ++i) {
-        const double a = fabs(p[i]);
-        m = a > m ? a : m;
-    }
-    return m;
-}
+CK_SEP_ABSMAX_SSE2(ck_sep_absmax_f32, float, __m128, 4, ps, fabsf)
+CK_SEP_ABSMAX_SSE2(ck_sep_absmax_f64, double, __m128d, 2, pd, fabs)
+#undef CK_SEP_ABSMAX_SSE2
 /* The residual row of SEP_FACTORIZE, in double: over 0 <= l < n, *err = max(*err, |w[l] - fij*f2[l]|)
  * and *vmax = max(*vmax, |w[l]|) (finite values; max is exact in any order). SSE2, for the same
  * reason as the pivot search. */
@@ -249,7 +229,17 @@ static const CK_SEP_ROW(f64) ck_sep_table_f64[] = {CK_SEP_F64_KERNELS(CK_SEP_TAB
 #define RESID_ROW ck_sep_resid_row_f32
 #define SEP_FACTORIZE ck_conv_separable_factorize_f32
 #define SEP_FWD_FACTORS ck_conv_fwd__separable_factors_f32
+#define SEP_FWD_CTX ck_sep_fwd_ctx_f32
+#define SEP_W_PASS ck_sep_w_pass_f32
+#define SEP_FWD_PLAN ck_sep_fwd_plan_f32
+#define SEP_FWD_FLAT ck_sep_fwd_flat_f32
+#define SEP_FWD_ROWS_FIRST ck_sep_fwd_rows_first_f32
+#define SEP_FWD_COLS_FIRST ck_sep_fwd_cols_first_f32
 #define SEP_BWI_FACTORS ck_conv_bwd_input__separable_factors_f32
+#define SEP_BWI_W_ADJOINT ck_sep_bwi_w_adjoint_f32
+#define SEP_BWI_H_ADJOINT ck_sep_bwi_h_adjoint_f32
+#define SEP_BWI_ROWS_PER_TASK ck_sep_bwi_rows_per_task_f32
+#define SEP_FROM_W ck_sep_from_w_f32
 #define SEP_FWD ck_conv_fwd__separable_f32
 #define SEP_BWI ck_conv_bwd_input__separable_f32
 #define SEP_BWW ck_conv_bwd_weight__separable_f32
@@ -269,7 +259,17 @@ static const CK_SEP_ROW(f64) ck_sep_table_f64[] = {CK_SEP_F64_KERNELS(CK_SEP_TAB
 #define RESID_ROW ck_sep_resid_row_f64
 #define SEP_FACTORIZE ck_conv_separable_factorize_f64
 #define SEP_FWD_FACTORS ck_conv_fwd__separable_factors_f64
+#define SEP_FWD_CTX ck_sep_fwd_ctx_f64
+#define SEP_W_PASS ck_sep_w_pass_f64
+#define SEP_FWD_PLAN ck_sep_fwd_plan_f64
+#define SEP_FWD_FLAT ck_sep_fwd_flat_f64
+#define SEP_FWD_ROWS_FIRST ck_sep_fwd_rows_first_f64
+#define SEP_FWD_COLS_FIRST ck_sep_fwd_cols_first_f64
 #define SEP_BWI_FACTORS ck_conv_bwd_input__separable_factors_f64
+#define SEP_BWI_W_ADJOINT ck_sep_bwi_w_adjoint_f64
+#define SEP_BWI_H_ADJOINT ck_sep_bwi_h_adjoint_f64
+#define SEP_BWI_ROWS_PER_TASK ck_sep_bwi_rows_per_task_f64
+#define SEP_FROM_W ck_sep_from_w_f64
 #define SEP_FWD ck_conv_fwd__separable_f64
 #define SEP_BWI ck_conv_bwd_input__separable_f64
 #define SEP_BWW ck_conv_bwd_weight__separable_f64

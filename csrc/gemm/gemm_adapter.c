@@ -1,6 +1,35 @@
 /*
- * gemm_adapter.c -- the row-major GEMM wrappers of ck_gemm.h over an installed Fortran-ABI BLAS, and
- * the naive GEMM used before installation and by tests. Contract: cnnkern/ck_gemm.h.
+ * gemm_adapter.c -- the GEMM adapter: row-major GEMM wrappers over an installed Fortran-ABI BLAS, and
+ * the naive GEMM used before installation and by tests. Declarations: cnnkern/ck_gemm.h.
+ *
+ *
+ * cnnkern never links a BLAS at build time. At import, Python (cnnkern/_blas.py) hands the C code the
+ * Fortran-ABI sgemm/dgemm of an optimised BLAS (the OpenBLAS inside SciPy, taken from the PyCapsules
+ * of scipy.linalg.cython_blas) through ck_gemm_install(). Until then, or when a test selects it with
+ * ck_gemm_use_naive(1), the plain loops ck_gemm_naive_{f32,f64} are used.
+ *
+ * Calling convention of the installed functions (reference BLAS, LP64): every argument by pointer,
+ * column-major storage, 32-bit int sizes:
+ *     sgemm(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+ *
+ * The wrappers ck_gemm_{f32,f64} below are ROW-major (what cnnkern's tensors are):
+ *     C[M][N] (leading dimension ldc) = alpha * op(A) @ op(B) + beta * C
+ *     op(A) is M x K: A is stored [M][K] (lda >= K) when trans_a == 0, [K][M] (lda >= M) when 1;
+ *     op(B) is K x N: B is stored [K][N] (ldb >= N) when trans_b == 0, [N][K] (ldb >= K) when 1.
+ *     beta == 0 overwrites C (NaNs in C are not propagated); K == 0 gives beta * C.
+ * They call the column-major BLAS as C^T = op(B)^T op(A)^T, i.e. gemm(tb, ta, N, M, K, B, A),
+ * and split N into chunks when it exceeds the 32-bit int range. M, K and the leading dimensions must
+ * fit in an int (the caller checks with ck_gemm_fits()).
+ *
+ * Threads: an OpenBLAS keeps one process-wide thread count. The im2col operators run their own OpenMP
+ * loops and call these wrappers from inside them, so around such a loop they pin the BLAS to one thread
+ * with ck_gemm_pin_begin(1)/ck_gemm_pin_end() (reference-counted under a mutex: the first concurrent
+ * caller saves the count and sets it, the last one restores it), so the two threading layers never
+ * nest; when their loops are serial they set the BLAS to the call's num_threads the same way.
+ * Python installs the BLAS's set/get-thread-count functions with ck_gemm_install_threads(); without
+ * them ck_gemm_can_pin() is 0 and the operators keep their loops serial (the BLAS threads instead).
+ * Concurrent calls from several Python threads are safe: the installed pointers are written once at
+ * import, and OpenBLAS's gemm is thread-safe.
  */
 #define _POSIX_C_SOURCE 200809L /* pthread mutex under -std=c11 */
 #include "cnnkern/ck_gemm.h"
@@ -92,7 +121,7 @@ void ck_gemm_pin_end(void)
 #undef GEMM_ROWMAJOR
 #undef GEMM_NAIVE
 
-/* ---- complex GEMM (contract in ck_gemm.h); written at import, read by every call ---- */
+/* ---- complex GEMM (contract above); written at import, read by every call ---- */
 static ck_cgemm_fortran_fn installed_cgemm = NULL;
 static ck_cgemm_fortran_fn installed_zgemm = NULL;
 

@@ -1,6 +1,6 @@
 /*
  * gemm_adapter_complex_template.h -- one dtype of the complex GEMM of gemm_adapter.c. Included with
- * REAL, CGEMM_INSTALLED, CGEMM_ROWMAJOR and CGEMM_NAIVE #defined. Contract: ck_gemm.h.
+ * REAL, CGEMM_INSTALLED, CGEMM_ROWMAJOR and CGEMM_NAIVE #defined. Contract: gemm_adapter.c.
  */
 
 /* C[M][N] (+)= op(A) op(B), row-major interleaved complex, plain loops over a contiguous row of C. */
