@@ -18,18 +18,8 @@
 typedef void (*corr_rows_f32)(CK_SIGNAL_CORR_ROWS_ARGS(float));
 typedef void (*corr_rows_f64)(CK_SIGNAL_CORR_ROWS_ARGS(double));
 
-/* The list (best ISA first; declarations in ck_signal.h) and its table. */
-#if CK_SIMD_X86
-#define CK_SIGNAL_CORR_KERNELS_X86(X)                                                                    \
-    X(CK_ISA_AVX512, ck_signal_corr_2d_rows__avx512_f32, ck_signal_corr_2d_rows__avx512_f64)             \
-    X(CK_ISA_AVX2, ck_signal_corr_2d_rows__avx2_f32, ck_signal_corr_2d_rows__avx2_f64)
-#else
-#define CK_SIGNAL_CORR_KERNELS_X86(X)
-#endif
-#define CK_SIGNAL_CORR_KERNELS(X)                                                                        \
-    CK_SIGNAL_CORR_KERNELS_X86(X)                                                                        \
-    X(CK_ISA_GENERIC, ck_signal_corr_2d_rows__generic_f32, ck_signal_corr_2d_rows__generic_f64)
-CK_ISA_TABLE_F32_F64(ck_signal_corr_table, corr_rows_f32, corr_rows_f64, CK_SIGNAL_CORR_KERNELS);
+/* The kernels (declarations in ck_signal.h), best ISA first. */
+CK_ISA_TABLE_F32_F64(ck_signal_corr_table, corr_rows_f32, corr_rows_f64, ck_signal_corr_2d_rows__);
 #define CK_SIGNAL_CORR_TABLE_ROWS (sizeof ck_signal_corr_table / sizeof ck_signal_corr_table[0])
 
 static int corr_args_ok(ck_index out_h, ck_index out_w, ck_index x_pitch, ck_index kh, ck_index kw,

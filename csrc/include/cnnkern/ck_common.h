@@ -64,19 +64,6 @@ static inline size_t ck_select_row_index(const ck_isa *first_isa, size_t row_byt
 }
 #define CK_SELECT_ROW(table)                                                                                     \
     (&(table)[ck_select_row_index(&(table)[0].isa, sizeof((table)[0]), sizeof(table) / sizeof((table)[0]))])
-/* The table of a family with one kernel per dtype: CK_ISA_TABLE_F32_F64(name, type_f32, type_f64, LIST)
- * defines `static const struct {ck_isa isa; type_f32 f32; type_f64 f64;} name[]` from the rows
- * X(isa, kernel_f32, kernel_f64) of LIST(X). */
-#define CK_ISA_TABLE_F32_F64_ROW(isa, f32, f64) {isa, f32, f64},
-#define CK_ISA_TABLE_F32_F64(name, type_f32, type_f64, LIST)                                                     \
-    static const struct {                                                                                        \
-        ck_isa isa;                                                                                              \
-        type_f32 f32;                                                                                            \
-        type_f64 f64;                                                                                            \
-    } name[] = {LIST(CK_ISA_TABLE_F32_F64_ROW)}
-/* Token pasting after macro expansion (e.g. a name from CK_ISA_TOKEN or a dtype token). */
-#define CK_PASTE_(a, b) a##b
-#define CK_PASTE(a, b) CK_PASTE_(a, b)
 
 const char *ck_build_cflags(void);
 
