@@ -7,6 +7,9 @@ their N-D shapes as int64 arrays; y is allocated by the caller. The GIL is relea
 call; a C status becomes an exception in cnnkern/_ck_status.pxd.
 """
 from libc.stdint cimport int64_t, uint32_t, uint64_t
+cimport numpy as cnp
+
+cnp.import_array()
 
 from cnnkern._ck_status cimport bind_runtime, ck_index, ck_status, check_status, runtime_probe
 from cnnkern._ck_status cimport interrupt_enter, interrupt_leave, ck_interrupt_set_main_thread
@@ -47,9 +50,6 @@ cdef extern from "cnnkern/ck_signal.h" nogil:
                                                 ck_index kw, const double *w, double *y,
                                                 ck_index y_pitch)
 
-ctypedef fused real:
-    float
-    double
 
 ctypedef fused nd_t:
     uint64_t
@@ -86,33 +86,54 @@ cdef int _check_2d(Py_ssize_t xh, Py_ssize_t xw, Py_ssize_t kh, Py_ssize_t kw, P
     return 0
 
 
-def corr_2d(const real[:, ::1] x, const real[:, ::1] w, real[:, ::1] y, int num_threads,
-            isa=None):
+cdef inline void *_matrix(object a, int typenum, bint out, ck_index *shape) except NULL:
+    """The data of a C-contiguous 2-D ndarray of the given dtype (writeable when `out`); its shape."""
+    cdef cnp.ndarray arr = <cnp.ndarray?>a
+    if (cnp.PyArray_NDIM(arr) != 2 or cnp.PyArray_TYPE(arr) != typenum
+            or not cnp.PyArray_IS_C_CONTIGUOUS(arr) or (out and not cnp.PyArray_ISWRITEABLE(arr))):
+        raise ValueError("corr_2d: x, w and y must be C-contiguous 2-D arrays of one dtype, float32 or "
+                         "float64, and y writeable")
+    shape[0], shape[1] = cnp.PyArray_DIM(arr, 0), cnp.PyArray_DIM(arr, 1)
+    return cnp.PyArray_DATA(arr)
+
+
+def corr_2d(x, w, y, int num_threads, isa=None):
     """y[r, c] = sum_ij w[i, j] * x[r + i, c + j] (x rows may be longer than needed: a pitch), float32
-    or float64. With isa (one of KERNEL_ISAS) that ISA's kernel runs, serially, whatever ck_cpu_isa()
-    says: for the tests, which check first that the CPU has the instructions (calling an AVX kernel
-    on a CPU without them crashes)."""
-    _check_2d(x.shape[0], x.shape[1], w.shape[0], w.shape[1], y.shape[0], y.shape[1])
+    or float64 C-contiguous arrays (read through their data pointers: cheaper than typed memoryviews
+    on small calls). With isa (one of KERNEL_ISAS) that ISA's kernel runs, serially, whatever
+    ck_cpu_isa() says: for the tests, which check first that the CPU has the instructions (calling an
+    AVX kernel on a CPU without them crashes)."""
+    cdef int typenum = cnp.PyArray_TYPE(<cnp.ndarray?>y)
+    if typenum != cnp.NPY_FLOAT32:
+        typenum = cnp.NPY_FLOAT64
+    cdef ck_index xs[2]
+    cdef ck_index ws[2]
+    cdef ck_index ys[2]
+    cdef const void *xp = _matrix(x, typenum, False, xs)
+    cdef const void *wp = _matrix(w, typenum, False, ws)
+    cdef void *yp = _matrix(y, typenum, True, ys)
+    _check_2d(xs[0], xs[1], ws[0], ws[1], ys[0], ys[1])
     cdef int which = -1
     if isa is not None:
         if isa not in KERNEL_ISAS:
             raise ValueError(f"isa must be one of {KERNEL_ISAS}, got {isa!r}")
         which = KERNEL_ISAS.index(isa)
-    cdef ck_index out_h = y.shape[0], out_w = y.shape[1], kh = w.shape[0], kw = w.shape[1]
-    cdef ck_index x_pitch = x.strides[0] // sizeof(real), y_pitch = y.strides[0] // sizeof(real)
     cdef ck_status st
     _tok = interrupt_enter()
     with nogil:
-        if real is float:
-            st = (ck_signal_corr_2d__direct_f32(out_h, out_w, &x[0, 0], x_pitch, kh, kw, &w[0, 0],
-                                                &y[0, 0], y_pitch, num_threads) if which < 0 else
-                  ck_signal_corr_2d__direct_isa_f32(<ck_isa>which, out_h, out_w, &x[0, 0], x_pitch,
-                                                    kh, kw, &w[0, 0], &y[0, 0], y_pitch))
+        if typenum == cnp.NPY_FLOAT32:
+            st = (ck_signal_corr_2d__direct_f32(ys[0], ys[1], <const float *>xp, xs[1], ws[0], ws[1],
+                                                <const float *>wp, <float *>yp, ys[1], num_threads)
+                  if which < 0 else
+                  ck_signal_corr_2d__direct_isa_f32(<ck_isa>which, ys[0], ys[1], <const float *>xp, xs[1],
+                                                    ws[0], ws[1], <const float *>wp, <float *>yp, ys[1]))
         else:
-            st = (ck_signal_corr_2d__direct_f64(out_h, out_w, &x[0, 0], x_pitch, kh, kw, &w[0, 0],
-                                                &y[0, 0], y_pitch, num_threads) if which < 0 else
-                  ck_signal_corr_2d__direct_isa_f64(<ck_isa>which, out_h, out_w, &x[0, 0], x_pitch,
-                                                    kh, kw, &w[0, 0], &y[0, 0], y_pitch))
+            st = (ck_signal_corr_2d__direct_f64(ys[0], ys[1], <const double *>xp, xs[1], ws[0], ws[1],
+                                                <const double *>wp, <double *>yp, ys[1], num_threads)
+                  if which < 0 else
+                  ck_signal_corr_2d__direct_isa_f64(<ck_isa>which, ys[0], ys[1], <const double *>xp,
+                                                    xs[1], ws[0], ws[1], <const double *>wp,
+                                                    <double *>yp, ys[1]))
     st = interrupt_leave(_tok, st)
     check_status(st, "signal")
 
