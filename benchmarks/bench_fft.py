@@ -22,6 +22,7 @@ import numpy as np
 
 import cnnkern
 from cnnkern._params import make_conv_params
+from cnnkern.bench import median_call_time
 
 LAYERS = [
     # name, n, c_in, c_out, size, k, padding
@@ -36,14 +37,7 @@ CLOCK = [time.perf_counter]
 
 
 def median_time(fn, repeat):
-    clock = CLOCK[0]
-    fn()
-    times = []
-    for _ in range(repeat):
-        t = clock()
-        fn()
-        times.append(clock() - t)
-    return float(np.median(times))
+    return median_call_time(fn, repeat, CLOCK[0])
 
 
 def conv_case(n, c_in, c_out, size, k, padding, dtype, rng):

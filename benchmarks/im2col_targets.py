@@ -35,7 +35,7 @@ import numpy as np
 
 import cnnkern
 from cnnkern import _conv_ext
-from cnnkern.bench import layer_problem, load_shapes
+from cnnkern.bench import layer_problem, load_shapes, median_call_time
 
 LAYERS = ("r50_3x3_28", "r50_3x3_14", "r50_1x1_14", "r50_1x1_56")
 
@@ -66,13 +66,7 @@ CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 
 def _round_time(fn, settle, burst, clock=time.perf_counter):
     time.sleep(settle)
-    fn()
-    times = []
-    for _ in range(burst):
-        t0 = clock()
-        fn()
-        times.append(clock() - t0)
-    return statistics.median(times)
+    return median_call_time(fn, burst, clock)
 
 
 def measure_layer(layer, dtype, threads, rounds, settle, burst, algorithms, rng, clock=time.perf_counter):

@@ -7,6 +7,9 @@ their N-D shapes as int64 arrays; y is allocated by the caller. The GIL is relea
 call; a C status becomes an exception in cnnkern/_ck_status.pxd.
 """
 from libc.stdint cimport int64_t, uint32_t, uint64_t
+cimport numpy as cnp
+
+cnp.import_array()
 
 from cnnkern._ck_status cimport bind_runtime, ck_index, ck_status, check_status, runtime_probe
 from cnnkern._ck_status cimport interrupt_enter, interrupt_leave, ck_interrupt_set_main_thread
@@ -26,68 +29,51 @@ cdef extern from "cnnkern/ck_signal.h" nogil:
     ck_status ck_signal_corr_nd__direct_f64(int ndim, const ck_index *x_shape, const double *x,
                                             const ck_index *w_shape, const double *w, double *y,
                                             int num_threads)
-    ck_status ck_signal_corr_2d__direct_f64(ck_index out_h, ck_index out_w, const double *x,
-                                            ck_index x_pitch, ck_index kh, ck_index kw,
-                                            const double *w, double *y, ck_index y_pitch,
-                                            int num_threads)
+    ctypedef enum ck_isa:
+        CK_ISA_GENERIC
+        CK_ISA_AVX2
+        CK_ISA_AVX512
     ck_status ck_signal_corr_2d__direct_f32(ck_index out_h, ck_index out_w, const float *x,
                                             ck_index x_pitch, ck_index kh, ck_index kw,
                                             const float *w, float *y, ck_index y_pitch,
                                             int num_threads)
-    void ck_signal_corr_2d_rows__generic_f64(ck_index row_begin, ck_index row_end, ck_index out_w,
-                                             const double *x, ck_index x_pitch, ck_index kh,
-                                             ck_index kw, const double *w, double *y,
-                                             ck_index y_pitch)
-    void ck_signal_corr_2d_rows__avx2_f64(ck_index row_begin, ck_index row_end, ck_index out_w,
-                                          const double *x, ck_index x_pitch, ck_index kh,
-                                          ck_index kw, const double *w, double *y, ck_index y_pitch)
-    void ck_signal_corr_2d_rows__avx512_f64(ck_index row_begin, ck_index row_end, ck_index out_w,
-                                            const double *x, ck_index x_pitch, ck_index kh,
-                                            ck_index kw, const double *w, double *y,
-                                            ck_index y_pitch)
-    void ck_signal_corr_2d_rows__generic_f32(ck_index row_begin, ck_index row_end, ck_index out_w,
-                                             const float *x, ck_index x_pitch, ck_index kh,
-                                             ck_index kw, const float *w, float *y, ck_index y_pitch)
-    void ck_signal_corr_2d_rows__avx2_f32(ck_index row_begin, ck_index row_end, ck_index out_w,
-                                          const float *x, ck_index x_pitch, ck_index kh,
-                                          ck_index kw, const float *w, float *y, ck_index y_pitch)
-    void ck_signal_corr_2d_rows__avx512_f32(ck_index row_begin, ck_index row_end, ck_index out_w,
-                                            const float *x, ck_index x_pitch, ck_index kh,
-                                            ck_index kw, const float *w, float *y, ck_index y_pitch)
+    ck_status ck_signal_corr_2d__direct_f64(ck_index out_h, ck_index out_w, const double *x,
+                                            ck_index x_pitch, ck_index kh, ck_index kw,
+                                            const double *w, double *y, ck_index y_pitch,
+                                            int num_threads)
+    ck_status ck_signal_corr_2d__direct_isa_f32(ck_isa isa, ck_index out_h, ck_index out_w,
+                                                const float *x, ck_index x_pitch, ck_index kh,
+                                                ck_index kw, const float *w, float *y,
+                                                ck_index y_pitch)
+    ck_status ck_signal_corr_2d__direct_isa_f64(ck_isa isa, ck_index out_h, ck_index out_w,
+                                                const double *x, ck_index x_pitch, ck_index kh,
+                                                ck_index kw, const double *w, double *y,
+                                                ck_index y_pitch)
 
 
-def corr_nd_u64(const uint64_t[::1] x, const int64_t[::1] x_shape, const uint64_t[::1] w,
-                const int64_t[::1] w_shape, uint64_t[::1] y, int num_threads):
+ctypedef fused nd_t:
+    uint64_t
+    uint32_t
+    double
+
+
+def corr_nd(const nd_t[::1] x, const int64_t[::1] x_shape, const nd_t[::1] w,
+            const int64_t[::1] w_shape, nd_t[::1] y, int num_threads):
+    """The N-D valid correlation of the flattened x and w (shapes given) into y: uint64 / uint32
+    (wrapping) or float64."""
     cdef int ndim = <int>x_shape.shape[0]
     cdef ck_status st
     _tok = interrupt_enter()
     with nogil:
-        st = ck_signal_corr_nd__direct_u64(ndim, &x_shape[0], &x[0], &w_shape[0], &w[0], &y[0],
-                                           num_threads)
-    st = interrupt_leave(_tok, st)
-    check_status(st, "signal")
-
-
-def corr_nd_u32(const uint32_t[::1] x, const int64_t[::1] x_shape, const uint32_t[::1] w,
-                const int64_t[::1] w_shape, uint32_t[::1] y, int num_threads):
-    cdef int ndim = <int>x_shape.shape[0]
-    cdef ck_status st
-    _tok = interrupt_enter()
-    with nogil:
-        st = ck_signal_corr_nd__direct_u32(ndim, &x_shape[0], &x[0], &w_shape[0], &w[0], &y[0],
-                                           num_threads)
-    st = interrupt_leave(_tok, st)
-    check_status(st, "signal")
-
-
-def corr_nd_f64(const double[::1] x, const int64_t[::1] x_shape, const double[::1] w,
-                const int64_t[::1] w_shape, double[::1] y, int num_threads):
-    cdef int ndim = <int>x_shape.shape[0]
-    cdef ck_status st
-    _tok = interrupt_enter()
-    with nogil:
-        st = ck_signal_corr_nd__direct_f64(ndim, &x_shape[0], &x[0], &w_shape[0], &w[0], &y[0],
-                                           num_threads)
+        if nd_t is uint64_t:
+            st = ck_signal_corr_nd__direct_u64(ndim, &x_shape[0], &x[0], &w_shape[0], &w[0], &y[0],
+                                               num_threads)
+        elif nd_t is uint32_t:
+            st = ck_signal_corr_nd__direct_u32(ndim, &x_shape[0], &x[0], &w_shape[0], &w[0], &y[0],
+                                               num_threads)
+        else:
+            st = ck_signal_corr_nd__direct_f64(ndim, &x_shape[0], &x[0], &w_shape[0], &w[0], &y[0],
+                                               num_threads)
     st = interrupt_leave(_tok, st)
     check_status(st, "signal")
 
@@ -100,84 +86,60 @@ cdef int _check_2d(Py_ssize_t xh, Py_ssize_t xw, Py_ssize_t kh, Py_ssize_t kw, P
     return 0
 
 
-def corr_2d_f64(const double[:, ::1] x, const double[:, ::1] w, double[:, ::1] y, int num_threads):
-    """y[r, c] = sum_ij w[i, j] * x[r + i, c + j] (x rows may be longer than needed: a pitch)."""
-    _check_2d(x.shape[0], x.shape[1], w.shape[0], w.shape[1], y.shape[0], y.shape[1])
+cdef inline void *_matrix(object a, int typenum, bint out, ck_index *shape) except NULL:
+    """The data of a C-contiguous 2-D ndarray of the given dtype (writeable when `out`); its shape."""
+    cdef cnp.ndarray arr = <cnp.ndarray?>a
+    if (cnp.PyArray_NDIM(arr) != 2 or cnp.PyArray_TYPE(arr) != typenum
+            or not cnp.PyArray_IS_C_CONTIGUOUS(arr) or (out and not cnp.PyArray_ISWRITEABLE(arr))):
+        raise ValueError("corr_2d: x, w and y must be C-contiguous 2-D arrays of one dtype, float32 or "
+                         "float64, and y writeable")
+    shape[0], shape[1] = cnp.PyArray_DIM(arr, 0), cnp.PyArray_DIM(arr, 1)
+    return cnp.PyArray_DATA(arr)
+
+
+def corr_2d(x, w, y, int num_threads, isa=None):
+    """y[r, c] = sum_ij w[i, j] * x[r + i, c + j] (x rows may be longer than needed: a pitch), float32
+    or float64 C-contiguous arrays (read through their data pointers: cheaper than typed memoryviews
+    on small calls). With isa (one of KERNEL_ISAS) that ISA's kernel runs, serially, whatever
+    ck_cpu_isa() says: for the tests, which check first that the CPU has the instructions (calling an
+    AVX kernel on a CPU without them crashes)."""
+    cdef int typenum = cnp.PyArray_TYPE(<cnp.ndarray?>y)
+    if typenum != cnp.NPY_FLOAT32:
+        typenum = cnp.NPY_FLOAT64
+    cdef ck_index xs[2]
+    cdef ck_index ws[2]
+    cdef ck_index ys[2]
+    cdef const void *xp = _matrix(x, typenum, False, xs)
+    cdef const void *wp = _matrix(w, typenum, False, ws)
+    cdef void *yp = _matrix(y, typenum, True, ys)
+    _check_2d(xs[0], xs[1], ws[0], ws[1], ys[0], ys[1])
+    cdef int which = -1
+    if isa is not None:
+        if isa not in KERNEL_ISAS:
+            raise ValueError(f"isa must be one of {KERNEL_ISAS}, got {isa!r}")
+        which = KERNEL_ISAS.index(isa)
     cdef ck_status st
     _tok = interrupt_enter()
     with nogil:
-        st = ck_signal_corr_2d__direct_f64(y.shape[0], y.shape[1], &x[0, 0], x.strides[0] // 8,
-                                           w.shape[0], w.shape[1], &w[0, 0], &y[0, 0],
-                                           y.strides[0] // 8, num_threads)
+        if typenum == cnp.NPY_FLOAT32:
+            st = (ck_signal_corr_2d__direct_f32(ys[0], ys[1], <const float *>xp, xs[1], ws[0], ws[1],
+                                                <const float *>wp, <float *>yp, ys[1], num_threads)
+                  if which < 0 else
+                  ck_signal_corr_2d__direct_isa_f32(<ck_isa>which, ys[0], ys[1], <const float *>xp, xs[1],
+                                                    ws[0], ws[1], <const float *>wp, <float *>yp, ys[1]))
+        else:
+            st = (ck_signal_corr_2d__direct_f64(ys[0], ys[1], <const double *>xp, xs[1], ws[0], ws[1],
+                                                <const double *>wp, <double *>yp, ys[1], num_threads)
+                  if which < 0 else
+                  ck_signal_corr_2d__direct_isa_f64(<ck_isa>which, ys[0], ys[1], <const double *>xp,
+                                                    xs[1], ws[0], ws[1], <const double *>wp,
+                                                    <double *>yp, ys[1]))
     st = interrupt_leave(_tok, st)
     check_status(st, "signal")
 
 
-def corr_2d_f32(const float[:, ::1] x, const float[:, ::1] w, float[:, ::1] y, int num_threads):
-    _check_2d(x.shape[0], x.shape[1], w.shape[0], w.shape[1], y.shape[0], y.shape[1])
-    cdef ck_status st
-    _tok = interrupt_enter()
-    with nogil:
-        st = ck_signal_corr_2d__direct_f32(y.shape[0], y.shape[1], &x[0, 0], x.strides[0] // 4,
-                                           w.shape[0], w.shape[1], &w[0, 0], &y[0, 0],
-                                           y.strides[0] // 4, num_threads)
-    st = interrupt_leave(_tok, st)
-    check_status(st, "signal")
-
-
+# the order of ck_isa (ck_common.h)
 KERNEL_ISAS = ("generic", "avx2", "avx512")
-
-
-def corr_2d_isa_f64(str isa, const double[:, ::1] x, const double[:, ::1] w, double[:, ::1] y):
-    """One ISA's kernel, serial, whatever ck_cpu_isa() says (for the tests, which check first that
-    the CPU has the instructions: calling an AVX kernel on a CPU without them crashes)."""
-    _check_2d(x.shape[0], x.shape[1], w.shape[0], w.shape[1], y.shape[0], y.shape[1])
-    if isa not in KERNEL_ISAS:
-        raise ValueError(f"isa must be one of {KERNEL_ISAS}, got {isa!r}")
-    cdef int which = KERNEL_ISAS.index(isa)
-    with nogil:
-        if which == 0:
-            ck_signal_corr_2d_rows__generic_f64(0, y.shape[0], y.shape[1], &x[0, 0], x.strides[0] // 8,
-                                                w.shape[0], w.shape[1], &w[0, 0], &y[0, 0],
-                                                y.strides[0] // 8)
-        elif which == 1:
-            ck_signal_corr_2d_rows__avx2_f64(0, y.shape[0], y.shape[1], &x[0, 0], x.strides[0] // 8,
-                                             w.shape[0], w.shape[1], &w[0, 0], &y[0, 0],
-                                             y.strides[0] // 8)
-        else:
-            ck_signal_corr_2d_rows__avx512_f64(0, y.shape[0], y.shape[1], &x[0, 0], x.strides[0] // 8,
-                                               w.shape[0], w.shape[1], &w[0, 0], &y[0, 0],
-                                               y.strides[0] // 8)
-
-
-def corr_2d_isa_f32(str isa, const float[:, ::1] x, const float[:, ::1] w, float[:, ::1] y):
-    """As corr_2d_isa_f64, float32."""
-    _check_2d(x.shape[0], x.shape[1], w.shape[0], w.shape[1], y.shape[0], y.shape[1])
-    if isa not in KERNEL_ISAS:
-        raise ValueError(f"isa must be one of {KERNEL_ISAS}, got {isa!r}")
-    cdef int which = KERNEL_ISAS.index(isa)
-    with nogil:
-        if which == 0:
-            ck_signal_corr_2d_rows__generic_f32(0, y.shape[0], y.shape[1], &x[0, 0], x.strides[0] // 4,
-                                                w.shape[0], w.shape[1], &w[0, 0], &y[0, 0],
-                                                y.strides[0] // 4)
-        elif which == 1:
-            ck_signal_corr_2d_rows__avx2_f32(0, y.shape[0], y.shape[1], &x[0, 0], x.strides[0] // 4,
-                                             w.shape[0], w.shape[1], &w[0, 0], &y[0, 0],
-                                             y.strides[0] // 4)
-        else:
-            ck_signal_corr_2d_rows__avx512_f32(0, y.shape[0], y.shape[1], &x[0, 0], x.strides[0] // 4,
-                                               w.shape[0], w.shape[1], &w[0, 0], &y[0, 0],
-                                               y.strides[0] // 4)
-
-
-def corr_2d_generic_f64(const double[:, ::1] x, const double[:, ::1] w, double[:, ::1] y):
-    """The portable kernel whatever the CPU (for the tests: every ISA must agree with it)."""
-    _check_2d(x.shape[0], x.shape[1], w.shape[0], w.shape[1], y.shape[0], y.shape[1])
-    with nogil:
-        ck_signal_corr_2d_rows__generic_f64(0, y.shape[0], y.shape[1], &x[0, 0], x.strides[0] // 8,
-                                            w.shape[0], w.shape[1], &w[0, 0], &y[0, 0],
-                                            y.strides[0] // 8)
 
 
 def _runtime_probe(size_t nbytes):

@@ -146,6 +146,18 @@ def cases_from_shapes(shapes, *, rank1_variants=False):
 # ---------------------------------------------------------------------------------------------------
 # Timing
 
+def median_call_time(fn, repeat, clock=time.perf_counter):
+    """The median of `repeat` timed calls of fn (by `clock`) after one untimed warm-up: the plain
+    measurement of the scripts in benchmarks/."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        t0 = clock()
+        fn()
+        times.append(clock() - t0)
+    return statistics.median(times)
+
+
 def _median_time(fn, repeat, min_time=0.05, max_rounds=50):
     """Median of at least `repeat` timed calls (more, up to max_rounds, until min_time has passed),
     after one untimed warm-up; returns (median, list of times)."""

@@ -74,16 +74,11 @@ def correlate(in1, in2, mode="full", method="auto"):
     in1 without being flipped; "same" keeps the centred in1.shape part, "valid" the part that needs
     no zero padding. method: "auto" (`choose_method`), "direct" or "fft".
     """
-    a, b = np.asarray(in1), np.asarray(in2)
-    if a.ndim == 0 and b.ndim == 0:
-        _check_real(a, b)
-        return a * b
-    if a.ndim != b.ndim:
-        raise ValueError("in1 and in2 should have the same dimensionality")
-    if not isinstance(mode, str) or mode not in MODES:
-        raise ValueError(_MODE_ERROR)
-    if not isinstance(method, str) or method not in METHODS:
-        raise ValueError(_METHOD_ERROR)
+    a, b, product = _arrays(in1, in2, "in1 and in2 should have the same dimensionality")
+    if product is not None:
+        return product
+    _check_flag(mode, MODES, _MODE_ERROR)
+    _check_flag(method, METHODS, _METHOD_ERROR)
     _check_real(a, b)
     _valid_mode_swap_needed(mode, a.shape, b.shape)
     return _run(a, b, mode, method, flip=False)
@@ -96,18 +91,13 @@ def convolve(in1, in2, mode="full", method="auto"):
     the part that needs no zero padding (either input may be the larger one, but it must be at least
     as large as the other in every dimension). method: "auto" (`choose_method`), "direct" or "fft".
     """
-    a, b = np.asarray(in1), np.asarray(in2)
-    if a.ndim == 0 and b.ndim == 0:
-        _check_real(a, b)
-        return a * b
-    if a.ndim != b.ndim:
-        raise ValueError("volume and kernel should have the same dimensionality")
+    a, b, product = _arrays(in1, in2, "volume and kernel should have the same dimensionality")
+    if product is not None:
+        return product
     if _valid_mode_swap_needed(mode, a.shape, b.shape):
         a, b = b, a  # convolution commutes; scipy swaps here too
-    if not isinstance(method, str) or method not in METHODS:
-        raise ValueError(_METHOD_ERROR)
-    if not isinstance(mode, str) or mode not in MODES:
-        raise ValueError(_MODE_ERROR)
+    _check_flag(method, METHODS, _METHOD_ERROR)  # method before mode, as scipy's convolve
+    _check_flag(mode, MODES, _MODE_ERROR)
     _check_real(a, b)
     return _run(a, b, mode, method, flip=True)
 
@@ -139,6 +129,23 @@ def choose_method(in1, in2, mode="full", measure=False):
 # ----------------------------------------------------------------------------------------------------
 # validation
 # ----------------------------------------------------------------------------------------------------
+
+def _arrays(in1, in2, ndim_error):
+    """(a, b, product): the inputs as arrays, and their product when both are 0-d (the answer then,
+    as scipy), else None. Different ndims raise ValueError(ndim_error)."""
+    a, b = np.asarray(in1), np.asarray(in2)
+    if a.ndim == 0 and b.ndim == 0:
+        _check_real(a, b)
+        return a, b, a * b
+    if a.ndim != b.ndim:
+        raise ValueError(ndim_error)
+    return a, b, None
+
+
+def _check_flag(value, allowed, message):
+    if not isinstance(value, str) or value not in allowed:
+        raise ValueError(message)
+
 
 def _check_real(*arrays):
     for name, arr in zip(("in1", "in2"), arrays):
@@ -270,13 +277,8 @@ def _correlate_int(a, b, pads, result_dtype):
     """Exact direct correlation of bool/integer data: unsigned wrap-around sums (modulo 2^32 when the
     result dtype has at most 32 bits, else 2^64), cast to the result dtype."""
     narrow = result_dtype.itemsize <= 4 and min(a.size, b.size) < 2**31
-    acc, kernel = ((np.uint32, _signal_ext.corr_nd_u32) if narrow
-                   else (np.uint64, _signal_ext.corr_nd_u64))
-    x = _padded(a, pads, acc)  # two's complement: -1 -> 2**bits - 1, as C casts
-    w = np.ascontiguousarray(b, dtype=acc)
-    y = np.empty(_out_shape(a.shape, b.shape, pads), acc)
-    kernel(x.ravel(), np.array(x.shape, np.int64), w.ravel(), np.array(w.shape, np.int64),
-           y.reshape(-1), _threads_for(y.size, w.size))
+    # two's complement: -1 -> 2**bits - 1, as C casts
+    y = _correlate_nd(a, b, pads, np.uint32 if narrow else np.uint64)
     if result_dtype.kind == "b":
         return y != 0
     return y.astype(result_dtype)  # keeps the low bits (wrap-around), as scipy's integer sums
@@ -294,11 +296,16 @@ def _correlate_float(a, b, pads, compute, method):
         return _correlate_2d(a, b, pads, compute)
     if ndim == 3:
         return _correlate_conv(a, b, pads, compute, "direct")
-    x = _padded(a, pads, np.float64)
-    w = np.ascontiguousarray(b, dtype=np.float64)
-    y = np.empty(_out_shape(a.shape, b.shape, pads), np.float64)
-    _signal_ext.corr_nd_f64(x.ravel(), np.array(x.shape, np.int64), w.ravel(),
-                            np.array(w.shape, np.int64), y.reshape(-1), _threads_for(y.size, w.size))
+    return _correlate_nd(a, b, pads, np.float64)
+
+
+def _correlate_nd(a, b, pads, dtype):
+    """The plain N-D C loop (csrc/signal/corr_nd.c) in dtype: uint64, uint32 or float64."""
+    x = _padded(a, pads, dtype)
+    w = np.ascontiguousarray(b, dtype=dtype)
+    y = np.empty(_out_shape(a.shape, b.shape, pads), dtype)
+    _signal_ext.corr_nd(x.ravel(), np.array(x.shape, np.int64), w.ravel(), np.array(w.shape, np.int64),
+                        y.reshape(-1), _threads_for(y.size, w.size))
     return y
 
 
@@ -320,10 +327,8 @@ def _correlate_conv(a, b, pads, compute, algorithm):
 def _correlate_1d(a, b, pads, compute):
     """1-D direct correlation on the SIMD kernel. The outputs whose window lies inside in1 run on
     in1 itself; only the ends (at most K - 1 outputs each) run on small zero-padded copies."""
-    corr_2d = _signal_ext.corr_2d_f32 if compute == np.float32 else _signal_ext.corr_2d_f64
-
     def kernel(xs, ws, ys):  # one row of the 2-D kernel (threads split long rows into chunks)
-        corr_2d(xs[None], ws[None], ys[None], _threads_for(ys.size, ws.size))
+        _signal_ext.corr_2d(xs[None], ws[None], ys[None], _threads_for(ys.size, ws.size))
 
     x = np.ascontiguousarray(a, dtype=compute)
     w = np.ascontiguousarray(b, dtype=compute)
@@ -351,11 +356,10 @@ def _correlate_1d(a, b, pads, compute):
 
 def _correlate_2d(a, b, pads, compute):
     """2-D direct correlation on the SIMD row kernel (csrc/signal/corr2d*.c), on a zero-padded copy."""
-    corr_2d = _signal_ext.corr_2d_f32 if compute == np.float32 else _signal_ext.corr_2d_f64
     x = _padded(a, pads, compute)
     w = np.ascontiguousarray(b, dtype=compute)
     y = np.empty(_out_shape(a.shape, b.shape, pads), compute)
-    corr_2d(x, w, y, _threads_for(y.size, w.size))
+    _signal_ext.corr_2d(x, w, y, _threads_for(y.size, w.size))
     return y
 
 

@@ -2,6 +2,7 @@
 
 * Any test that takes an `algorithm` argument is parametrized, at collection time, with every name in
   `cnnkern.algorithms()`, so a newly registered algorithm is tested everywhere without edits.
+* `isa_cap(name)` (fixture) runs the rest of a test on one instruction set, or skips it.
 * `run_algo(fn, *args, algorithm=..., **kw)` calls a cnnkern entry point with one algorithm; when that
   algorithm raises NotImplementedError for the configuration, it checks that algorithm="auto" still
   handles it and returns the auto result (which the caller then compares with the oracle). It returns
@@ -33,6 +34,43 @@ def _auto_guard_off():
     _choose.set_auto_guard(False)
     yield
     _choose.set_auto_guard(previous)
+
+ISAS = ("generic", "avx2", "avx512")  # the order of ck_isa (csrc/include/cnnkern/ck_common.h)
+
+
+@pytest.fixture
+def isa_cap():
+    """isa_cap(name) caps the kernels' instruction set at `name` for the rest of the test, which is
+    skipped when the CPU (or this run's CNNKERN_ISA cap) does not have it; lifted afterwards (the cap
+    never raises the ISA above what the CPU has)."""
+    from cnnkern import _conv_ext
+    have = _conv_ext.runtime_info()["isa"]
+
+    def cap(name):
+        if ISAS.index(name) > ISAS.index(have):
+            pytest.skip(f"this CPU runs {have}, not {name}")
+        _conv_ext.set_isa_cap(name)
+
+    yield cap
+    _conv_ext.set_isa_cap("avx512")
+
+
+@pytest.fixture
+def clean_autotune():
+    """An empty autotune cache before and after the test, and autotuning off after it (use it as
+    `pytestmark = pytest.mark.usefixtures("clean_autotune")`)."""
+    from cnnkern import _choose, set_autotune
+    _choose.clear_autotune_cache()
+    yield
+    _choose.clear_autotune_cache()
+    set_autotune(False)
+
+
+def conv_functions(nd):
+    """cnnkern's conv{nd}d_forward and conv{nd}d_backward."""
+    import cnnkern
+    return getattr(cnnkern, f"conv{nd}d_forward"), getattr(cnnkern, f"conv{nd}d_backward")
+
 
 # Algorithms with their own approximation error on top of accumulation rounding get a looser
 # tolerance (a factor on oracle.tolerance). Everything else must meet the plain sum tolerance.

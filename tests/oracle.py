@@ -18,6 +18,7 @@ test_oracle_vs_torch.py.
 """
 import itertools
 import math
+from dataclasses import KW_ONLY, dataclass
 
 import numpy as np
 
@@ -353,31 +354,41 @@ EDGE_WIDTHS = (1, 2, 3, 4, 5, 7, 8, 9, 11, 13, 15, 16, 17, 23, 31, 32, 33)
 EDGE_WIDTHS_1D = EDGE_WIDTHS + (47, 63, 64, 65, 97, 127, 128, 129)
 
 
-class ConvCase:
-    """One convolution configuration; `id` names it in test reports."""
+@dataclass(eq=False, repr=False)
+class _Case:
+    """A configuration of the case tables below (the settings after the shapes by keyword); `id`
+    names it in test reports."""
 
-    def __init__(self, id, x_shape, w_shape, stride=1, padding=0, dilation=1, groups=1,
-                 padding_mode="zeros", bias=True):
-        self.id = id
-        self.x_shape = tuple(x_shape)
-        self.w_shape = tuple(w_shape)
-        self.stride = stride
-        self.padding = padding
-        self.dilation = dilation
-        self.groups = groups
-        self.padding_mode = padding_mode
-        self.bias = bias
+    id: str
+    x_shape: tuple
+    w_shape: tuple
+    _: KW_ONLY
+    stride: object = 1
+    padding: object = 0
+    dilation: object = 1
+    groups: int = 1
+    bias: bool = True
+
+    def __post_init__(self):
+        self.x_shape, self.w_shape = tuple(self.x_shape), tuple(self.w_shape)
 
     @property
     def ndim(self):
         return len(self.x_shape) - 2
 
+    def __repr__(self):
+        return f"{type(self).__name__}({self.id})"
+
+
+@dataclass(eq=False, repr=False, kw_only=True)
+class ConvCase(_Case):
+    """One convolution configuration."""
+
+    padding_mode: str = "zeros"
+
     def kwargs(self):
         return dict(stride=self.stride, padding=self.padding, dilation=self.dilation,
                     groups=self.groups, padding_mode=self.padding_mode)
-
-    def __repr__(self):
-        return f"ConvCase({self.id})"
 
 
 def _c(id, x, w, **kw):
@@ -467,24 +478,11 @@ CONV_CASES = [
 ]
 
 
-class TransposeCase:
+@dataclass(eq=False, repr=False, kw_only=True)
+class TransposeCase(_Case):
     """One transposed-convolution configuration (weight (C_in, C_out // groups, *k))."""
 
-    def __init__(self, id, x_shape, w_shape, stride=1, padding=0, output_padding=0, dilation=1,
-                 groups=1, bias=True):
-        self.id = id
-        self.x_shape = tuple(x_shape)
-        self.w_shape = tuple(w_shape)
-        self.stride = stride
-        self.padding = padding
-        self.output_padding = output_padding
-        self.dilation = dilation
-        self.groups = groups
-        self.bias = bias
-
-    @property
-    def ndim(self):
-        return len(self.x_shape) - 2
+    output_padding: object = 0
 
     @property
     def c_out(self):
@@ -493,9 +491,6 @@ class TransposeCase:
     def kwargs(self):
         return dict(stride=self.stride, padding=self.padding, output_padding=self.output_padding,
                     dilation=self.dilation, groups=self.groups)
-
-    def __repr__(self):
-        return f"TransposeCase({self.id})"
 
 
 TRANSPOSE_CASES = [

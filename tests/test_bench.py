@@ -34,12 +34,7 @@ def _declines(algorithm, case_name, pass_):
     return False
 
 
-@pytest.fixture(autouse=True)
-def _clean_autotune():
-    _choose.clear_autotune_cache()
-    yield
-    _choose.clear_autotune_cache()
-    cnnkern.set_autotune(False)
+pytestmark = pytest.mark.usefixtures("clean_autotune")
 
 
 @pytest.fixture

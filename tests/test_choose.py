@@ -20,12 +20,7 @@ SHAPES = [  # (x_shape, w_shape, keywords)
 ]
 
 
-@pytest.fixture(autouse=True)
-def _clean():
-    _choose.clear_autotune_cache()
-    yield
-    _choose.clear_autotune_cache()
-    cnnkern.set_autotune(False)
+pytestmark = pytest.mark.usefixtures("clean_autotune")
 
 
 def _params(x_shape, w_shape, kw):

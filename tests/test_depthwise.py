@@ -10,14 +10,11 @@ import numpy as np
 import pytest
 
 import cnnkern
-from cnnkern import _conv_ext
 
 import oracle
+from conftest import ISAS, conv_functions
 from oracle import assert_close
 
-ISAS = ("generic", "avx2", "avx512")
-ORDER = {name: i for i, name in enumerate(ISAS)}
-CPU_ISA = _conv_ext.runtime_info()["isa"]
 
 # (id, x_shape, multiplier, kernel, keywords)
 CASES = [
@@ -72,23 +69,14 @@ def _oracle_all(x, w, b, dy, kw):
     return y, dx, dw
 
 
-@pytest.fixture
-def isa_cap():
-    yield lambda name: _conv_ext.set_isa_cap(name)
-    _conv_ext.set_isa_cap("avx512")  # the cap never raises the ISA above what the CPU has
-
-
 @pytest.mark.parametrize("isa", ISAS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c[0])
 def test_depthwise_matches_oracle(case, dtype, isa, isa_cap):
-    if ORDER[isa] > ORDER[CPU_ISA]:
-        pytest.skip(f"this CPU runs {CPU_ISA}, not {isa}")
     isa_cap(isa)
     x, w, b, kw = _problem(case, dtype)
     nd = x.ndim - 2
-    fwd = getattr(cnnkern, f"conv{nd}d_forward")
-    bwd = getattr(cnnkern, f"conv{nd}d_backward")
+    fwd, bwd = conv_functions(nd)
     y = fwd(x, w, b, algorithm="direct", **kw)
     dy = np.random.default_rng(1).standard_normal(y.shape).astype(dtype)
     y_ref, dx_ref, dw_ref = _oracle_all(x, w, b, dy, kw)
@@ -135,13 +123,10 @@ THREAD_CASES = [
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("case", THREAD_CASES, ids=lambda c: c[0])
 def test_depthwise_bitwise_identical_for_1_and_2_threads(case, dtype, isa, isa_cap):
-    if ORDER[isa] > ORDER[CPU_ISA]:
-        pytest.skip(f"this CPU runs {CPU_ISA}, not {isa}")
     isa_cap(isa)
     x, w, b, kw = _problem(case, dtype, seed=5)
     nd = x.ndim - 2
-    fwd = getattr(cnnkern, f"conv{nd}d_forward")
-    bwd = getattr(cnnkern, f"conv{nd}d_backward")
+    fwd, bwd = conv_functions(nd)
     dy = None
     res = {}
     for nt in (1, 2):
@@ -161,8 +146,6 @@ def test_depthwise_bitwise_identical_for_1_and_2_threads(case, dtype, isa, isa_c
 @pytest.mark.parametrize("cg", [2, 3, 4, 5])
 def test_one_output_per_group_forward(cg, dtype, isa, isa_cap):
     """Groups with 2-4 input channels and one output channel take the depthwise forward body too."""
-    if ORDER[isa] > ORDER[CPU_ISA]:
-        pytest.skip(f"this CPU runs {CPU_ISA}, not {isa}")
     isa_cap(isa)
     rng = np.random.default_rng(cg)
     g = 3

@@ -134,17 +134,17 @@ def test_simd_kernels_agree_with_generic():
         w = rng.standard_normal((kh, k))
         out = (h - kh + 1, n - k + 1)
         y_fast, y_ref = np.empty(out), np.empty(out)
-        _signal_ext.corr_2d_f64(x, w, y_fast, 2)
-        _signal_ext.corr_2d_generic_f64(x, w, y_ref)
+        _signal_ext.corr_2d(x, w, y_fast, 2)
+        _signal_ext.corr_2d(x, w, y_ref, 1, isa="generic")
         atol = 1e-12 * w.size
         np.testing.assert_allclose(y_fast, y_ref, rtol=1e-12, atol=atol)
         np.testing.assert_allclose(y_ref, scipy_signal.correlate(x, w, "valid", "direct"),
                                    rtol=1e-12, atol=atol)
         y32 = np.empty(out, np.float32)
-        _signal_ext.corr_2d_f32(x.astype(np.float32), w.astype(np.float32), y32, 1)
+        _signal_ext.corr_2d(x.astype(np.float32), w.astype(np.float32), y32, 1)
         np.testing.assert_allclose(y32, y_ref, rtol=1e-4, atol=1e-5 * w.size)
     with pytest.raises(ValueError, match="valid correlation"):
-        _signal_ext.corr_2d_f64(np.ones((3, 3)), np.ones((2, 2)), np.ones((3, 3)), 1)
+        _signal_ext.corr_2d(np.ones((3, 3)), np.ones((2, 2)), np.ones((3, 3)), 1)
 
 
 def _cpu_has(isa):
@@ -170,10 +170,10 @@ def test_every_isa_kernel_matches_scipy(isa):
         w = rng.standard_normal((kh, k))
         expected = scipy_signal.correlate(x, w, "valid", "direct")
         y = np.empty(expected.shape)
-        _signal_ext.corr_2d_isa_f64(isa, x, w, y)
+        _signal_ext.corr_2d(x, w, y, 1, isa=isa)
         np.testing.assert_allclose(y, expected, rtol=1e-12, atol=1e-12 * w.size)
         y32 = np.empty(expected.shape, np.float32)
-        _signal_ext.corr_2d_isa_f32(isa, x.astype(np.float32), w.astype(np.float32), y32)
+        _signal_ext.corr_2d(x.astype(np.float32), w.astype(np.float32), y32, 1, isa=isa)
         np.testing.assert_allclose(y32, expected, rtol=1e-4, atol=1e-5 * w.size)
 
 

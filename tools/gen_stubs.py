@@ -32,18 +32,28 @@ import numpy as np
 import numpy.typing as npt
 '''
 
-ALIASES = '''\
-_Array = npt.NDArray[np.floating[Any]]
-_Indices = npt.NDArray[np.int64]
-_Shape = Sequence[int]
-_IntOrSeq = int | Sequence[int]
-_Padding = int | Sequence[int] | Sequence[tuple[int, int]] | Literal["valid", "same", "full"]
-_PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]
-_Algorithm = Literal["auto", "reference", "direct", "im2col", "fft", "separable", "winograd"]
-_Direction = Literal["forward", "backward_input", "backward_weight"]
-_DType = type[np.floating[Any]] | np.dtype[Any] | str
-_Path = str | PathLike[str]
-'''
+
+def _literal(values):
+    return "Literal[" + ", ".join(f'"{v}"' for v in values) + "]"
+
+
+def _aliases():
+    """The stub's type aliases; the Literal choices come from the runtime's own tables."""
+    from cnnkern import _choose, _execute, _params
+    aliases = {
+        "_Array": "npt.NDArray[np.floating[Any]]",
+        "_Indices": "npt.NDArray[np.int64]",
+        "_Shape": "Sequence[int]",
+        "_IntOrSeq": "int | Sequence[int]",
+        "_Padding": "int | Sequence[int] | Sequence[tuple[int, int]] | " + _literal(_params.PADDING_STRINGS),
+        "_PaddingMode": _literal(_params.PADDING_MODES),
+        "_Algorithm": _literal(("auto",) + tuple(_execute.ALGORITHMS)),
+        "_Direction": _literal(_choose.DIRECTIONS),
+        "_DType": "type[np.floating[Any]] | np.dtype[Any] | str",
+        "_Path": "str | PathLike[str]",
+    }
+    return "".join(f"{name} = {value}\n" for name, value in aliases.items())
+
 
 # Parameter name -> annotation (both the current and torch's names: input/weight/bias).
 PARAMS = {
@@ -198,7 +208,7 @@ def _exception_stub(cls):
 def render_init():
     import cnnkern
 
-    blocks = [HEADER, "from . import signal as signal\n", ALIASES, f"__version__: str\n__all__: list[str]\n"]
+    blocks = [HEADER, "from . import signal as signal\n", _aliases(), f"__version__: str\n__all__: list[str]\n"]
     for name in cnnkern.__all__:
         obj = getattr(cnnkern, name)
         if name == "ConvParams":

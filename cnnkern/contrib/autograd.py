@@ -34,13 +34,22 @@ def _zeros_like(x):
     return lambda g: anp.zeros_like(x)
 
 
+def _kernels(op, *directions):
+    """cnnkern's functions f"{op}_{direction}" for each direction, e.g. ("max_pool2d", "forward")."""
+    return [getattr(cnnkern, f"{op}_{direction}") for direction in directions]
+
+
+def _public(f, name, doc):
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = doc
+    return f
+
+
 # ------------------------------------------------------------------------------------------------
 # Convolution
 
 def _make_conv(d):
-    fwd = getattr(cnnkern, f"conv{d}d_forward")
-    bwd_in = getattr(cnnkern, f"conv{d}d_backward_input")
-    bwd_w = getattr(cnnkern, f"conv{d}d_backward_weight")
+    fwd, bwd_in, bwd_w = _kernels(f"conv{d}d", "forward", "backward_input", "backward_weight")
     bias_axes = (0,) + tuple(range(2, d + 2))
 
     @primitive
@@ -70,9 +79,8 @@ def _make_conv(d):
            lambda ans, dy, x, w_shape, **kw: lambda h: conv(x, h, None, **kw),
            lambda ans, dy, x, w_shape, **kw: lambda h: conv_grad_input(dy, h, anp.shape(x), **kw))
 
-    conv.__name__ = conv.__qualname__ = f"conv{d}d"
-    conv.__doc__ = (f"{d}-D convolution as cnnkern.conv{d}d_forward(x, w, b, ...), differentiable in "
-                    "x, w and b to any order.")
+    _public(conv, f"conv{d}d", f"{d}-D convolution as cnnkern.conv{d}d_forward(x, w, b, ...), "
+            "differentiable in x, w and b to any order.")
     return conv, conv_grad_input, conv_grad_weight
 
 
@@ -80,8 +88,7 @@ def _make_conv(d):
 # Max pooling
 
 def _make_max_pool(d):
-    fwd = getattr(cnnkern, f"max_pool{d}d_forward")
-    bwd = getattr(cnnkern, f"max_pool{d}d_backward")
+    fwd, bwd = _kernels(f"max_pool{d}d", "forward", "backward")
 
     def _kw(kernel_size, stride, padding, dilation, ceil_mode):
         return dict(kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation,
@@ -114,9 +121,8 @@ def _make_max_pool(d):
            lambda ans, h, x, *a, **kw: lambda g: max_pool_grad(g, x, *a, **kw),
            lambda ans, h, x, *a, **kw: _zeros_like(x))
 
-    max_pool.__name__ = max_pool.__qualname__ = f"max_pool{d}d"
-    max_pool.__doc__ = (f"{d}-D max pooling as cnnkern.max_pool{d}d_forward (without return_indices), "
-                        "differentiable in x to any order.")
+    _public(max_pool, f"max_pool{d}d", f"{d}-D max pooling as cnnkern.max_pool{d}d_forward (without "
+            "return_indices), differentiable in x to any order.")
     return max_pool, max_pool_grad, max_pool_gather
 
 
@@ -124,8 +130,7 @@ def _make_max_pool(d):
 # Average pooling
 
 def _make_avg_pool(d):
-    fwd = getattr(cnnkern, f"avg_pool{d}d_forward")
-    bwd = getattr(cnnkern, f"avg_pool{d}d_backward")
+    fwd, bwd = _kernels(f"avg_pool{d}d", "forward", "backward")
 
     @primitive
     def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
@@ -143,9 +148,8 @@ def _make_avg_pool(d):
     defvjp(avg_pool, lambda ans, x, *a, **kw: lambda g: avg_pool_grad(g, anp.shape(x), *a, **kw))
     defvjp(avg_pool_grad, lambda ans, dy, x_shape, *a, **kw: lambda h: avg_pool(h, *a, **kw))
 
-    avg_pool.__name__ = avg_pool.__qualname__ = f"avg_pool{d}d"
-    avg_pool.__doc__ = (f"{d}-D average pooling as cnnkern.avg_pool{d}d_forward (no weights), "
-                        "differentiable in x to any order.")
+    _public(avg_pool, f"avg_pool{d}d", f"{d}-D average pooling as cnnkern.avg_pool{d}d_forward (no "
+            "weights), differentiable in x to any order.")
     return avg_pool, avg_pool_grad
 
 

@@ -41,8 +41,16 @@ _POOL_BWD = {1: cnnkern.max_pool1d_backward, 2: cnnkern.max_pool2d_backward,
              3: cnnkern.max_pool3d_backward}
 
 
+def _per_axis(value, n, least):
+    """An int or n ints -> an int array of n values, each an integer >= least (else AssertionError)."""
+    values = np.array((value,) * n) if isinstance(value, Integral) else np.array(value, dtype=int)
+    assert len(values) == n and all(v >= least and isinstance(v, Integral) for v in values)
+    return values
+
+
 def _conv_check(x, w, stride, padding, dilation):
-    """MyGrad 2.x ConvND.__call__'s validation, verbatim: -> (stride, padding, dilation) arrays."""
+    """MyGrad 2.x ConvND.__call__'s validation rules (the same asserts and message): -> (stride,
+    padding, dilation) arrays."""
     assert x.ndim > 2
     assert x.ndim == w.ndim
     assert (
@@ -53,30 +61,9 @@ def _conv_check(x, w, stride, padding, dilation):
     x_shape = np.array(x.shape[2:])
     w_shape = np.array(w.shape[2:])
 
-    dilation = (
-        np.array((dilation,) * num_conv_channels)
-        if isinstance(dilation, Integral)
-        else np.array(dilation, dtype=int)
-    )
-    assert len(dilation) == num_conv_channels and all(
-        d >= 1 and isinstance(d, Integral) for d in dilation
-    )
-    padding = (
-        np.array((padding,) * num_conv_channels)
-        if isinstance(padding, Integral)
-        else np.array(padding, dtype=int)
-    )
-    assert len(padding) == num_conv_channels and all(
-        p >= 0 and isinstance(p, Integral) for p in padding
-    )
-    stride = (
-        np.array((stride,) * num_conv_channels)
-        if isinstance(stride, Integral)
-        else np.asarray(stride, dtype=int)
-    )
-    assert len(stride) == num_conv_channels and all(
-        s >= 1 and isinstance(s, Integral) for s in stride
-    )
+    dilation = _per_axis(dilation, num_conv_channels, 1)
+    padding = _per_axis(padding, num_conv_channels, 0)
+    stride = _per_axis(stride, num_conv_channels, 1)
 
     out_shape = (x_shape + 2 * padding - ((w_shape - 1) * dilation + 1)) / stride + 1
     if not all(i.is_integer() and i > 0 for i in out_shape):
@@ -100,7 +87,8 @@ def _conv_check(x, w, stride, padding, dilation):
 
 
 def _pool_check(x, pool, stride):
-    """MyGrad 2.x MaxPoolND.__call__'s validation, verbatim: -> (pool, stride) arrays."""
+    """MyGrad 2.x MaxPoolND.__call__'s validation rules (the same asserts and message): -> (pool,
+    stride) arrays."""
     assert isinstance(pool, (tuple, list, np.ndarray)) and all(
         i >= 0 and isinstance(i, Integral) for i in pool
     )
@@ -110,14 +98,7 @@ def _pool_check(x, pool, stride):
         pool
     ), "The number of pooled dimensions cannot exceed the dimensionality of the data."
 
-    stride = (
-        np.array([stride] * len(pool))
-        if isinstance(stride, Integral)
-        else np.asarray(stride, dtype=int)
-    )
-    assert len(stride) == len(pool) and all(
-        s >= 1 and isinstance(s, Integral) for s in stride
-    )
+    stride = _per_axis(stride, len(pool), 1)
     num_pool = len(pool)
     x_shape = np.array(x.shape[x.ndim - num_pool:])
     out_shape = (x_shape - pool) / stride + 1

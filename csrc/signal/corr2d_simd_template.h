@@ -1,6 +1,6 @@
 /*
  * corr2d_simd_template.h -- the SIMD body of the 2-D (and, with one row, 1-D) direct correlation
- * (contract: cnnkern/ck_signal.h). Included by corr2d_avx2.c / corr2d_avx512.c after cnnkern/ck_simd_<isa>.h
+ * (contract: cnnkern/ck_signal.h). Included by corr2d_simd_dtypes.h after cnnkern/ck_simd_<isa>.h
  * and ck_simd_<dtype>.h (the vector vocabulary, CK_TARGET) with CORR2D_ROWS (the function name)
  * defined; #undefs CORR2D_ROWS at the end.
  *

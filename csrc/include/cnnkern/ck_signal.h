@@ -56,31 +56,27 @@ ck_status ck_signal_corr_nd__direct_f64(int ndim, const ck_index *x_shape, const
                                         const ck_index *w_shape, const double *w, double *y,
                                         int num_threads);
 
-ck_status ck_signal_corr_2d__direct_f64(ck_index out_h, ck_index out_w, const double *x,
-                                        ck_index x_pitch, ck_index kh, ck_index kw, const double *w,
-                                        double *y, ck_index y_pitch, int num_threads);
-ck_status ck_signal_corr_2d__direct_f32(ck_index out_h, ck_index out_w, const float *x,
-                                        ck_index x_pitch, ck_index kh, ck_index kw, const float *w,
-                                        float *y, ck_index y_pitch, int num_threads);
-/* The per-ISA bodies: output rows [row_begin, row_end), serial (same contract otherwise). */
-void ck_signal_corr_2d_rows__generic_f64(ck_index row_begin, ck_index row_end, ck_index out_w,
-                                         const double *x, ck_index x_pitch, ck_index kh, ck_index kw,
-                                         const double *w, double *y, ck_index y_pitch);
-void ck_signal_corr_2d_rows__generic_f32(ck_index row_begin, ck_index row_end, ck_index out_w,
-                                         const float *x, ck_index x_pitch, ck_index kh, ck_index kw,
-                                         const float *w, float *y, ck_index y_pitch);
-void ck_signal_corr_2d_rows__avx2_f64(ck_index row_begin, ck_index row_end, ck_index out_w,
-                                      const double *x, ck_index x_pitch, ck_index kh, ck_index kw,
-                                      const double *w, double *y, ck_index y_pitch);
-void ck_signal_corr_2d_rows__avx2_f32(ck_index row_begin, ck_index row_end, ck_index out_w,
-                                      const float *x, ck_index x_pitch, ck_index kh, ck_index kw,
-                                      const float *w, float *y, ck_index y_pitch);
-void ck_signal_corr_2d_rows__avx512_f64(ck_index row_begin, ck_index row_end, ck_index out_w,
-                                        const double *x, ck_index x_pitch, ck_index kh, ck_index kw,
-                                        const double *w, double *y, ck_index y_pitch);
-void ck_signal_corr_2d_rows__avx512_f32(ck_index row_begin, ck_index row_end, ck_index out_w,
-                                        const float *x, ck_index x_pitch, ck_index kh, ck_index kw,
-                                        const float *w, float *y, ck_index y_pitch);
+/* Per dtype DT/T = f32/float, f64/double:
+ *   ck_signal_corr_2d__direct_DT       the 2-D fast path above (ISA from ck_cpu_isa()), num_threads threads;
+ *   ck_signal_corr_2d__direct_isa_DT   the same with the kernel of one given ISA, serial, whatever
+ *                                      ck_cpu_isa() says (for the tests, which first check that the CPU has
+ *                                      the instructions); CK_ERR_INVALID when this build lacks that kernel;
+ *   ck_signal_corr_2d_rows__<isa>_DT   the per-ISA bodies: output rows [row_begin, row_end), serial (same
+ *                                      contract otherwise); avx2 / avx512 exist only where CK_SIMD_X86. */
+#define CK_SIGNAL_CORR_2D_ARGS(T)                                                                        \
+    ck_index out_h, ck_index out_w, const T *x, ck_index x_pitch, ck_index kh, ck_index kw, const T *w,  \
+        T *y, ck_index y_pitch
+#define CK_SIGNAL_CORR_ROWS_ARGS(T)                                                                      \
+    ck_index row_begin, ck_index row_end, ck_index out_w, const T *x, ck_index x_pitch, ck_index kh,     \
+        ck_index kw, const T *w, T *y, ck_index y_pitch
+#define CK_SIGNAL_CORR_2D_DECLARE(DT, T)                                                                 \
+    ck_status ck_signal_corr_2d__direct_##DT(CK_SIGNAL_CORR_2D_ARGS(T), int num_threads);              \
+    ck_status ck_signal_corr_2d__direct_isa_##DT(ck_isa isa, CK_SIGNAL_CORR_2D_ARGS(T));               \
+    void ck_signal_corr_2d_rows__generic_##DT(CK_SIGNAL_CORR_ROWS_ARGS(T));                            \
+    void ck_signal_corr_2d_rows__avx2_##DT(CK_SIGNAL_CORR_ROWS_ARGS(T));                               \
+    void ck_signal_corr_2d_rows__avx512_##DT(CK_SIGNAL_CORR_ROWS_ARGS(T));
+CK_SIGNAL_CORR_2D_DECLARE(f32, float)
+CK_SIGNAL_CORR_2D_DECLARE(f64, double)
 
 #ifdef __cplusplus
 }

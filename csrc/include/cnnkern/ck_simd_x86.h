@@ -10,4 +10,25 @@
 #else
 #define CK_SIMD_X86 0
 #endif
+
+/* Token pasting after macro expansion (e.g. a name from CK_ISA_TOKEN or a dtype token). */
+#define CK_PASTE_(a, b) a##b
+#define CK_PASTE(a, b) CK_PASTE_(a, b)
+
+/* The dispatch table (ck_common.h) of a family with one kernel per ISA and dtype, named by the rule
+ * <prefix><isa>_{f32,f64}: CK_ISA_TABLE_F32_F64(name, type_f32, type_f64, prefix) defines
+ * `static const struct {ck_isa isa; type_f32 f32; type_f64 f64;} name[]`, rows avx512, avx2 (where
+ * CK_SIMD_X86) and generic; CK_SELECT_ROW(name)->f32 is the kernel to run. */
+#if CK_SIMD_X86
+#define CK_ISA_TABLE_X86_ROWS_(prefix)                                                                   \
+    {CK_ISA_AVX512, prefix##avx512_f32, prefix##avx512_f64}, {CK_ISA_AVX2, prefix##avx2_f32, prefix##avx2_f64},
+#else
+#define CK_ISA_TABLE_X86_ROWS_(prefix)
+#endif
+#define CK_ISA_TABLE_F32_F64(name, type_f32, type_f64, prefix)                                           \
+    static const struct {                                                                                \
+        ck_isa isa;                                                                                      \
+        type_f32 f32;                                                                                    \
+        type_f64 f64;                                                                                    \
+    } name[] = {CK_ISA_TABLE_X86_ROWS_(prefix){CK_ISA_GENERIC, prefix##generic_f32, prefix##generic_f64}}
 #endif /* CK_SIMD_X86_H */
