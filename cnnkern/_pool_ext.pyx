@@ -81,22 +81,23 @@ cdef extern from "cnnkern/ck_pool.h" nogil:
 def pack(tuple prm):
     """The bytes of the ck_pool_params described by the tuple `prm` (see the module docstring)."""
     cdef ck_pool_params p
-    cdef int a
+    cdef ck_index *triples = &p.in_size[0]  # in_size .. pad_after: 7 adjacent ck_index[3] (checked below)
+    cdef int t, a
     p.planes = prm[0]
-    for a in range(3):
-        p.in_size[a] = prm[1][a]
-        p.kernel[a] = prm[2][a]
-        p.out_size[a] = prm[3][a]
-        p.stride[a] = prm[4][a]
-        p.dilation[a] = prm[5][a]
-        p.pad_before[a] = prm[6][a]
-        p.pad_after[a] = prm[7][a]
+    for t in range(7):
+        for a in range(3):
+            triples[3 * t + a] = prm[1 + t][a]
     p.num_threads = prm[8]
     p.count_include_pad = prm[9]
     p.divisor_override = prm[10]
     p.p = prm[11]
     p.use_fast_paths = prm[12]
     return PyBytes_FromStringAndSize(<char *>&p, sizeof(ck_pool_params))
+
+
+cdef ck_pool_params _layout
+if <char *>&_layout.pad_after[0] - <char *>&_layout.in_size[0] != 18 * sizeof(ck_index):
+    raise ImportError("cnnkern._pool_ext: ck_pool_params's size arrays are not adjacent (pack() relies on it)")
 
 
 cdef inline ck_pool_params _unpack(bytes prm) except *:

@@ -457,32 +457,30 @@ def _adaptive_avg_backward(fn, d, dy, x, output_size):
 # Public API: one template per function; max_pool1d_forward, max_pool2d_forward, ... are made from
 # it by cnnkern._api.export_per_ndim with the template's signature minus `d`.
 
-def _max_pool_forward(d, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-                      return_indices=False):
-    """Max pooling over {d} spatial axes, as F.max_pool{d}d; -> y, or (y, int64 indices)."""
-    return _max_forward(f"max_pool{d}d_forward", d, False, x, kernel_size, stride, padding, dilation,
-                        ceil_mode, return_indices)
+def _extreme_pool(mode, forward_doc):
+    """The forward and backward templates of max (mode "max") or min pooling: one pair of bodies."""
+    is_min = mode == "min"
+
+    def forward(d, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+        return _max_forward(f"{mode}_pool{d}d_forward", d, is_min, x, kernel_size, stride, padding, dilation,
+                            ceil_mode, return_indices)
+
+    def backward(d, dy, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, indices=None,
+                 return_indices=False):
+        return _max_backward(f"{mode}_pool{d}d_backward", d, is_min, dy, x, kernel_size, stride, padding,
+                             dilation, ceil_mode, indices)
+
+    forward.__doc__ = forward_doc
+    backward.__doc__ = (f"Gradient of {mode}_pool{{d}}d_forward w.r.t. x (uses `indices` when given; "
+                        "return_indices is ignored).")
+    return forward, backward
 
 
-def _max_pool_backward(d, dy, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-                       indices=None, return_indices=False):
-    """Gradient of max_pool{d}d_forward w.r.t. x (uses `indices` when given; return_indices is ignored)."""
-    return _max_backward(f"max_pool{d}d_backward", d, False, dy, x, kernel_size, stride, padding,
-                         dilation, ceil_mode, indices)
-
-
-def _min_pool_forward(d, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-                      return_indices=False):
-    """Min pooling over {d} spatial axes, as -F.max_pool{d}d(-x) (minimum pooling); -> y, or (y, int64 indices)."""
-    return _max_forward(f"min_pool{d}d_forward", d, True, x, kernel_size, stride, padding, dilation,
-                        ceil_mode, return_indices)
-
-
-def _min_pool_backward(d, dy, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-                       indices=None, return_indices=False):
-    """Gradient of min_pool{d}d_forward w.r.t. x (uses `indices` when given; return_indices is ignored)."""
-    return _max_backward(f"min_pool{d}d_backward", d, True, dy, x, kernel_size, stride, padding,
-                         dilation, ceil_mode, indices)
+_max_pool_forward, _max_pool_backward = _extreme_pool(
+    "max", "Max pooling over {d} spatial axes, as F.max_pool{d}d; -> y, or (y, int64 indices).")
+_min_pool_forward, _min_pool_backward = _extreme_pool(
+    "min", "Min pooling over {d} spatial axes, as -F.max_pool{d}d(-x) (minimum pooling); -> y, or (y, int64 "
+           "indices).")
 
 
 def _max_unpool_public(d, y, indices, output_size=None, kernel_size=None, stride=None, padding=0):
