@@ -121,10 +121,10 @@ class _Geom:
         return self._make_prm(threads, count_include_pad, divisor_override, p)
 
     def _make_prm(self, threads, count_include_pad, divisor_override, p):
-        return (self.planes,) + self._geom + (
+        return _ext.pack((self.planes,) + self._geom + (
             threads, int(bool(count_include_pad)), float(divisor_override), float(p),
             int(bool(_USE_FAST_PATHS)),
-        )
+        ))
 
     def empty_windows(self):
         """Boolean mask of the output: True where a window has no tap inside the input (only padding)."""
@@ -220,23 +220,6 @@ def _window_indices(fn, indices, g, dy):
     return a, dy
 
 
-_SPECIALISED = {}
-
-
-def _kernel(name, dtype):
-    """The shim's function `name` specialised for dtype: Cython's fused-type dispatch, which matches
-    the buffers' types on every call, is skipped."""
-    try:
-        return _SPECIALISED[name, dtype]
-    except KeyError:
-        f = _SPECIALISED[name, dtype] = getattr(_ext, name)["float" if dtype == np.float32 else "double"]
-        return f
-
-
-def _flat(a):
-    return a.reshape(-1)
-
-
 def _dtype_of(*named):
     return result_dtype(*named)
 
@@ -250,7 +233,7 @@ def _max_forward(fn, d, is_min, x, kernel_size, stride, padding, dilation, ceil_
     y = np.empty(g.out_shape, dtype)
     idx = np.empty(g.out_shape, np.int64) if return_indices else None
     if g.planes:
-        _kernel("max_fwd", dtype)(g.prm(), _flat(xa), _flat(y), None if idx is None else _flat(idx), is_min)
+        _ext.run(_ext.MIN_FWD if is_min else _ext.MAX_FWD, g.prm(), xa, y, idx)
     return (y, idx) if return_indices else y
 
 
@@ -264,7 +247,7 @@ def _max_backward(fn, d, is_min, dy, x, kernel_size, stride, padding, dilation, 
         ia, dya = _window_indices(fn, indices, g, dya)
     dx = np.empty(xa.shape, dtype)
     if g.planes:
-        _kernel("max_bwd", dtype)(g.prm(), _flat(dya), _flat(xa), _flat(dx), None if ia is None else _flat(ia), is_min)
+        _ext.run(_ext.MIN_BWD if is_min else _ext.MAX_BWD, g.prm(), dya, xa, dx, ia)
     return dx
 
 
@@ -296,7 +279,7 @@ def _max_unpool(fn, d, y, indices, output_size, kernel_size, stride, padding):
     res = np.empty(lead + out, dtype)
     g = _Geom(d, ya.shape, batched, (1,) * d, (1,) * d, (0,) * d, (1,) * d, out)
     if g.planes:
-        _kernel("max_unpool", dtype)(g.prm(), _flat(ya), _flat(idx), _flat(res))
+        _ext.run(_ext.MAX_UNPOOL, g.prm(), ya, idx, res)
     return res
 
 
@@ -324,7 +307,6 @@ def _avg_common(fn, d, xa, batched, kernel_size, stride, padding, ceil_mode, div
         w = np.ascontiguousarray(wa, dtype=np.float64)
         if not np.all(np.isfinite(w)) or np.any(w < 0):
             raise ValueError(f"{fn}: weights must be finite and non-negative")
-        w = _flat(w)
     return g, float(div), w
 
 
@@ -335,7 +317,7 @@ def _avg_forward(fn, d, x, kernel_size, stride, padding, ceil_mode, count_includ
                             divisor_override, weights)
     y = np.empty(g.out_shape, dtype)
     if g.planes:
-        _kernel("avg_fwd", dtype)(g.prm(count_include_pad and w is None, div), _flat(xa), _flat(y), w)
+        _ext.run(_ext.AVG_FWD, g.prm(count_include_pad and w is None, div), xa, y, w)
     return y
 
 
@@ -348,7 +330,7 @@ def _avg_backward(fn, d, dy, x, kernel_size, stride, padding, ceil_mode, count_i
     dya = _check_dy(fn, dy, g, dtype)
     dx = np.empty(xa.shape, dtype)
     if g.planes:
-        _kernel("avg_bwd", dtype)(g.prm(count_include_pad and w is None, div), _flat(dya), _flat(dx), w)
+        _ext.run(_ext.AVG_BWD, g.prm(count_include_pad and w is None, div), dya, dx, w)
     return dx
 
 
@@ -374,7 +356,7 @@ def _lp_forward(fn, d, x, p, kernel_size, stride, ceil_mode):
     g = _window_geom(fn, d, xa.shape, batched, kernel_size, stride, 0, 1, ceil_mode)
     y = np.empty(g.out_shape, dtype)
     if g.planes:
-        _kernel("lp_fwd", dtype)(g.prm(p=p), _flat(xa), _flat(y))
+        _ext.run(_ext.LP_FWD, g.prm(p=p), xa, y)
     return y
 
 
@@ -389,7 +371,7 @@ def _lp_backward(fn, d, dy, x, p, kernel_size, stride, ceil_mode):
     dya = _check_dy(fn, dy, g, dtype)
     dx = np.empty(xa.shape, dtype)
     if g.planes:
-        _kernel("lp_bwd", dtype)(g.prm(p=p), _flat(dya), _flat(xa), _flat(dx))
+        _ext.run(_ext.LP_BWD, g.prm(p=p), dya, xa, dx)
     return dx
 
 
@@ -433,7 +415,7 @@ def _adaptive_max_forward(fn, d, x, output_size, return_indices):
     y = np.empty(g.out_shape, dtype)
     idx = np.empty(g.out_shape, np.int64) if return_indices else None
     if g.planes:
-        _kernel("adaptive_max_fwd", dtype)(g.prm(), _flat(xa), _flat(y), None if idx is None else _flat(idx))
+        _ext.run(_ext.ADAPTIVE_MAX_FWD, g.prm(), xa, y, idx)
     return (y, idx) if return_indices else y
 
 
@@ -447,7 +429,7 @@ def _adaptive_max_backward(fn, d, dy, x, output_size, indices):
         ia = _check_indices(fn, indices, g.out_shape, int(np.prod(g.in_size)))
     dx = np.empty(xa.shape, dtype)
     if g.planes:
-        _kernel("adaptive_max_bwd", dtype)(g.prm(), _flat(dya), _flat(xa), _flat(dx), None if ia is None else _flat(ia))
+        _ext.run(_ext.ADAPTIVE_MAX_BWD, g.prm(), dya, xa, dx, ia)
     return dx
 
 
@@ -456,7 +438,7 @@ def _adaptive_avg_forward(fn, d, x, output_size):
     g = _adaptive_geom(fn, d, xa, batched, output_size)
     y = np.empty(g.out_shape, dtype)
     if g.planes:
-        _kernel("adaptive_avg_fwd", dtype)(g.prm(), _flat(xa), _flat(y))
+        _ext.run(_ext.ADAPTIVE_AVG_FWD, g.prm(), xa, y)
     return y
 
 
@@ -467,7 +449,7 @@ def _adaptive_avg_backward(fn, d, dy, x, output_size):
     dya = _check_dy(fn, dy, g, dtype)
     dx = np.empty(xa.shape, dtype)
     if g.planes:
-        _kernel("adaptive_avg_bwd", dtype)(g.prm(), _flat(dya), _flat(dx))
+        _ext.run(_ext.ADAPTIVE_AVG_BWD, g.prm(), dya, dx)
     return dx
 
 
@@ -475,32 +457,30 @@ def _adaptive_avg_backward(fn, d, dy, x, output_size):
 # Public API: one template per function; max_pool1d_forward, max_pool2d_forward, ... are made from
 # it by cnnkern._api.export_per_ndim with the template's signature minus `d`.
 
-def _max_pool_forward(d, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-                      return_indices=False):
-    """Max pooling over {d} spatial axes, as F.max_pool{d}d; -> y, or (y, int64 indices)."""
-    return _max_forward(f"max_pool{d}d_forward", d, False, x, kernel_size, stride, padding, dilation,
-                        ceil_mode, return_indices)
+def _extreme_pool(mode, forward_doc):
+    """The forward and backward templates of max (mode "max") or min pooling: one pair of bodies."""
+    is_min = mode == "min"
+
+    def forward(d, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+        return _max_forward(f"{mode}_pool{d}d_forward", d, is_min, x, kernel_size, stride, padding, dilation,
+                            ceil_mode, return_indices)
+
+    def backward(d, dy, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, indices=None,
+                 return_indices=False):
+        return _max_backward(f"{mode}_pool{d}d_backward", d, is_min, dy, x, kernel_size, stride, padding,
+                             dilation, ceil_mode, indices)
+
+    forward.__doc__ = forward_doc
+    backward.__doc__ = (f"Gradient of {mode}_pool{{d}}d_forward w.r.t. x (uses `indices` when given; "
+                        "return_indices is ignored).")
+    return forward, backward
 
 
-def _max_pool_backward(d, dy, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-                       indices=None, return_indices=False):
-    """Gradient of max_pool{d}d_forward w.r.t. x (uses `indices` when given; return_indices is ignored)."""
-    return _max_backward(f"max_pool{d}d_backward", d, False, dy, x, kernel_size, stride, padding,
-                         dilation, ceil_mode, indices)
-
-
-def _min_pool_forward(d, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-                      return_indices=False):
-    """Min pooling over {d} spatial axes, as -F.max_pool{d}d(-x) (minimum pooling); -> y, or (y, int64 indices)."""
-    return _max_forward(f"min_pool{d}d_forward", d, True, x, kernel_size, stride, padding, dilation,
-                        ceil_mode, return_indices)
-
-
-def _min_pool_backward(d, dy, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-                       indices=None, return_indices=False):
-    """Gradient of min_pool{d}d_forward w.r.t. x (uses `indices` when given; return_indices is ignored)."""
-    return _max_backward(f"min_pool{d}d_backward", d, True, dy, x, kernel_size, stride, padding,
-                         dilation, ceil_mode, indices)
+_max_pool_forward, _max_pool_backward = _extreme_pool(
+    "max", "Max pooling over {d} spatial axes, as F.max_pool{d}d; -> y, or (y, int64 indices).")
+_min_pool_forward, _min_pool_backward = _extreme_pool(
+    "min", "Min pooling over {d} spatial axes, as -F.max_pool{d}d(-x) (minimum pooling); -> y, or (y, int64 "
+           "indices).")
 
 
 def _max_unpool_public(d, y, indices, output_size=None, kernel_size=None, stride=None, padding=0):

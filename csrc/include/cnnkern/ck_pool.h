@@ -42,10 +42,12 @@
  * Algorithms (chosen inside each entry point; all give identical values and indices, except that a
  *   value-only max/min may return -0.0 for +0.0 or vice versa, since the order of taps is free there):
  *   max/min value-only  whole-plane reduction (global), 2x2/stride-2 interior kernel, else the
- *                       separable kernel (column extreme of the valid rows, then the kw taps);
+ *                       separable kernel (column extreme of the valid rows, then the kw taps; the
+ *                       SIMD row kernels of csrc/pool/kernels/ for the stride-1/2 interior);
  *   max/min with idx    3x3/stride-2 and 2x2/stride-2 interior kernels, else the general row kernel
  *                       (taps in window order); use_fast_paths = 0 forces the general row kernel;
- *   avg unweighted      whole-plane sum (global), else separable (row sums, then kw taps), summed in
+ *   avg unweighted      whole-plane sum (global), else separable (row sums, then kw taps; SIMD row
+ *                       kernels for up to 3 rows and the stride-1/2 interior, same order), summed in
  *                       float for _f32 and double for _f64 (as PyTorch); weighted avg and lp sum in double.
  *   Calls touching fewer than CK_POOL_PARALLEL_GRAIN elements run on one thread.
  *
@@ -53,7 +55,10 @@
  *   0 <= pad_before, pad_after; every out_size >= 1; indices given to bwd/unpool are in range.
  *   num_threads >= 1 is the OpenMP team size of this call.
  * Workspace: entry points allocate small per-thread row buffers (O(in_size[2] + out_size[2])
- *   elements) and avg a table of OD + OH + OW divisor counts; failure returns CK_ERR_NOMEM.
+ *   elements) and avg a table of OD + OH + OW divisor counts, all through ck_aligned_alloc (counted);
+ *   failure returns CK_ERR_NOMEM.
+ * Files: csrc/pool/{max,avg,lp,adaptive}/ (one kind each), global/ (whole-plane kernels), kernels/
+ *   (SIMD row kernels, pool_kernels.h), pool_common.h (window geometry shared by all kinds).
  */
 #ifndef CK_POOL_H
 #define CK_POOL_H
