@@ -22,7 +22,6 @@
 #define FWD_ROWS_T ck_depthwise_fwd_rows_t__avx2_f32
 #define BWW_ROWS ck_depthwise_bww_rows__avx2_f32
 #define BWW_BODY ck_depthwise_bww_body__avx2_f32
-#define BWW3_COL ck_depthwise_bww3_col__avx2_f32
 #define BWW3_ROWS ck_depthwise_bww3_rows__avx2_f32
 #define PACK_ROWS ck_depthwise_pack_rows__avx2_f32
 #define PACK_EDGE ck_depthwise_pack_edge__avx2_f32
@@ -41,7 +40,6 @@
 #define FWD_ROWS_T ck_depthwise_fwd_rows_t__avx2_f64
 #define BWW_ROWS ck_depthwise_bww_rows__avx2_f64
 #define BWW_BODY ck_depthwise_bww_body__avx2_f64
-#define BWW3_COL ck_depthwise_bww3_col__avx2_f64
 #define BWW3_ROWS ck_depthwise_bww3_rows__avx2_f64
 #define PACK_ROWS ck_depthwise_pack_rows__avx2_f64
 #define PACK_EDGE ck_depthwise_pack_edge__avx2_f64

@@ -8,11 +8,12 @@
 #if CK_DEPTHWISE_X86
 #include "cnnkern/ck_simd_avx512.h"
 
-/* 3x3 body: 6 rows x 2 vectors (12 accumulators + 9 weights + 6 inputs of the 32 zmm) */
+/* 3x3 body: 4 rows x 4 vectors (16 accumulators + 9 weights + 3 inputs of the 32 zmm): a 56-wide
+ * row in one column step, so the plane is read and written row by row */
 /* ---- float32 ---- */
 #include "cnnkern/ck_simd_f32.h"
-#define DW3_R 6
-#define DW3_NV 2
+#define DW3_R 4
+#define DW3_NV 4
 #define FWD_ROWS ck_depthwise_fwd_rows__avx512_f32
 #define FWD_BODY ck_depthwise_fwd_body__avx512_f32
 #define FWD_STORE ck_depthwise_fwd_store__avx512_f32
@@ -22,7 +23,6 @@
 #define FWD_ROWS_T ck_depthwise_fwd_rows_t__avx512_f32
 #define BWW_ROWS ck_depthwise_bww_rows__avx512_f32
 #define BWW_BODY ck_depthwise_bww_body__avx512_f32
-#define BWW3_COL ck_depthwise_bww3_col__avx512_f32
 #define BWW3_ROWS ck_depthwise_bww3_rows__avx512_f32
 #define PACK_ROWS ck_depthwise_pack_rows__avx512_f32
 #define PACK_EDGE ck_depthwise_pack_edge__avx512_f32
@@ -30,8 +30,8 @@
 
 /* ---- float64 ---- */
 #include "cnnkern/ck_simd_f64.h"
-#define DW3_R 6
-#define DW3_NV 2
+#define DW3_R 4
+#define DW3_NV 4
 #define FWD_ROWS ck_depthwise_fwd_rows__avx512_f64
 #define FWD_BODY ck_depthwise_fwd_body__avx512_f64
 #define FWD_STORE ck_depthwise_fwd_store__avx512_f64
@@ -41,7 +41,6 @@
 #define FWD_ROWS_T ck_depthwise_fwd_rows_t__avx512_f64
 #define BWW_ROWS ck_depthwise_bww_rows__avx512_f64
 #define BWW_BODY ck_depthwise_bww_body__avx512_f64
-#define BWW3_COL ck_depthwise_bww3_col__avx512_f64
 #define BWW3_ROWS ck_depthwise_bww3_rows__avx512_f64
 #define PACK_ROWS ck_depthwise_pack_rows__avx512_f64
 #define PACK_EDGE ck_depthwise_pack_edge__avx512_f64

@@ -4,7 +4,7 @@
  * Included by depthwise_kernels_avx2.c / _avx512.c once per dtype, after the ISA's cnnkern/ck_simd_<isa>.h
  * and ck_simd_f32.h / ck_simd_f64.h (the vector vocabulary: REAL, VT, LANES, VLOAD, VFMA, VMASK, ...),
  * with the kernel names PACK_ROWS, PACK_EDGE, FWD_ROWS, FWD_STORE, FWD_ROWS_T, FWD_BODY, FWD3_BODY,
- * FWD3_COLS, FWD3_ROWS, BWW_ROWS, BWW_BODY, BWW3_COL, BWW3_ROWS and the 3x3 register blocking DW3_R
+ * FWD3_COLS, FWD3_ROWS, BWW_ROWS, BWW_BODY, BWW3_ROWS and the 3x3 register blocking DW3_R
  * (output rows) and DW3_NV (column vectors) #defined (#undef'd at the end).
  * Contracts: depthwise_kernels.h. Only the vector vocabulary is ISA-specific.
  *
@@ -200,57 +200,10 @@ BWW_BODY(const int NT, ck_index nrows, const REAL *dy, ck_index dy_rs, ck_index 
         VSTORE(acc + t * LANES, a[t]);
 }
 
-/* 3x3 unit stride/dilation, nrows >= 2: one column vector at a time down the plane, the dy rows
- * i-2..i in registers and packed input row i's three shifted vectors loaded once for the 9 taps
- * (tap (kh, kw) pairs dy row i-kh with input row i). Rows that a tap does not reach are skipped,
- * not multiplied by zero (an inf in the input stays out of the taps that never see it). */
-static inline __attribute__((always_inline)) CK_TARGET void
-BWW3_COL(ck_index nrows, const REAL *dy, ck_index dy_rs, const REAL *in, ck_index in_rs, VT *a, const int full,
-         VMASK_T m)
-{
-#define DW_LD(i) (full ? VLOAD(dy + (i) * dy_rs) : VMASKLOAD(dy + (i) * dy_rs, m))
-#define DW_TAPS(kh, d)                                                                              \
-    do {                                                                                            \
-        a[(kh) * 3 + 0] = VFMA((d), x0, a[(kh) * 3 + 0]);                                           \
-        a[(kh) * 3 + 1] = VFMA((d), x1, a[(kh) * 3 + 1]);                                           \
-        a[(kh) * 3 + 2] = VFMA((d), x2, a[(kh) * 3 + 2]);                                           \
-    } while (0)
-#define DW_X(i)                                                                                     \
-    const REAL *s_ = in + (i) * in_rs;                                                              \
-    const VT x0 = VLOAD(s_), x1 = VLOAD(s_ + 1), x2 = VLOAD(s_ + 2)
-    VT d2 = DW_LD(0), d1 = DW_LD(1), d0;
-    {
-        DW_X(0);
-        DW_TAPS(0, d2);
-    }
-    {
-        DW_X(1);
-        DW_TAPS(0, d1);
-        DW_TAPS(1, d2);
-    }
-    for (ck_index i = 2; i < nrows; ++i) {
-        d0 = DW_LD(i);
-        DW_X(i);
-        DW_TAPS(0, d0);
-        DW_TAPS(1, d1);
-        DW_TAPS(2, d2);
-        d2 = d1;
-        d1 = d0;
-    }
-    {
-        DW_X(nrows);
-        DW_TAPS(1, d1);
-        DW_TAPS(2, d2);
-    }
-    {
-        DW_X(nrows + 1);
-        DW_TAPS(2, d1);
-    }
-#undef DW_LD
-#undef DW_TAPS
-#undef DW_X
-}
-
+/* 3x3 unit stride/dilation: packed input row i across the plane, its three shifted vectors loaded
+ * once for the 9 taps (tap (kh, kw) pairs input row i with dy row i - kh); rows, then columns, in
+ * order, so each tap sums in BWW_BODY's order. Rows a tap does not reach are skipped, not multiplied
+ * by zero (an inf in the input stays out of the taps that never see it). */
 static CK_TARGET void BWW3_ROWS(ck_index nrows, const REAL *dy, ck_index dy_rs, ck_index ow, const REAL *in,
                                 ck_index in_rs, REAL *acc)
 {
@@ -258,11 +211,40 @@ static CK_TARGET void BWW3_ROWS(ck_index nrows, const REAL *dy, ck_index dy_rs, 
 #pragma GCC unroll 9
     for (int t = 0; t < 9; ++t)
         a[t] = VLOAD(acc + t * LANES);
-    ck_index j = 0;
-    for (; j + LANES <= ow; j += LANES)
-        BWW3_COL(nrows, dy + j, dy_rs, in + j, in_rs, a, 1, VMASK(1));
-    if (j < ow)
-        BWW3_COL(nrows, dy + j, dy_rs, in + j, in_rs, a, 0, VMASK(ow - j));
+    const ck_index jf = ow / LANES * LANES;
+    const VMASK_T m = VMASK(ow - jf > 0 ? ow - jf : 1);
+    for (ck_index i = 0; i < nrows + 2; ++i) {
+        const REAL *s = in + i * in_rs;
+        /* dy rows i, i-1, i-2 (tap rows kh = 0, 1, 2) where they exist */
+        const int u0 = i < nrows, u1 = i >= 1 && i - 1 < nrows, u2 = i >= 2;
+        const REAL *d0 = dy + i * dy_rs, *d1 = d0 - dy_rs, *d2 = d1 - dy_rs;
+#define DW_TAPS(kh, d)                                                                              \
+    do {                                                                                            \
+        a[(kh) * 3 + 0] = VFMA((d), x0, a[(kh) * 3 + 0]);                                           \
+        a[(kh) * 3 + 1] = VFMA((d), x1, a[(kh) * 3 + 1]);                                           \
+        a[(kh) * 3 + 2] = VFMA((d), x2, a[(kh) * 3 + 2]);                                           \
+    } while (0)
+#define DW_COL(j, LD)                                                                               \
+    do {                                                                                            \
+        const VT x0 = VLOAD(s + (j)), x1 = VLOAD(s + (j) + 1), x2 = VLOAD(s + (j) + 2);             \
+        if (u0)                                                                                     \
+            DW_TAPS(0, LD(d0 + (j)));                                                               \
+        if (u1)                                                                                     \
+            DW_TAPS(1, LD(d1 + (j)));                                                               \
+        if (u2)                                                                                     \
+            DW_TAPS(2, LD(d2 + (j)));                                                               \
+    } while (0)
+#define DW_LDF(p) VLOAD(p)
+#define DW_LDM(p) VMASKLOAD((p), m)
+        for (ck_index j = 0; j < jf; j += LANES)
+            DW_COL(j, DW_LDF);
+        if (jf < ow)
+            DW_COL(jf, DW_LDM);
+#undef DW_TAPS
+#undef DW_COL
+#undef DW_LDF
+#undef DW_LDM
+    }
 #pragma GCC unroll 9
     for (int t = 0; t < 9; ++t)
         VSTORE(acc + t * LANES, a[t]);
@@ -271,7 +253,7 @@ static CK_TARGET void BWW3_ROWS(ck_index nrows, const REAL *dy, ck_index dy_rs, 
 CK_TARGET void BWW_ROWS(ck_index nrows, const REAL *dy, ck_index dy_rs, ck_index ow, const REAL *in,
                         ck_index in_rs, ck_index ntap, const ck_index *toff, REAL *acc)
 {
-    if (nrows >= 2 && ck_depthwise_is_3x3(ntap, toff, in_rs)) {
+    if (ck_depthwise_is_3x3(ntap, toff, in_rs)) {
         BWW3_ROWS(nrows, dy, dy_rs, ow, in + toff[0], in_rs, acc);
         return;
     }
@@ -335,7 +317,6 @@ CK_TARGET void PACK_ROWS(REAL *dst, ck_index Jp, const REAL *src, ck_index src_r
 #undef FWD_ROWS_T
 #undef BWW_ROWS
 #undef BWW_BODY
-#undef BWW3_COL
 #undef BWW3_ROWS
 #undef FWD3_COLS
 #undef FWD3_ROWS
