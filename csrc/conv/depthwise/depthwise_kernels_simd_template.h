@@ -288,14 +288,9 @@ CK_TARGET void PACK_ROWS(REAL *dst, ck_index Jp, const REAL *src, ck_index src_r
 {
     /* whole vectors for j0 in [jf0, jf1): 0 <= j0 + off and j0 + off + LANES <= n; the row ends
      * (the halo, a few vectors) take the masked path */
-    ck_index jf0 = off >= 0 ? 0 : (-off + LANES - 1) / LANES * LANES;
-    ck_index jf1 = n - off - LANES >= 0 ? ((n - off - LANES) / LANES + 1) * LANES : 0;
-    if (jf0 > Jp)
-        jf0 = Jp;
-    if (jf1 > Jp)
-        jf1 = Jp;
-    if (jf1 < jf0)
-        jf1 = jf0;
+    const ck_index lo = off >= 0 ? 0 : (-off + LANES - 1) / LANES * LANES;
+    const ck_index hi = n - off - LANES >= 0 ? ((n - off - LANES) / LANES + 1) * LANES : 0;
+    const ck_index jf0 = lo < Jp ? lo : Jp, jf1 = hi < jf0 ? jf0 : (hi < Jp ? hi : Jp);
     for (ck_index r = 0; r < nrows; ++r, dst += Jp, src += src_rs) {
         ck_index j0 = 0;
         for (; j0 < jf0; j0 += LANES)
