@@ -36,6 +36,13 @@ CASES = [
     ("1x1", (2, 9, 5, 33), 1, (1, 1), dict()),
     ("m5-fallback", (1, 3, 8, 9), 5, (3, 3), dict(padding=1)),
     ("c17-w65", (1, 17, 3, 65), 1, (3, 3), dict(padding=1)),
+    # the register-blocked 3x3 bodies: row blocks of 6 / 4 with 2- and 1-row remainders, column steps
+    # of 1..4 vectors with partial last vectors, and the shortest planes (2 dy rows; 1 row falls back)
+    ("3x3-tall-w40", (2, 3, 13, 40), 1, (3, 3), dict(padding=1)),
+    ("3x3-h9-w70", (1, 2, 9, 70), 1, (3, 3), dict(padding=1)),
+    ("3x3-h8-w23", (1, 3, 8, 23), 1, (3, 3), dict(padding=1)),
+    ("3x3-oh2", (1, 2, 4, 21), 1, (3, 3), dict(padding="valid")),
+    ("3x3-oh1", (1, 2, 3, 9), 1, (3, 3), dict(padding="valid")),
     ("reflect", (2, 4, 9, 10), 1, (3, 3), dict(padding=1, padding_mode="reflect")),
     ("replicate", (1, 3, 7, 8), 2, (3, 3), dict(padding=(2, 1), padding_mode="replicate")),
     ("circular", (1, 3, 7, 8), 1, (3, 3), dict(padding=1, padding_mode="circular")),
@@ -155,6 +162,28 @@ def test_one_output_per_group_forward(cg, dtype, isa, isa_cap):
     kw = dict(stride=(1, 2), padding=((1, 0), (2, 2)), dilation=(2, 1), groups=g)
     y = cnnkern.conv2d_forward(x, w, b, algorithm="direct", **kw)
     assert_close(y, oracle.conv_forward(x, w, b, **kw), dtype, cg * 15, what="y")
+
+
+@pytest.mark.parametrize("isa", ISAS)
+def test_depthwise_weight_gradient_keeps_inf_out_of_taps_that_never_see_it(isa, isa_cap):
+    """An inf in input row 0 of a 'valid' 3x3 reaches only the kh = 0 taps of its channel: the others
+    stay finite and equal to the gradient of the same input with a zero there."""
+    if ORDER[isa] > ORDER[CPU_ISA]:
+        pytest.skip(f"this CPU runs {CPU_ISA}, not {isa}")
+    isa_cap(isa)
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((2, 3, 7, 37)).astype(np.float32)
+    x0 = x.copy()
+    x0[1, 2, 0, 5] = 0
+    x[1, 2, 0, 5] = np.inf
+    w_shape = (3, 1, 3, 3)
+    dy = rng.standard_normal((2, 3, 5, 35)).astype(np.float32)
+    kw = dict(padding="valid", groups=3, algorithm="direct")
+    dw = cnnkern.conv2d_backward_weight(dy, x, w_shape, **kw)
+    dw0 = cnnkern.conv2d_backward_weight(dy, x0, w_shape, **kw)
+    assert not np.isfinite(dw[2, 0, 0]).all()
+    np.testing.assert_array_equal(dw[:, :, 1:], dw0[:, :, 1:])
+    np.testing.assert_array_equal(dw[:2], dw0[:2])
 
 
 def test_depthwise_batch_zero():

@@ -3,7 +3,8 @@
  *
  * Two kernels per ISA and dtype. Both walk output rows whose input rows were packed by the operator
  * (zero padding, W phases and halo already in the packed rows), so they do no bounds checks; the
- * columns are in the SIMD lanes and each tap is one unaligned load at a fixed offset.
+ * columns are in the SIMD lanes and each tap is one unaligned load at a fixed offset (the SIMD
+ * kernels' 3x3 unit-stride bodies load each packed input row once for all the rows it feeds).
  *
  * 1. fwd_rows   y[r*y_rs + j] = bias + sum_{t < ntap} wt[t] * in[r*in_rs + toff[t] + j]
  *               for r < nrows, j < ow (OUT, overwritten; nothing past column ow-1 is written).
@@ -74,6 +75,18 @@
 #define CK_DEPTHWISE_DECLARE_F64(isa, lanes, fwd, bww, pack) CK_DEPTHWISE_DECLARE(double, fwd, bww, pack)
 CK_DEPTHWISE_F32_KERNELS(CK_DEPTHWISE_DECLARE_F32)
 CK_DEPTHWISE_F64_KERNELS(CK_DEPTHWISE_DECLARE_F64)
+
+/* 1 if the taps are a 3x3 window at unit stride and dilation: toff[kh*3 + kw] = toff[0] + kh*in_rs + kw
+ * (the SIMD kernels' register-blocked bodies). */
+static inline int ck_depthwise_is_3x3(ck_index ntap, const ck_index *toff, ck_index in_rs)
+{
+    if (ntap != 9)
+        return 0;
+    for (int t = 0; t < 9; ++t)
+        if (toff[t] != toff[0] + (t / 3) * in_rs + t % 3)
+            return 0;
+    return 1;
+}
 
 #define CK_DEPTHWISE_KTAB(NAME, REAL)                                                               \
     typedef struct NAME {                                                                           \

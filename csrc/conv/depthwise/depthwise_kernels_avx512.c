@@ -1,51 +1,49 @@
 /*
- * depthwise_kernels_avx512.c -- AVX-512 (F, VL, BW, DQ) row kernels of the depthwise operator
- * (contract: depthwise_kernels.h): 16 floats / 8 doubles per vector, row tails by mask registers.
- * Compiled with __attribute__((target(...))) only, so the file builds without -m flags.
+ * depthwise_kernels_avx512.c -- AVX-512 (F, VL, BW, DQ) row kernels of the depthwise operator (contract:
+ * depthwise_kernels.h): 16 floats / 8 doubles per vector, row tails by mask registers.
+ * Compiled with the target of cnnkern/ck_simd_avx512.h only, so the file builds without -m flags.
  */
 #include "depthwise_kernels.h"
 
 #if CK_DEPTHWISE_X86
-#include <immintrin.h>
+#include "cnnkern/ck_simd_avx512.h"
 
-#define CK_TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
-
-#define REAL float
-#define VT __m512
-#define LANES 16
-#define VZERO() _mm512_setzero_ps()
-#define VLOAD(p) _mm512_loadu_ps(p)
-#define VSTORE(p, v) _mm512_storeu_ps((p), (v))
-#define VBCAST(x) _mm512_set1_ps(x)
-#define VFMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
-#define VLOADN(p, n) _mm512_maskz_loadu_ps((__mmask16)((1u << (n)) - 1u), (p))
-#define VSTOREN(p, v, n) _mm512_mask_storeu_ps((p), (__mmask16)((1u << (n)) - 1u), (v))
-#define VLOADR(p, lo, hi) _mm512_maskz_loadu_ps((__mmask16)(((1u << (hi)) - 1u) & ~((1u << (lo)) - 1u)), (p))
+/* 3x3 body: 4 rows x 4 vectors (16 accumulators + 9 weights + 3 inputs of the 32 zmm): a 56-wide
+ * row in one column step, so the plane is read and written row by row */
+/* ---- float32 ---- */
+#include "cnnkern/ck_simd_f32.h"
+#define DW3_R 4
+#define DW3_NV 4
 #define FWD_ROWS ck_depthwise_fwd_rows__avx512_f32
 #define FWD_BODY ck_depthwise_fwd_body__avx512_f32
+#define FWD_STORE ck_depthwise_fwd_store__avx512_f32
+#define FWD3_BODY ck_depthwise_fwd3_body__avx512_f32
+#define FWD3_COLS ck_depthwise_fwd3_cols__avx512_f32
+#define FWD3_ROWS ck_depthwise_fwd3_rows__avx512_f32
 #define FWD_ROWS_T ck_depthwise_fwd_rows_t__avx512_f32
 #define BWW_ROWS ck_depthwise_bww_rows__avx512_f32
 #define BWW_BODY ck_depthwise_bww_body__avx512_f32
+#define BWW3_ROWS ck_depthwise_bww3_rows__avx512_f32
 #define PACK_ROWS ck_depthwise_pack_rows__avx512_f32
+#define PACK_EDGE ck_depthwise_pack_edge__avx512_f32
 #include "depthwise_kernels_simd_template.h"
 
-#define REAL double
-#define VT __m512d
-#define LANES 8
-#define VZERO() _mm512_setzero_pd()
-#define VLOAD(p) _mm512_loadu_pd(p)
-#define VSTORE(p, v) _mm512_storeu_pd((p), (v))
-#define VBCAST(x) _mm512_set1_pd(x)
-#define VFMA(a, b, c) _mm512_fmadd_pd((a), (b), (c))
-#define VLOADN(p, n) _mm512_maskz_loadu_pd((__mmask8)((1u << (n)) - 1u), (p))
-#define VSTOREN(p, v, n) _mm512_mask_storeu_pd((p), (__mmask8)((1u << (n)) - 1u), (v))
-#define VLOADR(p, lo, hi) _mm512_maskz_loadu_pd((__mmask8)(((1u << (hi)) - 1u) & ~((1u << (lo)) - 1u)), (p))
+/* ---- float64 ---- */
+#include "cnnkern/ck_simd_f64.h"
+#define DW3_R 4
+#define DW3_NV 4
 #define FWD_ROWS ck_depthwise_fwd_rows__avx512_f64
 #define FWD_BODY ck_depthwise_fwd_body__avx512_f64
+#define FWD_STORE ck_depthwise_fwd_store__avx512_f64
+#define FWD3_BODY ck_depthwise_fwd3_body__avx512_f64
+#define FWD3_COLS ck_depthwise_fwd3_cols__avx512_f64
+#define FWD3_ROWS ck_depthwise_fwd3_rows__avx512_f64
 #define FWD_ROWS_T ck_depthwise_fwd_rows_t__avx512_f64
 #define BWW_ROWS ck_depthwise_bww_rows__avx512_f64
 #define BWW_BODY ck_depthwise_bww_body__avx512_f64
+#define BWW3_ROWS ck_depthwise_bww3_rows__avx512_f64
 #define PACK_ROWS ck_depthwise_pack_rows__avx512_f64
+#define PACK_EDGE ck_depthwise_pack_edge__avx512_f64
 #include "depthwise_kernels_simd_template.h"
 
 #endif /* CK_DEPTHWISE_X86 */

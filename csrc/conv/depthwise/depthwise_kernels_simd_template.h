@@ -1,14 +1,37 @@
 /*
  * depthwise_kernels_simd_template.h -- fwd_rows and bww_rows of depthwise_kernels.h for one ISA and dtype.
  *
- * Included by depthwise_kernels_avx2.c / _avx512.c once per dtype with these #defined (#undef'd at the
- * end): REAL, VT, LANES, CK_TARGET, VZERO(), VLOAD(p), VSTORE(p, v), VBCAST(x) (x a REAL value),
- * VFMA(a, b, acc) (= a*b + acc), VLOADN(p, n) (first n < LANES lanes, zeros above),
- * VSTOREN(p, v, n) (first n < LANES lanes only), VLOADR(p, lo, hi) (lanes lo <= l < hi loaded, zeros
- * elsewhere; 0 <= lo < hi <= LANES; lanes outside are not accessed), PACK_ROWS, FWD_ROWS, FWD_ROWS_T, FWD_BODY, BWW_ROWS,
- * BWW_BODY.
- * Contracts: depthwise_kernels.h. Only the vector macros are ISA-specific.
+ * Included by depthwise_kernels_avx2.c / _avx512.c once per dtype, after the ISA's cnnkern/ck_simd_<isa>.h
+ * and ck_simd_f32.h / ck_simd_f64.h (the vector vocabulary: REAL, VT, LANES, VLOAD, VFMA, VMASK, ...),
+ * with the kernel names PACK_ROWS, PACK_EDGE, FWD_ROWS, FWD_STORE, FWD_ROWS_T, FWD_BODY, FWD3_BODY,
+ * FWD3_COLS, FWD3_ROWS, BWW_ROWS, BWW_BODY, BWW3_ROWS and the 3x3 register blocking DW3_R
+ * (output rows) and DW3_NV (column vectors) #defined (#undef'd at the end).
+ * Contracts: depthwise_kernels.h. Only the vector vocabulary is ISA-specific.
+ *
+ * The 3x3 unit-stride, unit-dilation case (the common depthwise layer, also its backward-input) has
+ * its own bodies that keep a packed input row's three shifted vectors in registers and use them for
+ * every output (forward) or dy (weight gradient) row they touch: 3 loads per input row and vector
+ * instead of 9 per output row. Each output / tap sums its terms in the same order as the general body.
  */
+
+/* lanes lo <= l < hi, zeros elsewhere (0 <= lo < hi <= LANES; lanes outside are not accessed) */
+#define VLOADR(p, lo, hi) VMASKLOAD((p), VMASK(hi) & ~VMASK(lo))
+
+/* Store R rows x NV vectors of accumulators; `last` = valid lanes of the last vector (1..LANES). */
+static inline __attribute__((always_inline)) CK_TARGET void
+FWD_STORE(const int R, const int NV, const VT *a, REAL *y, ck_index y_rs, int last)
+{
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+        for (int v = 0; v < NV - 1; ++v)
+            VSTORE(y + r * y_rs + v * LANES, a[r * NV + v]);
+        if (last == LANES)
+            VSTORE(y + r * y_rs + (NV - 1) * LANES, a[r * NV + NV - 1]);
+        else
+            VMASKSTORE(y + r * y_rs + (NV - 1) * LANES, VMASK(last), a[r * NV + NV - 1]);
+    }
+}
 
 /* A block of R output rows x NV column vectors (R*NV <= 8 accumulators, so short rows still have
  * independent FMA chains); `last` = valid lanes of the last vector (1..LANES). */
@@ -22,7 +45,7 @@ FWD_BODY(const int R, const int NV, const ck_index ntap, const REAL *in, ck_inde
         a[i] = vb;
 #pragma GCC unroll 9
     for (ck_index t = 0; t < ntap; ++t) {
-        const VT wv = VBCAST(wt[t]);
+        const VT wv = VBCAST(wt + t);
         const REAL *s = in + toff[t];
 #pragma GCC unroll 8
         for (int r = 0; r < R; ++r)
@@ -30,16 +53,7 @@ FWD_BODY(const int R, const int NV, const ck_index ntap, const REAL *in, ck_inde
             for (int v = 0; v < NV; ++v)
                 a[r * NV + v] = VFMA(wv, VLOAD(s + r * in_rs + v * LANES), a[r * NV + v]);
     }
-#pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) {
-#pragma GCC unroll 4
-        for (int v = 0; v < NV - 1; ++v)
-            VSTORE(y + r * y_rs + v * LANES, a[r * NV + v]);
-        if (last == LANES)
-            VSTORE(y + r * y_rs + (NV - 1) * LANES, a[r * NV + NV - 1]);
-        else
-            VSTOREN(y + r * y_rs + (NV - 1) * LANES, a[r * NV + NV - 1], last);
-    }
+    FWD_STORE(R, NV, a, y, y_rs, last);
 }
 
 /* Columns in steps of up to 4 vectors; within a step, rows in blocks of 8/NV (then single rows). */
@@ -47,7 +61,7 @@ static inline __attribute__((always_inline)) CK_TARGET void
 FWD_ROWS_T(const ck_index ntap, ck_index nrows, const REAL *in, ck_index in_rs, const ck_index *toff,
            const REAL *wt, REAL bias, ck_index ow, REAL *y, ck_index y_rs)
 {
-    const VT vb = VBCAST(bias);
+    const VT vb = VBCAST(&bias);
     for (ck_index j0 = 0; j0 < ow; j0 += 4 * LANES) {
         const ck_index left = ow - j0;
         const int nv = left >= 4 * LANES ? 4 : (int)((left + LANES - 1) / LANES);
@@ -77,11 +91,80 @@ FWD_ROWS_T(const ck_index ntap, ck_index nrows, const REAL *in, ck_index in_rs, 
     }
 }
 
+/* 3x3 unit stride/dilation (toff[kh*3 + kw] = toff[0] + kh*in_rs + kw): R output rows x NV column
+ * vectors; packed input row i feeds output rows i-2..i, each in the order of FWD_BODY (kh, then kw). */
+static inline __attribute__((always_inline)) CK_TARGET void
+FWD3_BODY(const int R, const int NV, const REAL *in, ck_index in_rs, const REAL *wt, VT vb, REAL *y,
+          ck_index y_rs, int last)
+{
+    VT a[DW3_R * DW3_NV], wv[9];
+#pragma GCC unroll 9
+    for (int t = 0; t < 9; ++t)
+        wv[t] = VBCAST(wt + t);
+#pragma GCC unroll 16
+    for (int i = 0; i < R * NV; ++i)
+        a[i] = vb;
+#pragma GCC unroll 10
+    for (int i = 0; i < R + 2; ++i) {
+        const REAL *s = in + i * in_rs;
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) {
+            const VT x0 = VLOAD(s + v * LANES), x1 = VLOAD(s + v * LANES + 1), x2 = VLOAD(s + v * LANES + 2);
+#pragma GCC unroll 3
+            for (int kh = 0; kh < 3; ++kh) {
+                const int r = i - kh;
+                if (r >= 0 && r < R) {
+                    a[r * NV + v] = VFMA(wv[kh * 3 + 0], x0, a[r * NV + v]);
+                    a[r * NV + v] = VFMA(wv[kh * 3 + 1], x1, a[r * NV + v]);
+                    a[r * NV + v] = VFMA(wv[kh * 3 + 2], x2, a[r * NV + v]);
+                }
+            }
+        }
+    }
+    FWD_STORE(R, NV, a, y, y_rs, last);
+}
+
+static inline __attribute__((always_inline)) CK_TARGET void
+FWD3_COLS(const int NV, ck_index nrows, const REAL *in, ck_index in_rs, const REAL *wt, VT vb, REAL *y,
+          ck_index y_rs, int last)
+{
+    ck_index r = 0;
+    for (; r + DW3_R <= nrows; r += DW3_R)
+        FWD3_BODY(DW3_R, NV, in + r * in_rs, in_rs, wt, vb, y + r * y_rs, y_rs, last);
+    for (; r + 2 <= nrows; r += 2)
+        FWD3_BODY(2, NV, in + r * in_rs, in_rs, wt, vb, y + r * y_rs, y_rs, last);
+    for (; r < nrows; ++r)
+        FWD3_BODY(1, NV, in + r * in_rs, in_rs, wt, vb, y + r * y_rs, y_rs, last);
+}
+
+static CK_TARGET void FWD3_ROWS(ck_index nrows, const REAL *in, ck_index in_rs, const REAL *wt, REAL bias,
+                                ck_index ow, REAL *y, ck_index y_rs)
+{
+    const VT vb = VBCAST(&bias);
+    for (ck_index j0 = 0; j0 < ow; j0 += DW3_NV * LANES) {
+        const ck_index left = ow - j0;
+        const int nv = left >= DW3_NV * LANES ? DW3_NV : (int)((left + LANES - 1) / LANES);
+        const int last = (int)(left >= DW3_NV * LANES ? LANES : left - (nv - 1) * LANES);
+        switch (nv) {
+#if DW3_NV >= 4
+        case 4: FWD3_COLS(4, nrows, in + j0, in_rs, wt, vb, y + j0, y_rs, last); break;
+        case 3: FWD3_COLS(3, nrows, in + j0, in_rs, wt, vb, y + j0, y_rs, last); break;
+#endif
+#if DW3_NV >= 2
+        case 2: FWD3_COLS(2, nrows, in + j0, in_rs, wt, vb, y + j0, y_rs, last); break;
+#endif
+        default: FWD3_COLS(1, nrows, in + j0, in_rs, wt, vb, y + j0, y_rs, last); break;
+        }
+    }
+}
+
 CK_TARGET void FWD_ROWS(ck_index nrows, const REAL *in, ck_index in_rs, ck_index ntap, const ck_index *toff,
                         const REAL *wt, REAL bias, ck_index ow, REAL *y, ck_index y_rs)
 {
+    if (ck_depthwise_is_3x3(ntap, toff, in_rs))
+        FWD3_ROWS(nrows, in + toff[0], in_rs, wt, bias, ow, y, y_rs);
     /* a constant tap count (3x3) lets the compiler unroll the tap loop */
-    if (ntap == 9)
+    else if (ntap == 9)
         FWD_ROWS_T(9, nrows, in, in_rs, toff, wt, bias, ow, y, y_rs);
     else
         FWD_ROWS_T(ntap, nrows, in, in_rs, toff, wt, bias, ow, y, y_rs);
@@ -106,7 +189,7 @@ BWW_BODY(const int NT, ck_index nrows, const REAL *dy, ck_index dy_rs, ck_index 
                 a[t] = VFMA(d, VLOAD(base + toff[t] + j), a[t]);
         }
         if (j < ow) {
-            const VT d = VLOADN(dr + j, (int)(ow - j));
+            const VT d = VMASKLOAD(dr + j, VMASK(ow - j));
 #pragma GCC unroll 12
             for (int t = 0; t < NT; ++t)
                 a[t] = VFMA(d, VLOAD(base + toff[t] + j), a[t]);
@@ -117,9 +200,63 @@ BWW_BODY(const int NT, ck_index nrows, const REAL *dy, ck_index dy_rs, ck_index 
         VSTORE(acc + t * LANES, a[t]);
 }
 
+/* 3x3 unit stride/dilation: packed input row i across the plane, its three shifted vectors loaded
+ * once for the 9 taps (tap (kh, kw) pairs input row i with dy row i - kh); rows, then columns, in
+ * order, so each tap sums in BWW_BODY's order. Rows a tap does not reach are skipped, not multiplied
+ * by zero (an inf in the input stays out of the taps that never see it). */
+static CK_TARGET void BWW3_ROWS(ck_index nrows, const REAL *dy, ck_index dy_rs, ck_index ow, const REAL *in,
+                                ck_index in_rs, REAL *acc)
+{
+    VT a[9];
+#pragma GCC unroll 9
+    for (int t = 0; t < 9; ++t)
+        a[t] = VLOAD(acc + t * LANES);
+    const ck_index jf = ow / LANES * LANES;
+    const VMASK_T m = VMASK(ow - jf > 0 ? ow - jf : 1);
+    for (ck_index i = 0; i < nrows + 2; ++i) {
+        const REAL *s = in + i * in_rs;
+        /* dy rows i, i-1, i-2 (tap rows kh = 0, 1, 2) where they exist */
+        const int u0 = i < nrows, u1 = i >= 1 && i - 1 < nrows, u2 = i >= 2;
+        const REAL *d0 = dy + i * dy_rs, *d1 = d0 - dy_rs, *d2 = d1 - dy_rs;
+#define DW_TAPS(kh, d)                                                                              \
+    do {                                                                                            \
+        a[(kh) * 3 + 0] = VFMA((d), x0, a[(kh) * 3 + 0]);                                           \
+        a[(kh) * 3 + 1] = VFMA((d), x1, a[(kh) * 3 + 1]);                                           \
+        a[(kh) * 3 + 2] = VFMA((d), x2, a[(kh) * 3 + 2]);                                           \
+    } while (0)
+#define DW_COL(j, LD)                                                                               \
+    do {                                                                                            \
+        const VT x0 = VLOAD(s + (j)), x1 = VLOAD(s + (j) + 1), x2 = VLOAD(s + (j) + 2);             \
+        if (u0)                                                                                     \
+            DW_TAPS(0, LD(d0 + (j)));                                                               \
+        if (u1)                                                                                     \
+            DW_TAPS(1, LD(d1 + (j)));                                                               \
+        if (u2)                                                                                     \
+            DW_TAPS(2, LD(d2 + (j)));                                                               \
+    } while (0)
+#define DW_LDF(p) VLOAD(p)
+#define DW_LDM(p) VMASKLOAD((p), m)
+        for (ck_index j = 0; j < jf; j += LANES)
+            DW_COL(j, DW_LDF);
+        if (jf < ow)
+            DW_COL(jf, DW_LDM);
+#undef DW_TAPS
+#undef DW_COL
+#undef DW_LDF
+#undef DW_LDM
+    }
+#pragma GCC unroll 9
+    for (int t = 0; t < 9; ++t)
+        VSTORE(acc + t * LANES, a[t]);
+}
+
 CK_TARGET void BWW_ROWS(ck_index nrows, const REAL *dy, ck_index dy_rs, ck_index ow, const REAL *in,
                         ck_index in_rs, ck_index ntap, const ck_index *toff, REAL *acc)
 {
+    if (ck_depthwise_is_3x3(ntap, toff, in_rs)) {
+        BWW3_ROWS(nrows, dy, dy_rs, ow, in + toff[0], in_rs, acc);
+        return;
+    }
     /* one specialised body per tap count, so the accumulators live in registers */
     switch (ntap) {
 #define DW_BWW_CASE(n)                                                                              \
@@ -134,38 +271,49 @@ CK_TARGET void BWW_ROWS(ck_index nrows, const REAL *dy, ck_index dy_rs, ck_index
     }
 }
 
+/* one vector of the packed row at column j0: lanes l with 0 <= j0 + l + off < n, zeros elsewhere */
+static inline __attribute__((always_inline)) CK_TARGET void
+PACK_EDGE(REAL *dst, const REAL *src, ck_index j0, ck_index n, ck_index off)
+{
+    const ck_index lo = j0 + off >= 0 ? 0 : -(j0 + off);
+    const ck_index hi = n - off - j0 >= LANES ? LANES : n - off - j0;
+    if (hi <= lo)
+        VSTORE(dst + j0, VZERO());
+    else
+        VSTORE(dst + j0, VLOADR(src + j0 + off, (int)lo, (int)hi));
+}
+
 CK_TARGET void PACK_ROWS(REAL *dst, ck_index Jp, const REAL *src, ck_index src_rs, ck_index nrows, ck_index n,
                          ck_index off)
 {
+    /* whole vectors for j0 in [jf0, jf1): 0 <= j0 + off and j0 + off + LANES <= n; the row ends
+     * (the halo, a few vectors) take the masked path */
+    const ck_index lo = off >= 0 ? 0 : (-off + LANES - 1) / LANES * LANES;
+    const ck_index hi = n - off - LANES >= 0 ? ((n - off - LANES) / LANES + 1) * LANES : 0;
+    const ck_index jf0 = lo < Jp ? lo : Jp, jf1 = hi < jf0 ? jf0 : (hi < Jp ? hi : Jp);
     for (ck_index r = 0; r < nrows; ++r, dst += Jp, src += src_rs) {
-        for (ck_index j0 = 0; j0 < Jp; j0 += LANES) {
-            /* lanes l with 0 <= j0 + l + off < n */
-            const ck_index lo = j0 + off >= 0 ? 0 : -(j0 + off);
-            const ck_index hi = n - off - j0 >= LANES ? LANES : n - off - j0;
-            if (lo == 0 && hi == LANES)
-                VSTORE(dst + j0, VLOAD(src + j0 + off));
-            else if (hi <= lo)
-                VSTORE(dst + j0, VZERO());
-            else
-                VSTORE(dst + j0, VLOADR(src + j0 + off, (int)lo, (int)hi));
-        }
+        ck_index j0 = 0;
+        for (; j0 < jf0; j0 += LANES)
+            PACK_EDGE(dst, src, j0, n, off);
+        for (; j0 < jf1; j0 += LANES)
+            VSTORE(dst + j0, VLOAD(src + j0 + off));
+        for (; j0 < Jp; j0 += LANES)
+            PACK_EDGE(dst, src, j0, n, off);
     }
 }
 
-#undef REAL
-#undef VT
-#undef LANES
-#undef VZERO
-#undef VLOAD
-#undef VSTORE
-#undef VBCAST
-#undef VFMA
-#undef VLOADN
-#undef VSTOREN
 #undef VLOADR
 #undef PACK_ROWS
+#undef PACK_EDGE
 #undef FWD_ROWS
 #undef FWD_BODY
+#undef FWD_STORE
+#undef FWD3_BODY
 #undef FWD_ROWS_T
 #undef BWW_ROWS
 #undef BWW_BODY
+#undef BWW3_ROWS
+#undef FWD3_COLS
+#undef FWD3_ROWS
+#undef DW3_R
+#undef DW3_NV
