@@ -208,7 +208,7 @@ size_t ck_conv_workspace__winograd(const ck_conv_params *p, ck_conv_direction di
      * as ck_aligned_alloc counts them */
 #define CK_WINO_R64(b) (((b) + 63) & ~(size_t)63)
     if (j.kb > 0)
-        return CK_WINO_R64((size_t)j.team * 36 * ((size_t)j.tg.cs * (size_t)j.kb + (size_t)j.tb * (size_t)j.kb + CK_WINO_SKEW) * elem_size)
+        return CK_WINO_R64((size_t)j.team * 36 * ((size_t)j.tg.cs * (size_t)j.kb + (size_t)j.tb * (size_t)j.kb + 2 * CK_WINO_SKEW) * elem_size)
                + CK_WINO_R64((size_t)36 * ((size_t)j.tb * (size_t)j.tg.cs + CK_WINO_SKEW) * elem_size)
                + CK_WINO_R64((size_t)j.nb * (size_t)j.tg.hp * (size_t)j.tg.wp * (size_t)j.tg.cs * elem_size);
 #undef CK_WINO_R64
