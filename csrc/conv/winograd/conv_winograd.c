@@ -162,39 +162,40 @@ static void make_job(const ck_conv_params *p, ck_conv_direction dir, size_t elem
         tb = batch * tpi;
     j->tb = tb;
     const size_t limit = ck_conv_im2col_get_workspace_limit();
+    size_t fixed, per_img;
     j->kb = 0;
     if (wino_kblocked(j, elem)) {
         /* the whole chunk's V is one block; per thread: M (and in a plain call U) of one block of
          * output channels */
-        const size_t fixed_k = (size_t)36 * ((with_weight ? (size_t)j->tg.cs : 0) + (size_t)tpi) * (size_t)j->kb * elem * 8;
-        const size_t per_img_k = ((size_t)j->tg.hp * (size_t)j->tg.wp + (size_t)36 * (size_t)tpi) * (size_t)j->tg.cs * elem;
-        ck_index nbk = limit > fixed_k ? (ck_index)((limit - fixed_k) / per_img_k) : 1;
-        if (nbk < 1)
-            nbk = 1;
-        if (nbk > batch)
-            nbk = batch;
-        j->nb = nbk;
-        j->tb = nbk * tpi;
-        j->team = 1;
-#if CK_BUILD_OPENMP
-        if (p->num_threads > 1 && ck_gemm_can_pin((int)elem))
-            j->team = p->num_threads;
-#endif
-        return;
+        fixed = (size_t)36 * ((with_weight ? (size_t)j->tg.cs : 0) + (size_t)tpi) * (size_t)j->kb * elem * 8;
+        per_img = ((size_t)j->tg.hp * (size_t)j->tg.wp + (size_t)36 * (size_t)tpi) * (size_t)j->tg.cs * elem;
+    } else {
+        fixed = (with_weight ? ck_conv_winograd_weight_elems(p) * elem : 0)
+                + (size_t)36 * (size_t)tb * (size_t)(j->tg.cs + j->tg.ks) * elem * 8;
+        per_img = (size_t)j->tg.hp * (size_t)j->tg.wp * (size_t)j->tg.cs * elem;
     }
-    const size_t fixed = (with_weight ? ck_conv_winograd_weight_elems(p) * elem : 0)
-                         + (size_t)36 * (size_t)tb * (size_t)(j->tg.cs + j->tg.ks) * elem * 8;
-    const size_t per_img = (size_t)j->tg.hp * (size_t)j->tg.wp * (size_t)j->tg.cs * elem;
     ck_index nb = limit > fixed ? (ck_index)((limit - fixed) / per_img) : 1;
     if (nb < 1)
         nb = 1;
     if (nb > batch)
         nb = batch;
     j->nb = nb;
+    if (j->kb > 0)
+        j->tb = nb * tpi;
     j->team = 1;
 #if CK_BUILD_OPENMP
     if (p->num_threads > 1 && ck_gemm_can_pin((int)elem))
         j->team = p->num_threads;
+#endif
+}
+
+/* This thread's number in the team (0 without OpenMP). */
+static int wino_tid(void)
+{
+#if CK_BUILD_OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
 #endif
 }
 

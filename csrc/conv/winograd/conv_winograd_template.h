@@ -177,10 +177,7 @@ ck_status SFX(ck_conv_winograd_run)(const ck_conv_params *p, ck_conv_direction d
 #pragma omp parallel num_threads(j.team) if (j.team > 1)
 #endif
     {
-        int tid = 0;
-#if CK_BUILD_OPENMP
-        tid = omp_get_thread_num();
-#endif
+        const int tid = wino_tid();
         T *Vt = V + (size_t)tid * v_elems, *Mt = M + (size_t)tid * m_elems;
         for (ck_index g = 0; g < j.groups; ++g) {
             const T *Ug = U + g * 36 * cs * ks;
@@ -286,10 +283,7 @@ static ck_status SFX(wino_call_kblocked)(const ck_conv_params *p, ck_conv_direct
 #pragma omp parallel num_threads(j.team) if (j.team > 1)
 #endif
     {
-        int tid = 0;
-#if CK_BUILD_OPENMP
-        tid = omp_get_thread_num();
-#endif
+        const int tid = wino_tid();
         T *Ut = UM + (size_t)tid * (u_elems + m_elems), *Mt = Ut + u_elems;
         for (ck_index g = 0; g < j.groups; ++g) {
             const T *wg = w ? w + g * Kg * Cg * 9 : NULL;
