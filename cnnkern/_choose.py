@@ -156,15 +156,31 @@ def _separable_supports(p, direction, separable):
 
 # ---- BEGIN winograd hook: support test and cost features (csrc/conv/winograd/) ----
 def _winograd_supports(p, direction, separable):
-    # auto also leaves out layers whose transformed kernel (36 C_in/g C_out/g per group, rewritten by
-    # every plain call) outweighs the tiles' transformed data 2:1: on r50_3x3_7 at batch 8 (8:1) it
-    # ran 1.1-1.4x slower than direct on one thread, 3-5x at 2 threads and in float64 (75 MB of U).
-    # algorithm="winograd" still runs them (cnnkern.ConvPlan keeps the transformed kernel).
+    # auto leaves out layers whose transformed kernel U (36 C_in/g C_out/g per group) would be written
+    # to memory by every plain call and outweighs the tiles' transformed data 2:1, unless the call is
+    # blocked over output channels (_winograd_kblocked: U made per block of 16 channels in cache; on
+    # r50_3x3_7 batch 8 that took winograd from 1.1x slower than direct to 2.6x faster, one thread).
     if _execute.unsupported_reason("winograd", p, direction):
         return False
+    if _winograd_kblocked(p, direction):
+        return True
     tiles = p.batch * _prod((o + 3) // 4 for o in p.out_size)
     u_elems = 36 * (p.in_channels // p.groups) * (p.out_channels // p.groups) * p.groups
     return u_elems <= 2 * 36 * tiles * (p.in_channels + p.out_channels)
+
+
+def _winograd_kblocked(p, direction, elem=4):
+    """Mirror of wino_kblocked (csrc/conv/winograd/conv_winograd.c) for float32: does a plain call run
+    blocked over output channels (U per block of 16 channels, never the whole U in memory)?"""
+    cg, kg = p.in_channels // p.groups, p.out_channels // p.groups
+    cs, ks = (cg, kg) if direction == "forward" else (kg, cg)
+    out = p.out_size if direction == "forward" else p.in_size
+    tpi = _prod((o + 3) // 4 for o in out)
+    u_bytes = 36 * cs * ks * elem
+    v_img = 36 * tpi * cs * elem
+    if u_bytes < (2 << 20) or ks < 32:
+        return False
+    return not (v_img * max(p.batch, 1) > u_bytes and v_img > u_bytes // 4)
 
 
 def _winograd_features(p):
@@ -181,7 +197,9 @@ def _winograd_features(p):
     c["wino_tile_in"] = float(36 * tiles * p.in_channels)
     c["wino_tile_out"] = float(36 * tiles * p.out_channels)
     c["wino_kernel"] = float(36 * cg * kg * p.groups)
-    c["gemm_call"] = float(36 * p.groups * max(1, -(-tiles // 256)))
+    # blocked over output channels (_winograd_kblocked): one GEMM per element and block of 16 channels
+    c["gemm_call"] = float(36 * p.groups * (-(-kg // 16) if _winograd_kblocked(p, "forward")
+                                            else max(1, -(-tiles // 256))))
     c["wino_group_tile"] = float(tiles * p.groups)
     return c
 # ---- END winograd hook ----
@@ -206,12 +224,17 @@ RATE_CLASS = {
 }
 
 # Used only while cnnkern/data/chooser_constants.json has no fitted terms for an entry (winograd
-# until its data are collected). Set by hand from one-thread measurements of the operator: its 36
-# per-element GEMMs run at about 1.3x the large-GEMM cost per flop; a tile element's input or output
-# transform costs about 16 direct-kernel operations; the kernel transform is memory-bound; a GEMM
-# call and a tile group's bookkeeping are small fractions of a Python call.
-_WINOGRAD_EFFICIENCY = {"wino_mac": 1.3, "wino_tile_in": 16.0, "wino_tile_out": 16.0, "wino_kernel": 2.0,
-                        "gemm_call": 0.15, "wino_group_tile": 0.004, "call": 4.0, "in_elem": 2.0,
+# until its data are collected). Fitted (non-negative least squares on relative error) to one-thread
+# float32 forward times of winograd on r50_3x3_{56,28,14,7} and vgg_conv4_2 at batch as listed and 1,
+# AVX-512 and AVX2 (benchmarks/vs_torch.py, EPYC Zen 4, default rates): the 36 per-element GEMMs at
+# about 0.94x the large-GEMM cost per flop; the input and output transforms ~29 direct-kernel
+# operations per tile element and channel each (their counts are proportional on these layers, so
+# the fitted sum is split evenly); the kernel transform ~1.5 memory-rate units per element of U;
+# a GEMM call (blocked path: 36 per block of 16 channels) ~0.7 us (not separable in that fit: set
+# by hand). Fit within 15% on those 15 cases except r50_3x3_7 batch 8 AVX2 (-15%) and
+# r50_3x3_28 batch 1 (+18%).
+_WINOGRAD_EFFICIENCY = {"wino_mac": 0.94, "wino_tile_in": 28.6, "wino_tile_out": 28.6, "wino_kernel": 1.5,
+                        "gemm_call": 0.05, "wino_group_tile": 0.004, "call": 4.0, "in_elem": 2.0,
                         "out_elem": 2.0, "w_elem": 0.0}
 PROVISIONAL_EFFICIENCY = {
     "winograd": {d: dict(_WINOGRAD_EFFICIENCY) for d in ("forward", "backward_input", "backward_weight")},

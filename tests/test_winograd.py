@@ -200,15 +200,77 @@ def test_declined_configurations_say_why(case, needle):
 
 
 def test_auto_skips_layers_whose_kernel_transform_dominates():
-    """r50_3x3_7 at batch 8: U (36 x 512 x 512) is 8x the tiles' data; explicit calls still run it."""
+    """A large U on many tiles of few channels' blocks is left out; r50_3x3_7 (U made per block of
+    output channels in cache, _winograd_kblocked) is in; explicit calls run either."""
     p = make_conv_params(2, (8, 512, 7, 7), (512, 512, 3, 3), padding=1)
-    assert "winograd" not in _choose.supported_algorithms(p, "forward")
+    assert "winograd" in _choose.supported_algorithms(p, "forward")
+    assert "winograd" in _choose.supported_algorithms(p, "backward_input")
     p = make_conv_params(2, (8, 64, 56, 56), (64, 64, 3, 3), padding=1)
     assert "winograd" in _choose.supported_algorithms(p, "forward")
+    # 24 output channels: too few to block, U 36 x 4096 x 24 is 12x the tiles' data
+    p = make_conv_params(2, (1, 4096, 4, 4), (24, 4096, 3, 3), padding=1)
+    assert "winograd" not in _choose.supported_algorithms(p, "forward")
     x = np.ones((1, 64, 2, 2), np.float32)
     w = np.ones((64, 64, 3, 3), np.float32)
     y = cnnkern.conv2d_forward(x, w, padding=1, algorithm="winograd")
     np.testing.assert_allclose(y, oracle.conv_forward(x, w, padding=1), rtol=1e-5)
+
+
+# Shapes on the output-channel-blocked path of plain calls (wino_kblocked in conv_winograd.c: U of a
+# group >= 2 MiB, >= 32 output channels, few tiles): channel counts off the SIMD widths and off the
+# 16-channel block, tile edges (5, 7, 9 pixels), groups.
+KBLOCKED = [((2, 130, 9, 9), (123, 130, 3, 3), 1, 1), ((1, 128, 7, 5), (136, 128, 3, 3), (0, 2), 1),
+            ((3, 260, 5, 7), (246, 130, 3, 3), "same", 2)]
+
+
+def _is_kblocked(p, direction, elem):
+    """The path is taken when the workspace holds less than the whole transformed kernel."""
+    u_bytes = _conv_ext.winograd_weight_elems(p.c_geom) * elem
+    return _conv_ext.winograd_workspace(p.as_c_tuple(), direction, elem, 2) < u_bytes
+
+
+@pytest.mark.parametrize("isa", ISAS, indirect=True)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("case", KBLOCKED, ids=["odd-channels", "asymmetric-pad", "groups"])
+def test_output_channel_blocked_path(isa, dtype, case):
+    xs, ws, padding, groups = case
+    p = make_conv_params(2, xs, ws, padding=_STRING_PADDING.get(padding, padding), groups=groups)
+    elem = np.dtype(dtype).itemsize
+    assert _is_kblocked(p, 0, elem) and _is_kblocked(p, 1, elem)
+    _check(xs, ws, dtype, padding=padding, groups=groups)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+def test_output_channel_blocked_path_threads_plan_workspace(dtype):
+    """1 vs 2 threads bit for bit, the plan (whole U kept, read per block) equal to the plain call,
+    and the workspace figure equal to the allocator's peak, on the blocked path."""
+    xs, ws = (2, 130, 9, 9), (123, 130, 3, 3)
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal(xs).astype(dtype)
+    w = rng.standard_normal(ws).astype(dtype)
+    b = rng.standard_normal(ws[0]).astype(dtype)
+    dy = rng.standard_normal((2, 123, 9, 9)).astype(dtype)
+    out = {}
+    for t in (1, 2):
+        with cnnkern.num_threads(t):
+            out[t] = (cnnkern.conv2d_forward(x, w, b, padding=1, algorithm="winograd"),
+                      cnnkern.conv2d_backward_input(dy, w, xs, padding=1, algorithm="winograd"))
+    assert np.array_equal(out[1][0], out[2][0]) and np.array_equal(out[1][1], out[2][1])
+    plan = cnnkern.ConvPlan(w, xs, padding=1, algorithm="winograd")
+    assert np.array_equal(plan.forward(x, b), out[1][0])
+    assert np.array_equal(plan.backward_input(dy), out[1][1])
+    p = make_conv_params(2, xs, ws, padding=1)
+    elem = np.dtype(dtype).itemsize
+    for direction, fn in ((0, lambda: cnnkern.conv2d_forward(x, w, b, padding=1, algorithm="winograd")),
+                          (1, lambda: cnnkern.conv2d_backward_input(dy, w, xs, padding=1, algorithm="winograd"))):
+        with cnnkern.num_threads(2):
+            before = _conv_ext.workspace_bytes()[0]
+            _conv_ext.workspace_reset_peak()
+            fn()
+            current, peak = _conv_ext.workspace_bytes()
+            formula = _conv_ext.winograd_workspace(p.as_c_tuple(), direction, elem, 2)
+        assert current == before
+        assert peak - before == formula
 
 
 def test_weight_gradient_is_declined_and_never_chosen():

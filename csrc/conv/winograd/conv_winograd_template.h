@@ -29,6 +29,18 @@ static SFX(wino_kernels) SFX(wino_pick)(void)
     return k;
 }
 
+/* U[e][r][q] (row length kn) of one block of kn columns, all rows: the vector kernel on whole
+ * vectors of columns, the portable one on the rest. */
+static void SFX(wino_weight_block)(const SFX(wino_kernels) *kern, const T *wk, ck_index sr, ck_index sq, int rot,
+                                   ck_index rows, ck_index kn, ck_index ldu, T *Ub)
+{
+    const ck_index knv = kn / kern->lanes * kern->lanes;
+    for (ck_index q0 = 0; q0 < knv; q0 += kern->lanes)
+        kern->weight(wk, sr, sq, rot, 0, rows, q0, q0 + kern->lanes, kn, ldu, Ub);
+    if (knv < kn)
+        KSFX(ck_wino_weight, generic)(wk, sr, sq, rot, 0, rows, knv, kn, kn, ldu, Ub);
+}
+
 ck_status SFX(ck_conv_winograd_transform_weight)(const ck_conv_params *p, ck_conv_direction dir, const T *w, T *U)
 {
     if (!ck_conv_winograd_supports(p) || dir == CK_CONV_BWD_WEIGHT)
@@ -38,6 +50,25 @@ ck_status SFX(ck_conv_winograd_transform_weight)(const ck_conv_params *p, ck_con
     const int fwd = dir == CK_CONV_FWD;
     const ck_index rows = fwd ? Cg : Kg, cols = fwd ? Kg : Cg;
     const ck_index sr = fwd ? 9 : Cg * 9, sq = fwd ? Cg * 9 : 9;
+    {
+        wino_job jk;
+        make_job(p, dir, sizeof(T), 0, &jk);
+        if (jk.kb > 0) {
+            /* the blocked run's layout: per group, per block of kb columns, U[e][row][column of
+             * the block] (what a plain blocked call transforms per block, so plan and plain
+             * calls give the same bits) */
+            const ck_index kb = jk.kb, nkb = (cols + kb - 1) / kb, items = G * nkb;
+#if CK_BUILD_OPENMP
+#pragma omp parallel for schedule(static) num_threads(p->num_threads) if (p->num_threads > 1 && items > 1)
+#endif
+            for (ck_index it = 0; it < items; ++it) {
+                const ck_index g = it / nkb, k0 = (it % nkb) * kb, kn = cols - k0 < kb ? cols - k0 : kb;
+                SFX(wino_weight_block)(&kern, w + g * Kg * Cg * 9 + k0 * sq, sr, sq, !fwd, rows, kn, rows * kn,
+                                       U + g * 36 * Cg * Kg + 36 * rows * k0);
+            }
+            return CK_OK;
+        }
+    }
     const ck_index lde = Cg * Kg, lanes = kern.lanes, qblocks = (cols + lanes - 1) / lanes;
     const ck_index items = G * qblocks;
     /* a small U (e.g. 64 x 64 channels: 0.1 ms on one thread) is not worth a fork/join */
@@ -111,6 +142,9 @@ static void SFX(wino_block)(const wino_job *j, const SFX(wino_kernels) *kern, co
         KSFX(ck_wino_output, generic)(&j->tg, M, ldm, t0, nt, ksv, ks, bg, yc, y_img);
 }
 
+static ck_status SFX(wino_call_kblocked)(const ck_conv_params *p, ck_conv_direction dir, const wino_job *jp,
+                                         const T *U, const T *in, const T *w, const T *b, T *out);
+
 ck_status SFX(ck_conv_winograd_run)(const ck_conv_params *p, ck_conv_direction dir, const T *U, const T *in,
                                     const T *b, T *out)
 {
@@ -120,6 +154,8 @@ ck_status SFX(ck_conv_winograd_run)(const ck_conv_params *p, ck_conv_direction d
         return CK_OK;
     wino_job j;
     make_job(p, dir, sizeof(T), 0, &j);
+    if (j.kb > 0)
+        return SFX(wino_call_kblocked)(p, dir, &j, U, in, NULL, b, out);
     const SFX(wino_kernels) kern = SFX(wino_pick)();
     const ck_index cs = j.tg.cs, ks = j.tg.ks, tpi = j.tg.th * j.tg.tw;
     const ck_index csv = cs / kern.lanes * kern.lanes, ksv = ks / kern.lanes * kern.lanes;
@@ -141,10 +177,7 @@ ck_status SFX(ck_conv_winograd_run)(const ck_conv_params *p, ck_conv_direction d
 #pragma omp parallel num_threads(j.team) if (j.team > 1)
 #endif
     {
-        int tid = 0;
-#if CK_BUILD_OPENMP
-        tid = omp_get_thread_num();
-#endif
+        const int tid = wino_tid();
         T *Vt = V + (size_t)tid * v_elems, *Mt = M + (size_t)tid * m_elems;
         for (ck_index g = 0; g < j.groups; ++g) {
             const T *Ug = U + g * 36 * cs * ks;
@@ -214,7 +247,106 @@ ck_status SFX(ck_conv_winograd_run)(const ck_conv_params *p, ck_conv_direction d
     return CK_OK;
 }
 
-/* The plain entry points: U for this call, then the run. */
+/* A plain call blocked over output channels (j->kb > 0; why: wino_kblocked in conv_winograd.c).
+ * Per group and chunk: xp, then V of all the chunk's tiles (shared by the team), then one work item
+ * per block of kb output channels on one thread: that block's U (the weight kernels with the
+ * columns offset to the block), 36 GEMMs into M, the output transform. Blocks depend on the problem
+ * only, and each output element is computed by one thread in a fixed order: the same bits for any
+ * thread count. */
+static ck_status SFX(wino_call_kblocked)(const ck_conv_params *p, ck_conv_direction dir, const wino_job *jp,
+                                         const T *U, const T *in, const T *w, const T *b, T *out)
+{
+    const wino_job j = *jp;
+    const SFX(wino_kernels) kern = SFX(wino_pick)();
+    const int fwd = dir == CK_CONV_FWD;
+    const ck_index cs = j.tg.cs, ks = j.tg.ks, tpi = j.tg.th * j.tg.tw, kb = j.kb;
+    const ck_index Cg = ck_conv_in_per_group(p), Kg = ck_conv_out_per_group(p);
+    const ck_index sr = fwd ? 9 : Cg * 9, sq = fwd ? Cg * 9 : 9;
+    const ck_index csv = cs / kern.lanes * kern.lanes;
+    const size_t xp_elems = (size_t)j.nb * (size_t)(j.tg.hp * j.tg.wp * cs);
+    const size_t v_elems = (size_t)36 * ((size_t)j.tb * (size_t)cs + CK_WINO_SKEW);
+    const size_t u_elems = U ? 0 : (size_t)36 * ((size_t)cs * (size_t)kb + CK_WINO_SKEW);
+    const size_t m_elems = (size_t)36 * ((size_t)j.tb * (size_t)kb + CK_WINO_SKEW);
+    T *xp = (T *)ck_aligned_alloc(xp_elems * sizeof(T));
+    T *V = (T *)ck_aligned_alloc(v_elems * sizeof(T));
+    T *UM = (T *)ck_aligned_alloc((size_t)j.team * (u_elems + m_elems) * sizeof(T));
+    if (!xp || !V || !UM) {
+        ck_aligned_free(xp);
+        ck_aligned_free(V);
+        ck_aligned_free(UM);
+        return CK_ERR_NOMEM;
+    }
+    const ck_index plane_out = j.tg.oh * j.tg.ow, y_img = j.out_ch * plane_out;
+    const ck_index nkb = (ks + kb - 1) / kb;
+    ck_gemm_pin_begin(j.team > 1 ? 1 : p->num_threads);
+#if CK_BUILD_OPENMP
+#pragma omp parallel num_threads(j.team) if (j.team > 1)
+#endif
+    {
+        const int tid = wino_tid();
+        T *Ut = UM + (size_t)tid * (u_elems + m_elems), *Mt = Ut + u_elems;
+        for (ck_index g = 0; g < j.groups; ++g) {
+            const T *wg = w ? w + g * Kg * Cg * 9 : NULL;
+            const T *bg = b ? b + g * ks : NULL;
+            for (ck_index n0 = 0; n0 < j.batch; n0 += j.nb) {
+                const ck_index nbc = j.batch - n0 < j.nb ? j.batch - n0 : j.nb;
+                const ck_index rows = nbc * j.tg.hp, tiles = nbc * tpi;
+                const ck_index ldv = tiles * cs + CK_WINO_SKEW;
+#if CK_BUILD_OPENMP
+#pragma omp for schedule(static)
+#endif
+                for (ck_index row = 0; row < rows; ++row)
+                    SFX(wino_pack_row)(&j, in, n0 + row / j.tg.hp, g, row % j.tg.hp, xp + row * j.tg.wp * cs);
+#if CK_BUILD_OPENMP
+#pragma omp for schedule(static)
+#endif
+                for (ck_index t = 0; t < tiles; ++t) {
+                    if (csv > 0)
+                        kern.input(&j.tg, xp, t, 1, 0, csv, V + t * cs, ldv);
+                    if (csv < cs)
+                        KSFX(ck_wino_input, generic)(&j.tg, xp, t, 1, csv, cs, V + t * cs, ldv);
+                }
+                T *yc = out + n0 * y_img + g * ks * plane_out;
+#if CK_BUILD_OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+                for (ck_index ib = 0; ib < nkb; ++ib) {
+                    if (ck_interrupt_pending())
+                        continue;
+                    const ck_index k0 = ib * kb, kn = ks - k0 < kb ? ks - k0 : kb;
+                    const ck_index knv = kn / kern.lanes * kern.lanes;
+                    const ck_index ldm = tiles * kn + CK_WINO_SKEW;
+                    /* the block's U: the plan's (blocked layout, transform_weight) or made here */
+                    /* the per-thread buffer is skewed: cs kn is a multiple of 4 KiB for power-of-two
+                     * channels, and the kernel's 36 rows per column vector then share one L1 set
+                     * (AVX2 float32, r50_3x3_7 batch 1: 7.2 -> 4.3 ms) */
+                    const ck_index ldu = U ? cs * kn : cs * kn + CK_WINO_SKEW;
+                    const T *Ub = U ? U + g * 36 * cs * ks + 36 * cs * k0 : Ut;
+                    if (!U)
+                        SFX(wino_weight_block)(&kern, wg + k0 * sq, sr, sq, !fwd, cs, kn, ldu, Ut);
+                    for (int e = 0; e < 36; ++e)
+                        GEMM(0, 0, tiles, kn, cs, (T)1, V + (ck_index)e * ldv, cs, Ub + (ck_index)e * ldu, kn,
+                             (T)0, Mt + (ck_index)e * ldm, kn);
+                    ck_wino_tiles tk = j.tg;
+                    tk.ks = kn;
+                    T *yk = yc + k0 * plane_out;
+                    const T *bk = bg ? bg + k0 : NULL;
+                    if (knv > 0)
+                        kern.output(&tk, Mt, ldm, 0, tiles, 0, knv, bk, yk, y_img);
+                    if (knv < kn)
+                        KSFX(ck_wino_output, generic)(&tk, Mt, ldm, 0, tiles, knv, kn, bk, yk, y_img);
+                }
+            }
+        }
+    }
+    ck_gemm_pin_end();
+    ck_aligned_free(xp);
+    ck_aligned_free(V);
+    ck_aligned_free(UM);
+    return CK_OK;
+}
+
+/* The plain entry points: U for this call, then the run (or the output-channel blocked call). */
 static ck_status SFX(wino_call)(const ck_conv_params *p, ck_conv_direction dir, const T *in, const T *w,
                                 const T *b, T *out)
 {
@@ -222,6 +354,12 @@ static ck_status SFX(wino_call)(const ck_conv_params *p, ck_conv_direction dir, 
         return CK_ERR_UNSUPPORTED;
     if (p->batch == 0)
         return CK_OK;
+    {
+        wino_job jk;
+        make_job(p, dir, sizeof(T), 1, &jk);
+        if (jk.kb > 0)
+            return SFX(wino_call_kblocked)(p, dir, &jk, NULL, in, w, b, out);
+    }
     T *U = (T *)ck_aligned_alloc(ck_conv_winograd_weight_elems(p) * sizeof(T));
     if (!U)
         return CK_ERR_NOMEM;
