@@ -87,6 +87,10 @@ def _direct_features(p):
     # One input channel per group (depthwise layers, single-channel images): no channel blocking in
     # the register tiles, about a tenth of the dense flop rate (dw3x3_56).
     c["flop_one_channel"] = c["flop"] if p.in_channels == p.groups else 0.0
+    # strided depthwise layers run their own phase loop, at a different cost per flop again
+    c["flop_one_channel_strided"] = c["flop_one_channel"] if p.is_strided() else 0.0
+    # 1x1 kernels: a register tile's reduction is only C_in/g long, per output row
+    c["flop_pointwise"] = c["flop"] if _prod(p.kernel_size) == 1 else 0.0
     c["flop_short_reduction"] = c["flop"] * min(1.0, (p.in_channels // p.groups) / max(1, p.batch * _prod(p.out_size)))
     return c
 
@@ -103,6 +107,11 @@ def _im2col_features(p):
     c["col_elem"] = 0.0 if _im2col_in_place(p) else float(
         p.batch * p.in_channels * kv * _prod(p.out_size))
     c["gemm_call"] = float(p.batch * p.groups)
+    c["col_elem_strided"] = c["col_elem"] if p.is_strided() else 0.0  # a gather, not row copies
+    # A GEMM with a short side (C_out/g, C_in/g * prod(k) or the output plane) reuses each loaded
+    # element only that many times: memory-bound, as depthwise (C_out/g = 1) or single-channel layers.
+    short = min(p.out_channels // p.groups, (p.in_channels // p.groups) * kv, _prod(p.out_size))
+    c["gemm_thin"] = c["flop"] / max(1, short)
     return c
 
 
@@ -134,6 +143,9 @@ def _fft_features(p):
     cg = p.in_channels // p.groups
     c["transform"] = fft_transform_units(p)
     c["spectral_mac"] = float(p.batch * p.out_channels * cg * size)
+    # the kernel spectrum (C_out x C_in/g x P complex) is written and read once per call whatever the
+    # batch: with few images and many channels it outweighs the products (r50_3x3_7, r50_1x1_14)
+    c["kernel_spectrum"] = float(p.out_channels * cg * size)
     return c
 
 
@@ -214,9 +226,10 @@ def _always(p, direction, separable):
 _MEM = {"in_elem": "mem", "out_elem": "mem", "w_elem": "mem", "col_elem": "mem", "call": "call"}
 RATE_CLASS = {
     "direct": dict(_MEM, flop="direct", flop_row_edge="direct", flop_strided="direct",
-                   flop_one_channel="direct", flop_short_reduction="direct"),
-    "im2col": dict(_MEM, flop="gemm", gemm_call="call"),
-    "fft": dict(_MEM, transform="fft", spectral_mac="gemm"),
+                   flop_one_channel="direct", flop_one_channel_strided="direct",
+                   flop_short_reduction="direct", flop_pointwise="direct"),
+    "im2col": dict(_MEM, flop="gemm", gemm_call="call", gemm_thin="mem", col_elem_strided="mem"),
+    "fft": dict(_MEM, transform="fft", spectral_mac="gemm", kernel_spectrum="mem"),
     "separable": dict(_MEM, sep_flop="direct"),
     "winograd": dict(_MEM, wino_mac="gemm", wino_tile_in="direct", wino_tile_out="direct",
                      wino_kernel="mem", gemm_call="call", wino_group_tile="call"),
