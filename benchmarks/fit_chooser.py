@@ -25,8 +25,8 @@ measured algorithm; printed: the share within 1.1x of the fastest and the worst 
     measured rates ("calibrated") and with default rates computed without it ("defaults");
   - leave-one-shape-family-out: fitted without one family's cases (in every environment), which are
     predicted with calibrated and with default rates.
-"with guard" also counts what cnnkern's guard does: when the two best estimates are within
-_choose.GUARD_FACTOR and the best above _choose.GUARD_MIN_SECONDS, the faster of the two measured runs.
+"with guard" also counts what cnnkern's guard does: when the best estimate is above
+_choose.GUARD_MIN_SECONDS, the fastest measured of the algorithms estimated within _choose.GUARD_FACTOR of it.
 """
 import argparse
 import datetime
@@ -189,7 +189,8 @@ def evaluate(env, eff, rates, skip_family_only=None):
         guarded = ratio
         if (len(ranked) > 1 and costs[ranked[0]] >= _choose.GUARD_MIN_SECONDS
                 and costs[ranked[1]] <= _choose.GUARD_FACTOR * costs[ranked[0]]):
-            guarded = min(times[ranked[0]], times[ranked[1]]) / times[fastest]
+            close = [a for a in ranked if costs[a] <= _choose.GUARD_FACTOR * costs[ranked[0]]]
+            guarded = min(times[a] for a in close) / times[fastest]
         out.append((fam, name, direction, chosen, fastest, ratio, guarded))
     return out
 

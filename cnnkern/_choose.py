@@ -395,9 +395,9 @@ def model_choice(p, direction, *, separable=False, dtype=np.float32, rates=None,
     return _fallback()
 
 
-# The guard: a close call between the two best estimates on a large problem is timed once.
-GUARD_FACTOR = 1.5   # the second-best estimate within this factor of the best ...
-GUARD_MIN_SECONDS = 0.02  # ... and the best estimate above this: time both
+# The guard: a close call between the best estimates on a large problem is timed once.
+GUARD_FACTOR = 1.5   # every estimate within this factor of the best ...
+GUARD_MIN_SECONDS = 0.02  # ... when the best estimate is above this: time them all
 _guard_enabled = True
 _guard_cache = {}  # key (as the autotune cache) -> {"algorithm": name, "times": {name: seconds}}
 
@@ -410,9 +410,9 @@ def _as_flag(function, enabled):
 
 def set_auto_guard(enabled):
     """Turn the guard of algorithm="auto" on or off (process-wide; on by default). When on and the
-    two best estimates lie within GUARD_FACTOR of each other on a call estimated above
-    GUARD_MIN_SECONDS, both algorithms are timed once on random data of the call's shapes and the
-    faster one is kept for that case (in memory, keyed as the autotune cache)."""
+    second-best estimate lies within GUARD_FACTOR of the best on a call estimated above
+    GUARD_MIN_SECONDS, every algorithm estimated within that factor is timed once on random data of
+    the call's shapes and the fastest is kept for that case (in memory, keyed as the autotune cache)."""
     global _guard_enabled
     _guard_enabled = _as_flag("set_auto_guard", enabled)
 
@@ -436,7 +436,8 @@ def _guarded_choice(p, dtype, direction, separable, costs, source):
                 hit = _guard_cache.get(key)
             if hit is None:
                 times = {}
-                for algo in ranked[:2]:
+                close = [a for a in ranked if costs[a] <= GUARD_FACTOR * costs[best]]
+                for algo in close:
                     try:
                         times[algo] = time_algorithm(algo, p, dtype, direction, separable=separable, repeat=1)
                     except NotImplementedError:

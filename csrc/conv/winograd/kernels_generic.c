@@ -6,18 +6,8 @@
  */
 #include "winograd_internal.h"
 
-#define WT float
-#define VT float
-#include "winograd_scalar_ops.h"
-#define WFN(name) name##__generic_f32
-#define WTARGET
-#include "winograd_template.h"
-
-#define WT double
-#define VT double
-#include "winograd_scalar_ops.h"
-#define WFN(name) name##__generic_f64
-#include "winograd_template.h"
+#include "cnnkern/ck_simd_generic.h"
+#include "winograd_dtypes.h"
 
 static const double ck_wino_BT[6][6] = {
     {1, 1.5, -2, -1.5, 1, 0},  {0, -1, -2.5, -0.5, 1, 0}, {0, 1, 0.5, -2.5, 1, 0},

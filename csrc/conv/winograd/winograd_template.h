@@ -2,15 +2,11 @@
  * winograd_template.h -- the F(4x4, 3x3) transforms of algorithm "winograd", written once for every
  * ISA and dtype (contract and the reference matrices: winograd_internal.h).
  *
- * Included by kernels_{generic,avx2,avx512}.c with:
- *   WT             element type (float / double)
- *   VT, VL         vector type and its lanes (VT = WT, VL = 1 for the generic kernels)
- *   VLOAD(p), VSTORE(p, v), VADD(a, b), VSUB(a, b), VMUL(a, b), VSET1(x)
- *   VFMA(a, b, c)  a * b + c
- *   WFN(name)      the kernel's full name (name##__isa##_dtype)
- *   WTARGET        the function attribute enabling the ISA (empty for generic)
- * The template #undefs all of these at its end, so each instantiation defines the full set.
- * Channels are in the vector lanes: a vector is one tile element of VL consecutive channels, so
+ * Instantiated by winograd_dtypes.h for the ISA and dtype selected with cnnkern/ck_simd_<isa>.h and
+ * ck_simd_f32.h / ck_simd_f64.h (REAL, VT, LANES, VLOAD, VSTORE, VADD, VSUB, VMUL, VFMA, VSET1 and
+ * CK_TARGET; LANES = 1 for the generic kernels), with
+ *   WFN(name)      the kernel's full name (name##__isa##_dtype), #undef'd at the end.
+ * Channels are in the vector lanes: a vector is one tile element of LANES consecutive channels, so
  * every load and store of xp, V, U and M is contiguous.
  */
 
@@ -56,22 +52,22 @@
     } while (0)
 
 #define WINO_CONSTANTS                                                                       \
-    const VT c0_5 = VSET1((WT)0.5), cm0_5 = VSET1((WT)-0.5), c1_5 = VSET1((WT)1.5);         \
-    const VT cm1_5 = VSET1((WT)-1.5), c2 = VSET1((WT)2), cm2 = VSET1((WT)-2);              \
-    const VT cm2_5 = VSET1((WT)-2.5), c4 = VSET1((WT)4), c8 = VSET1((WT)8);                \
-    const VT c0_25 = VSET1((WT)0.25), cm0_125 = VSET1((WT)-0.125);                         \
+    const VT c0_5 = VSET1((REAL)0.5), cm0_5 = VSET1((REAL)-0.5), c1_5 = VSET1((REAL)1.5);         \
+    const VT cm1_5 = VSET1((REAL)-1.5), c2 = VSET1((REAL)2), cm2 = VSET1((REAL)-2);              \
+    const VT cm2_5 = VSET1((REAL)-2.5), c4 = VSET1((REAL)4), c8 = VSET1((REAL)8);                \
+    const VT c0_25 = VSET1((REAL)0.25), cm0_125 = VSET1((REAL)-0.125);                         \
     (void)c0_5; (void)cm0_5; (void)c1_5; (void)cm1_5; (void)c2; (void)cm2; (void)cm2_5;     \
     (void)c4; (void)c8; (void)c0_25; (void)cm0_125
 
-WTARGET void WFN(ck_wino_input)(CK_WINO_INPUT_ARGS(WT))
+CK_TARGET void WFN(ck_wino_input)(CK_WINO_INPUT_ARGS(REAL))
 {
     WINO_CONSTANTS;
     const ck_index cs = g->cs, wp = g->wp, tpi = g->th * g->tw;
     for (ck_index t = t0; t < t0 + nt; ++t) {
         const ck_index n = t / tpi, ty = (t / g->tw) % g->th, tx = t % g->tw;
-        const WT *base = xp + ((n * g->hp + 4 * ty) * wp + 4 * tx) * cs;
-        WT *out = V + (t - t0) * cs;
-        for (ck_index c = c0; c < c1; c += VL) {
+        const REAL *base = xp + ((n * g->hp + 4 * ty) * wp + 4 * tx) * cs;
+        REAL *out = V + (t - t0) * cs;
+        for (ck_index c = c0; c < c1; c += LANES) {
             VT d[6][6], q[6][6];
             for (int i = 0; i < 6; ++i)
                 for (int j = 0; j < 6; ++j)
@@ -88,26 +84,26 @@ WTARGET void WFN(ck_wino_input)(CK_WINO_INPUT_ARGS(WT))
     }
 }
 
-WTARGET void WFN(ck_wino_output)(CK_WINO_OUTPUT_ARGS(WT))
+CK_TARGET void WFN(ck_wino_output)(CK_WINO_OUTPUT_ARGS(REAL))
 {
     WINO_CONSTANTS;
     const ck_index ks = g->ks, tpi = g->th * g->tw, plane = g->oh * g->ow;
-    WT tmp[16][VL];
+    REAL tmp[16][LANES];
     for (ck_index t = t0; t < t0 + nt; ++t) {
         const ck_index n = t / tpi, ty = (t / g->tw) % g->th, tx = t % g->tw;
         const ck_index r0 = 4 * ty, s0 = 4 * tx;
         const int nr = g->oh - r0 < 4 ? (int)(g->oh - r0) : 4;
         const int ns = g->ow - s0 < 4 ? (int)(g->ow - s0) : 4;
-        const WT *in = M + (t - t0) * ks;
-        WT *yt = y + n * y_img + r0 * g->ow + s0;
-        for (ck_index k = k0; k < k1; k += VL) {
+        const REAL *in = M + (t - t0) * ks;
+        REAL *yt = y + n * y_img + r0 * g->ow + s0;
+        for (ck_index k = k0; k < k1; k += LANES) {
             VT q[4][6];
             for (int j = 0; j < 6; ++j) {
-                const WT *m = in + j * lde + k;
+                const REAL *m = in + j * lde + k;
                 WINO_AT6(VLOAD(m), VLOAD(m + 6 * lde), VLOAD(m + 12 * lde), VLOAD(m + 18 * lde),
                          VLOAD(m + 24 * lde), VLOAD(m + 30 * lde), q[0][j], q[1][j], q[2][j], q[3][j]);
             }
-            const VT bv = bias ? VLOAD(bias + k) : VSET1((WT)0);
+            const VT bv = bias ? VLOAD(bias + k) : VSET1((REAL)0);
             for (int i = 0; i < 4; ++i) {
                 VT o0, o1, o2, o3;
                 WINO_AT6(q[i][0], q[i][1], q[i][2], q[i][3], q[i][4], q[i][5], o0, o1, o2, o3);
@@ -117,8 +113,8 @@ WTARGET void WFN(ck_wino_output)(CK_WINO_OUTPUT_ARGS(WT))
                 VSTORE(tmp[4 * i + 3], VADD(o3, bv));
             }
             /* channels are in the lanes; y is NCHW: one short row per (channel, tile row) */
-            for (int l = 0; l < VL; ++l) {
-                WT *yk = yt + (k + l) * plane;
+            for (int l = 0; l < LANES; ++l) {
+                REAL *yk = yt + (k + l) * plane;
                 for (int i = 0; i < nr; ++i)
                     for (int j = 0; j < ns; ++j)
                         yk[i * g->ow + j] = tmp[4 * i + j][l];
@@ -127,16 +123,16 @@ WTARGET void WFN(ck_wino_output)(CK_WINO_OUTPUT_ARGS(WT))
     }
 }
 
-WTARGET void WFN(ck_wino_weight)(CK_WINO_WEIGHT_ARGS(WT))
+CK_TARGET void WFN(ck_wino_weight)(CK_WINO_WEIGHT_ARGS(REAL))
 {
     WINO_CONSTANTS;
-    const VT c1_3 = VSET1((WT)(1.0 / 3.0)), cm1_3 = VSET1((WT)(-1.0 / 3.0));
-    const VT c1_15 = VSET1((WT)(1.0 / 15.0)), cm4 = VSET1((WT)-4), cm16 = VSET1((WT)-16);
-    WT buf[9][VL];
+    const VT c1_3 = VSET1((REAL)(1.0 / 3.0)), cm1_3 = VSET1((REAL)(-1.0 / 3.0));
+    const VT c1_15 = VSET1((REAL)(1.0 / 15.0)), cm4 = VSET1((REAL)-4), cm16 = VSET1((REAL)-16);
+    REAL buf[9][LANES];
     for (ck_index r = r0; r < r1; ++r) {
-        for (ck_index q0v = q0; q0v < q1; q0v += VL) {
-            for (int l = 0; l < VL; ++l) {
-                const WT *src = w + r * sr + (q0v + l) * sq;
+        for (ck_index q0v = q0; q0v < q1; q0v += LANES) {
+            for (int l = 0; l < LANES; ++l) {
+                const REAL *src = w + r * sr + (q0v + l) * sq;
                 for (int tap = 0; tap < 9; ++tap)
                     buf[tap][l] = src[rot ? 8 - tap : tap];
             }
@@ -160,14 +156,4 @@ WTARGET void WFN(ck_wino_weight)(CK_WINO_WEIGHT_ARGS(WT))
 #undef WINO_G3
 #undef WINO_CONSTANTS
 #undef WINO_STORE6
-#undef WT
-#undef VT
-#undef VL
-#undef VLOAD
-#undef VSTORE
-#undef VADD
-#undef VSUB
-#undef VMUL
-#undef VFMA
-#undef VSET1
 #undef WFN

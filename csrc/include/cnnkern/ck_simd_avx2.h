@@ -26,6 +26,10 @@
 #define CK_F32_VSTORE(p, v) _mm256_storeu_ps((p), (v))
 #define CK_F32_VBCAST(p) _mm256_broadcast_ss(p)
 #define CK_F32_VFMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+#define CK_F32_VADD(a, b) _mm256_add_ps((a), (b))
+#define CK_F32_VSUB(a, b) _mm256_sub_ps((a), (b))
+#define CK_F32_VMUL(a, b) _mm256_mul_ps((a), (b))
+#define CK_F32_VSET1(x) _mm256_set1_ps(x)
 #define CK_F32_VHSUM(v) ck_simd_hsum__avx2_f32(v)
 #define CK_F32_VMASK_T __m256i
 #define CK_F32_VMASK(r) _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(r)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
@@ -39,6 +43,10 @@
 #define CK_F64_VSTORE(p, v) _mm256_storeu_pd((p), (v))
 #define CK_F64_VBCAST(p) _mm256_broadcast_sd(p)
 #define CK_F64_VFMA(a, b, c) _mm256_fmadd_pd((a), (b), (c))
+#define CK_F64_VADD(a, b) _mm256_add_pd((a), (b))
+#define CK_F64_VSUB(a, b) _mm256_sub_pd((a), (b))
+#define CK_F64_VMUL(a, b) _mm256_mul_pd((a), (b))
+#define CK_F64_VSET1(x) _mm256_set1_pd(x)
 #define CK_F64_VHSUM(v) ck_simd_hsum__avx2_f64(v)
 #define CK_F64_VMASK_T __m256i
 #define CK_F64_VMASK(r) _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)(r)), _mm256_setr_epi64x(0, 1, 2, 3))

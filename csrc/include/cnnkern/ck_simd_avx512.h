@@ -30,6 +30,10 @@
 #define CK_F32_VSTORE(p, v) _mm512_storeu_ps((p), (v))
 #define CK_F32_VBCAST(p) _mm512_set1_ps(*(p))
 #define CK_F32_VFMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
+#define CK_F32_VADD(a, b) _mm512_add_ps((a), (b))
+#define CK_F32_VSUB(a, b) _mm512_sub_ps((a), (b))
+#define CK_F32_VMUL(a, b) _mm512_mul_ps((a), (b))
+#define CK_F32_VSET1(x) _mm512_set1_ps(x)
 #define CK_F32_VHSUM(v) _mm512_reduce_add_ps(v)
 #define CK_F32_VMASK_T __mmask16
 #define CK_F32_VMASK(r) ((__mmask16)((1u << (r)) - 1u))
@@ -43,6 +47,10 @@
 #define CK_F64_VSTORE(p, v) _mm512_storeu_pd((p), (v))
 #define CK_F64_VBCAST(p) _mm512_set1_pd(*(p))
 #define CK_F64_VFMA(a, b, c) _mm512_fmadd_pd((a), (b), (c))
+#define CK_F64_VADD(a, b) _mm512_add_pd((a), (b))
+#define CK_F64_VSUB(a, b) _mm512_sub_pd((a), (b))
+#define CK_F64_VMUL(a, b) _mm512_mul_pd((a), (b))
+#define CK_F64_VSET1(x) _mm512_set1_pd(x)
 #define CK_F64_VHSUM(v) _mm512_reduce_add_pd(v)
 #define CK_F64_VMASK_T __mmask8
 #define CK_F64_VMASK(r) ((__mmask8)((1u << (r)) - 1u))

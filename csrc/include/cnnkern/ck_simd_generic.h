@@ -6,7 +6,8 @@
  *   CK_TARGET_BEGIN/END  a region of whole functions compiled for the ISA (templates that use no
  *                     intrinsics, e.g. GCC vector types); works with gcc and clang
  *   CK_VBYTES         the widest vector in bytes (for GCC vector-extension code)
- *   CK_<DT>_{VT, LANES, VZERO(), VLOAD(p), VSTORE(p, v), VBCAST(p), VFMA(a, b, c) = a*b + c, VHSUM(v)}
+ *   CK_<DT>_{VT, LANES, VZERO(), VLOAD(p), VSTORE(p, v), VBCAST(p), VSET1(x), VADD(a, b), VSUB(a, b),
+ *            VMUL(a, b), VFMA(a, b, c) = a*b + c, VHSUM(v)}
  *   for DT = F32, F64; select one dtype for a template with ck_simd_f32.h / ck_simd_f64.h.
  * No include guard: a file may include several ISA headers in turn.
  */
@@ -26,6 +27,10 @@
 #define CK_F32_VSTORE(p, v) (*(p) = (v))
 #define CK_F32_VBCAST(p) (*(p))
 #define CK_F32_VFMA(a, b, c) ((a) * (b) + (c))
+#define CK_F32_VADD(a, b) ((a) + (b))
+#define CK_F32_VSUB(a, b) ((a) - (b))
+#define CK_F32_VMUL(a, b) ((a) * (b))
+#define CK_F32_VSET1(x) (x)
 #define CK_F32_VHSUM(v) (v)
 
 #define CK_F64_VT double
@@ -35,4 +40,8 @@
 #define CK_F64_VSTORE(p, v) (*(p) = (v))
 #define CK_F64_VBCAST(p) (*(p))
 #define CK_F64_VFMA(a, b, c) ((a) * (b) + (c))
+#define CK_F64_VADD(a, b) ((a) + (b))
+#define CK_F64_VSUB(a, b) ((a) - (b))
+#define CK_F64_VMUL(a, b) ((a) * (b))
+#define CK_F64_VSET1(x) (x)
 #define CK_F64_VHSUM(v) (v)

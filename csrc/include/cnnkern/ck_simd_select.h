@@ -1,7 +1,8 @@
 /*
  * ck_simd_select.h -- map the vocabulary of the ISA header included last (ck_simd_{generic,avx2,avx512}.h)
  * for the dtype CK_SIMD_DT(name)) names onto the short names the kernel templates use: REAL, VT, LANES,
- * VZERO, VLOAD, VSTORE, VBCAST, VFMA, VHSUM, VMASK_T, VMASK, VMASKLOAD, VMASKSTORE (the mask names exist
+ * VZERO, VLOAD, VSTORE, VBCAST, VSET1, VADD, VSUB, VMUL, VFMA, VHSUM, VMASK_T, VMASK, VMASKLOAD,
+ * VMASKSTORE (the mask names exist
  * for avx2 / avx512 only). Included by ck_simd_f32.h / ck_simd_f64.h, which define CK_SIMD_DT and CK_SIMD_REAL.
  * No include guard: included again after switching ISA or dtype.
  */
@@ -13,6 +14,10 @@
 #undef VSTORE
 #undef VBCAST
 #undef VFMA
+#undef VADD
+#undef VSUB
+#undef VMUL
+#undef VSET1
 #undef VHSUM
 #undef VMASK_T
 #undef VMASK
@@ -26,6 +31,10 @@
 #define VSTORE CK_SIMD_DT(VSTORE)
 #define VBCAST CK_SIMD_DT(VBCAST)
 #define VFMA CK_SIMD_DT(VFMA)
+#define VADD CK_SIMD_DT(VADD)
+#define VSUB CK_SIMD_DT(VSUB)
+#define VMUL CK_SIMD_DT(VMUL)
+#define VSET1 CK_SIMD_DT(VSET1)
 #define VHSUM CK_SIMD_DT(VHSUM)
 #define VMASK_T CK_SIMD_DT(VMASK_T)
 #define VMASK CK_SIMD_DT(VMASK)

@@ -16,6 +16,10 @@
 #undef CK_F32_VSTORE
 #undef CK_F32_VBCAST
 #undef CK_F32_VFMA
+#undef CK_F32_VADD
+#undef CK_F32_VSUB
+#undef CK_F32_VMUL
+#undef CK_F32_VSET1
 #undef CK_F32_VHSUM
 #undef CK_F32_VMASK_T
 #undef CK_F32_VMASK
@@ -28,6 +32,10 @@
 #undef CK_F64_VSTORE
 #undef CK_F64_VBCAST
 #undef CK_F64_VFMA
+#undef CK_F64_VADD
+#undef CK_F64_VSUB
+#undef CK_F64_VMUL
+#undef CK_F64_VSET1
 #undef CK_F64_VHSUM
 #undef CK_F64_VMASK_T
 #undef CK_F64_VMASK
