@@ -5,7 +5,8 @@
     python benchmarks/vs_torch.py --dtype float64 --repeat 5
 
 Method (issue 13's): one process, PyTorch with torch.set_num_threads equal to cnnkern's thread count,
-every contender timed in turn within each round (interleaved), best of --repeat rounds (min). Passes:
+every contender timed in turn within each round (interleaved, the order rotated every round), best of
+--repeat rounds (min). Passes:
   forward  cnnkern conv2d_forward(x, w, b)          vs F.conv2d(x, w, b)
   train    cnnkern forward + conv2d_backward        vs F.conv2d + autograd backward (dx, dw, db)
            (dy, x, w): dx, dw and db
@@ -46,14 +47,18 @@ def _flops(n, c_in, c_out, k, groups, oh, ow):
 
 
 def _best(fns, repeat):
-    """Interleaved best-of-repeat seconds for each callable (one warm-up call each first)."""
+    """Interleaved best-of-repeat seconds for each callable (one warm-up call each first). The order
+    rotates every round: a call right after another library's (or algorithm's) call can wait for that
+    pool's spinning threads, so no contender always follows the same one (with a fixed order, auto
+    always ran right after PyTorch and measured up to 2x its own algorithm's time)."""
     for f in fns.values():
         f()
     best = {k: math.inf for k in fns}
-    for _ in range(repeat):
-        for k, f in fns.items():
+    names = list(fns)
+    for r in range(repeat):
+        for k in names[r % len(names):] + names[:r % len(names)]:
             t0 = time.perf_counter()
-            f()
+            fns[k]()
             best[k] = min(best[k], time.perf_counter() - t0)
     return best
 

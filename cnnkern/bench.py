@@ -174,14 +174,18 @@ def _median_time(fn, repeat, min_time=0.05, max_rounds=50):
 def _interleaved_times(fns, repeat, min_time=0.05, max_rounds=50):
     """{name: call times}: rounds of one call of each function in turn (so a burst of load from other
     processes hits every algorithm alike), at least `repeat` rounds, more (up to max_rounds) until
-    min_time per function has passed. The functions were warmed up by the caller."""
+    min_time per function has passed. The order rotates every round: a call right after another
+    one can wait for that call's spinning thread pool (OpenBLAS's, PyTorch's), so no function always
+    follows the same one. The functions were warmed up by the caller."""
     times = {name: [] for name in fns}
+    names = list(fns)
     start = time.perf_counter()
     rounds = 0
     while fns and (rounds < repeat or (time.perf_counter() - start < min_time * len(fns) and rounds < max_rounds)):
-        for name, fn in fns.items():
+        shift = rounds % len(names)
+        for name in names[shift:] + names[:shift]:
             t0 = time.perf_counter()
-            fn()
+            fns[name]()
             times[name].append(time.perf_counter() - t0)
         rounds += 1
     return times
