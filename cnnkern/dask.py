@@ -42,9 +42,10 @@ except ImportError as _exc:  # pragma: no cover - depends on the installed extra
 import cnnkern
 
 from . import _problem
+from . import pooling as _pooling
 from . import signal as _signal
 from ._dtypes import result_dtype
-from ._params import make_conv_params
+from ._params import expand_ints, make_conv_params, normalize_padding
 
 __all__ = ["correlate", "convolve"]
 
@@ -247,7 +248,6 @@ def _conv_transpose_forward(nd, name, *args, **kwargs):
 def _transpose_out_tail(nd, x_shape, w_shape, kw):
     """(C_out, *out_size) of a transposed convolution: the input shape of the convolution it is the
     adjoint of, checked with make_conv_params (the one place output sizes are computed)."""
-    from ._params import expand_ints, normalize_padding
     stride = expand_ints("stride", kw["stride"], nd, minimum=1)
     dilation = expand_ints("dilation", kw["dilation"], nd, minimum=1)
     output_padding = expand_ints("output_padding", kw["output_padding"], nd, minimum=0)
@@ -328,7 +328,6 @@ def _conv_backward(nd, name, *args, **kwargs):
 
 def _pool_out_shape(name, nd, shape, kw):
     """Output shape of a pooling forward from cnnkern.pooling's geometry (nothing is computed)."""
-    from . import pooling as _pooling
     if name.startswith("global_"):
         return tuple(shape[:2]) + (1,) * nd
     if name.startswith("adaptive_"):
