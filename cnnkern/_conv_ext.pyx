@@ -42,18 +42,10 @@ cdef extern from "cnnkern/ck_common.h" nogil:
     size_t ck_alloc_failed_bytes()
 
 cdef extern from "cnnkern/ck_conv.h" nogil:
+    # _fill writes the 25 ck_index fields from batch to pad_after as one block (their order is in
+    # ck_conv.h, checked by conv_algorithms.c's _Static_assert): only the fields named here are declared.
     ctypedef struct ck_conv_params:
         ck_index batch
-        ck_index in_channels
-        ck_index out_channels
-        ck_index groups
-        ck_index in_size[3]
-        ck_index kernel_size[3]
-        ck_index out_size[3]
-        ck_index stride[3]
-        ck_index dilation[3]
-        ck_index pad_before[3]
-        ck_index pad_after[3]
         int num_threads
 
     ctypedef enum ck_conv_direction:
@@ -155,23 +147,66 @@ cdef inline void *_ptr(object a, Py_ssize_t itemsize, bint out) except NULL:
     return cnp.PyArray_DATA(arr)
 
 
-cdef Py_ssize_t _pointers(in0, in1, b, out, const void **p0, const void **p1, const void **bp,
-                          void **op) except -1:
-    """The data of a call's arrays (out writeable, b may be None); returns their itemsize."""
-    cdef Py_ssize_t size = (<cnp.ndarray?>out).itemsize
-    p0[0] = _ptr(in0, size, False)
-    p1[0] = _ptr(in1, size, False)
-    bp[0] = NULL if b is None else _ptr(b, size, False)
-    op[0] = _ptr(out, size, True)
-    return size
+# The C calls of this module (each: fill the parameters, take the pointers, release the GIL, bracket for
+# Ctrl-C); _c_call picks the C function, _call does the rest once for all of them.
+cdef enum:
+    CALL_TABLE           # ck_conv_algorithm_run (in0, in1, b) -> out
+    CALL_BIAS            # ck_conv_bwd_bias (dy) -> db
+    CALL_SEP_FACTORS     # ck_conv_fwd__separable_factors (x, fac, b) -> y
+    CALL_FACTORIZE       # ck_conv_separable_factorize (w) -> fac, resid
+    CALL_WINO_TRANSFORM  # ck_conv_winograd_transform_weight (w) -> U
+    CALL_WINO_RUN        # ck_conv_winograd_run (inp, U, b) -> out
 
 
-cdef Py_ssize_t _in_out(a, out, const void **ap, void **op) except -1:
-    """The data of a one-input call's arrays (out writeable); returns their itemsize."""
+cdef ck_status _c_call(int call, const ck_conv_algorithm *a, ck_conv_direction d, bint f32,
+                       const ck_conv_params *p, const void *p0, const void *p1, const void *bp, void *op,
+                       double *extra) noexcept nogil:
+    if call == CALL_TABLE:
+        return ck_conv_algorithm_run(a, d, 4 if f32 else 8, p, p0, p1, bp, op)
+    if call == CALL_BIAS:
+        if f32:
+            return ck_conv_bwd_bias_f32(p, <const float *>p0, <float *>op)
+        return ck_conv_bwd_bias_f64(p, <const double *>p0, <double *>op)
+    if call == CALL_SEP_FACTORS:
+        if f32:
+            return ck_conv_fwd__separable_factors_f32(p, <const float *>p0, <const float *>p1,
+                                                      <const float *>bp, <float *>op)
+        return ck_conv_fwd__separable_factors_f64(p, <const double *>p0, <const double *>p1,
+                                                  <const double *>bp, <double *>op)
+    if call == CALL_FACTORIZE:
+        if f32:
+            return ck_conv_separable_factorize_f32(p, <const float *>p0, <float *>op, extra)
+        return ck_conv_separable_factorize_f64(p, <const double *>p0, <double *>op, extra)
+    if call == CALL_WINO_TRANSFORM:
+        if f32:
+            return ck_conv_winograd_transform_weight_f32(p, d, <const float *>p0, <float *>op)
+        return ck_conv_winograd_transform_weight_f64(p, d, <const double *>p0, <double *>op)
+    if f32:  # CALL_WINO_RUN
+        return ck_conv_winograd_run_f32(p, d, <const float *>p1, <const float *>p0, <const float *>bp,
+                                        <float *>op)
+    return ck_conv_winograd_run_f64(p, d, <const double *>p1, <const double *>p0, <const double *>bp,
+                                    <double *>op)
+
+
+cdef int _call(int call, const ck_conv_algorithm *a, int direction, geom, int num_threads, in0, in1, b,
+               out, double *extra) except -1:
+    """Run C call `call` on the arrays (out writeable and overwritten; b may be None, in1 is None for the
+    one-input calls) and return its status after the Ctrl-C bracket; the caller raises (_check)."""
+    cdef ck_conv_params p
+    cdef ck_status status
+    _fill(&p, geom, num_threads)
     cdef Py_ssize_t size = (<cnp.ndarray?>out).itemsize
-    ap[0] = _ptr(a, size, False)
-    op[0] = _ptr(out, size, True)
-    return size
+    cdef const void *p0 = _ptr(in0, size, False)
+    cdef bint two_inputs = call == CALL_TABLE or call == CALL_SEP_FACTORS or call == CALL_WINO_RUN
+    cdef const void *p1 = _ptr(in1, size, False) if two_inputs else NULL
+    cdef const void *bp = NULL if b is None else _ptr(b, size, False)
+    cdef void *op = _ptr(out, size, True)
+    cdef ck_conv_direction d = <ck_conv_direction>direction
+    cdef bint f32 = size == 4
+    _tok = interrupt_enter()
+    with nogil:
+        status = _c_call(call, a, d, f32, &p, p0, p1, bp, op, extra)
+    return <int>interrupt_leave(_tok, status)
 
 
 def conv_run(str algorithm, int direction, in0, in1, b, out, geom, int num_threads):
@@ -179,22 +214,11 @@ def conv_run(str algorithm, int direction, in0, in1, b, out, geom, int num_threa
     direction 0 forward (x, w, b) -> y (b may be None); 1 backward-input (dy, w, None) -> dx;
     2 backward-weight (dy, x, None) -> dw. The output is overwritten."""
     cdef const ck_conv_algorithm *a = _algorithm(algorithm)
-    cdef ck_conv_params p
-    cdef ck_status status
-    cdef const void *p0
-    cdef const void *p1
-    cdef const void *bp
-    cdef void *op
     if not 0 <= direction <= 2:
         raise ValueError(f"direction must be 0, 1 or 2, got {direction}")
-    _fill(&p, geom, num_threads)
-    cdef size_t size = _pointers(in0, in1, b, out, &p0, &p1, &bp, &op)
-    _tok = interrupt_enter()
-    with nogil:
-        status = ck_conv_algorithm_run(a, <ck_conv_direction>direction, size, &p, p0, p1, bp, op)
-    status = interrupt_leave(_tok, status)
+    cdef int status = _call(CALL_TABLE, a, direction, geom, num_threads, in0, in1, b, out, NULL)
     if status:
-        _check(status, f"conv {_PASS_NAMES[direction]} ({algorithm})")
+        _check(<ck_status>status, f"conv {_PASS_NAMES[direction]} ({algorithm})")
 
 
 def unsupported(str algorithm, geom, int direction):
@@ -217,18 +241,8 @@ def workspace(str algorithm, geom, int direction, int itemsize, int num_threads)
 
 def conv_backward_bias(dy, db, geom, int num_threads):
     """db[k] = sum of dy over batch and spatial positions (shared by every algorithm)."""
-    cdef ck_conv_params p
-    cdef ck_status status
-    cdef const void *dyp
-    cdef void *dbp
-    _fill(&p, geom, num_threads)
-    cdef Py_ssize_t size = _in_out(dy, db, &dyp, &dbp)
-    _tok = interrupt_enter()
-    with nogil:
-        status = (ck_conv_bwd_bias_f32(&p, <const float *>dyp, <float *>dbp) if size == 4 else
-                  ck_conv_bwd_bias_f64(&p, <const double *>dyp, <double *>dbp))
-    status = interrupt_leave(_tok, status)
-    _check(status, "conv backward-bias")
+    _check(<ck_status>_call(CALL_BIAS, NULL, 0, geom, num_threads, dy, None, None, db, NULL),
+           "conv backward-bias")
 
 
 def workspace_bytes():
@@ -252,40 +266,15 @@ def workspace_reset_peak():
 def conv_forward_separable_factors(x, fac, b, y, geom, int num_threads):
     """y[...] = conv(x, w) + b for w[k, c] = outer product of the factors; fac is
     [C_out][C_in/groups][k0 + k1 + k2] (cnnkern/_execute.py:factorize's layout)."""
-    cdef ck_conv_params p
-    cdef ck_status status
-    _fill(&p, geom, num_threads)
-    cdef const void *xp
-    cdef const void *fp
-    cdef const void *bp
-    cdef void *yp
-    cdef Py_ssize_t size = _pointers(x, fac, b, y, &xp, &fp, &bp, &yp)
-    _tok = interrupt_enter()
-    with nogil:
-        status = (ck_conv_fwd__separable_factors_f32(&p, <const float *>xp, <const float *>fp,
-                                                     <const float *>bp, <float *>yp) if size == 4 else
-                  ck_conv_fwd__separable_factors_f64(&p, <const double *>xp, <const double *>fp,
-                                                     <const double *>bp, <double *>yp))
-    status = interrupt_leave(_tok, status)
-    _check(status, "conv forward (separable factors)")
+    _check(<ck_status>_call(CALL_SEP_FACTORS, NULL, 0, geom, num_threads, x, fac, b, y, NULL),
+           "conv forward (separable factors)")
 
 
 def separable_factorize(w, fac, resid, geom):
     """fac[k, c, :] = the factors through each slice's largest element, resid[k, c] = the relative
     max-abs residual of that rank-1 reconstruction (float64). w, fac C-contiguous of one dtype."""
-    cdef ck_conv_params p
-    cdef ck_status status
-    cdef const void *wp
-    cdef void *fp
-    _fill(&p, geom, 1)
-    cdef Py_ssize_t size = _in_out(w, fac, &wp, &fp)
     cdef double *rp = <double *>_ptr(resid, 8, True)
-    _tok = interrupt_enter()
-    with nogil:
-        status = (ck_conv_separable_factorize_f32(&p, <const float *>wp, <float *>fp, rp) if size == 4 else
-                  ck_conv_separable_factorize_f64(&p, <const double *>wp, <double *>fp, rp))
-    status = interrupt_leave(_tok, status)
-    _check(status, "separable factorisation")
+    _check(<ck_status>_call(CALL_FACTORIZE, NULL, 0, geom, 1, w, None, None, fac, rp), "separable factorisation")
 
 
 _ISA_BY_NAME = {"generic": CK_ISA_GENERIC, "avx2": CK_ISA_AVX2, "avx512": CK_ISA_AVX512}
@@ -403,40 +392,14 @@ def winograd_workspace(geom, int direction, int itemsize, int num_threads):
 
 def winograd_transform_weight(geom, int direction, w, U, int num_threads):
     """U[...] = the transformed kernel of w for direction 0 (forward) or 1 (backward-input)."""
-    cdef ck_conv_params p
-    cdef ck_status status
-    cdef const void *wp
-    cdef void *up
-    _fill(&p, geom, num_threads)
-    cdef Py_ssize_t size = _in_out(w, U, &wp, &up)
-    cdef ck_conv_direction d = <ck_conv_direction>direction
-    _tok = interrupt_enter()
-    with nogil:
-        status = (ck_conv_winograd_transform_weight_f32(&p, d, <const float *>wp, <float *>up) if size == 4 else
-                  ck_conv_winograd_transform_weight_f64(&p, d, <const double *>wp, <double *>up))
-    status = interrupt_leave(_tok, status)
-    _check(status, "winograd kernel transform")
+    _check(<ck_status>_call(CALL_WINO_TRANSFORM, NULL, direction, geom, num_threads, w, None, None, U, NULL),
+           "winograd kernel transform")
 
 
 def winograd_run(geom, int direction, U, inp, b, out, int num_threads):
     """out[...] = the direction's result from the transformed kernel U (b: forward bias or None)."""
-    cdef ck_conv_params p
-    cdef ck_status status
-    _fill(&p, geom, num_threads)
-    cdef const void *xp
-    cdef const void *up
-    cdef const void *bp
-    cdef void *op
-    cdef Py_ssize_t size = _pointers(inp, U, b, out, &xp, &up, &bp, &op)
-    cdef ck_conv_direction d = <ck_conv_direction>direction
-    _tok = interrupt_enter()
-    with nogil:
-        status = (ck_conv_winograd_run_f32(&p, d, <const float *>up, <const float *>xp, <const float *>bp,
-                                           <float *>op) if size == 4 else
-                  ck_conv_winograd_run_f64(&p, d, <const double *>up, <const double *>xp, <const double *>bp,
-                                           <double *>op))
-    status = interrupt_leave(_tok, status)
-    _check(status, "winograd run")
+    _check(<ck_status>_call(CALL_WINO_RUN, NULL, direction, geom, num_threads, inp, U, b, out, NULL),
+           "winograd run")
 
 
 def winograd_reference_tile(d, g):

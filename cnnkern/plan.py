@@ -189,32 +189,32 @@ class ConvPlan:
             y, copy = P.output(out, self.output_shape, self.dtype, (x, b))
         if prob.explicit_pad:
             xa = prob.prepare_input(xa)
-        if self.algorithm == "fft":
-            if p.batch:
-                plan, spec = self._fft_prepare("forward")
-                plan.run(spec, xa.ravel(), ba, y.reshape(-1), _execute.threads_for(p))
-        elif self.algorithm == "winograd":
-            self._wino_run("forward", xa, ba, y)
-        else:
-            _execute.run_forward(self.algorithm, p, xa, self._wk, ba, y, self._factors)
+        self._run("forward", xa, ba, y)
         if copy:
             out[...] = y
             return out
         return y
+
+    def _run(self, direction, inp, b, out):
+        """out = the pass `direction` ("forward" or "backward_input") of inp with the stored kernel."""
+        p = self._prob.params
+        if self.algorithm == "fft":
+            if p.batch:
+                plan, spec = self._fft_prepare(direction)
+                plan.run(spec, inp.ravel(), b, out.reshape(-1), _execute.threads_for(p))
+        elif self.algorithm == "winograd":
+            self._wino_run(direction, inp, b, out)
+        elif direction == "forward":
+            _execute.run_forward(self.algorithm, p, inp, self._wk, b, out, self._factors)
+        else:
+            _execute.run_backward_input(self._algorithm("backward_input"), p, inp, self._wk, out)
 
     def backward_input(self, dy):
         """dL/dx for upstream gradient dy."""
         dy = self._grad(dy)
         p = self._prob.params
         dx = np.empty(p.x_shape, dtype=self.dtype)
-        if self.algorithm == "fft":
-            if p.batch:
-                plan, spec = self._fft_prepare("backward_input")
-                plan.run(spec, dy.ravel(), None, dx.reshape(-1), _execute.threads_for(p))
-        elif self.algorithm == "winograd":
-            self._wino_run("backward_input", dy, None, dx)
-        else:
-            _execute.run_backward_input(self._algorithm("backward_input"), p, dy, self._wk, dx)
+        self._run("backward_input", dy, None, dx)
         return self._prob.finish_input_gradient(dx)
 
     def backward_weight(self, dy, x):

@@ -19,25 +19,13 @@ static inline ck_index ck_fft__main_buf(const ck_fft_plan *p)
 }
 
 
-/* The list: per ISA (best first), forward, inverse, forward_lanes, inverse_lanes (fft_<dtype>_<isa>.c). */
+/* The list: per ISA (best first), ck_fft_{forward,inverse,forward_lanes,inverse_lanes}__<isa>_<dtype>
+ * (fft_<dtype>_<isa>.c). */
 #include "cnnkern/ck_simd_x86.h"
-#if CK_SIMD_X86
-#define CK_FFT_F32_KERNELS_X86(X) \
-    X(CK_ISA_AVX512, f32, ck_fft_forward__avx512_f32, ck_fft_inverse__avx512_f32, ck_fft_forward_lanes__avx512_f32, ck_fft_inverse_lanes__avx512_f32) \
-    X(CK_ISA_AVX2, f32, ck_fft_forward__avx2_f32, ck_fft_inverse__avx2_f32, ck_fft_forward_lanes__avx2_f32, ck_fft_inverse_lanes__avx2_f32)
-#define CK_FFT_F64_KERNELS_X86(X) \
-    X(CK_ISA_AVX512, f64, ck_fft_forward__avx512_f64, ck_fft_inverse__avx512_f64, ck_fft_forward_lanes__avx512_f64, ck_fft_inverse_lanes__avx512_f64) \
-    X(CK_ISA_AVX2, f64, ck_fft_forward__avx2_f64, ck_fft_inverse__avx2_f64, ck_fft_forward_lanes__avx2_f64, ck_fft_inverse_lanes__avx2_f64)
-#else
-#define CK_FFT_F32_KERNELS_X86(X)
-#define CK_FFT_F64_KERNELS_X86(X)
-#endif
-#define CK_FFT_F32_KERNELS(X) \
-    CK_FFT_F32_KERNELS_X86(X) \
-    X(CK_ISA_GENERIC, f32, ck_fft_forward__generic_f32, ck_fft_inverse__generic_f32, ck_fft_forward_lanes__generic_f32, ck_fft_inverse_lanes__generic_f32)
-#define CK_FFT_F64_KERNELS(X) \
-    CK_FFT_F64_KERNELS_X86(X) \
-    X(CK_ISA_GENERIC, f64, ck_fft_forward__generic_f64, ck_fft_inverse__generic_f64, ck_fft_forward_lanes__generic_f64, ck_fft_inverse_lanes__generic_f64)
+#define CK_FFT_KERNELS_(X, dt) \
+    CK_ISA_KERNELS4(X, dt, ck_fft_forward__, ck_fft_inverse__, ck_fft_forward_lanes__, ck_fft_inverse_lanes__)
+#define CK_FFT_F32_KERNELS(X) CK_FFT_KERNELS_(X, f32)
+#define CK_FFT_F64_KERNELS(X) CK_FFT_KERNELS_(X, f64)
 
 #define CK_FFT_REAL_f32 float
 #define CK_FFT_REAL_f64 double

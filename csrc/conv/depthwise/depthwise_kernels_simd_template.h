@@ -67,26 +67,19 @@ FWD_ROWS_T(const ck_index ntap, ck_index nrows, const REAL *in, ck_index in_rs, 
         const int nv = left >= 4 * LANES ? 4 : (int)((left + LANES - 1) / LANES);
         const int last = (int)(left >= 4 * LANES ? LANES : left - (nv - 1) * LANES);
         const int rb = 8 / nv;
-        ck_index r = 0;
-        for (; r + rb <= nrows; r += rb) {
+        for (ck_index r = 0; r < nrows;) {
             const REAL *ib = in + r * in_rs + j0;
             REAL *yb = y + r * y_rs + j0;
+            const int block = r + rb <= nrows; /* a block of rb rows, else one row */
+#define DW_FWD_ROWS(R, NV) FWD_BODY(R, NV, ntap, ib, in_rs, toff, wt, vb, yb, y_rs, last)
             switch (nv) {
-            case 1: FWD_BODY(8, 1, ntap, ib, in_rs, toff, wt, vb, yb, y_rs, last); break;
-            case 2: FWD_BODY(4, 2, ntap, ib, in_rs, toff, wt, vb, yb, y_rs, last); break;
-            case 3: FWD_BODY(2, 3, ntap, ib, in_rs, toff, wt, vb, yb, y_rs, last); break;
-            default: FWD_BODY(2, 4, ntap, ib, in_rs, toff, wt, vb, yb, y_rs, last); break;
+            case 1: if (block) DW_FWD_ROWS(8, 1); else DW_FWD_ROWS(1, 1); break;
+            case 2: if (block) DW_FWD_ROWS(4, 2); else DW_FWD_ROWS(1, 2); break;
+            case 3: if (block) DW_FWD_ROWS(2, 3); else DW_FWD_ROWS(1, 3); break;
+            default: if (block) DW_FWD_ROWS(2, 4); else DW_FWD_ROWS(1, 4); break;
             }
-        }
-        for (; r < nrows; ++r) {
-            const REAL *ib = in + r * in_rs + j0;
-            REAL *yb = y + r * y_rs + j0;
-            switch (nv) {
-            case 1: FWD_BODY(1, 1, ntap, ib, in_rs, toff, wt, vb, yb, y_rs, last); break;
-            case 2: FWD_BODY(1, 2, ntap, ib, in_rs, toff, wt, vb, yb, y_rs, last); break;
-            case 3: FWD_BODY(1, 3, ntap, ib, in_rs, toff, wt, vb, yb, y_rs, last); break;
-            default: FWD_BODY(1, 4, ntap, ib, in_rs, toff, wt, vb, yb, y_rs, last); break;
-            }
+#undef DW_FWD_ROWS
+            r += block ? rb : 1;
         }
     }
 }

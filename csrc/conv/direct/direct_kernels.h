@@ -81,51 +81,34 @@
 #define CK_DIRECT_MAX_BK 4
 #define CK_DIRECT_MAX_BT 8
 
+/* The kernel types of one element type R, dtype token dt: ck_direct_fwd_<dt>_fn (fwd, fwd1),
+ * ck_direct_bww_<dt>_fn (bww, bww1) and the list row ck_direct_kernels_<dt>. */
+#define CK_DIRECT_TYPES(R, dt)                                                                      \
+    typedef void ck_direct_fwd_##dt##_fn(ck_index nc, ck_index ntap, const R *in, ck_index ics,     \
+                                         const ck_index *xoff, const R *w, ck_index wcs,            \
+                                         const ck_index *woff, int nv, R *out);                     \
+    typedef void ck_direct_bww_##dt##_fn(ck_index nr, ck_index ncol, const R *dy, ck_index dys,     \
+                                         ck_index dyrs, const R *const *xr, int nxr, ck_index xrs,  \
+                                         R *res);                                                   \
+    typedef struct ck_direct_kernels_##dt {                                                         \
+        ck_isa isa;                                                                                 \
+        int lanes, ocb, nv_max, nv1_max, bk, bt, bt1;                                               \
+        ck_direct_fwd_##dt##_fn *fwd, *fwd1;                                                        \
+        ck_direct_bww_##dt##_fn *bww, *bww1;                                                        \
+        const char *fwd_name, *fwd1_name, *bww_name, *bww1_name;                                    \
+    } ck_direct_kernels_##dt;
+CK_DIRECT_TYPES(float, f32)
+CK_DIRECT_TYPES(double, f64)
+
 #define CK_DIRECT_DECLARE_F32(isa, lanes, ocb, nvmax, nv1max, bk, bt, bt1, fwd, fwd1, bww, bww1)    \
-    void fwd(ck_index nc, ck_index ntap, const float *in, ck_index ics, const ck_index *xoff,       \
-             const float *w, ck_index wcs, const ck_index *woff, int nv, float *out);               \
-    void fwd1(ck_index nc, ck_index ntap, const float *in, ck_index ics, const ck_index *xoff,      \
-              const float *w, ck_index wcs, const ck_index *woff, int nv, float *out);              \
-    void bww(ck_index nr, ck_index ncol, const float *dy, ck_index dys, ck_index dyrs,              \
-             const float *const *xr, int nxr, ck_index xrs, float *res);                            \
-    void bww1(ck_index nr, ck_index ncol, const float *dy, ck_index dys, ck_index dyrs,             \
-              const float *const *xr, int nxr, ck_index xrs, float *res);
+    ck_direct_fwd_f32_fn fwd, fwd1;                                                                 \
+    ck_direct_bww_f32_fn bww, bww1;
 #define CK_DIRECT_DECLARE_F64(isa, lanes, ocb, nvmax, nv1max, bk, bt, bt1, fwd, fwd1, bww, bww1)    \
-    void fwd(ck_index nc, ck_index ntap, const double *in, ck_index ics, const ck_index *xoff,      \
-             const double *w, ck_index wcs, const ck_index *woff, int nv, double *out);             \
-    void fwd1(ck_index nc, ck_index ntap, const double *in, ck_index ics, const ck_index *xoff,     \
-              const double *w, ck_index wcs, const ck_index *woff, int nv, double *out);            \
-    void bww(ck_index nr, ck_index ncol, const double *dy, ck_index dys, ck_index dyrs,             \
-             const double *const *xr, int nxr, ck_index xrs, double *res);                          \
-    void bww1(ck_index nr, ck_index ncol, const double *dy, ck_index dys, ck_index dyrs,            \
-              const double *const *xr, int nxr, ck_index xrs, double *res);
+    ck_direct_fwd_f64_fn fwd, fwd1;                                                                 \
+    ck_direct_bww_f64_fn bww, bww1;
 
 CK_DIRECT_F32_KERNELS(CK_DIRECT_DECLARE_F32)
 CK_DIRECT_F64_KERNELS(CK_DIRECT_DECLARE_F64)
-
-typedef struct ck_direct_kernels_f32 {
-    ck_isa isa;
-    int lanes, ocb, nv_max, nv1_max, bk, bt, bt1;
-    void (*fwd)(ck_index, ck_index, const float *, ck_index, const ck_index *, const float *, ck_index,
-                const ck_index *, int, float *);
-    void (*fwd1)(ck_index, ck_index, const float *, ck_index, const ck_index *, const float *, ck_index,
-                 const ck_index *, int, float *);
-    void (*bww)(ck_index, ck_index, const float *, ck_index, ck_index, const float *const *, int, ck_index, float *);
-    void (*bww1)(ck_index, ck_index, const float *, ck_index, ck_index, const float *const *, int, ck_index, float *);
-    const char *fwd_name, *fwd1_name, *bww_name, *bww1_name;
-} ck_direct_kernels_f32;
-
-typedef struct ck_direct_kernels_f64 {
-    ck_isa isa;
-    int lanes, ocb, nv_max, nv1_max, bk, bt, bt1;
-    void (*fwd)(ck_index, ck_index, const double *, ck_index, const ck_index *, const double *, ck_index,
-                const ck_index *, int, double *);
-    void (*fwd1)(ck_index, ck_index, const double *, ck_index, const ck_index *, const double *, ck_index,
-                 const ck_index *, int, double *);
-    void (*bww)(ck_index, ck_index, const double *, ck_index, ck_index, const double *const *, int, ck_index, double *);
-    void (*bww1)(ck_index, ck_index, const double *, ck_index, ck_index, const double *const *, int, ck_index, double *);
-    const char *fwd_name, *fwd1_name, *bww_name, *bww1_name;
-} ck_direct_kernels_f64;
 
 #define CK_DIRECT_TABLE_ENTRY(isa, lanes, ocb, nvmax, nv1max, bk, bt, bt1, fwd, fwd1, bww, bww1)    \
     {isa, lanes, ocb, nvmax, nv1max, bk, bt, bt1, fwd, fwd1, bww, bww1, #fwd, #fwd1, #bww, #bww1},

@@ -29,11 +29,7 @@ FWD_BODY(const int OC, const int NV, ck_index nc, ck_index ntap, const REAL *in,
          const REAL *w, ck_index wcs, const ck_index *woff, REAL *out)
 {
     VT acc[OCB][NV1_MAX > NV_MAX ? NV1_MAX : NV_MAX];
-#pragma GCC unroll 8
-    for (int j = 0; j < OC; ++j)
-#pragma GCC unroll 8
-        for (int v = 0; v < NV; ++v)
-            acc[j][v] = VZERO();
+    VZERO_TILE(acc, OC, NV);
     if (ntap == 1) { /* 1x1 kernels: a plain loop over the channels */
         const REAL *ip = in + xoff[0];
         const REAL *wp = w + woff[0];
@@ -51,11 +47,7 @@ FWD_BODY(const int OC, const int NV, ck_index nc, ck_index ntap, const REAL *in,
             FWD_STEP(ip, wp);
         }
     }
-#pragma GCC unroll 8
-    for (int j = 0; j < OC; ++j)
-#pragma GCC unroll 8
-        for (int v = 0; v < NV; ++v)
-            VSTORE(out + (ck_index)j * NV * LANES + v * LANES, acc[j][v]);
+    VSTORE_TILE(out, (ck_index)NV * LANES, acc, OC, NV);
 }
 
 CK_TARGET void FWD_TILE(ck_index nc, ck_index ntap, const REAL *in, ck_index ics, const ck_index *xoff,
@@ -91,11 +83,7 @@ BWW_BODY(const int KB, const int TB, const int RS, ck_index nr, ck_index ncol, c
          const REAL *const *xr, ck_index xrs, REAL *res)
 {
     VT acc[BK][BT1 > BT ? BT1 : BT];
-#pragma GCC unroll 8
-    for (int kb = 0; kb < KB; ++kb)
-#pragma GCC unroll 8
-        for (int tb = 0; tb < TB; ++tb)
-            acc[kb][tb] = VZERO();
+    VZERO_TILE(acc, KB, TB);
     for (ck_index r = 0; r < nr; ++r) {
         const REAL *d = dy + r * dyrs;
         const REAL *xp[BT1 > BT ? BT1 : BT];

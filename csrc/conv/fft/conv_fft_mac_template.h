@@ -10,11 +10,7 @@ MAC_BODY(const int R, const int NV, ck_index K, const REAL *wre, const REAL *wim
          const REAL *x, const REAL *xs, ck_index ldx, REAL *y, ck_index ldy)
 {
     VT acc[MAC_R][MAC_NV];
-#pragma GCC unroll 8
-    for (int r = 0; r < R; ++r)
-#pragma GCC unroll 8
-        for (int v = 0; v < NV; ++v)
-            acc[r][v] = VZERO();
+    VZERO_TILE(acc, R, NV);
     for (ck_index c = 0; c < K; ++c) {
         VT xv[MAC_NV], sv[MAC_NV];
 #pragma GCC unroll 8
@@ -32,11 +28,7 @@ MAC_BODY(const int R, const int NV, ck_index K, const REAL *wre, const REAL *wim
             }
         }
     }
-#pragma GCC unroll 8
-    for (int r = 0; r < R; ++r)
-#pragma GCC unroll 8
-        for (int v = 0; v < NV; ++v)
-            VSTORE(y + r * ldy + v * LANES, acc[r][v]);
+    VSTORE_TILE(y, ldy, acc, R, NV);
 }
 
 #if LANES > 1

@@ -167,6 +167,40 @@ static inline void valid_span(ck_index a, ck_index b, ck_index base, ck_index s,
     *hi = end;
 }
 
+/* One tap (t0, t1, t2) of the kernel as a column-matrix row sees it: the input offsets off0, off1, base2 of
+ * output pixel 0 and the valid output columns [flo, fhi) of a whole output row (valid_span). */
+typedef struct im2col_tap {
+    ck_index off0, off1, base2, flo, fhi;
+} im2col_tap;
+
+static inline im2col_tap tap_of(const ck_conv_params *p, ck_index t0, ck_index t1, ck_index t2)
+{
+    const ck_index *d = p->dilation, *pb = p->pad_before;
+    im2col_tap tp = {t0 * d[0] - pb[0], t1 * d[1] - pb[1], t2 * d[2] - pb[2], 0, 0};
+    valid_span(0, p->out_size[2], tp.base2, p->stride[2], p->in_size[2], &tp.flo, &tp.fhi);
+    return tp;
+}
+
+/* The flat case of the gather / scatter (stride 1 on the last two axes, O[2] == I[2]): the count of full
+ * output rows from (o1, o2 = 0) with `left` columns to go (<= the rest of the plane row), and their rows
+ * [va, vb) of valid input (i1 = o1 + off1 in [0, I[1]); o1 <= va <= vb <= o1 + nrows). */
+static inline ck_index flat_rows(const ck_conv_params *p, ck_index o1, ck_index left, ck_index off1, ck_index *va,
+                                 ck_index *vb)
+{
+    const ck_index *O = p->out_size, I1 = p->in_size[1];
+    ck_index nrows = left / O[2];
+    if (nrows > O[1] - o1)
+        nrows = O[1] - o1;
+    ck_index a = -off1 > o1 ? -off1 : o1, b = I1 - off1 < o1 + nrows ? I1 - off1 : o1 + nrows;
+    if (b < a)
+        b = a > o1 + nrows ? o1 + nrows : a;
+    if (a > o1 + nrows)
+        a = b = o1 + nrows;
+    *va = a;
+    *vb = b;
+    return nrows;
+}
+
 /* Advance the output position (o0, o1) by n rows of the last axis (n never passes the end of a plane row). */
 static inline void next_rows(const ck_index *O, ck_index n, ck_index *o0, ck_index *o1)
 {
@@ -207,10 +241,46 @@ static void *ck_im2col_col_buffer(const im2col_plan *pl, int *nomem)
     return col;
 }
 
+/* One call of an im2col operator as its work items see it (arrays in the operator's argument order). */
+typedef struct im2col_job {
+    const ck_conv_params *p;
+    const im2col_plan *pl;
+    const void *in0, *in1, *b;
+    void *out;
+    void *parts;       /* bwd_weight: the dw copies of chunks 1.. */
+    ck_index dw_size;  /* bwd_weight: elements of dw */
+} im2col_job;
+
+/* Runs item(job, it, col) for it < items on pl->team workers (dynamic schedule; each worker has its own
+ * column buffer col, NULL on the pointwise path; Ctrl-C stops the remaining items), then ends the BLAS pin
+ * taken before. CK_ERR_NOMEM when a worker could not have its column buffer. */
+static ck_status im2col_run_items(const im2col_job *job, ck_index items,
+                                  void (*item)(const im2col_job *, ck_index, void *))
+{
+    int nomem = 0;
+    CK_OMP(parallel num_threads(job->pl->team) reduction(|:nomem))
+    {
+        void *col = ck_im2col_col_buffer(job->pl, &nomem);
+        CK_OMP(for schedule(dynamic, 1))
+        for (ck_index it = 0; it < items; ++it) {
+            if (nomem || ck_interrupt_pending()) /* Ctrl-C (ck_interrupt.h) */
+                continue;
+            item(job, it, col);
+        }
+        ck_aligned_free(col);
+    }
+    ck_gemm_pin_end();
+    return nomem ? CK_ERR_NOMEM : CK_OK;
+}
+
 #define REAL float
 #define IM2COL_GATHER im2col_gather_f32
 #define IM2COL_GATHER_ROWS im2col_gather_rows_f32
 #define COL2IM_SCATTER col2im_scatter_f32
+#define ZERO_BORDERS zero_borders_f32
+#define FWD_ITEM im2col_fwd_item_f32
+#define BWD_INPUT_ITEM im2col_bwd_input_item_f32
+#define BWD_WEIGHT_ITEM im2col_bwd_weight_item_f32
 #define GEMM ck_gemm_f32
 #define CONV_FWD_IM2COL ck_conv_fwd__im2col_f32
 #define CONV_BWD_INPUT_IM2COL ck_conv_bwd_input__im2col_f32
@@ -221,6 +291,10 @@ static void *ck_im2col_col_buffer(const im2col_plan *pl, int *nomem)
 #define IM2COL_GATHER im2col_gather_f64
 #define IM2COL_GATHER_ROWS im2col_gather_rows_f64
 #define COL2IM_SCATTER col2im_scatter_f64
+#define ZERO_BORDERS zero_borders_f64
+#define FWD_ITEM im2col_fwd_item_f64
+#define BWD_INPUT_ITEM im2col_bwd_input_item_f64
+#define BWD_WEIGHT_ITEM im2col_bwd_weight_item_f64
 #define GEMM ck_gemm_f64
 #define CONV_FWD_IM2COL ck_conv_fwd__im2col_f64
 #define CONV_BWD_INPUT_IM2COL ck_conv_bwd_input__im2col_f64

@@ -1,6 +1,6 @@
 /*
  * conv_im2col_template.h -- one dtype of conv_im2col.c (contract there). Included with REAL, GEMM and
- * the full names of the kernels and operators #defined, so every name stays visible to grep; it
+ * the full names of the kernels, work items and operators #defined, so every name stays visible to grep; it
  * #undefs them at the end.
  */
 
@@ -10,11 +10,23 @@
  * Per row r the valid span of the last axis is the same for every output row, so it is computed once
  * per r (no divisions in the run loop), and the runs (often short: one output row of a small image)
  * are copied/zeroed inline instead of through memcpy/memset calls. */
+/* v[r][q] = 0 for r < nrows and the columns q outside [flo, fhi) of rows of length n2 (the border entries
+ * that a flat span wraps in from the neighbouring input rows). */
+static inline void ZERO_BORDERS(REAL *v, ck_index nrows, ck_index n2, ck_index flo, ck_index fhi)
+{
+    for (ck_index rr = 0; rr < nrows; ++rr) {
+        REAL *vr = v + rr * n2;
+        for (ck_index q = 0; q < flo; ++q)
+            vr[q] = (REAL)0;
+        for (ck_index q = fhi; q < n2; ++q)
+            vr[q] = (REAL)0;
+    }
+}
+
 static void IM2COL_GATHER_ROWS(const ck_conv_params *p, const REAL *xg, ck_index r0, ck_index nr, ck_index p0,
                                ck_index tl, REAL *col)
 {
-    const ck_index *I = p->in_size, *KS = p->kernel_size, *O = p->out_size;
-    const ck_index *s = p->stride, *d = p->dilation, *pb = p->pad_before;
+    const ck_index *I = p->in_size, *KS = p->kernel_size, *O = p->out_size, *s = p->stride;
     const ck_index in_plane = I[0] * I[1] * I[2];
     const ck_index so2 = p0 % O[2], so1 = (p0 / O[2]) % O[1], so0 = p0 / (O[2] * O[1]);
     for (ck_index r = r0; r < r0 + nr; ++r) {
@@ -22,32 +34,23 @@ static void IM2COL_GATHER_ROWS(const ck_conv_params *p, const REAL *xg, ck_index
         const ck_index c = r / (KS[2] * KS[1] * KS[0]);
         const REAL *xc = xg + c * in_plane;
         REAL *row = col + (r - r0) * tl;
-        const ck_index base2 = t2 * d[2] - pb[2], st = s[2];
-        ck_index flo, fhi; /* valid output columns of a whole output row */
-        valid_span(0, O[2], base2, st, I[2], &flo, &fhi);
-        const ck_index off0 = t0 * d[0] - pb[0], off1 = t1 * d[1] - pb[1];
+        const im2col_tap tp = tap_of(p, t0, t1, t2);
+        const ck_index base2 = tp.base2, st = s[2], flo = tp.flo, fhi = tp.fhi, off0 = tp.off0, off1 = tp.off1;
         ck_index o2 = so2, o1 = so1, o0 = so0;
         /* Rows stride 1 along the last two axes with O[2] == I[2] ("same" padding): consecutive full
          * output rows with valid i0, i1 read consecutive input rows, so their span is ONE copy of the
          * input plane shifted by base2 (the wrapped-in border elements are then zeroed). */
         const int flat = s[2] == 1 && s[1] == 1 && O[2] == I[2];
         for (ck_index j = 0; j < tl;) {
+            const ck_index i0 = o0 * s[0] + off0;
             if (flat && o2 == 0 && tl - j >= 2 * O[2]) {
-                ck_index nrows = (tl - j) / O[2];
-                if (nrows > O[1] - o1)
-                    nrows = O[1] - o1;
-                const ck_index i0 = o0 * s[0] + off0;
+                ck_index va, vb; /* valid output rows of [o1, o1 + nrows) */
+                const ck_index nrows = flat_rows(p, o1, tl - j, off1, &va, &vb);
                 REAL *dst = row + j;
                 if (i0 < 0 || i0 >= I[0] || fhi <= flo) { /* no valid input: zeros */
                     for (ck_index q = 0; q < nrows * O[2]; ++q)
                         dst[q] = (REAL)0;
                 } else {
-                    /* valid output rows [va, vb) of [o1, o1 + nrows): i1 = o1 + off1 in [0, I[1]) */
-                    ck_index va = -off1 > o1 ? -off1 : o1, vb = I[1] - off1 < o1 + nrows ? I[1] - off1 : o1 + nrows;
-                    if (vb < va)
-                        vb = va > o1 + nrows ? o1 + nrows : va;
-                    if (va > o1 + nrows)
-                        va = vb = o1 + nrows;
                     for (ck_index q = 0; q < (va - o1) * O[2]; ++q)
                         dst[q] = (REAL)0;
                     for (ck_index q = (vb - o1) * O[2]; q < nrows * O[2]; ++q)
@@ -57,13 +60,7 @@ static void IM2COL_GATHER_ROWS(const ck_conv_params *p, const REAL *xg, ck_index
                         const REAL *sv = xc + (i0 * I[1] + va + off1) * I[2] + base2;
                         const ck_index end = (vb - va - 1) * O[2] + fhi; /* > flo */
                         memcpy(dv + flo, sv + flo, (size_t)(end - flo) * sizeof(REAL));
-                        for (ck_index rr = 0; rr < vb - va; ++rr) {
-                            REAL *dr = dv + rr * O[2];
-                            for (ck_index q = 0; q < flo; ++q)
-                                dr[q] = (REAL)0;
-                            for (ck_index q = fhi; q < O[2]; ++q)
-                                dr[q] = (REAL)0;
-                        }
+                        ZERO_BORDERS(dv, vb - va, O[2], flo, fhi);
                     }
                 }
                 j += nrows * O[2];
@@ -71,7 +68,6 @@ static void IM2COL_GATHER_ROWS(const ck_conv_params *p, const REAL *xg, ck_index
                 continue;
             }
             const ck_index run = O[2] - o2 < tl - j ? O[2] - o2 : tl - j;
-            const ck_index i0 = o0 * s[0] + off0;
             const ck_index i1 = o1 * s[1] + off1;
             REAL *dst = row + j - o2; /* dst[q] for output column q of this row */
             const ck_index e = o2 + run;
@@ -129,8 +125,7 @@ static void IM2COL_GATHER(const ck_conv_params *p, const REAL *xg, ck_index Cg, 
 static void COL2IM_SCATTER(const ck_conv_params *p, REAL *col, ck_index Cg, ck_index p0, ck_index tl,
                            REAL *dxg)
 {
-    const ck_index *I = p->in_size, *KS = p->kernel_size, *O = p->out_size;
-    const ck_index *s = p->stride, *d = p->dilation, *pb = p->pad_before;
+    const ck_index *I = p->in_size, *KS = p->kernel_size, *O = p->out_size, *s = p->stride;
     const ck_index in_plane = I[0] * I[1] * I[2];
     const ck_index so2 = p0 % O[2], so1 = (p0 / O[2]) % O[1], so0 = p0 / (O[2] * O[1]);
     const int flat = s[2] == 1 && s[1] == 1 && O[2] == I[2];
@@ -141,32 +136,19 @@ static void COL2IM_SCATTER(const ck_conv_params *p, REAL *col, ck_index Cg, ck_i
         for (ck_index t1 = 0; t1 < KS[1]; ++t1)
         for (ck_index t2 = 0; t2 < KS[2]; ++t2, ++r) {
             REAL *row = col + r * tl;
-            const ck_index base2 = t2 * d[2] - pb[2], st = s[2];
-            ck_index flo, fhi; /* valid output columns of a whole output row */
-            valid_span(0, O[2], base2, st, I[2], &flo, &fhi);
-            const ck_index off0 = t0 * d[0] - pb[0], off1 = t1 * d[1] - pb[1];
+            const im2col_tap tp = tap_of(p, t0, t1, t2);
+            const ck_index base2 = tp.base2, st = s[2], flo = tp.flo, fhi = tp.fhi, off0 = tp.off0, off1 = tp.off1;
             ck_index o2 = so2, o1 = so1, o0 = so0;
             for (ck_index j = 0; j < tl;) {
+                const ck_index i0 = o0 * s[0] + off0;
                 if (flat && o2 == 0 && tl - j >= 2 * O[2]) {
-                    ck_index nrows = (tl - j) / O[2];
-                    if (nrows > O[1] - o1)
-                        nrows = O[1] - o1;
-                    const ck_index i0 = o0 * s[0] + off0;
+                    ck_index va, vb; /* valid output rows of [o1, o1 + nrows) */
+                    const ck_index nrows = flat_rows(p, o1, tl - j, off1, &va, &vb);
                     if (i0 >= 0 && i0 < I[0] && fhi > flo) {
-                        /* valid output rows [va, vb) of [o1, o1 + nrows): i1 = o1 + off1 in [0, I[1]) */
-                        ck_index va = -off1 > o1 ? -off1 : o1, vb = I[1] - off1 < o1 + nrows ? I[1] - off1 : o1 + nrows;
-                        if (vb < va)
-                            vb = va;
                         if (vb > va) {
                             REAL *sv = row + j + (va - o1) * O[2];
                             REAL *dv = dxc + (i0 * I[1] + va + off1) * I[2] + base2;
-                            for (ck_index rr = 0; rr < vb - va; ++rr) {
-                                REAL *sr = sv + rr * O[2];
-                                for (ck_index q = 0; q < flo; ++q)
-                                    sr[q] = (REAL)0;
-                                for (ck_index q = fhi; q < O[2]; ++q)
-                                    sr[q] = (REAL)0;
-                            }
+                            ZERO_BORDERS(sv, vb - va, O[2], flo, fhi);
                             const ck_index end = (vb - va - 1) * O[2] + fhi; /* > flo */
                             for (ck_index q = flo; q < end; ++q)
                                 dv[q] += sv[q];
@@ -177,7 +159,6 @@ static void COL2IM_SCATTER(const ck_conv_params *p, REAL *col, ck_index Cg, ck_i
                     continue;
                 }
                 const ck_index run = O[2] - o2 < tl - j ? O[2] - o2 : tl - j;
-                const ck_index i0 = o0 * s[0] + off0;
                 const ck_index i1 = o1 * s[1] + off1;
                 if (i0 >= 0 && i0 < I[0] && i1 >= 0 && i1 < I[1]) {
                     const REAL *srcrow = row + j - o2;
@@ -201,46 +182,66 @@ static void COL2IM_SCATTER(const ck_conv_params *p, REAL *col, ck_index Cg, ck_i
     }
 }
 
+/* Forward work item it = (image, group, tile): y[n][g*Kg..][p0..p0+tl) = w_g @ col (+ b). */
+static void FWD_ITEM(const im2col_job *job, ck_index it, void *colv)
+{
+    const ck_conv_params *p = job->p;
+    const im2col_plan *pl = job->pl;
+    const REAL *x = job->in0, *w = job->in1, *b = job->b;
+    REAL *y = job->out, *col = colv;
+    const ck_index G = p->groups, Cg = pl->Cg, Kg = pl->Kg, K = pl->K, P = pl->P;
+    const ck_index tix = it % pl->ntiles, ng = it / pl->ntiles, g = ng % G, n = ng / G;
+    const ck_index p0 = tix * pl->tile, tl = P - p0 < pl->tile ? P - p0 : pl->tile;
+    const REAL *xg = x + (n * p->in_channels + g * Cg) * pl->in_plane;
+    REAL *yt = y + (n * p->out_channels + g * Kg) * P + p0;
+    if (pl->pointwise) {
+        GEMM(0, 0, Kg, tl, Cg, (REAL)1, w + g * Kg * K, K, xg + p0, P, (REAL)0, yt, P);
+    } else {
+        IM2COL_GATHER(p, xg, Cg, p0, tl, col);
+        GEMM(0, 0, Kg, tl, K, (REAL)1, w + g * Kg * K, K, col, tl, (REAL)0, yt, P);
+    }
+    if (b != NULL) {
+        for (ck_index kk = 0; kk < Kg; ++kk) {
+            const REAL bk = b[g * Kg + kk];
+            REAL *yr = yt + kk * P;
+            for (ck_index j = 0; j < tl; ++j)
+                yr[j] += bk;
+        }
+    }
+}
+
 ck_status CONV_FWD_IM2COL(const ck_conv_params *p, const REAL *x, const REAL *w, const REAL *b, REAL *y)
 {
     im2col_plan pl;
     ck_status st;
     if (!ck_im2col_begin(p, CK_CONV_FWD, sizeof(REAL), &pl, &st))
         return st;
-    const ck_index G = p->groups, Cg = pl.Cg, Kg = pl.Kg, K = pl.K, P = pl.P;
-    const ck_index items = p->batch * G * pl.ntiles;
-    int nomem = 0;
+    const im2col_job job = {p, &pl, x, w, b, y, NULL, 0};
+    return im2col_run_items(&job, p->batch * p->groups * pl.ntiles, FWD_ITEM);
+}
 
-    CK_OMP(parallel num_threads(pl.team) reduction(|:nomem))
-    {
-        REAL *col = (REAL *)ck_im2col_col_buffer(&pl, &nomem);
-        CK_OMP(for schedule(dynamic, 1))
-        for (ck_index it = 0; it < items; ++it) {
-            if (nomem || ck_interrupt_pending()) /* Ctrl-C (ck_interrupt.h) */
-                continue;
-            const ck_index tix = it % pl.ntiles, ng = it / pl.ntiles, g = ng % G, n = ng / G;
-            const ck_index p0 = tix * pl.tile, tl = P - p0 < pl.tile ? P - p0 : pl.tile;
-            const REAL *xg = x + (n * p->in_channels + g * Cg) * pl.in_plane;
-            REAL *yt = y + (n * p->out_channels + g * Kg) * P + p0;
-            if (pl.pointwise) {
-                GEMM(0, 0, Kg, tl, Cg, (REAL)1, w + g * Kg * K, K, xg + p0, P, (REAL)0, yt, P);
-            } else {
-                IM2COL_GATHER(p, xg, Cg, p0, tl, col);
-                GEMM(0, 0, Kg, tl, K, (REAL)1, w + g * Kg * K, K, col, tl, (REAL)0, yt, P);
-            }
-            if (b != NULL) {
-                for (ck_index kk = 0; kk < Kg; ++kk) {
-                    const REAL bk = b[g * Kg + kk];
-                    REAL *yr = yt + kk * P;
-                    for (ck_index j = 0; j < tl; ++j)
-                        yr[j] += bk;
-                }
-            }
-        }
-        ck_aligned_free(col);
+/* Backward-input work item it = (image, group): its tiles overlap in dx, so they stay on one worker. */
+static void BWD_INPUT_ITEM(const im2col_job *job, ck_index it, void *colv)
+{
+    const ck_conv_params *p = job->p;
+    const im2col_plan *pl = job->pl;
+    const REAL *dy = job->in0, *w = job->in1;
+    REAL *dx = job->out, *col = colv;
+    const ck_index G = p->groups, Cg = pl->Cg, Kg = pl->Kg, K = pl->K, P = pl->P;
+    const ck_index g = it % G, n = it / G;
+    const REAL *dyg = dy + (n * p->out_channels + g * Kg) * P;
+    const REAL *wg = w + g * Kg * K;
+    REAL *dxg = dx + (n * p->in_channels + g * Cg) * pl->in_plane;
+    if (pl->pointwise) {
+        GEMM(1, 0, Cg, P, Kg, (REAL)1, wg, K, dyg, P, (REAL)0, dxg, P);
+        return;
     }
-    ck_gemm_pin_end();
-    return nomem ? CK_ERR_NOMEM : CK_OK;
+    memset(dxg, 0, (size_t)(Cg * pl->in_plane) * sizeof(REAL));
+    for (ck_index tix = 0; tix < pl->ntiles; ++tix) {
+        const ck_index p0 = tix * pl->tile, tl = P - p0 < pl->tile ? P - p0 : pl->tile;
+        GEMM(1, 0, K, tl, Kg, (REAL)1, wg, K, dyg + p0, P, (REAL)0, col, tl);
+        COL2IM_SCATTER(p, col, Cg, p0, tl, dxg);
+    }
 }
 
 ck_status CONV_BWD_INPUT_IM2COL(const ck_conv_params *p, const REAL *dy, const REAL *w, REAL *dx)
@@ -249,56 +250,53 @@ ck_status CONV_BWD_INPUT_IM2COL(const ck_conv_params *p, const REAL *dy, const R
     ck_status st;
     if (!ck_im2col_begin(p, CK_CONV_BWD_INPUT, sizeof(REAL), &pl, &st))
         return st;
-    const ck_index G = p->groups, Cg = pl.Cg, Kg = pl.Kg, K = pl.K, P = pl.P;
-    /* One work item per (image, group): its tiles overlap in dx, so they stay on one worker. */
-    const ck_index items = p->batch * G;
-    int nomem = 0;
+    const im2col_job job = {p, &pl, dy, w, NULL, dx, NULL, 0};
+    return im2col_run_items(&job, p->batch * p->groups, BWD_INPUT_ITEM);
+}
 
-    CK_OMP(parallel num_threads(pl.team) reduction(|:nomem))
-    {
-        REAL *col = (REAL *)ck_im2col_col_buffer(&pl, &nomem);
-        CK_OMP(for schedule(dynamic, 1))
-        for (ck_index it = 0; it < items; ++it) {
-            if (nomem || ck_interrupt_pending()) /* Ctrl-C (ck_interrupt.h) */
-                continue;
-            const ck_index g = it % G, n = it / G;
-            const REAL *dyg = dy + (n * p->out_channels + g * Kg) * P;
-            const REAL *wg = w + g * Kg * K;
-            REAL *dxg = dx + (n * p->in_channels + g * Cg) * pl.in_plane;
-            if (pl.pointwise) {
-                GEMM(1, 0, Cg, P, Kg, (REAL)1, wg, K, dyg, P, (REAL)0, dxg, P);
-                continue;
-            }
-            memset(dxg, 0, (size_t)(Cg * pl.in_plane) * sizeof(REAL));
-            for (ck_index tix = 0; tix < pl.ntiles; ++tix) {
-                const ck_index p0 = tix * pl.tile, tl = P - p0 < pl.tile ? P - p0 : pl.tile;
-                GEMM(1, 0, K, tl, Kg, (REAL)1, wg, K, dyg + p0, P, (REAL)0, col, tl);
-                COL2IM_SCATTER(p, col, Cg, p0, tl, dxg);
+/* Backward-weight work item it = (chunk of images, group, block of column-matrix rows): it owns
+ * dw_c[g][:, r0:r1] (dw_0 = dw, dw_1.. = the partial copies) and sums over its images and tiles in a fixed
+ * order. */
+static void BWD_WEIGHT_ITEM(const im2col_job *job, ck_index it, void *colv)
+{
+    const ck_conv_params *p = job->p;
+    const im2col_plan *pl = job->pl;
+    const REAL *dy = job->in0, *x = job->in1;
+    REAL *dw = job->out, *parts = job->parts, *col = colv;
+    const ck_index G = p->groups, Cg = pl->Cg, Kg = pl->Kg, K = pl->K, P = pl->P;
+    const ck_index chunks = pl->chunks, per_chunk = pl->row_blocks * G;
+    const ck_index ch = it / per_chunk, rb = it % pl->row_blocks, g = (it % per_chunk) / pl->row_blocks;
+    const ck_index r0 = rb * pl->rows, nr = K - r0 < pl->rows ? K - r0 : pl->rows;
+    const ck_index n0 = ch * p->batch / chunks, n1 = (ch + 1) * p->batch / chunks;
+    REAL *dwg = (ch == 0 ? dw : parts + (ch - 1) * job->dw_size) + g * Kg * K + r0;
+    for (ck_index n = n0; n < n1; ++n) {
+        const REAL *xg = x + (n * p->in_channels + g * Cg) * pl->in_plane;
+        for (ck_index tix = 0; tix < pl->ntiles; ++tix) {
+            const ck_index p0 = tix * pl->tile, tl = P - p0 < pl->tile ? P - p0 : pl->tile;
+            const REAL *dyt = dy + (n * p->out_channels + g * Kg) * P + p0;
+            if (pl->pointwise) { /* the column rows are x[n][g*Cg + r0..] itself */
+                GEMM(0, 1, Kg, nr, tl, (REAL)1, dyt, P, xg + r0 * P + p0, P, (REAL)1, dwg, K);
+            } else {
+                IM2COL_GATHER_ROWS(p, xg, r0, nr, p0, tl, col);
+                GEMM(0, 1, Kg, nr, tl, (REAL)1, dyt, P, col, tl, (REAL)1, dwg, K);
             }
         }
-        ck_aligned_free(col);
     }
-    ck_gemm_pin_end();
-    return nomem ? CK_ERR_NOMEM : CK_OK;
 }
 
 ck_status CONV_BWD_WEIGHT_IM2COL(const ck_conv_params *p, const REAL *dy, const REAL *x, REAL *dw)
 {
     im2col_plan pl;
     ck_im2col_make_plan(p, CK_CONV_BWD_WEIGHT, sizeof(REAL), &pl);
-    const ck_index G = p->groups, Cg = pl.Cg, Kg = pl.Kg, K = pl.K, P = pl.P;
-    if (!ck_gemm_fits(Kg, pl.tile, P, pl.pointwise ? P : pl.tile, K))
+    if (!ck_gemm_fits(pl.Kg, pl.tile, pl.P, pl.pointwise ? pl.P : pl.tile, pl.K))
         return CK_ERR_UNSUPPORTED;
-    const ck_index dw_size = p->out_channels * K;
+    const ck_index dw_size = p->out_channels * pl.K;
     memset(dw, 0, (size_t)dw_size * sizeof(REAL));
     if (p->batch <= 0)
         return CK_OK;
-    /* One work item per (chunk of images, group, block of column-matrix rows): it owns
-     * dw_c[g][:, r0:r1] (dw_0 = dw, dw_1.. = the partial copies) and sums over its images and tiles in
-     * a fixed order; then dw = ((dw_0 + dw_1) + dw_2) + ... element by element. No two workers write
-     * the same element and no sum depends on the thread count. The BLAS runs on one thread. */
-    const ck_index chunks = pl.chunks, per_chunk = pl.row_blocks * G;
-    const ck_index items = per_chunk * chunks;
+    /* Work items (BWD_WEIGHT_ITEM): no two write the same element and no sum depends on the thread
+     * count; then dw = ((dw_0 + dw_1) + dw_2) + ... element by element. The BLAS runs on one thread. */
+    const ck_index chunks = pl.chunks;
     REAL *parts = NULL;
     if (chunks > 1) {
         parts = (REAL *)ck_aligned_alloc(pl.extra_bytes);
@@ -306,38 +304,10 @@ ck_status CONV_BWD_WEIGHT_IM2COL(const ck_conv_params *p, const REAL *dy, const 
             return CK_ERR_NOMEM;
         memset(parts, 0, pl.extra_bytes);
     }
-    int nomem = 0;
     ck_gemm_pin_begin(1);
-
-    CK_OMP(parallel num_threads(pl.team) reduction(|:nomem))
-    {
-        REAL *col = (REAL *)ck_im2col_col_buffer(&pl, &nomem);
-        CK_OMP(for schedule(dynamic, 1))
-        for (ck_index it = 0; it < items; ++it) {
-            if (nomem || ck_interrupt_pending()) /* Ctrl-C (ck_interrupt.h) */
-                continue;
-            const ck_index ch = it / per_chunk, rb = it % pl.row_blocks, g = (it % per_chunk) / pl.row_blocks;
-            const ck_index r0 = rb * pl.rows, nr = K - r0 < pl.rows ? K - r0 : pl.rows;
-            const ck_index n0 = ch * p->batch / chunks, n1 = (ch + 1) * p->batch / chunks;
-            REAL *dwg = (ch == 0 ? dw : parts + (ch - 1) * dw_size) + g * Kg * K + r0;
-            for (ck_index n = n0; n < n1; ++n) {
-                const REAL *xg = x + (n * p->in_channels + g * Cg) * pl.in_plane;
-                for (ck_index tix = 0; tix < pl.ntiles; ++tix) {
-                    const ck_index p0 = tix * pl.tile, tl = P - p0 < pl.tile ? P - p0 : pl.tile;
-                    const REAL *dyt = dy + (n * p->out_channels + g * Kg) * P + p0;
-                    if (pl.pointwise) { /* the column rows are x[n][g*Cg + r0..] itself */
-                        GEMM(0, 1, Kg, nr, tl, (REAL)1, dyt, P, xg + r0 * P + p0, P, (REAL)1, dwg, K);
-                    } else {
-                        IM2COL_GATHER_ROWS(p, xg, r0, nr, p0, tl, col);
-                        GEMM(0, 1, Kg, nr, tl, (REAL)1, dyt, P, col, tl, (REAL)1, dwg, K);
-                    }
-                }
-            }
-        }
-        ck_aligned_free(col);
-    }
-    ck_gemm_pin_end();
-    if (chunks > 1 && !nomem) {
+    const im2col_job job = {p, &pl, dy, x, NULL, dw, parts, dw_size};
+    const ck_status st = im2col_run_items(&job, pl.row_blocks * p->groups * chunks, BWD_WEIGHT_ITEM);
+    if (chunks > 1 && st == CK_OK) {
         CK_OMP(parallel for schedule(static) num_threads(pl.team))
         for (ck_index e = 0; e < dw_size; ++e) {
             REAL acc = dw[e];
@@ -347,13 +317,17 @@ ck_status CONV_BWD_WEIGHT_IM2COL(const ck_conv_params *p, const REAL *dy, const 
         }
     }
     ck_aligned_free(parts);
-    return nomem ? CK_ERR_NOMEM : CK_OK;
+    return st;
 }
 
 #undef REAL
 #undef IM2COL_GATHER
 #undef IM2COL_GATHER_ROWS
 #undef COL2IM_SCATTER
+#undef ZERO_BORDERS
+#undef FWD_ITEM
+#undef BWD_INPUT_ITEM
+#undef BWD_WEIGHT_ITEM
 #undef GEMM
 #undef CONV_FWD_IM2COL
 #undef CONV_BWD_INPUT_IM2COL

@@ -98,7 +98,14 @@ static inline ck_index ck_sep_fmod(ck_index a, ck_index b) { return a - b * ck_s
  * x86-64) with 4 vector maxima: GCC does not vectorise the float "a > m ? a : m" (its NaN and signed-
  * zero semantics), and the scalar compare chain cost ~3 cycles per element, 14% of a 4x32x64x64
  * k = 31 forward (1024 slices packed twice: the Python rank-1 test, then the operator). */
-#if CK_SEPARABLE_X86
+/* One element of the residual row of SEP_FACTORIZE: *err = max(*err, |a - fij*f|), *vmax = max(*vmax, |a|). */
+static inline void ck_sep_resid1(double a, double f, double fij, double *err, double *vmax)
+{
+    const double d = fabs(a - fij * f);
+    *err = d > *err ? d : *err;
+    *vmax = fabs(a) > *vmax ? fabs(a) : *vmax;
+}
+#if CK_SIMD_X86
 #include <emmintrin.h>
 /* One dtype: SFX the SSE2 intrinsic suffix (ps / pd), VL its lanes, ABS the scalar fabs. */
 #define CK_SEP_ABSMAX_SSE2(NAME, REALT, VEC, VL, SFX, ABS)                                              \
@@ -135,6 +142,17 @@ static inline __m128d ck_sep_resid2(__m128d a, __m128d f, __m128d fij, __m128d s
     *vm = _mm_max_pd(*vm, _mm_andnot_pd(sign, a));
     return _mm_andnot_pd(sign, _mm_sub_pd(a, _mm_mul_pd(fij, f)));
 }
+/* *err, *vmax = the max of themselves and the lanes of (e0, e1), (v0, v1). */
+static inline void ck_sep_resid_merge(__m128d e0, __m128d e1, __m128d v0, __m128d v1, double *err, double *vmax)
+{
+    double t[2];
+    _mm_storeu_pd(t, _mm_max_pd(e0, e1));
+    const double e = t[0] > t[1] ? t[0] : t[1];
+    _mm_storeu_pd(t, _mm_max_pd(v0, v1));
+    const double v = t[0] > t[1] ? t[0] : t[1];
+    *err = e > *err ? e : *err;
+    *vmax = v > *vmax ? v : *vmax;
+}
 static void ck_sep_resid_row_f32(const float *w, const float *f2, double fij, ck_index n, double *err, double *vmax)
 {
     const __m128d sign = _mm_set1_pd(-0.0), vf = _mm_set1_pd(fij);
@@ -146,18 +164,9 @@ static void ck_sep_resid_row_f32(const float *w, const float *f2, double fij, ck
         e1 = _mm_max_pd(e1, ck_sep_resid2(_mm_cvtps_pd(_mm_movehl_ps(a, a)), _mm_cvtps_pd(_mm_movehl_ps(f, f)), vf,
                                           sign, &v1));
     }
-    double t[2], e, v;
-    _mm_storeu_pd(t, _mm_max_pd(e0, e1));
-    e = t[0] > t[1] ? t[0] : t[1];
-    _mm_storeu_pd(t, _mm_max_pd(v0, v1));
-    v = t[0] > t[1] ? t[0] : t[1];
-    for (; l < n; ++l) {
-        const double a = (double)w[l], d = fabs(a - fij * (double)f2[l]);
-        e = d > e ? d : e;
-        v = fabs(a) > v ? fabs(a) : v;
-    }
-    *err = e > *err ? e : *err;
-    *vmax = v > *vmax ? v : *vmax;
+    ck_sep_resid_merge(e0, e1, v0, v1, err, vmax);
+    for (; l < n; ++l)
+        ck_sep_resid1(w[l], f2[l], fij, err, vmax);
 }
 static void ck_sep_resid_row_f64(const double *w, const double *f2, double fij, ck_index n, double *err, double *vmax)
 {
@@ -168,29 +177,17 @@ static void ck_sep_resid_row_f64(const double *w, const double *f2, double fij, 
         e0 = _mm_max_pd(e0, ck_sep_resid2(_mm_loadu_pd(w + l), _mm_loadu_pd(f2 + l), vf, sign, &v0));
         e1 = _mm_max_pd(e1, ck_sep_resid2(_mm_loadu_pd(w + l + 2), _mm_loadu_pd(f2 + l + 2), vf, sign, &v1));
     }
-    double t[2], e, v;
-    _mm_storeu_pd(t, _mm_max_pd(e0, e1));
-    e = t[0] > t[1] ? t[0] : t[1];
-    _mm_storeu_pd(t, _mm_max_pd(v0, v1));
-    v = t[0] > t[1] ? t[0] : t[1];
-    for (; l < n; ++l) {
-        const double a = w[l], d = fabs(a - fij * f2[l]);
-        e = d > e ? d : e;
-        v = fabs(a) > v ? fabs(a) : v;
-    }
-    *err = e > *err ? e : *err;
-    *vmax = v > *vmax ? v : *vmax;
+    ck_sep_resid_merge(e0, e1, v0, v1, err, vmax);
+    for (; l < n; ++l)
+        ck_sep_resid1(w[l], f2[l], fij, err, vmax);
 }
 #else
 #define CK_SEP_RESID_ROW(T, REALT)                                                                      \
     static void ck_sep_resid_row_##T(const REALT *w, const REALT *f2, double fij, ck_index n, double *err, \
                                      double *vmax)                                                      \
     {                                                                                                   \
-        for (ck_index l = 0; l < n; ++l) {                                                              \
-            const double a = (double)w[l], d = fabs(a - fij * (double)f2[l]);                           \
-            *err = d > *err ? d : *err;                                                                 \
-            *vmax = fabs(a) > *vmax ? fabs(a) : *vmax;                                                  \
-        }                                                                                               \
+        for (ck_index l = 0; l < n; ++l)                                                                \
+            ck_sep_resid1(w[l], f2[l], fij, err, vmax);                                                 \
     }
 CK_SEP_RESID_ROW(f32, float)
 CK_SEP_RESID_ROW(f64, double)

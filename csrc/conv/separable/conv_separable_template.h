@@ -625,15 +625,7 @@ static ck_status SEP_FROM_W(const ck_conv_params *p, ck_conv_direction dir, cons
     return st;
 }
 
-ck_status SEP_FWD(const ck_conv_params *p, const REAL *x, const REAL *w, const REAL *b, REAL *y)
-{
-    return SEP_FROM_W(p, CK_CONV_FWD, x, w, b, y);
-}
-
-ck_status SEP_BWI(const ck_conv_params *p, const REAL *dy, const REAL *w, REAL *dx)
-{
-    return SEP_FROM_W(p, CK_CONV_BWD_INPUT, dy, w, NULL, dx);
-}
+CK_CONV_FWD_BWI_VIA(SEP_FROM_W, SEP_FWD, SEP_BWI, REAL)
 
 /* The weight gradient of a rank-1 kernel is in general not rank 1: no separable shortcut. */
 ck_status SEP_BWW(const ck_conv_params *p, const REAL *dy, const REAL *x, REAL *dw)

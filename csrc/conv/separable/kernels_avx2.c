@@ -16,7 +16,7 @@
  */
 #include "separable_kernels.h"
 
-#if CK_SEPARABLE_X86
+#if CK_SIMD_X86
 
 #include "cnnkern/ck_simd_avx2.h"
 
@@ -42,4 +42,4 @@
 #define VV 3
 #include "kernels_simd_template.h"
 
-#endif /* CK_SEPARABLE_X86 */
+#endif /* CK_SIMD_X86 */

@@ -17,7 +17,7 @@
  */
 #include "separable_kernels.h"
 
-#if CK_SEPARABLE_X86
+#if CK_SIMD_X86
 
 #include "cnnkern/ck_simd_avx512.h"
 #define CK_SEP_SHIFT_NATIVE 1
@@ -55,4 +55,4 @@
 #define VV 4
 #include "kernels_simd_template.h"
 
-#endif /* CK_SEPARABLE_X86 */
+#endif /* CK_SIMD_X86 */

@@ -59,11 +59,7 @@
 
 #include "cnnkern/ck_common.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#define CK_SEPARABLE_X86 1
-#else
-#define CK_SEPARABLE_X86 0
-#endif
+#include "cnnkern/ck_simd_x86.h" /* CK_SIMD_X86: the avx2 / avx512 kernels are compiled */
 
 typedef void ck_sep_tapsum_f32_fn(ck_index n, ck_index ntap, const float *const *src, const float *coef,
                                      float *out, int accumulate);
@@ -86,24 +82,12 @@ typedef void ck_sep_tapsum_rows_f64_fn(ck_index n, ck_index nout, ck_index ntap,
                                           ck_index mlo, ck_index mhi, const double *coef, double *const *out,
                                           int accumulate);
 
-/* The list: per ISA (best first), tapsum, tapsum_rows, tapsum_shift, tapsum_shift_rows (kernels_<isa>.c). */
-#if CK_SEPARABLE_X86
-#define CK_SEP_F32_KERNELS_X86(X) \
-    X(CK_ISA_AVX512, f32, ck_sep_tapsum__avx512_f32, ck_sep_tapsum_rows__avx512_f32, ck_sep_tapsum_shift__avx512_f32, ck_sep_tapsum_shift_rows__avx512_f32) \
-    X(CK_ISA_AVX2, f32, ck_sep_tapsum__avx2_f32, ck_sep_tapsum_rows__avx2_f32, ck_sep_tapsum_shift__avx2_f32, ck_sep_tapsum_shift_rows__avx2_f32)
-#define CK_SEP_F64_KERNELS_X86(X) \
-    X(CK_ISA_AVX512, f64, ck_sep_tapsum__avx512_f64, ck_sep_tapsum_rows__avx512_f64, ck_sep_tapsum_shift__avx512_f64, ck_sep_tapsum_shift_rows__avx512_f64) \
-    X(CK_ISA_AVX2, f64, ck_sep_tapsum__avx2_f64, ck_sep_tapsum_rows__avx2_f64, ck_sep_tapsum_shift__avx2_f64, ck_sep_tapsum_shift_rows__avx2_f64)
-#else
-#define CK_SEP_F32_KERNELS_X86(X)
-#define CK_SEP_F64_KERNELS_X86(X)
-#endif
-#define CK_SEP_F32_KERNELS(X) \
-    CK_SEP_F32_KERNELS_X86(X) \
-    X(CK_ISA_GENERIC, f32, ck_sep_tapsum__generic_f32, ck_sep_tapsum_rows__generic_f32, ck_sep_tapsum_shift__generic_f32, ck_sep_tapsum_shift_rows__generic_f32)
-#define CK_SEP_F64_KERNELS(X) \
-    CK_SEP_F64_KERNELS_X86(X) \
-    X(CK_ISA_GENERIC, f64, ck_sep_tapsum__generic_f64, ck_sep_tapsum_rows__generic_f64, ck_sep_tapsum_shift__generic_f64, ck_sep_tapsum_shift_rows__generic_f64)
+/* The list: per ISA (best first), ck_sep_{tapsum,tapsum_rows,tapsum_shift,tapsum_shift_rows}__<isa>_<dtype>
+ * (kernels_<isa>.c). */
+#define CK_SEP_KERNELS_(X, dt) \
+    CK_ISA_KERNELS4(X, dt, ck_sep_tapsum__, ck_sep_tapsum_rows__, ck_sep_tapsum_shift__, ck_sep_tapsum_shift_rows__)
+#define CK_SEP_F32_KERNELS(X) CK_SEP_KERNELS_(X, f32)
+#define CK_SEP_F64_KERNELS(X) CK_SEP_KERNELS_(X, f64)
 
 #define CK_SEP_DECLARE(isa, T, tapsum, tapsum_rows, tapsum_shift, tapsum_shift_rows)                     \
     ck_sep_tapsum_##T##_fn tapsum;                                                                     \

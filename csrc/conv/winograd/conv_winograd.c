@@ -126,25 +126,17 @@ static void make_job(const ck_conv_params *p, ck_conv_direction dir, size_t elem
     const ck_index Cg = ck_conv_in_per_group(p), Kg = ck_conv_out_per_group(p);
     j->batch = p->batch;
     j->groups = p->groups;
-    if (dir == CK_CONV_FWD) {
-        j->ih = p->in_size[1];
-        j->iw = p->in_size[2];
-        j->tg.oh = p->out_size[1];
-        j->tg.ow = p->out_size[2];
-        j->tg.cs = Cg;
-        j->tg.ks = Kg;
-        j->off_h = p->pad_before[1];
-        j->off_w = p->pad_before[2];
-    } else {
-        j->ih = p->out_size[1];
-        j->iw = p->out_size[2];
-        j->tg.oh = p->in_size[1];
-        j->tg.ow = p->in_size[2];
-        j->tg.cs = Kg;
-        j->tg.ks = Cg;
-        j->off_h = 2 - p->pad_before[1];
-        j->off_w = 2 - p->pad_before[2];
-    }
+    /* backward-input is the forward of dy with the flipped, channel-swapped kernel and padding 2 - pad */
+    const int fwd = dir == CK_CONV_FWD;
+    const ck_index *in = fwd ? p->in_size : p->out_size, *out = fwd ? p->out_size : p->in_size;
+    j->ih = in[1];
+    j->iw = in[2];
+    j->tg.oh = out[1];
+    j->tg.ow = out[2];
+    j->tg.cs = fwd ? Cg : Kg;
+    j->tg.ks = fwd ? Kg : Cg;
+    j->off_h = fwd ? p->pad_before[1] : 2 - p->pad_before[1];
+    j->off_w = fwd ? p->pad_before[2] : 2 - p->pad_before[2];
     j->in_ch = j->groups * j->tg.cs;
     j->out_ch = j->groups * j->tg.ks;
     j->tg.th = (j->tg.oh + 3) / 4;

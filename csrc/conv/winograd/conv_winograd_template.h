@@ -370,15 +370,7 @@ static ck_status SFX(wino_call)(const ck_conv_params *p, ck_conv_direction dir, 
     return st;
 }
 
-ck_status SFX(ck_conv_fwd__winograd)(const ck_conv_params *p, const T *x, const T *w, const T *b, T *y)
-{
-    return SFX(wino_call)(p, CK_CONV_FWD, x, w, b, y);
-}
-
-ck_status SFX(ck_conv_bwd_input__winograd)(const ck_conv_params *p, const T *dy, const T *w, T *dx)
-{
-    return SFX(wino_call)(p, CK_CONV_BWD_INPUT, dy, w, NULL, dx);
-}
+CK_CONV_FWD_BWI_VIA(SFX(wino_call), SFX(ck_conv_fwd__winograd), SFX(ck_conv_bwd_input__winograd), T)
 
 ck_status SFX(ck_conv_bwd_weight__winograd)(const ck_conv_params *p, const T *dy, const T *x, T *dw)
 {

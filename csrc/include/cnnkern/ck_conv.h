@@ -242,6 +242,18 @@ ck_status ck_conv_algorithm_run(const ck_conv_algorithm *a, ck_conv_direction di
 size_t ck_conv_algorithm_workspace(const ck_conv_algorithm *a, const ck_conv_params *p, ck_conv_direction dir,
                                    size_t elem_size);
 
+/* For an algorithm's folder: defines its forward and backward-input passes FWD and BWI (their full names;
+ * REALT the element type) on one runner RUN(p, dir, in, w, b, out) of both directions (b NULL for BWI). */
+#define CK_CONV_FWD_BWI_VIA(RUN, FWD, BWI, REALT)                                                        \
+    ck_status FWD(const ck_conv_params *p, const REALT *x, const REALT *w, const REALT *b, REALT *y)      \
+    {                                                                                                    \
+        return RUN(p, CK_CONV_FWD, x, w, b, y);                                                          \
+    }                                                                                                    \
+    ck_status BWI(const ck_conv_params *p, const REALT *dy, const REALT *w, REALT *dx)                   \
+    {                                                                                                    \
+        return RUN(p, CK_CONV_BWD_INPUT, dy, w, NULL, dx);                                               \
+    }
+
 #ifdef __cplusplus
 }
 #endif

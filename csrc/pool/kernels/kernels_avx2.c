@@ -16,8 +16,6 @@
 #define PV_STEP_(best, t, pred)                                                                     \
     _mm256_blendv_ps((best), (t), _mm256_or_ps(_mm256_cmp_ps((t), (best), pred),                    \
                                                _mm256_cmp_ps((t), (t), _CMP_UNORD_Q)))
-#define PV_MAX_STEP(best, t) PV_STEP_(best, t, _CMP_GT_OQ)
-#define PV_MIN_STEP(best, t) PV_STEP_(best, t, _CMP_LT_OQ)
 #define PV_ADD(a, b) _mm256_add_ps((a), (b))
 #define PV_EVEN(p)                                                                                  \
     _mm256_castpd_ps(_mm256_permute4x64_pd(                                                         \
@@ -30,8 +28,6 @@
 #define PV_STEP_(best, t, pred)                                                                     \
     _mm256_blendv_pd((best), (t), _mm256_or_pd(_mm256_cmp_pd((t), (best), pred),                    \
                                                _mm256_cmp_pd((t), (t), _CMP_UNORD_Q)))
-#define PV_MAX_STEP(best, t) PV_STEP_(best, t, _CMP_GT_OQ)
-#define PV_MIN_STEP(best, t) PV_STEP_(best, t, _CMP_LT_OQ)
 #define PV_ADD(a, b) _mm256_add_pd((a), (b))
 #define PV_EVEN(p) _mm256_permute4x64_pd(_mm256_unpacklo_pd(_mm256_loadu_pd(p), _mm256_loadu_pd((p) + 4)), 0xD8)
 #include "pool_kernels_template.h"

@@ -16,8 +16,6 @@
 #define PV_STEP_(best, t, pred)                                                                     \
     _mm512_mask_blend_ps(_mm512_cmp_ps_mask((t), (best), pred) | _mm512_cmp_ps_mask((t), (t), _CMP_UNORD_Q), \
                          (best), (t))
-#define PV_MAX_STEP(best, t) PV_STEP_(best, t, _CMP_GT_OQ)
-#define PV_MIN_STEP(best, t) PV_STEP_(best, t, _CMP_LT_OQ)
 #define PV_ADD(a, b) _mm512_add_ps((a), (b))
 #define PV_EVEN(p)                                                                                  \
     _mm512_permutex2var_ps(_mm512_loadu_ps(p),                                                      \
@@ -31,8 +29,6 @@
 #define PV_STEP_(best, t, pred)                                                                     \
     _mm512_mask_blend_pd(_mm512_cmp_pd_mask((t), (best), pred) | _mm512_cmp_pd_mask((t), (t), _CMP_UNORD_Q), \
                          (best), (t))
-#define PV_MAX_STEP(best, t) PV_STEP_(best, t, _CMP_GT_OQ)
-#define PV_MIN_STEP(best, t) PV_STEP_(best, t, _CMP_LT_OQ)
 #define PV_ADD(a, b) _mm512_add_pd((a), (b))
 #define PV_EVEN(p) _mm512_permutex2var_pd(_mm512_loadu_pd(p), _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14), \
                                           _mm512_loadu_pd((p) + 8))

@@ -1,9 +1,9 @@
 /*
  * pool_kernels_template.h -- the body of every pooling row kernel, for the ISA and dtype selected
  * last (contract: pool_kernels.h). Included by kernels_<isa>.c once per dtype, after the ISA header,
- * ck_simd_f32.h / ck_simd_f64.h, PV_DT (f32 / f64) and the four pooling ops of that ISA and dtype:
- *   PV_MAX_STEP(best, t)  t where t > best or t is NaN, else best (lane-wise CK_BETTER, is_min = 0)
- *   PV_MIN_STEP(best, t)  the same with t < best
+ * ck_simd_f32.h / ck_simd_f64.h, PV_DT (f32 / f64) and the three pooling ops of that ISA and dtype:
+ *   PV_STEP_(best, t, pred)  t where t pred best (an ordered _CMP_ predicate) or t is NaN, else best;
+ *                         with _CMP_GT_OQ lane-wise CK_BETTER for is_min = 0, with _CMP_LT_OQ for is_min = 1
  *   PV_ADD(a, b)          a + b
  *   PV_EVEN(p)            the LANES elements p[0], p[2], ..., p[2*LANES - 2] (reads p[0 .. 2*LANES))
  * The template #undefs PV_DT and those ops at its end. No include guard: included once per dtype.
@@ -11,7 +11,7 @@
 #define PV_CAT_(k, isa, dt) ck_pool_##k##__##isa##_##dt
 #define PV_CAT(k, isa, dt) PV_CAT_(k, isa, dt)
 #define PV_NAME(k) PV_CAT(k, CK_ISA_TOKEN, PV_DT)
-#define PV_STEP(best, t, is_min) ((is_min) ? PV_MIN_STEP(best, t) : PV_MAX_STEP(best, t))
+#define PV_STEP(best, t, is_min) ((is_min) ? PV_STEP_(best, t, _CMP_LT_OQ) : PV_STEP_(best, t, _CMP_GT_OQ))
 #define PV_SCALAR_STEP(best, t, is_min) (CK_BETTER(is_min, (t), (best)) ? (t) : (best))
 
 /* Bodies with the window width and the max/min choice as compile-time constants where it matters
@@ -177,7 +177,5 @@ CK_TARGET void PV_NAME(sum_hs2)(const REAL *w, ck_index n, int K, REAL *y, int u
 #undef PV_SCALAR_STEP
 #undef PV_DT
 #undef PV_STEP_
-#undef PV_MAX_STEP
-#undef PV_MIN_STEP
 #undef PV_ADD
 #undef PV_EVEN
