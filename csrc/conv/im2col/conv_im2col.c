@@ -112,8 +112,12 @@ void ck_im2col_make_plan(const ck_conv_params *p, ck_conv_direction dir, size_t 
             tile = pl->P;
     }
     ck_index ntiles = (pl->P + tile - 1) / tile;
-    /* fwd: enough work items for every worker (bwd_input keeps one item per image) */
-    if (dir == CK_CONV_FWD && images * ntiles < team) {
+    /* fwd and pointwise bwd_input: enough work items for every worker, so that the BLAS never threads
+     * (its idle threads keep spinning after the call and slow down whatever runs next). Other
+     * bwd_input calls keep one item per image: their tiles overlap in dx. A column's sum is the same
+     * in any tile, so results do not depend on the split. */
+    const int column_split = dir == CK_CONV_FWD || (dir == CK_CONV_BWD_INPUT && pl->pointwise);
+    if (column_split && images * ntiles < team) {
         ntiles = (team + images - 1) / images;
         if (ntiles > pl->P)
             ntiles = pl->P;
@@ -136,9 +140,8 @@ void ck_im2col_make_plan(const ck_conv_params *p, ck_conv_direction dir, size_t 
             chunks = (ck_index)fit + 1;
         pl->chunks = chunks;
     }
-    const ck_index items = dir == CK_CONV_BWD_INPUT ? images
-                         : dir == CK_CONV_BWD_WEIGHT ? p->groups * pl->row_blocks * pl->chunks
-                         : images * pl->ntiles;
+    const ck_index items = dir == CK_CONV_BWD_WEIGHT ? p->groups * pl->row_blocks * pl->chunks
+                         : column_split ? images * pl->ntiles : images;
     pl->team = (int)(items < team ? items : team);
     pl->col_bytes = pl->pointwise ? 0 : (size_t)rows * (size_t)pl->tile * elem_size;
     pl->extra_bytes = dir == CK_CONV_BWD_WEIGHT

@@ -220,7 +220,8 @@ ck_status CONV_FWD_IM2COL(const ck_conv_params *p, const REAL *x, const REAL *w,
     return im2col_run_items(&job, p->batch * p->groups * pl.ntiles, FWD_ITEM);
 }
 
-/* Backward-input work item it = (image, group): its tiles overlap in dx, so they stay on one worker. */
+/* Backward-input work item it = (image, group): its tiles overlap in dx, so they stay on one worker;
+ * pointwise, it = (image, group, tile) as in the forward: the tiles are disjoint columns of dx. */
 static void BWD_INPUT_ITEM(const im2col_job *job, ck_index it, void *colv)
 {
     const ck_conv_params *p = job->p;
@@ -228,12 +229,14 @@ static void BWD_INPUT_ITEM(const im2col_job *job, ck_index it, void *colv)
     const REAL *dy = job->in0, *w = job->in1;
     REAL *dx = job->out, *col = colv;
     const ck_index G = p->groups, Cg = pl->Cg, Kg = pl->Kg, K = pl->K, P = pl->P;
-    const ck_index g = it % G, n = it / G;
+    const ck_index tix = pl->pointwise ? it % pl->ntiles : 0, ng = pl->pointwise ? it / pl->ntiles : it;
+    const ck_index g = ng % G, n = ng / G;
     const REAL *dyg = dy + (n * p->out_channels + g * Kg) * P;
     const REAL *wg = w + g * Kg * K;
     REAL *dxg = dx + (n * p->in_channels + g * Cg) * pl->in_plane;
     if (pl->pointwise) {
-        GEMM(1, 0, Cg, P, Kg, (REAL)1, wg, K, dyg, P, (REAL)0, dxg, P);
+        const ck_index p0 = tix * pl->tile, tl = P - p0 < pl->tile ? P - p0 : pl->tile;
+        GEMM(1, 0, Cg, tl, Kg, (REAL)1, wg, K, dyg + p0, P, (REAL)0, dxg + p0, P);
         return;
     }
     memset(dxg, 0, (size_t)(Cg * pl->in_plane) * sizeof(REAL));
@@ -251,7 +254,7 @@ ck_status CONV_BWD_INPUT_IM2COL(const ck_conv_params *p, const REAL *dy, const R
     if (!ck_im2col_begin(p, CK_CONV_BWD_INPUT, sizeof(REAL), &pl, &st))
         return st;
     const im2col_job job = {p, &pl, dy, w, NULL, dx, NULL, 0};
-    return im2col_run_items(&job, p->batch * p->groups, BWD_INPUT_ITEM);
+    return im2col_run_items(&job, p->batch * p->groups * (pl.pointwise ? pl.ntiles : 1), BWD_INPUT_ITEM);
 }
 
 /* Backward-weight work item it = (chunk of images, group, block of column-matrix rows): it owns
