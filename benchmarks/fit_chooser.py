@@ -185,12 +185,8 @@ def evaluate(env, eff, rates, skip_family_only=None):
         fastest = min(times, key=times.get)
         chosen = min(costs, key=costs.get) if costs else "direct"
         ratio = times[chosen] / times[fastest]
-        ranked = sorted(costs, key=costs.get)
-        guarded = ratio
-        if (len(ranked) > 1 and costs[ranked[0]] >= _choose.GUARD_MIN_SECONDS
-                and costs[ranked[1]] <= _choose.GUARD_FACTOR * costs[ranked[0]]):
-            close = [a for a in ranked if costs[a] <= _choose.GUARD_FACTOR * costs[ranked[0]]]
-            guarded = min(times[a] for a in close) / times[fastest]
+        close = _choose.guard_candidates(costs)
+        guarded = min(times[a] for a in close) / times[fastest] if close else ratio
         out.append((fam, name, direction, chosen, fastest, ratio, guarded))
     return out
 

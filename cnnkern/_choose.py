@@ -421,11 +421,21 @@ def get_auto_guard():
     return _guard_enabled
 
 
-def _guarded_choice(p, dtype, direction, separable, costs, source):
+def guard_candidates(costs):
+    """The algorithms the guard times for these estimates {algorithm: seconds}, best estimate first:
+    every one within GUARD_FACTOR of the best when the second-best is and the best is above
+    GUARD_MIN_SECONDS; else [] (the model's choice stands). benchmarks/fit_chooser.py scores it too."""
     ranked = sorted(costs, key=costs.get)
-    best = ranked[0]
-    if (not _guard_enabled or len(ranked) < 2 or costs[best] < GUARD_MIN_SECONDS
-            or costs[ranked[1]] > GUARD_FACTOR * costs[best]):
+    if (len(ranked) < 2 or costs[ranked[0]] < GUARD_MIN_SECONDS
+            or costs[ranked[1]] > GUARD_FACTOR * costs[ranked[0]]):
+        return []
+    return [a for a in ranked if costs[a] <= GUARD_FACTOR * costs[ranked[0]]]
+
+
+def _guarded_choice(p, dtype, direction, separable, costs, source):
+    best = min(costs, key=costs.get)
+    close = guard_candidates(costs) if _guard_enabled else []
+    if not close:
         return Choice(best, source, costs)
     key = _cache_key(p, dtype, direction, separable, get_num_threads())
     with _cache_lock:
@@ -436,7 +446,6 @@ def _guarded_choice(p, dtype, direction, separable, costs, source):
                 hit = _guard_cache.get(key)
             if hit is None:
                 times = {}
-                close = [a for a in ranked if costs[a] <= GUARD_FACTOR * costs[best]]
                 for algo in close:
                     try:
                         times[algo] = time_algorithm(algo, p, dtype, direction, separable=separable, repeat=1)
