@@ -6,11 +6,9 @@
  *
  * Every butterfly works on LANES independent lines stored [length][LANES] (split re/im), written on GCC
  * vector types (`vec`, the widest vectors of the includer's instruction set: NV vectors of VL lanes per
- * element), so the code is SIMD whatever gcc's alias analysis concludes. The earlier plain loops
- * `for (l = 0; l < LANES; ++l)` were compiled to scalar code inside the inlined stages, and the copies
- * between interleaved complex data and the split buffers were element by element; with the vector
- * types, shuffles for (de)interleaving and VL x VL transposes for the real-axis lines (one image row per
- * lane) the transforms run 2-3x faster.
+ * element), so the code is SIMD whatever gcc's alias analysis concludes (plain per-lane loops were
+ * compiled to scalar code). Copies between interleaved complex data and the split buffers use shuffles
+ * for (de)interleaving and VL x VL transposes for the real-axis lines (one image row per lane).
  */
 #include <string.h>
 
@@ -148,61 +146,6 @@ static void scatter_lines(REAL *const *row, int cnt, ck_index len, const REAL *r
         }
 }
 
-/* One Stockham stage of radix R: in[j + q*m] (m = n/R) -> out[(j/ns)*ns*R + j%ns + q*ns]. */
-static void stage_radix2(ck_index n, ck_index ns, const REAL *tw, int inv, const REAL *restrict ir,
-                         const REAL *restrict ii, REAL *restrict or_, REAL *restrict oi)
-{
-    const ck_index m = n / 2;
-    for (ck_index jb = 0; jb < m; jb += ns)
-        for (ck_index k = 0; k < ns; ++k) {
-            const ck_index j = jb + k, o = jb * 2 + k;
-            const REAL w1r = tw[2 * k], w1i = inv ? -tw[2 * k + 1] : tw[2 * k + 1];
-            for (int v = 0; v < NV; ++v) {
-                const vec a0r = VLD(ir, j), a0i = VLD(ii, j);
-                const vec br = VLD(ir, j + m), bi = VLD(ii, j + m);
-                const vec a1r = br * w1r - bi * w1i, a1i = br * w1i + bi * w1r;
-                VAT(or_, o) = a0r + a1r;
-                VAT(oi, o) = a0i + a1i;
-                VAT(or_, o + ns) = a0r - a1r;
-                VAT(oi, o + ns) = a0i - a1i;
-            }
-        }
-}
-
-static void stage_radix4(ck_index n, ck_index ns, const REAL *tw, int inv, const REAL *restrict ir,
-                         const REAL *restrict ii, REAL *restrict or_, REAL *restrict oi)
-{
-    const ck_index m = n / 4;
-    const REAL s = inv ? (REAL)1 : (REAL)-1; /* X1 = t1 + s*i*t3 */
-    for (ck_index jb = 0; jb < m; jb += ns)
-        for (ck_index k = 0; k < ns; ++k) {
-            const ck_index j = jb + k, o = jb * 4 + k;
-            const REAL *t = tw + 6 * k;
-            const REAL w1r = t[0], w1i = inv ? -t[1] : t[1];
-            const REAL w2r = t[2], w2i = inv ? -t[3] : t[3];
-            const REAL w3r = t[4], w3i = inv ? -t[5] : t[5];
-            for (int v = 0; v < NV; ++v) {
-                const vec a0r = VLD(ir, j), a0i = VLD(ii, j);
-                vec br = VLD(ir, j + m), bi = VLD(ii, j + m);
-                const vec a1r = br * w1r - bi * w1i, a1i = br * w1i + bi * w1r;
-                br = VLD(ir, j + 2 * m); bi = VLD(ii, j + 2 * m);
-                const vec a2r = br * w2r - bi * w2i, a2i = br * w2i + bi * w2r;
-                br = VLD(ir, j + 3 * m); bi = VLD(ii, j + 3 * m);
-                const vec a3r = br * w3r - bi * w3i, a3i = br * w3i + bi * w3r;
-                const vec t0r = a0r + a2r, t0i = a0i + a2i, t1r = a0r - a2r, t1i = a0i - a2i;
-                const vec t2r = a1r + a3r, t2i = a1i + a3i, t3r = a1r - a3r, t3i = a1i - a3i;
-                VAT(or_, o) = t0r + t2r;
-                VAT(oi, o) = t0i + t2i;
-                VAT(or_, o + 2 * ns) = t0r - t2r;
-                VAT(oi, o + 2 * ns) = t0i - t2i;
-                VAT(or_, o + ns) = t1r - s * t3i;
-                VAT(oi, o + ns) = t1i + s * t3r;
-                VAT(or_, o + 3 * ns) = t1r + s * t3i;
-                VAT(oi, o + 3 * ns) = t1i - s * t3r;
-            }
-        }
-}
-
 /* The count twiddles (re, im pairs at t) of one butterfly column, conjugated for the inverse. */
 static inline void stage_twiddles(const REAL *t, int count, int inv, REAL *wr, REAL *wi)
 {
@@ -212,135 +155,192 @@ static inline void stage_twiddles(const REAL *t, int count, int inv, REAL *wr, R
     }
 }
 
-/* Radix 8: two radix-4 butterflies on the even and odd inputs, joined with e^{-+2 pi i k / 8}. */
-static void stage_radix8(ck_index n, ck_index ns, const REAL *tw, int inv, const REAL *restrict ir,
-                         const REAL *restrict ii, REAL *restrict or_, REAL *restrict oi)
+/* Inputs 1..count of the butterfly at column j (vector v), each times its twiddle: x[q-1] = in[j + q*m] w[q-1]. */
+static inline void twiddled_inputs(const REAL *restrict ir, const REAL *restrict ii, ck_index j, ck_index m, int v,
+                                   int count, const REAL *wr, const REAL *wi, vec *xr, vec *xi)
 {
-    const ck_index m = n / 8;
-    const REAL s = inv ? (REAL)1 : (REAL)-1;
+    for (int q = 0; q < count; ++q) {
+        const vec br = VLD(ir, j + (q + 1) * m), bi = VLD(ii, j + (q + 1) * m);
+        xr[q] = br * wr[q] - bi * wi[q];
+        xi[q] = br * wi[q] + bi * wr[q];
+    }
+}
+
+/* The butterflies: the R-point DFT of x[0..R-1] (the twiddled inputs) into y[0..R-1]; s = -1 for the
+ * forward transform, +1 for the inverse. */
+static inline void butterfly2(const vec *xr, const vec *xi, REAL s, vec *yr, vec *yi)
+{
+    (void)s;
+    yr[0] = xr[0] + xr[1];
+    yi[0] = xi[0] + xi[1];
+    yr[1] = xr[0] - xr[1];
+    yi[1] = xi[0] - xi[1];
+}
+
+/* dft4 of (x0, x1, x2, x3): y1 = t1 + s i t3 */
+static inline void dft4(vec x0r, vec x0i, vec x1r, vec x1i, vec x2r, vec x2i, vec x3r, vec x3i, REAL s, vec *yr,
+                        vec *yi)
+{
+    const vec t0r = x0r + x2r, t0i = x0i + x2i, t1r = x0r - x2r, t1i = x0i - x2i;
+    const vec t2r = x1r + x3r, t2i = x1i + x3i, t3r = x1r - x3r, t3i = x1i - x3i;
+    yr[0] = t0r + t2r;
+    yi[0] = t0i + t2i;
+    yr[1] = t1r - s * t3i;
+    yi[1] = t1i + s * t3r;
+    yr[2] = t0r - t2r;
+    yi[2] = t0i - t2i;
+    yr[3] = t1r + s * t3i;
+    yi[3] = t1i - s * t3r;
+}
+
+static inline void butterfly4(const vec *xr, const vec *xi, REAL s, vec *yr, vec *yi)
+{
+    dft4(xr[0], xi[0], xr[1], xi[1], xr[2], xi[2], xr[3], xi[3], s, yr, yi);
+}
+
+/* Two radix-4 butterflies on the even and odd inputs, joined with e^{-+2 pi i k / 8}. */
+static inline void butterfly8(const vec *xr, const vec *xi, REAL s, vec *yr, vec *yi)
+{
     const REAL c = (REAL)0.70710678118654752440;
+    vec er[4], ei[4], odr[4], odi[4];
+    dft4(xr[0], xi[0], xr[2], xi[2], xr[4], xi[4], xr[6], xi[6], s, er, ei);
+    dft4(xr[1], xi[1], xr[3], xi[3], xr[5], xi[5], xr[7], xi[7], s, odr, odi);
+    /* O[k] *= W8^k: W8 = c (1 + s i), W8^2 = s i, W8^3 = c (-1 + s i) */
+    const vec o1r = c * (odr[1] - s * odi[1]), o1i = c * (odi[1] + s * odr[1]);
+    const vec o2r = -s * odi[2], o2i = s * odr[2];
+    const vec o3r = c * (-odr[3] - s * odi[3]), o3i = c * (-odi[3] + s * odr[3]);
+    odr[1] = o1r;
+    odi[1] = o1i;
+    odr[2] = o2r;
+    odi[2] = o2i;
+    odr[3] = o3r;
+    odi[3] = o3i;
+    for (int q = 0; q < 4; ++q) {
+        yr[q] = er[q] + odr[q];
+        yi[q] = ei[q] + odi[q];
+        yr[q + 4] = er[q] - odr[q];
+        yi[q + 4] = ei[q] - odi[q];
+    }
+}
+
+static inline void butterfly3(const vec *xr, const vec *xi, REAL s, vec *yr, vec *yi)
+{
+    const REAL h = (REAL)0.86602540378443864676 * s; /* s * sin(2 pi / 3) */
+    const vec t1r = xr[1] + xr[2], t1i = xi[1] + xi[2];
+    const vec t2r = xr[0] - (REAL)0.5 * t1r, t2i = xi[0] - (REAL)0.5 * t1i;
+    const vec t3r = h * (xr[1] - xr[2]), t3i = h * (xi[1] - xi[2]);
+    yr[0] = xr[0] + t1r;
+    yi[0] = xi[0] + t1i;
+    yr[1] = t2r - t3i;
+    yi[1] = t2i + t3r;
+    yr[2] = t2r + t3i;
+    yi[2] = t2i - t3r;
+}
+
+static inline void butterfly5(const vec *xr, const vec *xi, REAL s, vec *yr, vec *yi)
+{
+    const REAL c1 = (REAL)0.30901699437494742410, c2 = (REAL)-0.80901699437494742410;
+    const REAL s1 = s * (REAL)0.95105651629515357212, s2 = s * (REAL)0.58778525229247312917;
+    const vec t1r = xr[1] + xr[4], t1i = xi[1] + xi[4];
+    const vec t2r = xr[2] + xr[3], t2i = xi[2] + xi[3];
+    const vec t3r = xr[1] - xr[4], t3i = xi[1] - xi[4];
+    const vec t4r = xr[2] - xr[3], t4i = xi[2] - xi[3];
+    const vec p1r = xr[0] + c1 * t1r + c2 * t2r, p1i = xi[0] + c1 * t1i + c2 * t2i;
+    const vec p2r = xr[0] + c2 * t1r + c1 * t2r, p2i = xi[0] + c2 * t1i + c1 * t2i;
+    const vec q1r = s1 * t3r + s2 * t4r, q1i = s1 * t3i + s2 * t4i; /* X1 = p1 + i q1 */
+    const vec q2r = s2 * t3r - s1 * t4r, q2i = s2 * t3i - s1 * t4i; /* X2 = p2 + i q2 */
+    yr[0] = xr[0] + t1r + t2r;
+    yi[0] = xi[0] + t1i + t2i;
+    yr[1] = p1r - q1i;
+    yi[1] = p1i + q1r;
+    yr[4] = p1r + q1i;
+    yi[4] = p1i - q1r;
+    yr[2] = p2r - q2i;
+    yi[2] = p2i + q2r;
+    yr[3] = p2r + q2i;
+    yi[3] = p2i - q2r;
+}
+
+typedef void (*butterfly_fn)(const vec *xr, const vec *xi, REAL s, vec *yr, vec *yi);
+
+/* One Stockham stage of radix R: in[j + q*m] (m = n/R) times its twiddle, the butterfly, then
+ * out[(j/ns)*ns*R + j%ns + q*ns]. Always inlined, so each stage_radixR is compiled with R and its
+ * butterfly constant. */
+static inline __attribute__((always_inline)) void stockham_stage(int R, butterfly_fn butterfly, ck_index n,
+                                                                 ck_index ns, const REAL *tw, int inv,
+                                                                 const REAL *restrict ir, const REAL *restrict ii,
+                                                                 REAL *restrict or_, REAL *restrict oi)
+{
+    const ck_index m = n / R;
+    const REAL s = inv ? (REAL)1 : (REAL)-1;
     for (ck_index jb = 0; jb < m; jb += ns)
         for (ck_index k = 0; k < ns; ++k) {
-            const ck_index j = jb + k, o = jb * 8 + k;
-            const REAL *t = tw + 14 * k;
+            const ck_index j = jb + k, o = jb * R + k;
             REAL wr[7], wi[7];
-            stage_twiddles(t, 7, inv, wr, wi);
+            stage_twiddles(tw + 2 * (R - 1) * k, R - 1, inv, wr, wi);
             for (int v = 0; v < NV; ++v) {
-                vec xr[8], xi[8];
+                vec xr[8], xi[8], yr[8], yi[8];
                 xr[0] = VLD(ir, j);
                 xi[0] = VLD(ii, j);
-                for (int q = 1; q < 8; ++q) {
-                    const vec br = VLD(ir, j + q * m), bi = VLD(ii, j + q * m);
-                    xr[q] = br * wr[q - 1] - bi * wi[q - 1];
-                    xi[q] = br * wi[q - 1] + bi * wr[q - 1];
+                twiddled_inputs(ir, ii, j, m, v, R - 1, wr, wi, xr + 1, xi + 1);
+                butterfly(xr, xi, s, yr, yi);
+                for (int q = 0; q < R; ++q) {
+                    VAT(or_, o + q * ns) = yr[q];
+                    VAT(oi, o + q * ns) = yi[q];
                 }
-                /* E = DFT4(x0, x2, x4, x6), O = DFT4(x1, x3, x5, x7) */
-#define DFT4_(a, b, c_, d, yr, yi)                                                               \
-    {                                                                                            \
-        const vec t0r = xr[a] + xr[c_], t0i = xi[a] + xi[c_], t1r = xr[a] - xr[c_], t1i = xi[a] - xi[c_]; \
-        const vec t2r = xr[b] + xr[d], t2i = xi[b] + xi[d], t3r = xr[b] - xr[d], t3i = xi[b] - xi[d];     \
-        yr##0 = t0r + t2r; yi##0 = t0i + t2i; yr##2 = t0r - t2r; yi##2 = t0i - t2i;             \
-        yr##1 = t1r - s * t3i; yi##1 = t1i + s * t3r; yr##3 = t1r + s * t3i; yi##3 = t1i - s * t3r; \
+            }
+        }
+}
+
+#define STOCKHAM_STAGE(R)                                                                                     \
+    static void stage_radix##R(ck_index n, ck_index ns, const REAL *tw, int inv, const REAL *restrict ir,     \
+                               const REAL *restrict ii, REAL *restrict or_, REAL *restrict oi)                \
+    {                                                                                                         \
+        stockham_stage(R, butterfly##R, n, ns, tw, inv, ir, ii, or_, oi);                                     \
     }
-                vec er0, er1, er2, er3, ei0, ei1, ei2, ei3, or0, or1, or2, or3, oi0, oi1, oi2, oi3;
-                DFT4_(0, 2, 4, 6, er, ei)
-                DFT4_(1, 3, 5, 7, or, oi)
-#undef DFT4_
-                /* O[k] *= W8^k: W8 = c (1 + s i), W8^2 = s i, W8^3 = c (-1 + s i) */
-                const vec o1r = c * (or1 - s * oi1), o1i = c * (oi1 + s * or1);
-                const vec o2r = -s * oi2, o2i = s * or2;
-                const vec o3r = c * (-or3 - s * oi3), o3i = c * (-oi3 + s * or3);
-                VAT(or_, o) = er0 + or0;
-                VAT(oi, o) = ei0 + oi0;
-                VAT(or_, o + 4 * ns) = er0 - or0;
-                VAT(oi, o + 4 * ns) = ei0 - oi0;
-                VAT(or_, o + ns) = er1 + o1r;
-                VAT(oi, o + ns) = ei1 + o1i;
-                VAT(or_, o + 5 * ns) = er1 - o1r;
-                VAT(oi, o + 5 * ns) = ei1 - o1i;
-                VAT(or_, o + 2 * ns) = er2 + o2r;
-                VAT(oi, o + 2 * ns) = ei2 + o2i;
-                VAT(or_, o + 6 * ns) = er2 - o2r;
-                VAT(oi, o + 6 * ns) = ei2 - o2i;
-                VAT(or_, o + 3 * ns) = er3 + o3r;
-                VAT(oi, o + 3 * ns) = ei3 + o3i;
-                VAT(or_, o + 7 * ns) = er3 - o3r;
-                VAT(oi, o + 7 * ns) = ei3 - o3i;
-            }
+STOCKHAM_STAGE(2)
+STOCKHAM_STAGE(3)
+STOCKHAM_STAGE(4)
+STOCKHAM_STAGE(5)
+STOCKHAM_STAGE(8)
+#undef STOCKHAM_STAGE
+
+/* The nh = n2/2+1 bins of LANES real lines of length n2 from (zr, zi) [h][LANES], the half-length
+ * transforms of z[j] = x[2j] + i x[2j+1]: X[k] = E[k] + W^k O[k], E and O the even/odd sample spectra
+ * (post = W^k); written to (xr, xi) [nh][LANES]. */
+static inline void split_real_bins(const REAL *zr, const REAL *zi, ck_index h, ck_index nh, const REAL *post,
+                                   REAL *xr, REAL *xi)
+{
+    for (ck_index k = 0; k < nh; ++k) {
+        const ck_index kk = k % h, km = (h - k) % h;
+        const REAL wr = post[2 * k], wi = post[2 * k + 1];
+        for (int v = 0; v < NV; ++v) {
+            const vec ar_ = VLD(zr, kk), ai_ = VLD(zi, kk), br_ = VLD(zr, km), bi_ = -VLD(zi, km);
+            const vec er = (REAL)0.5 * (ar_ + br_), ei = (REAL)0.5 * (ai_ + bi_);
+            /* odd part (a - b) / (2i) */
+            const vec orr = (REAL)0.5 * (ai_ - bi_), oii = (REAL)-0.5 * (ar_ - br_);
+            VAT(xr, k) = er + orr * wr - oii * wi;
+            VAT(xi, k) = ei + orr * wi + oii * wr;
         }
+    }
 }
 
-static void stage_radix3(ck_index n, ck_index ns, const REAL *tw, int inv, const REAL *restrict ir,
-                         const REAL *restrict ii, REAL *restrict or_, REAL *restrict oi)
+/* The inverse of split_real_bins: from the bins (xr_, xi_) [nh][LANES] to the half-length spectra
+ * Z[k] = E + i O (E = X[k] + conj X[h-k], O = (X[k] - conj X[h-k]) W^-k: twice the even/odd half
+ * spectra) in (ar, ai) [h][LANES]. */
+static inline void merge_real_bins(const REAL *xr_, const REAL *xi_, ck_index h, const REAL *post, REAL *ar,
+                                   REAL *ai)
 {
-    const ck_index m = n / 3;
-    const REAL h = (REAL)0.86602540378443864676 * (inv ? (REAL)1 : (REAL)-1); /* s * sin(2 pi / 3) */
-    for (ck_index jb = 0; jb < m; jb += ns)
-        for (ck_index k = 0; k < ns; ++k) {
-            const ck_index j = jb + k, o = jb * 3 + k;
-            const REAL *t = tw + 4 * k;
-            const REAL w1r = t[0], w1i = inv ? -t[1] : t[1];
-            const REAL w2r = t[2], w2i = inv ? -t[3] : t[3];
-            for (int v = 0; v < NV; ++v) {
-                const vec a0r = VLD(ir, j), a0i = VLD(ii, j);
-                vec br = VLD(ir, j + m), bi = VLD(ii, j + m);
-                const vec a1r = br * w1r - bi * w1i, a1i = br * w1i + bi * w1r;
-                br = VLD(ir, j + 2 * m); bi = VLD(ii, j + 2 * m);
-                const vec a2r = br * w2r - bi * w2i, a2i = br * w2i + bi * w2r;
-                const vec t1r = a1r + a2r, t1i = a1i + a2i;
-                const vec t2r = a0r - (REAL)0.5 * t1r, t2i = a0i - (REAL)0.5 * t1i;
-                const vec t3r = h * (a1r - a2r), t3i = h * (a1i - a2i);
-                VAT(or_, o) = a0r + t1r;
-                VAT(oi, o) = a0i + t1i;
-                VAT(or_, o + ns) = t2r - t3i;
-                VAT(oi, o + ns) = t2i + t3r;
-                VAT(or_, o + 2 * ns) = t2r + t3i;
-                VAT(oi, o + 2 * ns) = t2i - t3r;
-            }
+    for (ck_index k = 0; k < h; ++k) {
+        const REAL wr = post[2 * k], wi = -post[2 * k + 1];
+        for (int v = 0; v < NV; ++v) {
+            const vec xr = VLD(xr_, k), xi = VLD(xi_, k), yr = VLD(xr_, h - k), yi = -VLD(xi_, h - k);
+            const vec er = xr + yr, ei = xi + yi, dr = xr - yr, di = xi - yi;
+            const vec orr = dr * wr - di * wi, oii = dr * wi + di * wr;
+            VAT(ar, k) = er - oii;
+            VAT(ai, k) = ei + orr;
         }
-}
-
-static void stage_radix5(ck_index n, ck_index ns, const REAL *tw, int inv, const REAL *restrict ir,
-                         const REAL *restrict ii, REAL *restrict or_, REAL *restrict oi)
-{
-    const ck_index m = n / 5;
-    const REAL sg = inv ? (REAL)1 : (REAL)-1;
-    const REAL c1 = (REAL)0.30901699437494742410, c2 = (REAL)-0.80901699437494742410;
-    const REAL s1 = sg * (REAL)0.95105651629515357212, s2 = sg * (REAL)0.58778525229247312917;
-    for (ck_index jb = 0; jb < m; jb += ns)
-        for (ck_index k = 0; k < ns; ++k) {
-            const ck_index j = jb + k, o = jb * 5 + k;
-            const REAL *t = tw + 8 * k;
-            REAL wr[4], wi[4];
-            stage_twiddles(t, 4, inv, wr, wi);
-            for (int v = 0; v < NV; ++v) {
-                const vec a0r = VLD(ir, j), a0i = VLD(ii, j);
-                vec ar[4], ai[4];
-                for (int q = 0; q < 4; ++q) {
-                    const vec br = VLD(ir, j + (q + 1) * m), bi = VLD(ii, j + (q + 1) * m);
-                    ar[q] = br * wr[q] - bi * wi[q];
-                    ai[q] = br * wi[q] + bi * wr[q];
-                }
-                const vec t1r = ar[0] + ar[3], t1i = ai[0] + ai[3];
-                const vec t2r = ar[1] + ar[2], t2i = ai[1] + ai[2];
-                const vec t3r = ar[0] - ar[3], t3i = ai[0] - ai[3];
-                const vec t4r = ar[1] - ar[2], t4i = ai[1] - ai[2];
-                const vec p1r = a0r + c1 * t1r + c2 * t2r, p1i = a0i + c1 * t1i + c2 * t2i;
-                const vec p2r = a0r + c2 * t1r + c1 * t2r, p2i = a0i + c2 * t1i + c1 * t2i;
-                const vec q1r = s1 * t3r + s2 * t4r, q1i = s1 * t3i + s2 * t4i; /* X1 = p1 + i q1 */
-                const vec q2r = s2 * t3r - s1 * t4r, q2i = s2 * t3i - s1 * t4i; /* X2 = p2 + i q2 */
-                VAT(or_, o) = a0r + t1r + t2r;
-                VAT(oi, o) = a0i + t1i + t2i;
-                VAT(or_, o + ns) = p1r - q1i;
-                VAT(oi, o + ns) = p1i + q1r;
-                VAT(or_, o + 4 * ns) = p1r + q1i;
-                VAT(oi, o + 4 * ns) = p1i - q1r;
-                VAT(or_, o + 2 * ns) = p2r - q2i;
-                VAT(oi, o + 2 * ns) = p2i + q2r;
-                VAT(or_, o + 3 * ns) = p2r + q2i;
-                VAT(oi, o + 3 * ns) = p2i - q2r;
-            }
-        }
+    }
 }
 
 /* Complex transform of LANES lines held in (ar, ai) [n][LANES]; (br, bi) is the ping-pong buffer.
@@ -446,18 +446,7 @@ void FFT_FORWARD(const ck_fft_plan *p, ck_index batch, const REAL *r, REAL *spec
         const int in_b = c2c_lanes(&p->half, 0, ar, ai, br, bi);
         const REAL *zr = in_b ? br : ar, *zi = in_b ? bi : ai;
         REAL *xr = in_b ? ar : br, *xi = in_b ? ai : bi; /* free buffer: [nh][LANES] fits (buf >= nh*LANES) */
-        for (ck_index k = 0; k < nh; ++k) {
-            const ck_index kk = k % h, km = (h - k) % h;
-            const REAL wr = post[2 * k], wi = post[2 * k + 1];
-            for (int v = 0; v < NV; ++v) {
-                const vec ar_ = VLD(zr, kk), ai_ = VLD(zi, kk), br_ = VLD(zr, km), bi_ = -VLD(zi, km);
-                const vec er = (REAL)0.5 * (ar_ + br_), ei = (REAL)0.5 * (ai_ + bi_);
-                /* odd part (a - b) / (2i) */
-                const vec orr = (REAL)0.5 * (ai_ - bi_), oii = (REAL)-0.5 * (ar_ - br_);
-                VAT(xr, k) = er + orr * wr - oii * wi;
-                VAT(xi, k) = ei + orr * wi + oii * wr;
-            }
-        }
+        split_real_bins(zr, zi, h, nh, post, xr, xi);
         REAL *drows[LANES];
         for (int l = 0; l < LANES; ++l)
             drows[l] = spec + 2 * FULL_LINE(q0 + (l < cnt ? l : 0)) * nh;
@@ -485,22 +474,12 @@ void FFT_INVERSE(const ck_fft_plan *p, ck_index batch, REAL *spec, REAL *r, REAL
     const ck_index lines = batch * p->n[0] * p->n[1];
     for (ck_index q0 = 0; q0 < lines; q0 += LANES) {
         const int cnt = lines - q0 < LANES ? (int)(lines - q0) : LANES;
-        /* load the nh bins into (br, bi), then Z[k] = E + i O with E = X[k] + conj X[h-k],
-         * O = (X[k] - conj X[h-k]) e^{+2 pi i k / n2} (twice the even/odd half spectra) */
+        /* the nh bins into (br, bi), merged into the half-length spectra in (ar, ai) */
         const REAL *rows[LANES];
         for (int l = 0; l < LANES; ++l)
             rows[l] = spec + 2 * (q0 + (l < cnt ? l : 0)) * nh;
         gather_lines(rows, nh, br, bi);
-        for (ck_index k = 0; k < h; ++k) {
-            const REAL wr = post[2 * k], wi = -post[2 * k + 1];
-            for (int v = 0; v < NV; ++v) {
-                const vec xr = VLD(br, k), xi = VLD(bi, k), yr = VLD(br, h - k), yi = -VLD(bi, h - k);
-                const vec er = xr + yr, ei = xi + yi, dr = xr - yr, di = xi - yi;
-                const vec orr = dr * wr - di * wi, oii = dr * wi + di * wr;
-                VAT(ar, k) = er - oii;
-                VAT(ai, k) = ei + orr;
-            }
-        }
+        merge_real_bins(br, bi, h, post, ar, ai);
         /* (br, bi) is free again: the ping-pong buffer */
         const int in_b = c2c_lanes(&p->half, 1, ar, ai, br, bi);
         const REAL *zr = in_b ? br : ar, *zi = in_b ? bi : ai;
@@ -563,17 +542,7 @@ void FFT_FORWARD_LANES(const ck_fft_plan *p, const REAL *r, REAL *sr, REAL *si, 
                 }
             const int in_b = c2c_lanes(&p->half, 0, ar, ai, br, bi);
             const REAL *zr = in_b ? br : ar, *zi = in_b ? bi : ai;
-            for (ck_index k = 0; k < nh; ++k) {
-                const ck_index kk = k % h, km = (h - k) % h;
-                const REAL wr = post[2 * k], wi = post[2 * k + 1];
-                for (int v = 0; v < NV; ++v) {
-                    const vec ar_ = VLD(zr, kk), ai_ = VLD(zi, kk), br_ = VLD(zr, km), bi_ = -VLD(zi, km);
-                    const vec er = (REAL)0.5 * (ar_ + br_), ei = (REAL)0.5 * (ai_ + bi_);
-                    const vec orr = (REAL)0.5 * (ai_ - bi_), oii = (REAL)-0.5 * (ar_ - br_);
-                    VAT(dr, k) = er + orr * wr - oii * wi;
-                    VAT(di, k) = ei + orr * wi + oii * wr;
-                }
-            }
+            split_real_bins(zr, zi, h, nh, post, dr, di);
         }
     if (n1 > 1)
         c2c_axis_lanes(&p->axis[1], 0, n0, nh, sr, si, scratch, buf);
@@ -593,16 +562,7 @@ void FFT_INVERSE_LANES(const ck_fft_plan *p, REAL *sr, REAL *si, REAL *r, REAL *
         c2c_axis_lanes(&p->axis[1], 1, n0, nh, sr, si, scratch, buf);
     for (ck_index line = 0; line < n0 * n1; ++line) {
         const REAL *xr_ = sr + line * nh * LANES, *xi_ = si + line * nh * LANES;
-        for (ck_index k = 0; k < h; ++k) {
-            const REAL wr = post[2 * k], wi = -post[2 * k + 1];
-            for (int v = 0; v < NV; ++v) {
-                const vec xr = VLD(xr_, k), xi = VLD(xi_, k), yr = VLD(xr_, h - k), yi = -VLD(xi_, h - k);
-                const vec er = xr + yr, ei = xi + yi, dr = xr - yr, di = xi - yi;
-                const vec orr = dr * wr - di * wi, oii = dr * wi + di * wr;
-                VAT(ar, k) = er - oii;
-                VAT(ai, k) = ei + orr;
-            }
-        }
+        merge_real_bins(xr_, xi_, h, post, ar, ai);
         const int in_b = c2c_lanes(&p->half, 1, ar, ai, br, bi);
         const REAL *zr = in_b ? br : ar, *zi = in_b ? bi : ai;
         REAL *dst = r + line * n2 * LANES;

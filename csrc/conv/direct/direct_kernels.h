@@ -40,6 +40,17 @@
 
 #include "cnnkern/ck_common.h"
 
+/* The sum of the fwd tile's contract, for the kernels' bodies: STEP(ip, wp) for every channel c < nc and
+ * tap t < ntap, with ip = in + c*ics + xoff[t] and wp = w + c*wcs + woff[t]. */
+#define CK_DIRECT_FOR_TAPS(nc, ntap, in, ics, xoff, w, wcs, woff, STEP)                             \
+    for (ck_index c_ = 0; c_ < (nc); ++c_) {                                                        \
+        const REAL *ic_ = (in) + c_ * (ics), *wc_ = (w) + c_ * (wcs);                               \
+        for (ck_index t_ = 0; t_ < (ntap); ++t_) {                                                  \
+            const REAL *ip_ = ic_ + (xoff)[t_], *wp_ = wc_ + (woff)[t_];                            \
+            STEP(ip_, wp_);                                                                         \
+        }                                                                                           \
+    }
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #define CK_DIRECT_X86 1
 #else

@@ -17,19 +17,12 @@ static inline void FWD_BODY(const int OCB, ck_index nc, ck_index ntap, const REA
     for (int j = 0; j < OCB; ++j)
         for (int col = 0; col < MAXCOLS; ++col)
             acc[j][col] = 0;
-    for (ck_index c = 0; c < nc; ++c) {
-        const REAL *ic = in + c * ics;
-        const REAL *wc = w + c * wcs;
-        for (ck_index t = 0; t < ntap; ++t) {
-            const REAL *ip = ic + xoff[t];
-            const REAL *wp = wc + woff[t];
-            for (int j = 0; j < OCB; ++j) {
-                const REAL wj = wp[j];
-                for (int col = 0; col < ncols; ++col)
-                    acc[j][col] += wj * ip[col];
-            }
-        }
-    }
+#define FWD_STEP(ip, wp)                                                                             \
+    for (int j = 0; j < OCB; ++j)                                                                    \
+        for (int col = 0; col < ncols; ++col)                                                        \
+            acc[j][col] += (wp)[j] * (ip)[col];
+    CK_DIRECT_FOR_TAPS(nc, ntap, in, ics, xoff, w, wcs, woff, FWD_STEP)
+#undef FWD_STEP
     for (int j = 0; j < OCB; ++j)
         for (int col = 0; col < ncols; ++col)
             out[j * ncols + col] = acc[j][col];

@@ -38,15 +38,7 @@ FWD_BODY(const int OC, const int NV, ck_index nc, ck_index ntap, const REAL *in,
         }
         nc = 0;
     }
-    for (ck_index c = 0; c < nc; ++c) {
-        const REAL *ic = in + c * ics;
-        const REAL *wc = w + c * wcs;
-        for (ck_index t = 0; t < ntap; ++t) {
-            const REAL *ip = ic + xoff[t];
-            const REAL *wp = wc + woff[t];
-            FWD_STEP(ip, wp);
-        }
-    }
+    CK_DIRECT_FOR_TAPS(nc, ntap, in, ics, xoff, w, wcs, woff, FWD_STEP)
     VSTORE_TILE(out, (ck_index)NV * LANES, acc, OC, NV);
 }
 

@@ -29,6 +29,10 @@
 #define DFT_TABLES dft_tables_f32
 #define DFT_CHUNK dft_chunk_f32
 #define INVERSE_IMAGES inverse_images_f32
+#define FORWARD_IMAGES forward_images_f32
+#define STORE_SPECTRA store_spectra_f32
+#define WORKER_IMAGES worker_images_f32
+#define GATHER_KERNEL gather_kernel_f32
 #define INVERSE_BLOCK inverse_block_f32
 #define FUSED_RUN fused_run_f32
 #define CGEMM_NAIVE ck_cgemm_naive_f32
@@ -60,6 +64,10 @@
 #define DFT_TABLES dft_tables_f64
 #define DFT_CHUNK dft_chunk_f64
 #define INVERSE_IMAGES inverse_images_f64
+#define FORWARD_IMAGES forward_images_f64
+#define STORE_SPECTRA store_spectra_f64
+#define WORKER_IMAGES worker_images_f64
+#define GATHER_KERNEL gather_kernel_f64
 #define INVERSE_BLOCK inverse_block_f64
 #define FUSED_RUN fused_run_f64
 #define CGEMM_NAIVE ck_cgemm_naive_f64

@@ -236,10 +236,8 @@ static ck_status DFT_SPECTRUM(const ck_conv_fft_plan *pl, const REAL *w, REAL *s
         return CK_ERR_NOMEM;
     }
     DFT_TABLES(pl, tab);
-    const int pin = ck_gemm_can_pin(sizeof(REAL));
-    const ck_index dft_team = team > 1 && !pin ? 1 : team;
-    if (pin)
-        ck_gemm_pin_begin(1);
+    int pin;
+    const ck_index dft_team = ck_gemm_team_begin(sizeof(REAL), team, &pin);
 #pragma omp parallel for num_threads(ck_team(dft_team, chunks)) schedule(dynamic)
     for (ck_index ch = 0; ch < chunks; ++ch) {
         if (ck_interrupt_pending()) continue; /* Ctrl-C (ck_interrupt.h) */
@@ -257,78 +255,110 @@ static ck_status DFT_SPECTRUM(const ck_conv_fft_plan *pl, const REAL *w, REAL *s
                 }
             }
     }
-    if (pin)
-        ck_gemm_pin_end();
+    ck_gemm_team_end(pin);
     ck_aligned_free(tab);
     ck_aligned_free(tbuf);
     return CK_OK;
+}
+
+/* A worker's image buffer (ck_conv_fft_thread_elems per thread, followed by its spectrum and scratch
+ * areas): G images, lane-interleaved when G == LANES_T (image q at real + q, stride LANES_T; zeroed
+ * here), else whole (image q at real + q * nreal). */
+static inline REAL *WORKER_IMAGES(const ck_conv_fft_plan *pl, REAL *tbuf, ck_index per)
+{
+    REAL *real = tbuf + (ck_index)CK_THREAD_NUM() * per;
+    if (pl->group == LANES_T)
+        memset(real, 0, sizeof(REAL) * (size_t)(LANES_T * pl->nreal));
+    return real;
+}
+
+/* The cnt spectra at (re, im) (image q at q * qs) into dst (interleaved complex, conjugated when conj)
+ * and, when d2, i times them into d2. */
+static inline __attribute__((always_inline)) void
+STORE_SPECTRA(const REAL *re, const REAL *im, ck_index qs, ck_index cnt, int conj, REAL *dst, REAL *d2)
+{
+    for (ck_index q = 0; q < cnt; ++q) {
+        dst[2 * q] = re[q * qs];
+        dst[2 * q + 1] = conj ? -im[q * qs] : im[q * qs];
+    }
+    if (d2) /* i X for the product kernel */
+        for (ck_index q = 0; q < cnt; ++q) {
+            d2[2 * q] = -im[q * qs];
+            d2[2 * q + 1] = re[q * qs];
+        }
+}
+/* Forward transforms of the cnt images in a worker's buffer (WORKER_IMAGES), whose nonzero rows are
+ * `rows` (NULL: all), into spec[f][ld] at column `first` (interleaved complex, conjugated when conj) and,
+ * when xi, i times the spectrum into xi likewise. Always inlined, so each caller's copy loop is compiled
+ * for its constant conj. */
+static inline __attribute__((always_inline)) void
+FORWARD_IMAGES(const ck_conv_fft_plan *pl, REAL *real, ck_index cnt, const ck_index *rows, int conj, REAL *spec,
+               ck_index ld, ck_index first, REAL *xi)
+{
+    const ck_index F = pl->nfreq, G = pl->group;
+    REAL *sp = real + G * pl->nreal, *scratch = sp + 2 * G * F;
+    if (G == LANES_T) {
+        FFT_FORWARD_LANES_T(pl->fft, real, sp, sp + LANES_T * F, scratch, rows);
+        for (ck_index f = 0; f < F; ++f)
+            STORE_SPECTRA(sp + f * LANES_T, sp + (F + f) * LANES_T, 1, cnt, conj, spec + 2 * (f * ld + first),
+                          xi ? xi + 2 * (f * ld + first) : NULL);
+    } else {
+        FFT_FORWARD_T(pl->fft, cnt, real, sp, scratch, rows);
+        for (ck_index f = 0; f < F; ++f)
+            STORE_SPECTRA(sp + 2 * f, sp + 2 * f + 1, 2 * F, cnt, conj, spec + 2 * (f * ld + first),
+                          xi ? xi + 2 * (f * ld + first) : NULL);
+    }
+}
+
+/* Kernel image id (= oc * cig + ic of the operator's kernel) into buf (element stride es): the weights,
+ * flipped for the backward-input operator, whose kernel [oc = user input channel][ic = user output
+ * channel in group] is derived from the user's. Whole images (es == 1) are zeroed here; lane-interleaved
+ * buffers are zeroed by WORKER_IMAGES. */
+static void GATHER_KERNEL(const ck_conv_fft_plan *pl, const REAL *w, ck_index id, REAL *buf, ck_index es)
+{
+    const ck_conv_params *p = &pl->p, *u = &pl->user;
+    const ck_index cig = ck_conv_in_per_group(p), oc = id / cig, ic = id % cig;
+    const ck_index k0 = p->kernel_size[0], k1 = p->kernel_size[1], k2 = p->kernel_size[2];
+    const int flip = pl->dir == CK_CONV_BWD_INPUT;
+    const REAL *src = w + id * k0 * k1 * k2;
+    if (flip) {
+        const ck_index ucig = ck_conv_in_per_group(u), ucog = ck_conv_out_per_group(u);
+        const ck_index grp = oc / ucig, uci = oc % ucig, uco = grp * ucog + ic;
+        src = w + (uco * ucig + uci) * k0 * k1 * k2;
+    }
+    if (es == 1)
+        memset(buf, 0, sizeof(REAL) * (size_t)pl->nreal);
+    for (ck_index t0 = 0; t0 < k0; ++t0)
+        for (ck_index t1 = 0; t1 < k1; ++t1)
+            for (ck_index t2 = 0; t2 < k2; ++t2) {
+                const ck_index s = flip ? ((k0 - 1 - t0) * k1 + (k1 - 1 - t1)) * k2 + (k2 - 1 - t2)
+                                        : (t0 * k1 + t1) * k2 + t2;
+                buf[((t0 * pl->n[1] + t1) * pl->n[2] + t2) * es] = src[s];
+            }
 }
 
 ck_status FFT_SPECTRUM(const ck_conv_fft_plan *pl, const REAL *w, REAL *spec, int num_threads)
 {
     if (ck_conv_fft_dft_chunk(pl) > 0)
         return DFT_SPECTRUM(pl, w, spec, num_threads);
-    const ck_conv_params *p = &pl->p, *u = &pl->user;
-    const ck_index cog = p->out_channels, cig = ck_conv_in_per_group(p), nimg = cog * cig;
-    const ck_index G = pl->group, F = pl->nfreq, items = (nimg + G - 1) / G, ld = ck_conv_fft_spec_ld(pl);
+    const ck_conv_params *p = &pl->p;
+    const ck_index nimg = p->out_channels * ck_conv_in_per_group(p);
+    const ck_index G = pl->group, items = (nimg + G - 1) / G, ld = ck_conv_fft_spec_ld(pl);
     const ck_index team = num_threads > 1 ? num_threads : 1, per = ck_conv_fft_thread_elems(pl);
-    const ck_index k0 = p->kernel_size[0], k1 = p->kernel_size[1], k2 = p->kernel_size[2];
-    const int flip = pl->dir == CK_CONV_BWD_INPUT;
-    const ck_index kernel_rows[2] = {k0, k1}; /* the kernel fills only these rows of the buffer */
+    /* the kernel fills only these rows of the buffer */
+    const ck_index kernel_rows[2] = {p->kernel_size[0], p->kernel_size[1]};
+    const ck_index es = G == LANES_T ? LANES_T : 1; /* element stride in a worker's images */
     REAL *tbuf = ck_aligned_alloc(sizeof(REAL) * (size_t)(team * per));
     if (!tbuf)
         return CK_ERR_NOMEM;
 #pragma omp parallel for num_threads(ck_team(team, items)) schedule(dynamic)
     for (ck_index it = 0; it < items; ++it) {
         if (ck_interrupt_pending()) continue; /* Ctrl-C (ck_interrupt.h) */
-        REAL *real = tbuf + (ck_index)CK_THREAD_NUM() * per, *sp = real + G * pl->nreal, *scratch = sp + 2 * G * F;
         const ck_index first = it * G, cnt = nimg - first < G ? nimg - first : G;
-        const int lanes = G == LANES_T;
-        const ck_index es = lanes ? LANES_T : 1; /* element stride in `real` */
-        if (lanes)
-            memset(real, 0, sizeof(REAL) * (size_t)(LANES_T * pl->nreal));
-        for (ck_index q = 0; q < cnt; ++q) {
-            const ck_index id = first + q, oc = id / cig, ic = id % cig;
-            const REAL *src;
-            if (!flip) {
-                src = w + id * k0 * k1 * k2;
-            } else {
-                /* derived kernel [oc = user input channel][ic = user output channel in group] */
-                const ck_index ucig = ck_conv_in_per_group(u), ucog = ck_conv_out_per_group(u);
-                const ck_index grp = oc / ucig, uci = oc % ucig, uco = grp * ucog + ic;
-                src = w + (uco * ucig + uci) * k0 * k1 * k2;
-            }
-            REAL *buf = lanes ? real + q : real + q * pl->nreal;
-            if (!lanes)
-                memset(buf, 0, sizeof(REAL) * (size_t)pl->nreal);
-            for (ck_index t0 = 0; t0 < k0; ++t0)
-                for (ck_index t1 = 0; t1 < k1; ++t1)
-                    for (ck_index t2 = 0; t2 < k2; ++t2) {
-                        const ck_index s = flip ? ((k0 - 1 - t0) * k1 + (k1 - 1 - t1)) * k2 + (k2 - 1 - t2)
-                                                : (t0 * k1 + t1) * k2 + t2;
-                        buf[((t0 * pl->n[1] + t1) * pl->n[2] + t2) * es] = src[s];
-                    }
-        }
-        if (lanes) {
-            FFT_FORWARD_LANES_T(pl->fft, real, sp, sp + LANES_T * F, scratch, kernel_rows);
-            for (ck_index f = 0; f < F; ++f) {
-                REAL *dst = spec + 2 * (f * ld + first);
-                const REAL *sr = sp + f * LANES_T, *si = sp + (F + f) * LANES_T;
-                for (ck_index q = 0; q < cnt; ++q) {
-                    dst[2 * q] = sr[q];
-                    dst[2 * q + 1] = -si[q]; /* conj: correlation */
-                }
-            }
-        } else {
-            FFT_FORWARD_T(pl->fft, cnt, real, sp, scratch, kernel_rows);
-            for (ck_index f = 0; f < F; ++f) {
-                REAL *dst = spec + 2 * (f * ld + first);
-                for (ck_index q = 0; q < cnt; ++q) {
-                    dst[2 * q] = sp[2 * (q * F + f)];
-                    dst[2 * q + 1] = -sp[2 * (q * F + f) + 1]; /* conj: correlation */
-                }
-            }
-        }
+        REAL *real = WORKER_IMAGES(pl, tbuf, per);
+        for (ck_index q = 0; q < cnt; ++q)
+            GATHER_KERNEL(pl, w, first + q, es > 1 ? real + q : real + q * pl->nreal, es);
+        FORWARD_IMAGES(pl, real, cnt, kernel_rows, 1, spec, ld, first, NULL); /* conj: correlation */
     }
     ck_aligned_free(tbuf);
     return CK_OK;
@@ -338,62 +368,26 @@ ck_status FFT_SPECTRUM(const ck_conv_fft_plan *pl, const REAL *w, REAL *spec, in
 static void TRANSFORM_BLOCK(const ck_conv_fft_plan *pl, const REAL *src, ck_index channels, ck_index plane,
                             int is_output, ck_index tb0, ck_index nb, REAL *xs, REAL *tbuf, ck_index team, REAL *xi)
 {
-    const ck_index G = pl->group, F = pl->nfreq, nimg = channels * nb, items = (nimg + G - 1) / G;
+    const ck_index G = pl->group, nimg = channels * nb, items = (nimg + G - 1) / G;
     const ck_index per = ck_conv_fft_thread_elems(pl);
     const ck_index tile_rows[2] = {pl->m[0], pl->m[1]}; /* an output tile fills only these rows */
+    const ck_index es = G == LANES_T ? LANES_T : 1; /* element stride in a worker's images */
 #pragma omp parallel for num_threads(ck_team(team, items)) schedule(dynamic)
     for (ck_index it = 0; it < items; ++it) {
         if (ck_interrupt_pending()) continue; /* Ctrl-C (ck_interrupt.h) */
-        REAL *real = tbuf + (ck_index)CK_THREAD_NUM() * per, *sp = real + G * pl->nreal, *scratch = sp + 2 * G * F;
         const ck_index first = it * G, cnt = nimg - first < G ? nimg - first : G;
-        const int lanes = G == LANES_T;
-        if (lanes)
-            memset(real, 0, sizeof(REAL) * (size_t)(LANES_T * pl->nreal));
+        REAL *real = WORKER_IMAGES(pl, tbuf, per);
         for (ck_index q = 0; q < cnt; ++q) {
             const ck_index id = first + q, c = id / nb, tt = tb0 + id % nb;
             const ck_index n = tt / pl->tiles, tile = tt % pl->tiles;
             const REAL *img = src + (n * channels + c) * plane;
-            REAL *buf = lanes ? real + q : real + q * pl->nreal;
+            REAL *buf = es > 1 ? real + q : real + q * pl->nreal;
             if (is_output)
-                GATHER_OUTPUT(pl, img, tile, buf, lanes ? LANES_T : 1);
+                GATHER_OUTPUT(pl, img, tile, buf, es);
             else
-                GATHER_INPUT(pl, img, tile, buf, lanes ? LANES_T : 1);
+                GATHER_INPUT(pl, img, tile, buf, es);
         }
-        if (lanes) {
-            FFT_FORWARD_LANES_T(pl->fft, real, sp, sp + LANES_T * F, scratch, is_output ? tile_rows : NULL);
-            for (ck_index f = 0; f < F; ++f) {
-                REAL *dst = xs + 2 * (f * nimg + first);
-                const REAL *sr = sp + f * LANES_T, *si = sp + (F + f) * LANES_T;
-                for (ck_index q = 0; q < cnt; ++q) {
-                    dst[2 * q] = sr[q];
-                    dst[2 * q + 1] = si[q];
-                }
-                if (xi) { /* i X for the product kernel */
-                    REAL *d2 = xi + 2 * (f * nimg + first);
-                    for (ck_index q = 0; q < cnt; ++q) {
-                        d2[2 * q] = -si[q];
-                        d2[2 * q + 1] = sr[q];
-                    }
-                }
-            }
-        } else {
-            FFT_FORWARD_T(pl->fft, cnt, real, sp, scratch, is_output ? tile_rows : NULL);
-            for (ck_index f = 0; f < F; ++f) {
-                REAL *dst = xs + 2 * (f * nimg + first);
-                const REAL *s = sp + 2 * f;
-                for (ck_index q = 0; q < cnt; ++q) {
-                    dst[2 * q] = s[2 * q * F];
-                    dst[2 * q + 1] = s[2 * q * F + 1];
-                }
-                if (xi) {
-                    REAL *d2 = xi + 2 * (f * nimg + first);
-                    for (ck_index q = 0; q < cnt; ++q) {
-                        d2[2 * q] = -s[2 * q * F + 1];
-                        d2[2 * q + 1] = s[2 * q * F];
-                    }
-                }
-            }
-        }
+        FORWARD_IMAGES(pl, real, cnt, is_output ? tile_rows : NULL, 0, xs, nimg, first, xi);
     }
 }
 
@@ -477,10 +471,9 @@ ck_status FFT_RUN(const ck_conv_fft_plan *pl, const REAL *wspec, const REAL *x, 
         ck_aligned_free(xib);
         return CK_ERR_NOMEM;
     }
-    const int pin = ck_gemm_can_pin(sizeof(REAL)); /* the BLAS never threads a per-frequency GEMM */
-    const ck_index mix_team = team > 1 && !pin && !own ? 1 : team;
-    if (pin)
-        ck_gemm_pin_begin(1);
+    int pin; /* the BLAS never threads a per-frequency GEMM; our own MAC does not call it */
+    const ck_index blas_team = ck_gemm_team_begin(sizeof(REAL), team, &pin);
+    const ck_index mix_team = own ? team : blas_team;
     for (ck_index tb0 = 0; tb0 < total; tb0 += Tb) {
         const ck_index nb = total - tb0 < Tb ? total - tb0 : Tb;
         TRANSFORM_BLOCK(pl, x, p->in_channels, ck_conv_in_plane(p), 0, tb0, nb, xs, tbuf, team, NULL);
@@ -490,8 +483,7 @@ ck_status FFT_RUN(const ck_conv_fft_plan *pl, const REAL *wspec, const REAL *x, 
                 MIX_FORWARD(pl, wspec, xs, ys, f, nb, xib ? xib + (ck_index)CK_THREAD_NUM() * xper : NULL);
         INVERSE_BLOCK(pl, ys, tb0, nb, b, y, tbuf, team);
     }
-    if (pin)
-        ck_gemm_pin_end();
+    ck_gemm_team_end(pin);
     ck_aligned_free(xs);
     ck_aligned_free(ys);
     ck_aligned_free(tbuf);
@@ -524,10 +516,8 @@ ck_status FFT_RUN_BWD_WEIGHT(const ck_conv_fft_plan *pl, const REAL *dy, const R
         ck_aligned_free(tbuf);
         return CK_ERR_NOMEM;
     }
-    const int pin = ck_gemm_can_pin(sizeof(REAL)); /* the BLAS never threads a per-frequency GEMM */
-    const ck_index mix_team = team > 1 && !pin ? 1 : team;
-    if (pin)
-        ck_gemm_pin_begin(1);
+    int pin; /* the BLAS never threads a per-frequency GEMM */
+    const ck_index mix_team = ck_gemm_team_begin(sizeof(REAL), team, &pin);
     for (ck_index tb0 = 0; tb0 < total; tb0 += Tb) {
         const ck_index nb = total - tb0 < Tb ? total - tb0 : Tb;
         TRANSFORM_BLOCK(pl, x, p->in_channels, ck_conv_in_plane(p), 0, tb0, nb, xs, tbuf, team, NULL);
@@ -545,8 +535,7 @@ ck_status FFT_RUN_BWD_WEIGHT(const ck_conv_fft_plan *pl, const REAL *dy, const R
                     CGEMM_NAIVE(CK_OP_N, CK_OP_C, cog, cig, nb, A, nb, B, nb, acc, C, cig);
             }
     }
-    if (pin)
-        ck_gemm_pin_end();
+    ck_gemm_team_end(pin);
     const ck_index items = (nw + G - 1) / G;
     const ck_index k0 = p->kernel_size[0], k1 = p->kernel_size[1], k2 = p->kernel_size[2];
 #pragma omp parallel for num_threads(ck_team(team, items)) schedule(dynamic)
@@ -598,10 +587,8 @@ static ck_status FUSED_RUN(const ck_conv_fft_plan *pl, const REAL *w, const REAL
     REAL *xi = xs + 2 * F * cin * nb;
     DFT_TABLES(pl, tab);
     TRANSFORM_BLOCK(pl, x, cin, ck_conv_in_plane(p), 0, 0, nb, xs, tbuf, team, xi);
-    const int pin = ck_gemm_can_pin(sizeof(REAL));
-    const ck_index dft_team = team > 1 && !pin ? 1 : team;
-    if (pin)
-        ck_gemm_pin_begin(1);
+    int pin;
+    const ck_index dft_team = ck_gemm_team_begin(sizeof(REAL), team, &pin);
 #pragma omp parallel for num_threads(ck_team(dft_team, chunks)) schedule(dynamic)
     for (ck_index ch = 0; ch < chunks; ++ch) {
         if (ck_interrupt_pending()) continue; /* Ctrl-C (ck_interrupt.h) */
@@ -617,8 +604,7 @@ static ck_status FUSED_RUN(const ck_conv_fft_plan *pl, const REAL *w, const REAL
                     ys + 2 * (f * cout + co0) * nb, 2 * nb);
             }
     }
-    if (pin)
-        ck_gemm_pin_end();
+    ck_gemm_team_end(pin);
     INVERSE_BLOCK(pl, ys, 0, nb, b, y, tbuf, team);
     ck_aligned_free(xs);
     ck_aligned_free(ys);
@@ -689,6 +675,10 @@ ck_status FFT_BWD_WEIGHT(const ck_conv_params *p, const REAL *dy, const REAL *x,
 #undef DFT_TABLES
 #undef DFT_CHUNK
 #undef INVERSE_IMAGES
+#undef FORWARD_IMAGES
+#undef STORE_SPECTRA
+#undef WORKER_IMAGES
+#undef GATHER_KERNEL
 #undef INVERSE_BLOCK
 #undef FUSED_RUN
 #undef CGEMM_NAIVE

@@ -42,6 +42,22 @@ int ck_gemm_can_pin(int dtype_size);
 void ck_gemm_pin_begin(int num_threads);
 void ck_gemm_pin_end(void);
 
+/* The OpenMP team for a loop whose iterations call the BLAS: when the BLAS can be pinned, it is pinned
+ * to one thread (until ck_gemm_team_end(*pinned)) and the loop gets `team`; otherwise the loop runs on
+ * one thread and the BLAS threads each call. */
+static inline ck_index ck_gemm_team_begin(int dtype_size, ck_index team, int *pinned)
+{
+    *pinned = ck_gemm_can_pin(dtype_size);
+    if (*pinned)
+        ck_gemm_pin_begin(1);
+    return *pinned ? team : 1;
+}
+static inline void ck_gemm_team_end(int pinned)
+{
+    if (pinned)
+        ck_gemm_pin_end();
+}
+
 /* 1 if a row-major GEMM with these sizes can be passed to a 32-bit-int BLAS (N is chunked). */
 static inline int ck_gemm_fits(ck_index m, ck_index k, ck_index lda, ck_index ldb, ck_index ldc)
 {
