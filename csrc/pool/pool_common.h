@@ -90,6 +90,24 @@ static inline void out_range(ck_index off, ck_index stride, ck_index n, ck_index
     *hi = h;
 }
 
+/* Rows shorter than this (elements) are reduced in line: a call to a SIMD row kernel costs more. */
+#define CK_POOL_SHORT_ROW 16
+
+/* The in-range taps [t[2o], t[2o + 1]) of every output o of one axis (tap_range), computed once per
+ * call so that the per-row loops divide nothing. t has 2 * out_size[axis] entries. */
+static inline void axis_tap_table(const ck_pool_params *p, int axis, ck_index *t)
+{
+    for (ck_index o = 0; o < p->out_size[axis]; o++)
+        tap_range(o * p->stride[axis] - p->pad_before[axis], p->dilation[axis], p->kernel[axis],
+                  p->in_size[axis], &t[2 * o], &t[2 * o + 1]);
+}
+
+/* The three axes' tap tables (depth, height, width) in one allocation: pool_taps_alloc returns it
+ * (NULL when it fails) for pool_free. */
+typedef struct {
+    ck_index *axis[3];
+} ck_pool_taps;
+
 /* PyTorch's initial argmax position on one axis: the first tap at a position >= 0. */
 static inline ck_index first_nonneg_tap(ck_index start, ck_index dil)
 {
@@ -102,5 +120,35 @@ static inline ck_index first_nonneg_tap(ck_index start, ck_index dil)
 
 static inline void *pool_alloc(size_t bytes) { return ck_aligned_alloc(bytes ? bytes : 1); }
 static inline void pool_free(void *p) { ck_aligned_free(p); }
+
+/* The interior [*a, *b) of an output row: the outputs whose taps are all in range and that a SIMD row
+ * kernel reduces (stride 1, or 2 with at most 3 taps; dilation 1); *a == *b when none applies. */
+static inline void pool_row_interior(const ck_pool_params *p, ck_index *a, ck_index *b)
+{
+    const ck_index IW = p->in_size[2], OW = p->out_size[2];
+    const ck_index KW = p->kernel[2], sw = p->stride[2], dw = p->dilation[2], pw = p->pad_before[2];
+    *a = *b = 0;
+    if (p->use_fast_paths && (sw == 1 || (sw == 2 && KW <= 3)) && dw == 1 && IW - KW + pw >= 0) {
+        ck_index lo = ceil_div_nonneg(pw, sw), hi = (IW - KW + pw) / sw + 1;
+        if (hi > OW) hi = OW;
+        if (lo > hi) lo = hi;
+        *a = lo;
+        *b = hi;
+    }
+}
+
+static inline ck_index *pool_taps_alloc(const ck_pool_params *p, ck_pool_taps *taps)
+{
+    const ck_index n = 2 * (p->out_size[0] + p->out_size[1] + p->out_size[2]);
+    ck_index *buf = (ck_index *)pool_alloc((size_t)n * sizeof(ck_index));
+    if (!buf)
+        return NULL;
+    taps->axis[0] = buf;
+    taps->axis[1] = buf + 2 * p->out_size[0];
+    taps->axis[2] = taps->axis[1] + 2 * p->out_size[1];
+    for (int a = 0; a < 3; a++)
+        axis_tap_table(p, a, taps->axis[a]);
+    return buf;
+}
 
 #endif /* CK_POOL_COMMON_H */
