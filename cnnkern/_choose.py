@@ -19,7 +19,8 @@ algorithm joins `auto` by adding its entry here and re-running the fit. If no en
 expected), "direct" runs: it supports every parameter.
 
 The guard (set_auto_guard, on by default): when the two best estimates are within GUARD_FACTOR and
-the best is above GUARD_MIN_SECONDS, both are timed once and the faster is cached per case. With
+the best is above GUARD_MIN_SECONDS, every algorithm estimated within GUARD_FACTOR of the best is
+timed (a warm-up, then GUARD_ROUNDS calls each, taking turns) and the fastest is cached per case. With
 measure=True, or globally after `set_autotune(True)` (as cuDNN's benchmark mode), every candidate is
 timed once per distinct case on random data of the case's shapes and the winner is cached in memory,
 keyed by direction, shapes, parameters, dtype, the separable flag and the thread count;
@@ -397,7 +398,8 @@ def model_choice(p, direction, *, separable=False, dtype=np.float32, rates=None,
 
 # The guard: a close call between the best estimates on a large problem is timed once.
 GUARD_FACTOR = 1.5   # every estimate within this factor of the best ...
-GUARD_MIN_SECONDS = 0.02  # ... when the best estimate is above this: time them all
+GUARD_MIN_SECONDS = 0.003  # ... when the best estimate is above this: time them all ...
+GUARD_ROUNDS = 2  # ... taking turns, best of this many calls each after a warm-up
 _guard_enabled = True
 _guard_cache = {}  # key (as the autotune cache) -> {"algorithm": name, "times": {name: seconds}}
 
@@ -411,8 +413,9 @@ def _as_flag(function, enabled):
 def set_auto_guard(enabled):
     """Turn the guard of algorithm="auto" on or off (process-wide; on by default). When on and the
     second-best estimate lies within GUARD_FACTOR of the best on a call estimated above
-    GUARD_MIN_SECONDS, every algorithm estimated within that factor is timed once on random data of
-    the call's shapes and the fastest is kept for that case (in memory, keyed as the autotune cache)."""
+    GUARD_MIN_SECONDS, every algorithm estimated within that factor is timed (a warm-up, then
+    GUARD_ROUNDS calls each, taking turns) on random data of the call's shapes and the fastest is kept
+    for that case (in memory, keyed as the autotune cache)."""
     global _guard_enabled
     _guard_enabled = _as_flag("set_auto_guard", enabled)
 
@@ -445,12 +448,7 @@ def _guarded_choice(p, dtype, direction, separable, costs, source):
             with _cache_lock:
                 hit = _guard_cache.get(key)
             if hit is None:
-                times = {}
-                for algo in close:
-                    try:
-                        times[algo] = time_algorithm(algo, p, dtype, direction, separable=separable, repeat=1)
-                    except NotImplementedError:
-                        continue
+                times = _time_interleaved(close, p, dtype, direction, separable, GUARD_ROUNDS)
                 if not times:
                     return Choice(best, source, costs)
                 hit = {"algorithm": min(times, key=times.get), "times": times}
@@ -561,6 +559,32 @@ def _rank1_weight(shape, dtype, rng):
         vec_shape[2 + axis] = k
         w = w * rng.standard_normal(vec_shape).astype(dtype)
     return np.ascontiguousarray(w)
+
+
+def _time_interleaved(algorithms, p, dtype, direction, separable, rounds):
+    """{algorithm: seconds}, best of `rounds` calls each after one warm-up, the candidates taking turns
+    (the order rotated every round, so none always runs right after another's threads went idle);
+    algorithms that cannot run the case are left out."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(p.x_shape).astype(dtype)
+    w = (_rank1_weight(p.w_shape, dtype, rng) if separable else rng.standard_normal(p.w_shape).astype(dtype))
+    dy = rng.standard_normal(p.y_shape).astype(dtype)
+    runs = {}
+    for algo in algorithms:
+        try:
+            run = _execute.timing_runner(algo, p, np.dtype(dtype), direction, x, w, dy)
+            run()  # warm-up; raises NotImplementedError for an unsupported case
+        except NotImplementedError:
+            continue
+        runs[algo] = run
+    names = list(runs)
+    best = {a: math.inf for a in names}
+    for r in range(rounds if names else 0):
+        for a in names[r % len(names):] + names[:r % len(names)]:
+            t0 = time.perf_counter()
+            runs[a]()
+            best[a] = min(best[a], time.perf_counter() - t0)
+    return best
 
 
 def time_algorithm(algorithm, p, dtype, direction, *, separable=False, repeat=3, rng=None):

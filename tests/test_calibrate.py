@@ -157,11 +157,12 @@ def _fake_costs(values):
 def test_guard(calib_path, monkeypatch, estimates, timed):
     calls = []
 
-    def fake_time(algo, p, dtype, direction, **kw):
-        calls.append(algo)
-        return {"direct": 2.0, "im2col": 1.0, "fft": 0.5}[algo]
+    def fake_time(algos, p, dtype, direction, separable, rounds):
+        assert rounds == _choose.GUARD_ROUNDS
+        calls.extend(algos)
+        return {a: {"direct": 2.0, "im2col": 1.0, "fft": 0.5}[a] for a in algos}
 
-    monkeypatch.setattr(_choose, "time_algorithm", fake_time)
+    monkeypatch.setattr(_choose, "_time_interleaved", fake_time)
     monkeypatch.setattr(_choose, "estimate_costs", _fake_costs(estimates))
     p = make_conv_params(2, *SHAPE, padding=1)
     _choose.set_auto_guard(False)
@@ -256,3 +257,11 @@ def test_bench_results_record_the_cpu_identity():
     cpu = machine["cpu_identity"]
     assert set(cpu) >= {"vendor", "family", "model", "stepping", "flags", "caches"}
     json.dumps(machine)  # it goes into results.json
+
+
+def test_guard_times_the_real_kernels():
+    """The guard's timing runs the candidates themselves: every one that can run the case gets a
+    positive time, one that cannot is left out."""
+    p = make_conv_params(2, *SHAPE, stride=2, padding=1)  # winograd: stride 1 only
+    times = _choose._time_interleaved(["direct", "im2col", "winograd"], p, np.float32, "forward", False, 2)
+    assert set(times) == {"direct", "im2col"} and all(0 < t < 10 for t in times.values())
