@@ -152,7 +152,7 @@ def _fake_costs(values):
     ({"direct": 0.05, "im2col": 0.07, "fft": 0.074}, True),  # every one within the factor is timed
     ({"direct": 0.05, "im2col": 0.07, "fft": 0.076}, True),  # fft beyond it: not timed
     ({"direct": 0.05, "im2col": 0.2}, False),     # far apart
-    ({"direct": 0.001, "im2col": 0.0011}, False),  # small
+    ({"direct": 0.0005, "im2col": 0.00055}, False),  # small
 ])
 def test_guard(calib_path, monkeypatch, estimates, timed):
     calls = []

@@ -30,8 +30,13 @@
  * Threads -- ONE layer at a time per call, never nested:
  *   fwd, bwd_input (threading 1, the default): our OpenMP loops over (image, group, tile) with
  *     p->num_threads workers, each with its own column buffer, while the BLAS is pinned to one thread
- *     (ck_gemm_pin_begin(1)). When there are fewer work items than threads (bwd_input of one image and
- *     group), the loops stay serial and the BLAS threads instead.
+ *     (ck_gemm_pin_begin(1)). The forward and the pointwise bwd_input split an image's output pixels
+ *     into column tiles when there are fewer images than workers; the other bwd_input calls, whose
+ *     tiles overlap in dx, split an image's input channels into blocks (disjoint rows of the column
+ *     matrix and of dx, of at least CK_IM2COL_MIN_ROWS rows) when there are fewer images than
+ *     CK_IM2COL_TILE_TEAM. A call with fewer work items than threads runs them serially, the BLAS
+ *     still on one thread: the BLAS threads only with threading 0 or a BLAS that cannot be pinned
+ *     (its idle threads spin after the call and slow down whatever runs next, e.g. the next OpenMP team).
  *   bwd_weight: our OpenMP loops over (chunk of images, group, block of 64 column-matrix rows); each
  *     item owns its columns of its dw copy and sums over its images and tiles in a fixed order with a
  *     one-thread BLAS, then a second OpenMP loop adds the copies element by element in chunk order; so
@@ -62,6 +67,7 @@
 
 #define CK_IM2COL_TILE_TEAM 8  /* tiles are sized as if this many workers shared the limit */
 #define CK_IM2COL_WROWS 64      /* bwd_weight: rows of the column matrix (columns of dw) per work item */
+#define CK_IM2COL_MIN_ROWS 64   /* bwd_input channel blocks: at least this many column-matrix rows */
 
 static volatile size_t workspace_limit = (size_t)64 << 20;
 static volatile int threading_openmp_loops = 1;
@@ -91,10 +97,12 @@ void ck_im2col_make_plan(const ck_conv_params *p, ck_conv_direction dir, size_t 
     pl->pointwise = is_pointwise(p);
     const ck_index images = (p->batch > 0 ? p->batch : 1) * p->groups;
     ck_index team = 1;
+    const int pin = threading_openmp_loops && ck_gemm_can_pin((int)elem_size);
 #if CK_BUILD_OPENMP
-    if (threading_openmp_loops && p->num_threads > 1 && ck_gemm_can_pin((int)elem_size))
+    if (pin && p->num_threads > 1)
         team = p->num_threads;
 #endif
+    pl->blas_threads = pin ? 1 : p->num_threads;
     /* The tile never depends on the thread count (up to CK_IM2COL_TILE_TEAM workers), so neither does
      * the order of any sum: results are bit-for-bit the same for 1..8 threads. bwd_weight gathers
      * only a block of CK_IM2COL_WROWS rows of the column matrix per work item. */
@@ -140,8 +148,19 @@ void ck_im2col_make_plan(const ck_conv_params *p, ck_conv_direction dir, size_t 
             chunks = (ck_index)fit + 1;
         pl->chunks = chunks;
     }
+    /* bwd_input with overlapping tiles and fewer images than CK_IM2COL_TILE_TEAM: blocks of input
+     * channels, as many as fill that many workers (never depends on the thread count, so neither do
+     * the GEMMs' shapes). */
+    pl->cblocks = 1;
+    if (dir == CK_CONV_BWD_INPUT && !column_split && images < CK_IM2COL_TILE_TEAM) {
+        const ck_index want = (CK_IM2COL_TILE_TEAM + images - 1) / images;
+        const ck_index most = pl->K / CK_IM2COL_MIN_ROWS; /* blocks of at least that many GEMM rows */
+        pl->cblocks = want < most ? want : most > 1 ? most : 1;
+        if (pl->cblocks > pl->Cg)
+            pl->cblocks = pl->Cg;
+    }
     const ck_index items = dir == CK_CONV_BWD_WEIGHT ? p->groups * pl->row_blocks * pl->chunks
-                         : column_split ? images * pl->ntiles : images;
+                         : column_split ? images * pl->ntiles : images * pl->cblocks;
     pl->team = (int)(items < team ? items : team);
     pl->col_bytes = pl->pointwise ? 0 : (size_t)rows * (size_t)pl->tile * elem_size;
     pl->extra_bytes = dir == CK_CONV_BWD_WEIGHT
@@ -229,7 +248,7 @@ static int ck_im2col_begin(const ck_conv_params *p, ck_conv_direction dir, size_
         *st = CK_ERR_UNSUPPORTED;
         return 0;
     }
-    ck_gemm_pin_begin(pl->team > 1 ? 1 : p->num_threads);
+    ck_gemm_pin_begin(pl->blas_threads);
     return 1;
 }
 

@@ -220,7 +220,8 @@ ck_status CONV_FWD_IM2COL(const ck_conv_params *p, const REAL *x, const REAL *w,
     return im2col_run_items(&job, p->batch * p->groups * pl.ntiles, FWD_ITEM);
 }
 
-/* Backward-input work item it = (image, group): its tiles overlap in dx, so they stay on one worker;
+/* Backward-input work item it = (image, group, block of input channels): its tiles overlap in dx, so
+ * they stay on one worker, while the channel blocks are disjoint rows of the column matrix and of dx;
  * pointwise, it = (image, group, tile) as in the forward: the tiles are disjoint columns of dx. */
 static void BWD_INPUT_ITEM(const im2col_job *job, ck_index it, void *colv)
 {
@@ -229,21 +230,26 @@ static void BWD_INPUT_ITEM(const im2col_job *job, ck_index it, void *colv)
     const REAL *dy = job->in0, *w = job->in1;
     REAL *dx = job->out, *col = colv;
     const ck_index G = p->groups, Cg = pl->Cg, Kg = pl->Kg, K = pl->K, P = pl->P;
-    const ck_index tix = pl->pointwise ? it % pl->ntiles : 0, ng = pl->pointwise ? it / pl->ntiles : it;
+    const ck_index split = pl->pointwise ? pl->ntiles : pl->cblocks, part = it % split, ng = it / split;
     const ck_index g = ng % G, n = ng / G;
     const REAL *dyg = dy + (n * p->out_channels + g * Kg) * P;
     const REAL *wg = w + g * Kg * K;
     REAL *dxg = dx + (n * p->in_channels + g * Cg) * pl->in_plane;
     if (pl->pointwise) {
-        const ck_index p0 = tix * pl->tile, tl = P - p0 < pl->tile ? P - p0 : pl->tile;
+        const ck_index p0 = part * pl->tile, tl = P - p0 < pl->tile ? P - p0 : pl->tile;
         GEMM(1, 0, Cg, tl, Kg, (REAL)1, wg, K, dyg + p0, P, (REAL)0, dxg + p0, P);
         return;
     }
-    memset(dxg, 0, (size_t)(Cg * pl->in_plane) * sizeof(REAL));
+    const ck_index per = (Cg + pl->cblocks - 1) / pl->cblocks, c0 = part * per;
+    const ck_index nc = Cg - c0 < per ? Cg - c0 : per;
+    if (nc <= 0)
+        return;
+    REAL *dxb = dxg + c0 * pl->in_plane;
+    memset(dxb, 0, (size_t)(nc * pl->in_plane) * sizeof(REAL));
     for (ck_index tix = 0; tix < pl->ntiles; ++tix) {
         const ck_index p0 = tix * pl->tile, tl = P - p0 < pl->tile ? P - p0 : pl->tile;
-        GEMM(1, 0, K, tl, Kg, (REAL)1, wg, K, dyg + p0, P, (REAL)0, col, tl);
-        COL2IM_SCATTER(p, col, Cg, p0, tl, dxg);
+        GEMM(1, 0, nc * pl->kvol, tl, Kg, (REAL)1, wg + c0 * pl->kvol, K, dyg + p0, P, (REAL)0, col, tl);
+        COL2IM_SCATTER(p, col, nc, p0, tl, dxb);
     }
 }
 
@@ -254,7 +260,7 @@ ck_status CONV_BWD_INPUT_IM2COL(const ck_conv_params *p, const REAL *dy, const R
     if (!ck_im2col_begin(p, CK_CONV_BWD_INPUT, sizeof(REAL), &pl, &st))
         return st;
     const im2col_job job = {p, &pl, dy, w, NULL, dx, NULL, 0};
-    return im2col_run_items(&job, p->batch * p->groups * (pl.pointwise ? pl.ntiles : 1), BWD_INPUT_ITEM);
+    return im2col_run_items(&job, p->batch * p->groups * (pl.pointwise ? pl.ntiles : pl.cblocks), BWD_INPUT_ITEM);
 }
 
 /* Backward-weight work item it = (chunk of images, group, block of column-matrix rows): it owns

@@ -20,12 +20,14 @@ typedef struct im2col_plan {
     ck_index P;          /* output pixels per image and channel */
     ck_index in_plane;   /* input pixels per image and channel */
     int pointwise;       /* 1x1(x1), stride 1, no padding: the input IS the column matrix */
-    int team;            /* workers of the tile loop (1: serial loops, the BLAS threads) */
+    int team;            /* workers of the tile loop */
+    int blas_threads;    /* the BLAS's threads during the call: 1, or num_threads with threading 0 */
     ck_index tile;       /* output pixels per column tile (1 <= tile <= P) */
     ck_index ntiles;     /* ceil(P / tile) */
     ck_index rows;       /* rows of the column matrix per work item (K, or a block for bwd_weight) */
     ck_index row_blocks; /* ceil(K / rows) */
     ck_index chunks;     /* bwd_weight: the batch is summed in this many fixed chunks of images (>= 1) */
+    ck_index cblocks;    /* bwd_input (not pointwise): each image's input channels in this many blocks */
     size_t col_bytes;    /* column buffer per worker */
     size_t extra_bytes;  /* other workspace: the dw partial sums of bwd_weight chunks 1.. */
 } im2col_plan;
