@@ -101,6 +101,11 @@ def format_summary(summaries, quality):
         lines.append(f"auto within {quality['tolerance']}x of the fastest in {quality['within']} of "
                      f"{quality['count']} cases ({100 * quality['fraction']:.0f}%); worst "
                      f"{quality['worst_ratio']:.2f}x ({quality['worst']})")
+    guard = quality.get("with_guard")
+    if guard and guard["count"]:
+        lines.append(f"with the guard (its candidates ranked by these timings): {guard['within']} of "
+                     f"{guard['count']} ({100 * guard['fraction']:.0f}%); worst {guard['worst_ratio']:.2f}x "
+                     f"({guard['worst']})")
     return lines
 
 
@@ -136,6 +141,10 @@ def format_markdown(cases, rows, summaries, quality, header):
         lines += ["", f"auto (unmeasured) within {quality['tolerance']}x of the fastest in {quality['within']} of "
                       f"{quality['count']} case-passes ({100 * quality['fraction']:.0f}%), worst "
                       f"{quality['worst_ratio']:.2f}x ({quality['worst']})."]
+    guard = quality.get("with_guard")
+    if guard and guard["count"]:
+        lines[-1] += (f" With the guard (its candidates ranked by these timings): {guard['within']} of "
+                      f"{guard['count']} ({100 * guard['fraction']:.0f}%), worst {guard['worst_ratio']:.2f}x.")
     return lines
 
 

@@ -367,8 +367,12 @@ def run(cases, algos, passes, dtype, repeat, *, compares=(), threads=None, progr
                 auto = _choose.model_choice(case.params, direction, separable=case.rank1, dtype=dtype)
                 fastest = min(times, key=times.get) if times else None
                 ratio = times[auto] / times[fastest] if fastest and auto in times else None
-                summary["passes"][pas] = dict(fastest=fastest, auto=auto, auto_ratio=ratio,
-                                              estimates_s=estimates, times_s=times)
+                # the guard's pick if its timings rank its candidates as these did
+                close = [a for a in _choose.guard_candidates(estimates) if a in times]
+                guarded = min(close, key=times.get) if close else auto
+                gratio = times[guarded] / times[fastest] if fastest and guarded in times else None
+                summary["passes"][pas] = dict(fastest=fastest, auto=auto, auto_ratio=ratio, guarded=guarded,
+                                              guarded_ratio=gratio, estimates_s=estimates, times_s=times)
             # Other libraries after all of cnnkern's timings of the case: their thread pools keep
             # spinning for a while after each call, which would slow down (oversubscribe) ours.
             for pas in passes if compares else ():
@@ -393,11 +397,12 @@ def run(cases, algos, passes, dtype, repeat, *, compares=(), threads=None, progr
     return rows, summaries
 
 
-def chooser_quality(summaries, tolerance=1.1):
-    """How often the unmeasured choice was within `tolerance` of the fastest, and the worst ratio,
-    over the (case, pass) pairs where auto's algorithm was among those timed."""
-    ratios = [(s["name"], pas, v["auto_ratio"]) for s in summaries for pas, v in s["passes"].items()
-              if v["auto_ratio"] is not None]
+def chooser_quality(summaries, tolerance=1.1, key="auto_ratio"):
+    """How often the unmeasured choice (key="guarded_ratio": with the guard, its candidates ranked by
+    the bench's own timings) was within `tolerance` of the fastest, and the worst ratio, over the
+    (case, pass) pairs where that algorithm was among those timed."""
+    ratios = [(s["name"], pas, v[key]) for s in summaries for pas, v in s["passes"].items()
+              if v.get(key) is not None]
     if not ratios:
         return dict(count=0, within=0, fraction=None, worst_ratio=None, worst=None, tolerance=tolerance)
     within = sum(1 for _, _, r in ratios if r <= tolerance)
@@ -621,6 +626,7 @@ def main(argv=None):
         rows, summaries = run(cases, algos, passes, dtype, repeat, compares=compares, threads=threads,
                               quiet=args.quiet)
         quality = chooser_quality(summaries)
+        quality["with_guard"] = chooser_quality(summaries, key="guarded_ratio")
         if args.write_autotune is not None:
             for case, s in zip(cases, summaries):
                 for pas, v in s["passes"].items():

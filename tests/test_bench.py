@@ -73,9 +73,10 @@ def test_bench_runs_and_writes_json(shapes_file, tmp_path, capsys):
             info = case["passes"][pas]
             assert info["fastest"] in FAST and info["auto"] in algorithms()
             assert info["fastest"] == min(info["times_s"], key=info["times_s"].get)
-            assert info["auto_ratio"] >= 1.0
+            assert info["auto_ratio"] >= 1.0 and 1.0 <= info["guarded_ratio"] <= info["auto_ratio"]
     q = res["chooser_quality"]
     assert q["count"] == len(names) * len(bench.PASSES) and 0 <= q["within"] <= q["count"]
+    assert q["with_guard"]["count"] == q["count"] and q["within"] <= q["with_guard"]["within"]
     # the sweep case's shapes: 'same' padding
     sweep3 = res["cases"][1]
     assert sweep3["x_shape"] == [1, 3, 10, 10] and sweep3["w_shape"] == [5, 3, 3, 3]

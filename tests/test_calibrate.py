@@ -149,10 +149,10 @@ def _fake_costs(values):
 
 @pytest.mark.parametrize("estimates, timed", [
     ({"direct": 0.05, "im2col": 0.06}, True),     # close and large: timed
-    ({"direct": 0.05, "im2col": 0.07, "fft": 0.074}, True),  # every one within the factor is timed
-    ({"direct": 0.05, "im2col": 0.07, "fft": 0.076}, True),  # fft beyond it: not timed
+    ({"direct": 0.05, "im2col": 0.07, "fft": 0.099}, True),  # every one within the factor (2) is timed
+    ({"direct": 0.05, "im2col": 0.07, "fft": 0.101}, True),  # fft beyond it: not timed
     ({"direct": 0.05, "im2col": 0.2}, False),     # far apart
-    ({"direct": 0.0005, "im2col": 0.00055}, False),  # small
+    ({"direct": 0.0001, "im2col": 0.00011}, False),  # small (under GUARD_MIN_SECONDS)
 ])
 def test_guard(calib_path, monkeypatch, estimates, timed):
     calls = []
