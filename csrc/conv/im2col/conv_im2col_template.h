@@ -182,7 +182,8 @@ static void COL2IM_SCATTER(const ck_conv_params *p, REAL *col, ck_index Cg, ck_i
     }
 }
 
-/* Forward work item it = (image, group, tile): y[n][g*Kg..][p0..p0+tl) = w_g @ col (+ b). */
+/* Forward work item it = (image, group, tile, block of output channels):
+ * y[n][g*Kg + k0..k0+nk)[p0..p0+tl) = w_g[k0..k0+nk) @ col (+ b); a block gathers its own columns. */
 static void FWD_ITEM(const im2col_job *job, ck_index it, void *colv)
 {
     const ck_conv_params *p = job->p;
@@ -190,19 +191,25 @@ static void FWD_ITEM(const im2col_job *job, ck_index it, void *colv)
     const REAL *x = job->in0, *w = job->in1, *b = job->b;
     REAL *y = job->out, *col = colv;
     const ck_index G = p->groups, Cg = pl->Cg, Kg = pl->Kg, K = pl->K, P = pl->P;
-    const ck_index tix = it % pl->ntiles, ng = it / pl->ntiles, g = ng % G, n = ng / G;
+    const ck_index mb = it % pl->mblocks, rest = it / pl->mblocks;
+    const ck_index tix = rest % pl->ntiles, ng = rest / pl->ntiles, g = ng % G, n = ng / G;
     const ck_index p0 = tix * pl->tile, tl = P - p0 < pl->tile ? P - p0 : pl->tile;
+    const ck_index per = (Kg + pl->mblocks - 1) / pl->mblocks, k0 = mb * per;
+    const ck_index nk = Kg - k0 < per ? Kg - k0 : per;
+    if (nk <= 0)
+        return;
     const REAL *xg = x + (n * p->in_channels + g * Cg) * pl->in_plane;
-    REAL *yt = y + (n * p->out_channels + g * Kg) * P + p0;
+    const REAL *wk = w + (g * Kg + k0) * K;
+    REAL *yt = y + (n * p->out_channels + g * Kg + k0) * P + p0;
     if (pl->pointwise) {
-        GEMM(0, 0, Kg, tl, Cg, (REAL)1, w + g * Kg * K, K, xg + p0, P, (REAL)0, yt, P);
+        GEMM(0, 0, nk, tl, Cg, (REAL)1, wk, K, xg + p0, P, (REAL)0, yt, P);
     } else {
         IM2COL_GATHER(p, xg, Cg, p0, tl, col);
-        GEMM(0, 0, Kg, tl, K, (REAL)1, w + g * Kg * K, K, col, tl, (REAL)0, yt, P);
+        GEMM(0, 0, nk, tl, K, (REAL)1, wk, K, col, tl, (REAL)0, yt, P);
     }
     if (b != NULL) {
-        for (ck_index kk = 0; kk < Kg; ++kk) {
-            const REAL bk = b[g * Kg + kk];
+        for (ck_index kk = 0; kk < nk; ++kk) {
+            const REAL bk = b[g * Kg + k0 + kk];
             REAL *yr = yt + kk * P;
             for (ck_index j = 0; j < tl; ++j)
                 yr[j] += bk;
@@ -217,7 +224,7 @@ ck_status CONV_FWD_IM2COL(const ck_conv_params *p, const REAL *x, const REAL *w,
     if (!ck_im2col_begin(p, CK_CONV_FWD, sizeof(REAL), &pl, &st))
         return st;
     const im2col_job job = {p, &pl, x, w, b, y, NULL, 0};
-    return im2col_run_items(&job, p->batch * p->groups * pl.ntiles, FWD_ITEM);
+    return im2col_run_items(&job, p->batch * p->groups * pl.ntiles * pl.mblocks, FWD_ITEM);
 }
 
 /* Backward-input work item it = (image, group, block of input channels): its tiles overlap in dx, so

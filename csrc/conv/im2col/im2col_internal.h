@@ -28,6 +28,7 @@ typedef struct im2col_plan {
     ck_index row_blocks; /* ceil(K / rows) */
     ck_index chunks;     /* bwd_weight: the batch is summed in this many fixed chunks of images (>= 1) */
     ck_index cblocks;    /* bwd_input (not pointwise): each image's input channels in this many blocks */
+    ck_index mblocks;    /* fwd: each image's output channels (per group) in this many blocks */
     size_t col_bytes;    /* column buffer per worker */
     size_t extra_bytes;  /* other workspace: the dw partial sums of bwd_weight chunks 1.. */
 } im2col_plan;
