@@ -31,7 +31,8 @@
  *   fwd, bwd_input (threading 1, the default): our OpenMP loops over (image, group, tile) with
  *     p->num_threads workers, each with its own column buffer, while the BLAS is pinned to one thread
  *     (ck_gemm_pin_begin(1)). The forward and the pointwise bwd_input split an image's output pixels
- *     into column tiles when there are fewer images than workers; the other bwd_input calls, whose
+ *     into column tiles when there are fewer images than workers (the forward splits its output
+ *     channels instead when Kg >= 2 P: see ck_im2col_make_plan); the other bwd_input calls, whose
  *     tiles overlap in dx, split an image's input channels into blocks (disjoint rows of the column
  *     matrix and of dx, of at least CK_IM2COL_MIN_ROWS rows) when there are fewer images than
  *     CK_IM2COL_TILE_TEAM. A call with fewer work items than threads runs them serially, the BLAS
