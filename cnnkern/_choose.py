@@ -564,11 +564,15 @@ def _rank1_weight(shape, dtype, rng):
 def _time_interleaved(algorithms, p, dtype, direction, separable, rounds):
     """{algorithm: seconds}, best of `rounds` calls each after one warm-up, the candidates taking turns
     (the order rotated every round, so none always runs right after another's threads went idle);
-    algorithms that cannot run the case are left out."""
+    algorithms that cannot run the case are left out; {} when the inputs do not fit in memory (the
+    guard then keeps the model's choice rather than fail a call that would fit)."""
     rng = np.random.default_rng(0)
-    x = rng.standard_normal(p.x_shape).astype(dtype)
-    w = (_rank1_weight(p.w_shape, dtype, rng) if separable else rng.standard_normal(p.w_shape).astype(dtype))
-    dy = rng.standard_normal(p.y_shape).astype(dtype)
+    try:
+        x = rng.standard_normal(p.x_shape).astype(dtype)
+        w = (_rank1_weight(p.w_shape, dtype, rng) if separable else rng.standard_normal(p.w_shape).astype(dtype))
+        dy = rng.standard_normal(p.y_shape).astype(dtype)
+    except MemoryError:
+        return {}
     runs = {}
     for algo in algorithms:
         try:

@@ -265,3 +265,18 @@ def test_guard_times_the_real_kernels():
     p = make_conv_params(2, *SHAPE, stride=2, padding=1)  # winograd: stride 1 only
     times = _choose._time_interleaved(["direct", "im2col", "winograd"], p, np.float32, "forward", False, 2)
     assert set(times) == {"direct", "im2col"} and all(0 < t < 10 for t in times.values())
+
+
+def test_guard_keeps_the_model_choice_when_its_inputs_do_not_fit(calib_path, monkeypatch):
+    """The guard's random inputs are extra memory: if they cannot be allocated, the call goes on with
+    the model's choice instead of raising MemoryError for a call that would itself fit."""
+    class NoMemory:
+        def standard_normal(self, *a, **k):
+            raise MemoryError("test")
+
+    monkeypatch.setattr(_choose.np.random, "default_rng", lambda *a, **k: NoMemory())
+    monkeypatch.setattr(_choose, "estimate_costs", _fake_costs({"direct": 0.05, "im2col": 0.06}))
+    _choose.set_auto_guard(True)
+    p = make_conv_params(2, *SHAPE, padding=1)
+    choice = _choose.choose_for_params(p, np.float32, "forward", details=True)
+    assert choice.algorithm == "direct" and choice.source == "defaults"
