@@ -72,3 +72,30 @@ def test_reset_peak_and_concurrent_calls():
     assert _conv_ext.workspace_bytes()[0] == base
     _conv_ext.workspace_reset_peak()
     assert _conv_ext.workspace_bytes() == (base, base)
+
+
+POOL_PASSES = {
+    "max": lambda x, dy: (cnnkern.max_pool2d_forward(x, 3, 2, padding=1),
+                          cnnkern.max_pool2d_backward(dy, x, 3, 2, padding=1)),
+    "min": lambda x, dy: (cnnkern.min_pool2d_forward(x, 3, 2, padding=1),
+                          cnnkern.min_pool2d_backward(dy, x, 3, 2, padding=1)),
+    "avg": lambda x, dy: (cnnkern.avg_pool2d_forward(x, 3, 2, padding=1),
+                          cnnkern.avg_pool2d_backward(dy, x, 3, 2, padding=1)),
+    "avg_pad": lambda x, dy: (cnnkern.avg_pool2d_forward(x, 3, 2, padding=1, count_include_pad=True),
+                              cnnkern.avg_pool2d_backward(dy, x, 3, 2, padding=1, count_include_pad=True)),
+    "weighted": lambda x, dy: (cnnkern.avg_pool2d_forward(x, 3, 2, padding=1, weights=np.ones((3, 3))),
+                               cnnkern.avg_pool2d_backward(dy, x, 3, 2, padding=1, weights=np.ones((3, 3)))),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(POOL_PASSES))
+@pytest.mark.parametrize("width", [7, 40])  # rows under and over the SIMD kernels' short-row cut
+def test_every_pooling_pass_frees_what_it_allocates(kind, width):
+    """Pooling allocates through the same counted allocator (one runtime for every extension): a call
+    that returns must have freed its workspace (an average backward once kept its tap tables)."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, width, width)).astype(np.float32)
+    out = (width + 2 - 3) // 2 + 1
+    dy = rng.standard_normal((2, 3, out, out)).astype(np.float32)
+    left, peak = _peak_of(lambda: POOL_PASSES[kind](x, dy))
+    assert left == 0
