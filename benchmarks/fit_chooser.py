@@ -185,8 +185,8 @@ def evaluate(env, eff, rates, skip_family_only=None):
         fastest = min(times, key=times.get)
         chosen = min(costs, key=costs.get) if costs else "direct"
         ratio = times[chosen] / times[fastest]
-        close = _choose.guard_candidates(costs)
-        guarded = min(times[a] for a in close) / times[fastest] if close else ratio
+        picked = _choose.guard_pick(costs, times)
+        guarded = times[picked] / times[fastest] if picked else ratio
         out.append((fam, name, direction, chosen, fastest, ratio, guarded))
     return out
 

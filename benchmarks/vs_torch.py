@@ -28,7 +28,7 @@ import numpy as np
 
 import cnnkern
 from cnnkern import _conv_ext
-from cnnkern.bench import _interleaved_times
+from cnnkern._execute import interleaved_times
 
 SHAPES = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "bench", "shapes.json")
 
@@ -48,13 +48,13 @@ def _flops(n, c_in, c_out, k, groups, oh, ow):
 
 def _best(fns, repeat):
     """Interleaved best-of-repeat seconds for each callable (one warm-up call each first), timed by
-    cnnkern-bench's own loop, which rotates the order every round: a call right after another
-    library's (or algorithm's) call can wait for that pool's spinning threads, so no contender always
-    follows the same one (with a fixed order, auto always ran right after PyTorch and measured up to
-    2x its own algorithm's time)."""
+    cnnkern's one interleaving loop (cnnkern._execute.interleaved_times), which rotates the order
+    every round: a call right after another library's (or algorithm's) call can wait for that pool's
+    spinning threads, so no contender always follows the same one (with a fixed order, auto always
+    ran right after PyTorch and measured up to 2x its own algorithm's time)."""
     for f in fns.values():
         f()
-    return {k: min(v) for k, v in _interleaved_times(fns, repeat, min_time=0).items()}
+    return {k: min(v) for k, v in interleaved_times(fns, repeat, min_time=0).items()}
 
 
 def _supports(algo, x, w, kw, direction):

@@ -427,12 +427,20 @@ def get_auto_guard():
 def guard_candidates(costs):
     """The algorithms the guard times for these estimates {algorithm: seconds}, best estimate first:
     every one within GUARD_FACTOR of the best when the second-best is and the best is above
-    GUARD_MIN_SECONDS; else [] (the model's choice stands). benchmarks/fit_chooser.py scores it too."""
+    GUARD_MIN_SECONDS; else [] (the model's choice stands)."""
     ranked = sorted(costs, key=costs.get)
     if (len(ranked) < 2 or costs[ranked[0]] < GUARD_MIN_SECONDS
             or costs[ranked[1]] > GUARD_FACTOR * costs[ranked[0]]):
         return []
     return [a for a in ranked if costs[a] <= GUARD_FACTOR * costs[ranked[0]]]
+
+
+def guard_pick(costs, times):
+    """The algorithm the guard would keep for these estimates if its timings ranked its candidates as
+    `times` {algorithm: seconds} does, or None when it would not time (the model's choice stands):
+    how cnnkern-bench and benchmarks/fit_chooser.py score the guard."""
+    close = [a for a in guard_candidates(costs) if a in times]
+    return min(close, key=times.get) if close else None
 
 
 def _guarded_choice(p, dtype, direction, separable, costs, source):
@@ -561,16 +569,21 @@ def _rank1_weight(shape, dtype, rng):
     return np.ascontiguousarray(w)
 
 
+def _random_inputs(p, dtype, separable, rng):
+    """x, w (rank-1 slices when separable) and dy of p's shapes: what the timings run on."""
+    x = rng.standard_normal(p.x_shape).astype(dtype)
+    w = (_rank1_weight(p.w_shape, dtype, rng) if separable else rng.standard_normal(p.w_shape).astype(dtype))
+    dy = rng.standard_normal(p.y_shape).astype(dtype)
+    return x, w, dy
+
+
 def _time_interleaved(algorithms, p, dtype, direction, separable, rounds):
     """{algorithm: seconds}, best of `rounds` calls each after one warm-up, the candidates taking turns
-    (the order rotated every round, so none always runs right after another's threads went idle);
-    algorithms that cannot run the case are left out; {} when the inputs do not fit in memory (the
-    guard then keeps the model's choice rather than fail a call that would fit)."""
-    rng = np.random.default_rng(0)
+    (_execute.interleaved_times); algorithms that cannot run the case are left out; {} when the inputs
+    do not fit in memory (the guard then keeps the model's choice rather than fail a call that would
+    fit)."""
     try:
-        x = rng.standard_normal(p.x_shape).astype(dtype)
-        w = (_rank1_weight(p.w_shape, dtype, rng) if separable else rng.standard_normal(p.w_shape).astype(dtype))
-        dy = rng.standard_normal(p.y_shape).astype(dtype)
+        x, w, dy = _random_inputs(p, dtype, separable, np.random.default_rng(0))
     except MemoryError:
         return {}
     runs = {}
@@ -581,23 +594,13 @@ def _time_interleaved(algorithms, p, dtype, direction, separable, rounds):
         except NotImplementedError:
             continue
         runs[algo] = run
-    names = list(runs)
-    best = {a: math.inf for a in names}
-    for r in range(rounds if names else 0):
-        for a in names[r % len(names):] + names[:r % len(names)]:
-            t0 = time.perf_counter()
-            runs[a]()
-            best[a] = min(best[a], time.perf_counter() - t0)
-    return best
+    return {a: min(t) for a, t in _execute.interleaved_times(runs, rounds, min_time=0).items()}
 
 
 def time_algorithm(algorithm, p, dtype, direction, *, separable=False, repeat=3, rng=None):
     """Seconds of one call (best of `repeat`, after one warm-up) of `algorithm` on random data of p's
     shapes; raises NotImplementedError when the algorithm cannot run the case."""
-    rng = np.random.default_rng(0) if rng is None else rng
-    x = rng.standard_normal(p.x_shape).astype(dtype)
-    w = (_rank1_weight(p.w_shape, dtype, rng) if separable else rng.standard_normal(p.w_shape).astype(dtype))
-    dy = rng.standard_normal(p.y_shape).astype(dtype)
+    x, w, dy = _random_inputs(p, dtype, separable, np.random.default_rng(0) if rng is None else rng)
     # the execution layer's entry: the case is valid already, so no validation on each run
     run = _execute.timing_runner(algorithm, p, np.dtype(dtype), direction, x, w, dy)
     t0 = time.perf_counter()

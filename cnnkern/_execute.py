@@ -9,6 +9,8 @@ validating again. This module imports nothing of cnnkern's Python layers but the
 One rule decides when a call runs on one thread (`threads_for_flops`), for convolution, ConvPlan
 and cnnkern.signal; pooling's C code has its own grain per output element (CK_POOL_PARALLEL_GRAIN).
 """
+import time
+
 import numpy as np
 
 from . import _blas, _conv_ext
@@ -131,6 +133,27 @@ def timing_runner(algorithm, p, dtype, direction, x, w, dy):
         return lambda: run_backward_input(algorithm, p, dy, w, dx)
     dw = np.empty(p.w_shape, dtype)
     return lambda: run_backward_weight(algorithm, p, dy, x, dw)
+
+
+def interleaved_times(fns, repeat, min_time=0.05, max_rounds=50):
+    """{name: call times}: rounds of one call of each function in turn (so a burst of load from other
+    processes hits every contender alike), at least `repeat` rounds, more (up to max_rounds) until
+    min_time per function has passed. The order rotates every round: a call right after another
+    one can wait for that call's spinning thread pool (OpenBLAS's, PyTorch's), so no function always
+    follows the same one. The functions were warmed up by the caller. cnnkern-bench, the guard of
+    algorithm="auto" and benchmarks/vs_torch.py all time through it."""
+    times = {name: [] for name in fns}
+    names = list(fns)
+    start = time.perf_counter()
+    rounds = 0
+    while fns and (rounds < repeat or (time.perf_counter() - start < min_time * len(fns) and rounds < max_rounds)):
+        shift = rounds % len(names)
+        for name in names[shift:] + names[:shift]:
+            t0 = time.perf_counter()
+            fns[name]()
+            times[name].append(time.perf_counter() - t0)
+        rounds += 1
+    return times
 
 
 # ---- process-wide settings that a memoised decision depends on ----------------------------------

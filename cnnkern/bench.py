@@ -36,7 +36,7 @@ from importlib import resources
 
 import numpy as np
 
-from . import __version__, _choose, _conv_ext
+from . import __version__, _choose, _conv_ext, _execute
 from ._calibrate import calibration_path, cpu_identity
 from ._calibrate_probes import calibrate
 from ._config import config_info
@@ -162,33 +162,8 @@ def _median_time(fn, repeat, min_time=0.05, max_rounds=50):
     """Median of at least `repeat` timed calls (more, up to max_rounds, until min_time has passed),
     after one untimed warm-up; returns (median, list of times)."""
     fn()  # warm-up: page in buffers, let OpenMP start its team
-    times = []
-    start = time.perf_counter()
-    while len(times) < repeat or (time.perf_counter() - start < min_time and len(times) < max_rounds):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
+    times = _execute.interleaved_times({"fn": fn}, repeat, min_time, max_rounds)["fn"]
     return statistics.median(times), times
-
-
-def _interleaved_times(fns, repeat, min_time=0.05, max_rounds=50):
-    """{name: call times}: rounds of one call of each function in turn (so a burst of load from other
-    processes hits every algorithm alike), at least `repeat` rounds, more (up to max_rounds) until
-    min_time per function has passed. The order rotates every round: a call right after another
-    one can wait for that call's spinning thread pool (OpenBLAS's, PyTorch's), so no function always
-    follows the same one. The functions were warmed up by the caller."""
-    times = {name: [] for name in fns}
-    names = list(fns)
-    start = time.perf_counter()
-    rounds = 0
-    while fns and (rounds < repeat or (time.perf_counter() - start < min_time * len(fns) and rounds < max_rounds)):
-        shift = rounds % len(names)
-        for name in names[shift:] + names[:shift]:
-            t0 = time.perf_counter()
-            fns[name]()
-            times[name].append(time.perf_counter() - t0)
-        rounds += 1
-    return times
 
 
 def _peak_extra_bytes(fn):
@@ -359,7 +334,7 @@ def run(cases, algos, passes, dtype, repeat, *, compares=(), threads=None, progr
                         continue
                     row.update(supported=True, extra_bytes=extra)
                     fns[algo], pending[algo] = fn, row
-                for algo, all_times in _interleaved_times(fns, repeat).items():
+                for algo, all_times in _execute.interleaved_times(fns, repeat).items():
                     t = statistics.median(all_times)
                     times[algo] = t
                     pending[algo].update(median_s=t, times=all_times, gflops=flops / t / 1e9)
@@ -367,9 +342,7 @@ def run(cases, algos, passes, dtype, repeat, *, compares=(), threads=None, progr
                 auto = _choose.model_choice(case.params, direction, separable=case.rank1, dtype=dtype)
                 fastest = min(times, key=times.get) if times else None
                 ratio = times[auto] / times[fastest] if fastest and auto in times else None
-                # the guard's pick if its timings rank its candidates as these did
-                close = [a for a in _choose.guard_candidates(estimates) if a in times]
-                guarded = min(close, key=times.get) if close else auto
+                guarded = _choose.guard_pick(estimates, times) or auto
                 gratio = times[guarded] / times[fastest] if fastest and guarded in times else None
                 summary["passes"][pas] = dict(fastest=fastest, auto=auto, auto_ratio=ratio, guarded=guarded,
                                               guarded_ratio=gratio, estimates_s=estimates, times_s=times)
