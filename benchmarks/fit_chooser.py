@@ -25,8 +25,9 @@ measured algorithm; printed: the share within 1.1x of the fastest and the worst 
     measured rates ("calibrated") and with default rates computed without it ("defaults");
   - leave-one-shape-family-out: fitted without one family's cases (in every environment), which are
     predicted with calibrated and with default rates.
-"with guard" also counts what cnnkern's guard does: when the best estimate is above
-_choose.GUARD_MIN_SECONDS, the fastest measured of the algorithms estimated within _choose.GUARD_FACTOR of it.
+"+guard" also counts what cnnkern's guard does (_choose.guard_pick): the fastest measured of the
+algorithms it would time (_choose.guard_candidates). With --noise, guard_noise also scores the guard
+with its own timing noise: picks by one run's timings, judged on the repeat run's.
 """
 import argparse
 import datetime
@@ -214,14 +215,16 @@ def fmt(s):
 def table(title, label, groups):
     """groups: [(name, cal rows, default rows)]"""
     print(f"\n{title}")
-    print(f"{label:<28} {'calibrated: within 1.1x, worst':<32} {'defaults: within 1.1x, worst':<32} "
-          f"{'defaults+guard':<32}")
+    print(f"{label:<28} {'calibrated: within 1.1x, worst':<32} {'calibrated+guard':<32} "
+          f"{'defaults: within 1.1x, worst':<32} {'defaults+guard':<32}")
     all_c, all_d = [], []
     for name, cal, dfl in groups:
         all_c += cal
         all_d += dfl
-        print(f"{name:<28} {fmt(summary(cal)):<32} {fmt(summary(dfl)):<32} {fmt(summary(dfl, 6)):<32}")
-    print(f"{'ALL':<28} {fmt(summary(all_c)):<32} {fmt(summary(all_d)):<32} {fmt(summary(all_d, 6)):<32}")
+        print(f"{name:<28} {fmt(summary(cal)):<32} {fmt(summary(cal, 6)):<32} {fmt(summary(dfl)):<32} "
+              f"{fmt(summary(dfl, 6)):<32}")
+    print(f"{'ALL':<28} {fmt(summary(all_c)):<32} {fmt(summary(all_c, 6)):<32} {fmt(summary(all_d)):<32} "
+          f"{fmt(summary(all_d, 6)):<32}")
     return dict(calibrated=summary(all_c), defaults=summary(all_d), defaults_guard=summary(all_d, 6),
                 calibrated_guard=summary(all_c, 6))
 
@@ -246,6 +249,32 @@ def noise_floor(path_a, path_b):
     return summary(rows)
 
 
+def guard_noise(envs, path_a, path_b):
+    """The guard with its own timing noise: the environment of path_a held out (fitted without it, its
+    default rates), the guard's pick ranked by one run's timings and judged on the other's (both ways)."""
+    a, b = (load([p])[0] for p in (path_a, path_b))
+    eff = fit(envs, skip_env=a["name"])
+    tab, sc = defaults(envs, skip_env=a["name"])
+    rates = env_default_rates(a, tab, sc)
+    rows = []
+    for first, second in ((a, b), (b, a)):
+        times2 = {(r[1], r[4]): r[5] for r in second["rows"]}
+        for fam, name, p, rank1, direction, times in first["rows"]:
+            other = times2.get((name, direction))
+            if not other:
+                continue
+            costs = {k: c for k, c in _choose.estimate_costs(p, direction, separable=rank1, rates=rates,
+                                                              efficiency=eff).items() if k in times}
+            pick = _choose.guard_pick(costs, times) or min(costs, key=costs.get)
+            fastest = min(other, key=other.get)
+            rows.append((fam, name, direction, pick, fastest, other[pick] / other[fastest], 0))
+    print(f"defaults+guard with the guard's own noise (held out, picks by one run, judged on the other): "
+          f"{fmt(summary(rows))}")
+    for r in sorted(rows, key=lambda r: -r[5])[:3]:
+        print(f"  {r[1]:<22} {r[2]:<16} {r[3]:<9} vs {r[4]:<9} {r[5]:.2f}x")
+    return summary(rows)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("data", nargs="+", help="JSON files of benchmarks/collect_chooser_data.py")
@@ -261,6 +290,7 @@ def main(argv=None):
     q_noise = noise_floor(*args.noise) if args.noise else None
     envs = load(args.data)
     extra = load(args.held_out) if args.held_out else []
+    q_guard_noise = guard_noise(envs, *args.noise) if args.noise else None
     families = sorted({r[0] for e in envs for r in e["rows"]})
     print("environments:")
     for e in envs + extra:
@@ -312,6 +342,9 @@ def main(argv=None):
     print(f"\nworst held-out choices:")
     for r in sorted(worst_rows, key=lambda r: -r[7])[:args.worst]:
         print(f"  {r[0]:<9} {r[1]:<26} {r[3]:<20} {r[4]:<16} chose {r[5]:<9} fastest {r[6]:<9} {r[7]:.2f}x")
+    print(f"\nworst held-out choices with the guard:")
+    for r in sorted(worst_rows, key=lambda r: -r[8])[:args.worst]:
+        print(f"  {r[0]:<9} {r[1]:<26} {r[3]:<20} {r[4]:<16} model {r[5]:<9} fastest {r[6]:<9} {r[8]:.2f}x")
 
     if args.write:
         doc = {
@@ -334,6 +367,7 @@ def main(argv=None):
                 "quality_leave_one_environment_out": q_loeo,
                 "quality_leave_one_family_out": q_lofo,
                 "noise_floor": q_noise,
+                "guard_with_noise": q_guard_noise,
                 "tolerance": TOL,
             },
             "efficiency": eff,

@@ -18,9 +18,9 @@ algorithm that cnnkern.algorithms() does not list, or that has no terms, is skip
 algorithm joins `auto` by adding its entry here and re-running the fit. If no entry applies (not
 expected), "direct" runs: it supports every parameter.
 
-The guard (set_auto_guard, on by default): when the two best estimates are within GUARD_FACTOR and
-the best is above GUARD_MIN_SECONDS, every algorithm estimated within GUARD_FACTOR of the best is
-timed (a warm-up, then GUARD_ROUNDS calls each, taking turns) and the fastest is cached per case. With
+The guard (set_auto_guard, on by default): when the two best estimates are within guard_factor (2.5,
+or 3 on calls estimated under a millisecond) and the best is above GUARD_MIN_SECONDS, every algorithm
+estimated within that factor of the best is timed (a warm-up, then GUARD_ROUNDS calls each, taking turns) and the fastest is cached per case. With
 measure=True, or globally after `set_autotune(True)` (as cuDNN's benchmark mode), every candidate is
 timed once per distinct case on random data of the case's shapes and the winner is cached in memory,
 keyed by direction, shapes, parameters, dtype, the separable flag and the thread count;
@@ -250,8 +250,13 @@ RATE_CLASS = {
 _WINOGRAD_EFFICIENCY = {"wino_mac": 0.94, "wino_tile_in": 28.6, "wino_tile_out": 28.6, "wino_kernel": 1.5,
                         "gemm_call": 0.05, "wino_group_tile": 0.004, "call": 4.0, "in_elem": 2.0,
                         "out_elem": 2.0, "w_elem": 0.0}
+# separable without fitted terms: a unit prior, its two passes' flops at the direct kernel's rate plus
+# one memory pass over input and output (the fit on rank-1 cases finds 1.7-2.0 flop units: the prior
+# is optimistic, as a prior for the one algorithm built for a rank-1 kernel may be).
+_SEPARABLE_PRIOR = {"sep_flop": 1.0, "in_elem": 1.0, "out_elem": 1.0, "call": 1.0}
 PROVISIONAL_EFFICIENCY = {
     "winograd": {d: dict(_WINOGRAD_EFFICIENCY) for d in ("forward", "backward_input", "backward_weight")},
+    "separable": {d: dict(_SEPARABLE_PRIOR) for d in ("forward", "backward_input")},
 }
 
 
@@ -397,8 +402,10 @@ def model_choice(p, direction, *, separable=False, dtype=np.float32, rates=None,
 
 
 # The guard: a close call between the best estimates on a large problem is timed once.
-GUARD_FACTOR = 2.0   # every estimate within this factor of the best ...
-GUARD_MIN_SECONDS = 0.0002  # ... when the best estimate is above this: time them all ...
+GUARD_FACTOR = 2.5   # every estimate within this factor of the best ...
+GUARD_WIDE_FACTOR = 3.0  # ... or this factor when the best estimate is under GUARD_WIDE_SECONDS ...
+GUARD_WIDE_SECONDS = 0.001
+GUARD_MIN_SECONDS = 0.00005  # ... when the best estimate is above this: time them all ...
 GUARD_ROUNDS = 2  # ... taking turns, best of this many calls each after a warm-up
 _guard_enabled = True
 _guard_cache = {}  # key (as the autotune cache) -> {"algorithm": name, "times": {name: seconds}}
@@ -424,15 +431,23 @@ def get_auto_guard():
     return _guard_enabled
 
 
+def guard_factor(best_estimate):
+    """How far from the best estimate the guard looks: GUARD_WIDE_FACTOR on calls estimated under
+    GUARD_WIDE_SECONDS (timing a slower candidate there costs milliseconds once), else GUARD_FACTOR."""
+    return GUARD_WIDE_FACTOR if best_estimate < GUARD_WIDE_SECONDS else GUARD_FACTOR
+
+
 def guard_candidates(costs):
     """The algorithms the guard times for these estimates {algorithm: seconds}, best estimate first:
-    every one within GUARD_FACTOR of the best when the second-best is and the best is above
+    every one within guard_factor(best) of the best when the second-best is and the best is above
     GUARD_MIN_SECONDS; else [] (the model's choice stands)."""
     ranked = sorted(costs, key=costs.get)
-    if (len(ranked) < 2 or costs[ranked[0]] < GUARD_MIN_SECONDS
-            or costs[ranked[1]] > GUARD_FACTOR * costs[ranked[0]]):
+    if len(ranked) < 2 or costs[ranked[0]] < GUARD_MIN_SECONDS:
         return []
-    return [a for a in ranked if costs[a] <= GUARD_FACTOR * costs[ranked[0]]]
+    factor = guard_factor(costs[ranked[0]])
+    if costs[ranked[1]] > factor * costs[ranked[0]]:
+        return []
+    return [a for a in ranked if costs[a] <= factor * costs[ranked[0]]]
 
 
 def guard_pick(costs, times):

@@ -149,10 +149,13 @@ def _fake_costs(values):
 
 @pytest.mark.parametrize("estimates, timed", [
     ({"direct": 0.05, "im2col": 0.06}, True),     # close and large: timed
-    ({"direct": 0.05, "im2col": 0.07, "fft": 0.099}, True),  # every one within the factor (2) is timed
-    ({"direct": 0.05, "im2col": 0.07, "fft": 0.101}, True),  # fft beyond it: not timed
+    ({"direct": 0.05, "im2col": 0.07, "fft": 0.124}, True),  # every one within the factor (2.5) is timed
+    ({"direct": 0.05, "im2col": 0.07, "fft": 0.126}, True),  # fft beyond it: not timed
     ({"direct": 0.05, "im2col": 0.2}, False),     # far apart
-    ({"direct": 0.0001, "im2col": 0.00011}, False),  # small (under GUARD_MIN_SECONDS)
+    ({"direct": 0.0005, "im2col": 0.0014}, True),  # under GUARD_WIDE_SECONDS: within the wide factor (3)
+    ({"direct": 0.0005, "im2col": 0.0014, "fft": 0.0016}, True),  # fft beyond it: not timed
+    ({"direct": 0.0005, "im2col": 0.0016}, False),  # beyond the wide factor
+    ({"direct": 0.00004, "im2col": 0.00005}, False),  # small (under GUARD_MIN_SECONDS)
 ])
 def test_guard(calib_path, monkeypatch, estimates, timed):
     calls = []
@@ -172,7 +175,8 @@ def test_guard(calib_path, monkeypatch, estimates, timed):
     assert cnnkern.get_auto_guard()
     on = _choose.choose_for_params(p, np.float32, "forward", details=True)
     if timed:
-        close = sorted(a for a in estimates if estimates[a] <= _choose.GUARD_FACTOR * estimates["direct"])
+        factor = _choose.GUARD_WIDE_FACTOR if estimates["direct"] < _choose.GUARD_WIDE_SECONDS else _choose.GUARD_FACTOR
+        close = sorted(a for a in estimates if estimates[a] <= factor * estimates["direct"])
         winner = "fft" if "fft" in close else "im2col"
         assert on.algorithm == winner and on.source == "measured" and sorted(calls) == close
         again = _choose.choose_for_params(p, np.float32, "forward")

@@ -102,6 +102,21 @@ def test_entries_of_unbuilt_algorithms_are_skipped():
         assert _choose.model_choice(p, "forward", rates=RATES, efficiency={}) == _choose.FALLBACK
 
 
+@pytest.mark.skipif("separable" not in cnnkern.algorithms(), reason="cnnkern was built without separable")
+def test_separable_without_fitted_terms_is_priced_by_its_prior():
+    # a rank-1 15x15 kernel on a large image: the prior (two 15-tap passes) prices separable far below
+    # every 225-tap algorithm, which is what the fit measures (about 3x below direct)
+    p = _params((1, 1, 256, 256), (1, 1, 15, 15), {})
+    fitted = {a: t for a, t in _choose.EFFICIENCY.items() if a != "separable"}
+    costs = _choose.estimate_costs(p, "forward", separable=True, rates=RATES, efficiency=fitted)
+    prior = _choose.PROVISIONAL_EFFICIENCY["separable"]["forward"]
+    classes = _choose.RATE_CLASS["separable"]
+    assert costs["separable"] == pytest.approx(
+        sum(prior.get(n, 0) * v / RATES[classes[n]] for n, v in _choose._separable_features(p).items()))
+    assert min(costs, key=costs.get) == "separable"
+    assert "separable" not in _choose.estimate_costs(p, "forward", separable=False, rates=RATES, efficiency=fitted)
+
+
 def test_cost_model_uses_the_fitted_terms_and_rates():
     p = _params((8, 128, 56, 56), (128, 1, 3, 3), dict(groups=128, padding=1))
     costs = _choose.estimate_costs(p, "forward", rates=RATES)
