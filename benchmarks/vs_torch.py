@@ -11,7 +11,7 @@ every contender timed in turn within each round (interleaved, the order rotated 
   train    cnnkern forward + conv2d_backward        vs F.conv2d + autograd backward (dx, dw, db)
            (dy, x, w): dx, dw and db
 cnnkern runs algorithm="auto" and each fast algorithm that supports the layer (an algorithm without
-a pass, e.g. winograd's weight gradient, takes that part from "auto", as conv2d_backward does).
+a pass, e.g. separable's weight gradient, takes that part from "auto", as conv2d_backward does).
 Printed per layer and pass: PyTorch's time, auto's time and choice, the ratio torch / auto (above 1:
 cnnkern is faster), and every contender's GFLOP/s (train: 3x the forward's flops). Then the
 geometric mean of the ratios. --json writes the rows. --isa caps cnnkern's instruction set

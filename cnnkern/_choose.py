@@ -175,8 +175,8 @@ def _winograd_supports(p, direction, separable):
     # r50_3x3_7 batch 8 that took winograd from 1.1x slower than direct to 2.6x faster, one thread).
     if _execute.unsupported_reason("winograd", p, direction):
         return False
-    if _winograd_kblocked(p, direction):
-        return True
+    if direction == "backward_weight" or _winograd_kblocked(p, direction):
+        return True  # the weight gradient never writes U: its sums dU are priced by "wino_du"
     tiles = p.batch * _prod((o + 3) // 4 for o in p.out_size)
     u_elems = 36 * (p.in_channels // p.groups) * (p.out_channels // p.groups) * p.groups
     return u_elems <= 2 * 36 * tiles * (p.in_channels + p.out_channels)
@@ -214,6 +214,16 @@ def _winograd_features(p):
     c["gemm_call"] = float(36 * p.groups * (-(-kg // 16) if _winograd_kblocked(p, "forward")
                                             else max(1, -(-tiles // 256))))
     c["wino_group_tile"] = float(tiles * p.groups)
+    # the weight gradient's sums dU (36 C_in/g C_out/g per group), read and written by every block of
+    # tiles' GEMMs (wino_make_wgrad_plan in conv_winograd.c: blocks of max(2 MiB, dU / 4) of V and Y)
+    # (dU per block of output channels: at most 16 MiB; each further block transforms the input again)
+    kb = kg
+    while kb > 1 and 36 * cg * kb * 4 > (16 << 20):
+        kb = (kb + 1) // 2
+    du = 36 * cg * kb
+    per_tile = 36 * (cg + kb) * 4
+    tb = min(1024, max(16, max(2 << 20, du) // per_tile))  # max(2 MiB, dU bytes / 4), float32
+    c["wino_du"] = float(du * p.groups * -(-kg // kb) * -(-max(tiles, 1) // tb))
     return c
 # ---- END winograd hook ----
 
@@ -233,7 +243,7 @@ RATE_CLASS = {
     "fft": dict(_MEM, transform="fft", spectral_mac="gemm", kernel_spectrum="mem"),
     "separable": dict(_MEM, sep_flop="direct"),
     "winograd": dict(_MEM, wino_mac="gemm", wino_tile_in="direct", wino_tile_out="direct",
-                     wino_kernel="mem", gemm_call="call", wino_group_tile="call"),
+                     wino_kernel="mem", gemm_call="call", wino_group_tile="call", wino_du="mem"),
     "reference": dict(_MEM, flop="direct"),
 }
 
@@ -255,7 +265,10 @@ _WINOGRAD_EFFICIENCY = {"wino_mac": 0.94, "wino_tile_in": 28.6, "wino_tile_out":
 # is optimistic, as a prior for the one algorithm built for a rank-1 kernel may be).
 _SEPARABLE_PRIOR = {"sep_flop": 1.0, "in_elem": 1.0, "out_elem": 1.0, "call": 1.0}
 PROVISIONAL_EFFICIENCY = {
-    "winograd": {d: dict(_WINOGRAD_EFFICIENCY) for d in ("forward", "backward_input", "backward_weight")},
+    "winograd": {"forward": dict(_WINOGRAD_EFFICIENCY), "backward_input": dict(_WINOGRAD_EFFICIENCY),
+                 # the weight gradient: the forward's terms, U's transform replaced by dU's passes (a
+                 # read and a write per block)
+                 "backward_weight": dict(_WINOGRAD_EFFICIENCY, wino_kernel=0.0, wino_du=2.0)},
     "separable": {d: dict(_SEPARABLE_PRIOR) for d in ("forward", "backward_input")},
 }
 

@@ -52,9 +52,8 @@ def unsupported_reason(algorithm, p, direction):
 
 
 # The algorithm that computes dw in conv*_backward / ConvPlan for an algorithm without a weight-gradient
-# pass. winograd's is fixed (not "auto", whose pick may change with the thread count), so its results
-# stay bitwise identical for any thread count; im2col runs every case winograd runs.
-WEIGHT_GRADIENT_STAND_IN = {"separable": "auto", "winograd": "im2col"}
+# pass (separable: dw is not rank 1).
+WEIGHT_GRADIENT_STAND_IN = {"separable": "auto"}
 
 
 def prepare(algorithm):

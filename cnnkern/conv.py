@@ -194,7 +194,7 @@ def _conv_backward(ndim, dy, x, w, *, stride=1, padding=0, dilation=1, groups=1,
     wk = _flip_kernel(w, ndim) if flip else w
     algo, _ = P.choose(prob, algorithm, "backward_input", wk)
     dx = _execute.run_backward_input(algo, p, dy, wk, np.empty(p.x_shape, dtype))
-    # separable (dw is not rank 1) and winograd have no weight-gradient pass: dw comes from a stand-in
+    # separable has no weight-gradient pass (dw is not rank 1): dw comes from a stand-in
     algo_w, _ = P.choose(prob, _execute.WEIGHT_GRADIENT_STAND_IN.get(algorithm, algorithm), "backward_weight")
     dw = _execute.run_backward_weight(algo_w, p, dy, prob.prepare_input(x), np.empty(p.w_shape, dtype))
     db = _execute.run_backward_bias(p, dy, dtype) if bias else None

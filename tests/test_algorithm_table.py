@@ -35,7 +35,7 @@ def test_rows_without_a_workspace_query_report_zero():
 
 
 @pytest.mark.parametrize("kw,declined", [
-    (dict(), {("separable", "backward_weight"), ("winograd", "backward_weight")}),
+    (dict(), {("separable", "backward_weight")}),
     (dict(stride=2), {("separable", "backward_weight"), ("winograd", "forward"), ("winograd", "backward_input"),
                       ("winograd", "backward_weight"), ("fft", "forward"), ("fft", "backward_input"),
                       ("fft", "backward_weight")}),

@@ -1,10 +1,11 @@
 """Algorithm "winograd" (F(4x4, 3x3), csrc/conv/winograd/) against the NumPy oracle.
 
 The shared suites (test_conv_forward.py, test_conv_backward.py, test_isa_dispatch.py, ...) run it
-through cnnkern.algorithms() already; here: tile edges, every padding kind, groups, channel counts
-around the SIMD widths, batch 0, each ISA, 1 vs 2 threads bit for bit, the backward-input adjoint,
-the declined cases and their reasons, ConvPlan's transformed kernel, the workspace bound, and the
-float32 / float64 accuracy bounds on a layer-sized case.
+through cnnkern.algorithms() already; here, for the forward, the input gradient and the weight
+gradient: tile edges, every padding kind, groups, channel counts around the SIMD widths, batch 0, each
+ISA, 1 vs 2 threads bit for bit, the adjoint identities, the declined cases and their reasons,
+ConvPlan's transformed kernel, the workspace bound, the weight gradient's blocked paths (channels,
+chunks, tile blocks), and the float32 / float64 accuracy bounds on a layer-sized case.
 """
 import numpy as np
 import pytest
@@ -52,8 +53,10 @@ def _check(x_shape, w_shape, dtype, padding, groups=1, seed=0, bias=True):
         assert y.shape == (0,) + y_shape
         dx = cnnkern.conv2d_backward_input(np.zeros(y.shape, dtype), w, x_shape, algorithm="winograd", **kw)
         assert dx.shape == x_shape and dx.dtype == dtype
+        dw = cnnkern.conv2d_backward_weight(np.zeros(y.shape, dtype), x, w_shape, algorithm="winograd", **kw)
+        assert dw.shape == w_shape and dw.dtype == dtype and not dw.any()
         return
-    lf, lbi, _ = oracle.reduction_lengths(x.shape, w.shape, y_ref.shape, groups)
+    lf, lbi, lbw = oracle.reduction_lengths(x.shape, w.shape, y_ref.shape, groups)
     oracle.assert_close(y, y_ref, dtype, lf, FACTOR, what="winograd forward")
     dy = rng.standard_normal(y_ref.shape).astype(dtype)
     dx = cnnkern.conv2d_backward_input(dy, w, x.shape, algorithm="winograd", **kw)
@@ -64,6 +67,12 @@ def _check(x_shape, w_shape, dtype, padding, groups=1, seed=0, bias=True):
     lhs, rhs = float(np.vdot(y0, dy)), float(np.vdot(x.astype(np.float64), dx))
     scale = float(np.abs(y0).sum() * np.abs(dy).max() + 1e-300)
     assert abs(lhs - rhs) <= oracle.tolerance(dtype, lf, FACTOR) * scale
+    # the weight gradient, and its adjoint identity <conv(x, w), dy> = <w, dw>
+    dw = cnnkern.conv2d_backward_weight(dy, x, w.shape, algorithm="winograd", **kw)
+    dw_ref = oracle.conv_backward_weight(dy, x, w.shape, **okw)
+    oracle.assert_close(dw, dw_ref, dtype, lbw, FACTOR, what="winograd backward-weight")
+    rhs_w = float(np.vdot(w.astype(np.float64), dw))
+    assert abs(lhs - rhs_w) <= oracle.tolerance(dtype, lbw, FACTOR) * scale
 
 
 def test_reference_tile_is_a_3x3_correlation():
@@ -135,9 +144,10 @@ def test_one_and_two_threads_bitwise(dtype, shape):
         with cnnkern.num_threads(t):
             y = cnnkern.conv2d_forward(x, w, b, padding=1, algorithm="winograd")
             dx = cnnkern.conv2d_backward_input(y, w, x.shape, padding=1, algorithm="winograd")
-        out[t] = (y, dx)
-    assert np.array_equal(out[1][0], out[2][0])
-    assert np.array_equal(out[1][1], out[2][1])
+            dw = cnnkern.conv2d_backward_weight(y, x, w.shape, padding=1, algorithm="winograd")
+        out[t] = (y, dx, dw)
+    for a, b2 in zip(out[1], out[2]):
+        assert np.array_equal(a, b2)
 
 
 def test_small_workspace_limit_chunks_the_batch():
@@ -158,10 +168,12 @@ def test_workspace_formula_bounds_the_peak():
     rng = np.random.default_rng(5)
     x = rng.standard_normal((2, 16, 20, 20)).astype(np.float32)
     w = rng.standard_normal((8, 16, 3, 3)).astype(np.float32)
+    dy = np.ones((2, 8, 20, 20), np.float32)
     p = make_conv_params(2, x.shape, w.shape, padding=1)
     for direction, fn in ((0, lambda: cnnkern.conv2d_forward(x, w, padding=1, algorithm="winograd")),
-                          (1, lambda: cnnkern.conv2d_backward_input(np.ones((2, 8, 20, 20), np.float32), w,
-                                                                    x.shape, padding=1, algorithm="winograd"))):
+                          (1, lambda: cnnkern.conv2d_backward_input(dy, w, x.shape, padding=1, algorithm="winograd")),
+                          (2, lambda: cnnkern.conv2d_backward_weight(dy, x, w.shape, padding=1,
+                                                                     algorithm="winograd"))):
         with cnnkern.num_threads(2):
             before = _conv_ext.workspace_bytes()[0]
             _conv_ext.workspace_reset_peak()
@@ -181,6 +193,10 @@ def test_accuracy_bound_on_a_layer(dtype, bound):
     y_ref = oracle.conv_forward(x, w, padding=1)
     y = cnnkern.conv2d_forward(x.astype(dtype), w.astype(dtype), padding=1, algorithm="winograd")
     assert np.abs(y - y_ref).max() / np.abs(y_ref).max() <= bound
+    dy = rng.standard_normal(y_ref.shape)
+    dw_ref = oracle.conv_backward_weight(dy, x, w.shape, padding=1)
+    dw = cnnkern.conv2d_backward_weight(dy.astype(dtype), x.astype(dtype), w.shape, padding=1, algorithm="winograd")
+    assert np.abs(dw - dw_ref).max() / np.abs(dw_ref).max() <= bound
 
 
 @pytest.mark.parametrize("case,needle", [
@@ -273,20 +289,53 @@ def test_output_channel_blocked_path_threads_plan_workspace(dtype):
         assert peak - before == formula
 
 
-def test_weight_gradient_is_declined_and_never_chosen():
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("limit", [1 << 30, 100_000, 1], ids=["whole", "channel-blocks", "floor"])
+def test_weight_gradient_blocked_paths(dtype, limit):
+    """The weight gradient's blocking (wino_make_wgrad_plan): with a small workspace limit dU is made
+    per block of output channels, the batch in chunks and the tiles in several blocks; every path
+    agrees with the oracle and is the same bit for bit on 1 and 2 threads."""
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((3, 20, 13, 10)).astype(dtype)
+    dy = rng.standard_normal((3, 37, 13, 10)).astype(dtype)
+    ws = (37, 20, 3, 3)
+    dw_ref = oracle.conv_backward_weight(dy, x, ws, padding=1)
+    old = cnnkern.get_workspace_limit()
+    try:
+        cnnkern.set_workspace_limit(limit)
+        out = {}
+        for t in (1, 2):
+            with cnnkern.num_threads(t):
+                before = _conv_ext.workspace_bytes()[0]
+                _conv_ext.workspace_reset_peak()
+                out[t] = cnnkern.conv2d_backward_weight(dy, x, ws, padding=1, algorithm="winograd")
+                current, peak = _conv_ext.workspace_bytes()
+        p = make_conv_params(2, x.shape, ws, padding=1)
+        formula = _conv_ext.winograd_workspace(p.as_c_tuple(), 2, np.dtype(dtype).itemsize, 2)
+    finally:
+        cnnkern.set_workspace_limit(old)
+    assert np.array_equal(out[1], out[2])
+    oracle.assert_close(out[1], dw_ref, dtype, 3 * 13 * 10, FACTOR, what="winograd backward-weight")
+    assert current == before and peak - before == formula
+    du_whole = 36 * 20 * 37 * np.dtype(dtype).itemsize  # the sums of all 37 output channels at once
+    assert (formula > du_whole) == (limit == 1 << 30)
+
+
+def test_weight_gradient_joins_auto_and_the_combined_backward():
     x, w = np.ones((2, 4, 8, 8), np.float32), np.ones((4, 4, 3, 3), np.float32)
     dy = np.ones((2, 4, 8, 8), np.float32)
-    with pytest.raises(NotImplementedError, match="weight-gradient"):
-        cnnkern.conv2d_backward_weight(dy, x, w.shape, padding=1, algorithm="winograd")
     p = make_conv_params(2, x.shape, w.shape, padding=1)
-    assert "winograd" in _choose.supported_algorithms(p, "forward")
-    assert "winograd" in _choose.supported_algorithms(p, "backward_input")
-    assert "winograd" not in _choose.supported_algorithms(p, "backward_weight")
-    assert _choose.choose_for_params(p, np.float32, "backward_weight", measure=False) != "winograd"
-    # the combined backward computes dx with winograd and takes dw from "im2col"
+    for direction in ("forward", "backward_input", "backward_weight"):
+        assert "winograd" in _choose.supported_algorithms(p, direction)
+    assert "winograd" in _choose.estimate_costs(p, "backward_weight")
+    # the combined backward computes dx and dw with winograd
     dx, dw, db = cnnkern.conv2d_backward(dy, x, w, padding=1, algorithm="winograd")
     np.testing.assert_allclose(dw, oracle.conv_backward_weight(dy, x, w.shape, padding=1), rtol=1e-5)
-    np.testing.assert_array_equal(dw, cnnkern.conv2d_backward_weight(dy, x, w.shape, padding=1, algorithm="im2col"))
+    np.testing.assert_array_equal(dw, cnnkern.conv2d_backward_weight(dy, x, w.shape, padding=1, algorithm="winograd"))
+    # a weight gradient winograd does not cover says why
+    with pytest.raises(NotImplementedError, match="stride 1"):
+        cnnkern.conv2d_backward_weight(np.ones((2, 4, 4, 4), np.float32), x, w.shape, padding=1, stride=2,
+                                       algorithm="winograd")
 
 
 @pytest.mark.parametrize("flip", [False, True])

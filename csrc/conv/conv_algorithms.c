@@ -29,8 +29,7 @@ const ck_conv_algorithm ck_conv_algorithms[] = {
     {"fft", CK_CONV_PASSES(fft), ck_conv_fft_unsupported, fft_workspace},
     {"separable", ck_conv_fwd__separable_f32, ck_conv_fwd__separable_f64, ck_conv_bwd_input__separable_f32,
      ck_conv_bwd_input__separable_f64, NULL, NULL, ck_conv_separable_unsupported, NULL},
-    {"winograd", ck_conv_fwd__winograd_f32, ck_conv_fwd__winograd_f64, ck_conv_bwd_input__winograd_f32,
-     ck_conv_bwd_input__winograd_f64, NULL, NULL, ck_conv_winograd_unsupported, ck_conv_workspace__winograd},
+    {"winograd", CK_CONV_PASSES(winograd), ck_conv_winograd_unsupported, ck_conv_workspace__winograd},
 };
 
 const int ck_conv_algorithm_count = (int)(sizeof ck_conv_algorithms / sizeof ck_conv_algorithms[0]);

@@ -8,9 +8,13 @@
  *   bwd_input   dx = the same operator on dy with the kernel rotated by 180 degrees and its channel
  *               axes swapped, dx[c] = sum_k corr(dy[k], rot(w[k][c])), and the padding 2 - pad_before
  *               (negative: the rows/columns of dy before the output are skipped).
- *   bwd_weight  CK_ERR_UNSUPPORTED: the weight gradient in the Winograd domain was not faster here
- *               (it would transform dy and x per tile and sum 36 outer products per tile: the same
- *               data movement as the forward for a 4x smaller product); "direct"/"im2col" compute it.
+ *   bwd_weight  dw = G^T [ sum over tiles of (BT d B) .* (A dy A^T) ] G, per input/output channel
+ *               pair (the adjoint of the forward's bilinear form; dy zero beyond the output): per
+ *               group, block of output channels, chunk and block of tiles, the input transform V and
+ *               the output-gradient transform Y of the block, then 36 GEMMs dU[e] += V[e]^T Y[e]
+ *               ([Cs x tiles] @ [tiles x kb], the blocks in a fixed order), then the kernel-gradient
+ *               transform of dU (blocking: wino_make_wgrad_plan below; the code:
+ *               conv_winograd_template.h).
  *   Anything but 2-D 3x3 / stride 1 / dilation 1 returns CK_ERR_UNSUPPORTED (ck_conv_winograd_supports).
  *   OUT arrays are overwritten.
  *
@@ -39,8 +43,10 @@
  * each block runs steps 2-4 on one thread with its own V and M (dynamic schedule: few barriers, which
  * matters on a loaded machine); with fewer (small images), the team shares each block: tiles in
  * steps 2 and 4, the 36 elements in step 3. Blocks, chunks and every sum depend on the problem and
- * the workspace limit only, never on the thread count, so results are bit for bit the same for any number of threads. Without a BLAS
- * that can be pinned to one thread, the loops run serially and the BLAS threads.
+ * the workspace limit only, never on the thread count, so results are bit for bit the same for any number of threads. The weight
+ * gradient always shares each block: tiles in the transforms, the 36 elements in the GEMMs (each
+ * element's sums are one thread's at a time, blocks in order). Without a BLAS that can be pinned to
+ * one thread, the loops run serially and the BLAS threads.
  * Concurrent calls share no mutable state.
  */
 #include "cnnkern/ck_conv.h"
@@ -66,9 +72,7 @@
 
 const char *ck_conv_winograd_unsupported(const ck_conv_params *p, ck_conv_direction dir)
 {
-    if (dir == CK_CONV_BWD_WEIGHT)
-        return "has no weight-gradient pass (the Winograd-domain weight gradient was not faster than "
-               "direct/im2col)";
+    (void)dir; /* the three directions cover the same problems */
     if (!(p->in_size[0] == 1 && p->kernel_size[0] == 1 && p->out_size[0] == 1 && p->pad_before[0] == 0 &&
           p->kernel_size[1] == 3 && p->kernel_size[2] == 3))
         return "computes 2-D 3x3 kernels only";
@@ -202,10 +206,76 @@ static int wino_tid(void)
 #endif
 }
 
+/* The weight gradient's blocking (ck_conv_bwd_weight__winograd_*): dU, the [36][Cs][kb] sums of one
+ * block of kb output channels, takes at most CK_WINO_WGRAD_DU_BYTES and half the workspace limit
+ * (kb = Ks unless that does not fit; each further block of channels transforms the input tiles
+ * again). 512 x 512 channels on 7x7, batch 8: dU of 38 MB, 9.4 MB, 4.7 MB took 12.5, 8.3, 7.0 ms
+ * (best of 7; a 38 MB buffer is mapped and page-faulted afresh by every call); on 14x14 256 and 512
+ * channels ran best with 9.4-19 MB. A block of tb tiles' V and Y (36 tb (Cs + kb) elements) is CK_WINO_WGRAD_BLOCK_BYTES, or a
+ * quarter of dU when that is larger (every block's GEMMs read and write all of dU), at least
+ * CK_WINO_WGRAD_TB_MIN tiles and within a quarter of the limit; the chunk as many images of xp and
+ * dyp as fit in the rest, at least one. All from the problem and the limit, never the thread count.
+ * Measured (float32, batch 8, 2 threads, block sizes 0.25-8 MiB): 64-256 channels fastest at 1-2 MiB
+ * (56x56: 8.0 ms at 1 MiB, 11.5 ms at 8 MiB); 512 channels on 7x7 (dU 38 MB) at 8 MiB (10.7 ms
+ * against 12.7 ms at 0.25 MiB). */
+#define CK_WINO_WGRAD_BLOCK_BYTES ((size_t)2 << 20)
+#define CK_WINO_WGRAD_DU_BYTES ((size_t)16 << 20)
+#define CK_WINO_WGRAD_TB_MIN 16
+#define CK_WINO_WGRAD_TB_MAX 1024
+typedef struct wino_wgrad_plan {
+    ck_index kb, tb, nb;
+} wino_wgrad_plan;
+
+static void wino_make_wgrad_plan(const ck_conv_params *p, const wino_job *j, size_t elem, wino_wgrad_plan *pl)
+{
+    const size_t limit = ck_conv_im2col_get_workspace_limit();
+    const ck_index cs = j->tg.cs, ks = j->tg.ks, tpi = j->tg.th * j->tg.tw;
+    const ck_index batch = p->batch > 0 ? p->batch : 1;
+    const size_t du_cap = limit / 2 < CK_WINO_WGRAD_DU_BYTES ? limit / 2 : CK_WINO_WGRAD_DU_BYTES;
+    ck_index kb = ks;
+    while (kb > 1 && (size_t)36 * (size_t)cs * (size_t)kb * elem > du_cap)
+        kb = (kb + 1) / 2;
+    const size_t per_tile = (size_t)36 * (size_t)(cs + kb) * elem;
+    const size_t du_bytes = (size_t)36 * (size_t)cs * (size_t)kb * elem;
+    const size_t block_bytes = du_bytes / 4 > CK_WINO_WGRAD_BLOCK_BYTES ? du_bytes / 4 : CK_WINO_WGRAD_BLOCK_BYTES;
+    ck_index tb = (ck_index)(block_bytes / per_tile);
+    if (tb < CK_WINO_WGRAD_TB_MIN)
+        tb = CK_WINO_WGRAD_TB_MIN;
+    if (tb > CK_WINO_WGRAD_TB_MAX)
+        tb = CK_WINO_WGRAD_TB_MAX;
+    while (tb > 1 && (size_t)tb * per_tile > limit / 4)
+        tb = (tb + 1) / 2;
+    if (tb > batch * tpi)
+        tb = batch * tpi;
+    const size_t fixed = (size_t)36 * (size_t)cs * (size_t)kb * elem + (size_t)tb * per_tile;
+    const size_t per_img = ((size_t)j->tg.hp * (size_t)j->tg.wp * (size_t)cs + (size_t)16 * (size_t)tpi * (size_t)kb) * elem;
+    ck_index nb = limit > fixed ? (ck_index)((limit - fixed) / per_img) : 1;
+    if (nb < 1)
+        nb = 1;
+    if (nb > batch)
+        nb = batch;
+    pl->kb = kb;
+    pl->tb = tb;
+    pl->nb = nb;
+}
+
 size_t ck_conv_workspace__winograd(const ck_conv_params *p, ck_conv_direction dir, size_t elem_size)
 {
-    if (dir == CK_CONV_BWD_WEIGHT || !ck_conv_winograd_supports(p))
+    if (!ck_conv_winograd_supports(p))
         return 0;
+    if (dir == CK_CONV_BWD_WEIGHT) {
+        wino_job j;
+        wino_wgrad_plan pl;
+        make_job(p, CK_CONV_FWD, elem_size, 0, &j);
+        wino_make_wgrad_plan(p, &j, elem_size, &pl);
+#define CK_WINO_R64(b) (((b) + 63) & ~(size_t)63)
+        return CK_WINO_R64((size_t)pl.nb * (size_t)(j.tg.hp * j.tg.wp * j.tg.cs) * elem_size)
+               + CK_WINO_R64((size_t)pl.nb * (size_t)(16 * j.tg.th * j.tg.tw * pl.kb) * elem_size)
+               + CK_WINO_R64((size_t)36 * (size_t)(pl.tb * j.tg.cs + CK_WINO_SKEW) * elem_size)
+               + CK_WINO_R64((size_t)36 * (size_t)(pl.tb * pl.kb + CK_WINO_SKEW) * elem_size)
+               + CK_WINO_R64((size_t)36 * (size_t)(j.tg.cs * pl.kb + CK_WINO_SKEW) * elem_size);
+#undef CK_WINO_R64
+    }
     wino_job j;
     make_job(p, dir, elem_size, 1, &j);
     /* the blocked call's three allocations (xp; V; U and M per thread), each rounded up to 64 bytes

@@ -7,27 +7,31 @@ typedef struct SFX(wino_kernels) {
     void (*input)(CK_WINO_INPUT_ARGS(T));
     void (*output)(CK_WINO_OUTPUT_ARGS(T));
     void (*weight)(CK_WINO_WEIGHT_ARGS(T));
+    void (*grad_output)(CK_WINO_GRAD_OUTPUT_ARGS(T));
+    void (*grad_weight)(CK_WINO_GRAD_WEIGHT_ARGS(T));
     ck_index lanes;
 } SFX(wino_kernels);
 
+#define WINO_KERNEL_SET(isa, lanes)                                                                  \
+    {KSFX(ck_wino_input, isa), KSFX(ck_wino_output, isa), KSFX(ck_wino_weight, isa),                 \
+     KSFX(ck_wino_grad_output, isa), KSFX(ck_wino_grad_weight, isa), lanes}
+
 static SFX(wino_kernels) SFX(wino_pick)(void)
 {
-    SFX(wino_kernels) k = {KSFX(ck_wino_input, generic), KSFX(ck_wino_output, generic),
-                           KSFX(ck_wino_weight, generic), 1};
+    SFX(wino_kernels) k = WINO_KERNEL_SET(generic, 1);
 #if CK_WINO_X86
     const ck_isa isa = ck_cpu_isa();
     if (isa >= CK_ISA_AVX512) {
-        SFX(wino_kernels) v = {KSFX(ck_wino_input, avx512), KSFX(ck_wino_output, avx512),
-                               KSFX(ck_wino_weight, avx512), LANES_AVX512};
+        SFX(wino_kernels) v = WINO_KERNEL_SET(avx512, LANES_AVX512);
         k = v;
     } else if (isa >= CK_ISA_AVX2) {
-        SFX(wino_kernels) v = {KSFX(ck_wino_input, avx2), KSFX(ck_wino_output, avx2),
-                               KSFX(ck_wino_weight, avx2), LANES_AVX2};
+        SFX(wino_kernels) v = WINO_KERNEL_SET(avx2, LANES_AVX2);
         k = v;
     }
 #endif
     return k;
 }
+#undef WINO_KERNEL_SET
 
 /* U[e][r][q] (row length kn) of one block of kn columns, all rows: the vector kernel on whole
  * vectors of columns, the portable one on the rest. */
@@ -372,11 +376,138 @@ static ck_status SFX(wino_call)(const ck_conv_params *p, ck_conv_direction dir, 
 
 CK_CONV_FWD_BWI_VIA(SFX(wino_call), SFX(ck_conv_fwd__winograd), SFX(ck_conv_bwd_input__winograd), T)
 
+/* One row of dyp: image n of the chunk, row pr < 4 th, the output gradient's channels k0 .. k0 + kn of
+ * group g, channels last, zero beyond oh x ow. */
+static void SFX(wino_pack_grad_row)(const wino_job *j, const T *dy, ck_index n, ck_index g, ck_index k0,
+                                    ck_index kn, ck_index pr, T *row)
+{
+    const ck_index qw = 4 * j->tg.tw, ow = j->tg.ow, plane = j->tg.oh * ow;
+    if (pr >= j->tg.oh) {
+        memset(row, 0, (size_t)(qw * kn) * sizeof(T));
+        return;
+    }
+    if (ow < qw)
+        memset(row + ow * kn, 0, (size_t)((qw - ow) * kn) * sizeof(T));
+    const T *src0 = dy + (n * j->out_ch + g * j->tg.ks + k0) * plane + pr * ow;
+    for (ck_index k = 0; k < kn; ++k) {
+        const T *src = src0 + k * plane;
+        T *dst = row + k;
+        for (ck_index s = 0; s < ow; ++s)
+            dst[s * kn] = src[s];
+    }
+}
+
+/* The weight gradient in the Winograd domain (design: wino_wgrad_plan in conv_winograd.c):
+ *   dU[e] = sum over tiles of V[e]^T Y[e]   (V = BT d B of the input tiles, Y = A dy A^T of the
+ *   output-gradient tiles; [Cs x kn] per block of kn output channels), then dw = G^T dU G.
+ * Per group and block of output channels: for each chunk of images xp and dyp, then per block of tiles
+ * the team shares the transforms (tiles) and the 36 GEMMs (one element each, accumulating the blocks
+ * in their fixed order); finally the team shares dU's transform into dw. Every sum's order depends on
+ * the problem and the workspace limit only: the same bits for any thread count. */
 ck_status SFX(ck_conv_bwd_weight__winograd)(const ck_conv_params *p, const T *dy, const T *x, T *dw)
 {
-    (void)p;
-    (void)dy;
-    (void)x;
-    (void)dw;
-    return CK_ERR_UNSUPPORTED; /* why: conv_winograd.c, "bwd_weight" */
+    if (ck_conv_winograd_unsupported(p, CK_CONV_BWD_WEIGHT))
+        return CK_ERR_UNSUPPORTED;
+    const ck_index Cg = ck_conv_in_per_group(p), Kg = ck_conv_out_per_group(p);
+    if (p->batch == 0) {
+        memset(dw, 0, (size_t)(p->out_channels * Cg * 9) * sizeof(T));
+        return CK_OK;
+    }
+    wino_job j;
+    wino_wgrad_plan pl;
+    make_job(p, CK_CONV_FWD, sizeof(T), 0, &j);
+    wino_make_wgrad_plan(p, &j, sizeof(T), &pl);
+    const SFX(wino_kernels) kern = SFX(wino_pick)();
+    const ck_index cs = Cg, tpi = j.tg.th * j.tg.tw, qh = 4 * j.tg.th, qw = 4 * j.tg.tw, kb = pl.kb, tb = pl.tb;
+    const ck_index csv = cs / kern.lanes * kern.lanes;
+    T *xp = (T *)ck_aligned_alloc((size_t)pl.nb * (size_t)(j.tg.hp * j.tg.wp * cs) * sizeof(T));
+    T *dyp = (T *)ck_aligned_alloc((size_t)pl.nb * (size_t)(qh * qw * kb) * sizeof(T));
+    T *V = (T *)ck_aligned_alloc((size_t)36 * (size_t)(tb * cs + CK_WINO_SKEW) * sizeof(T));
+    T *Y = (T *)ck_aligned_alloc((size_t)36 * (size_t)(tb * kb + CK_WINO_SKEW) * sizeof(T));
+    T *dU = (T *)ck_aligned_alloc((size_t)36 * (size_t)(cs * kb + CK_WINO_SKEW) * sizeof(T));
+    if (!xp || !dyp || !V || !Y || !dU) {
+        ck_aligned_free(xp);
+        ck_aligned_free(dyp);
+        ck_aligned_free(V);
+        ck_aligned_free(Y);
+        ck_aligned_free(dU);
+        return CK_ERR_NOMEM;
+    }
+    const ck_index nkb = (Kg + kb - 1) / kb;
+    ck_gemm_pin_begin(j.team > 1 ? 1 : p->num_threads);
+#if CK_BUILD_OPENMP
+#pragma omp parallel num_threads(j.team) if (j.team > 1)
+#endif
+    for (ck_index g = 0; g < j.groups; ++g) {
+        for (ck_index ib = 0; ib < nkb; ++ib) {
+            const ck_index k0 = ib * kb, kn = Kg - k0 < kb ? Kg - k0 : kb;
+            const ck_index knv = kn / kern.lanes * kern.lanes, ldu = cs * kn + CK_WINO_SKEW;
+            ck_wino_tiles tk = j.tg;
+            tk.ks = kn;
+            int first = 1; /* the first block of tiles writes dU (beta 0), the others add to it */
+            for (ck_index n0 = 0; n0 < j.batch; n0 += pl.nb) {
+                const ck_index nbc = j.batch - n0 < pl.nb ? j.batch - n0 : pl.nb;
+                const ck_index xrows = nbc * j.tg.hp, grows = nbc * qh, tiles = nbc * tpi;
+#if CK_BUILD_OPENMP
+#pragma omp for schedule(static)
+#endif
+                for (ck_index row = 0; row < xrows + grows; ++row) {
+                    if (row < xrows)
+                        SFX(wino_pack_row)(&j, x, n0 + row / j.tg.hp, g, row % j.tg.hp, xp + row * j.tg.wp * cs);
+                    else
+                        SFX(wino_pack_grad_row)(&j, dy, n0 + (row - xrows) / qh, g, k0, kn, (row - xrows) % qh,
+                                                dyp + (row - xrows) * qw * kn);
+                }
+                const ck_index nblk = (tiles + tb - 1) / tb, tbc = (tiles + nblk - 1) / nblk;
+                for (ck_index t0 = 0; t0 < tiles; t0 += tbc) {
+                    const ck_index nt = tiles - t0 < tbc ? tiles - t0 : tbc;
+                    const ck_index ldv = nt * cs + CK_WINO_SKEW, ldy = nt * kn + CK_WINO_SKEW;
+#if CK_BUILD_OPENMP
+#pragma omp for schedule(static)
+#endif
+                    for (ck_index t = t0; t < t0 + nt; ++t) {
+                        T *Vt = V + (t - t0) * cs, *Yt = Y + (t - t0) * kn;
+                        if (csv > 0)
+                            kern.input(&j.tg, xp, t, 1, 0, csv, Vt, ldv);
+                        if (csv < cs)
+                            KSFX(ck_wino_input, generic)(&j.tg, xp, t, 1, csv, cs, Vt, ldv);
+                        if (knv > 0)
+                            kern.grad_output(&tk, dyp, t, 1, 0, knv, 0, kn, Yt, ldy);
+                        if (knv < kn)
+                            KSFX(ck_wino_grad_output, generic)(&tk, dyp, t, 1, knv, kn, 0, kn, Yt, ldy);
+                    }
+#if CK_BUILD_OPENMP
+#pragma omp for schedule(static)
+#endif
+                    for (int e = 0; e < 36; ++e) {
+                        if (ck_interrupt_pending()) /* Ctrl-C (ck_interrupt.h): skip the rest */
+                            continue;
+                        GEMM(1, 0, cs, kn, nt, (T)1, V + (ck_index)e * ldv, cs, Y + (ck_index)e * ldy, kn,
+                             first ? (T)0 : (T)1, dU + (ck_index)e * ldu, kn);
+                    }
+                    first = 0;
+                }
+            }
+            /* dw[g Kg + k0 + q][c][tap] = (G^T dU[.][c][q] G)[tap] */
+            T *dwb = dw + (g * Kg + k0) * Cg * 9;
+            const ck_index qv = (kn + kern.lanes - 1) / kern.lanes;
+#if CK_BUILD_OPENMP
+#pragma omp for schedule(static)
+#endif
+            for (ck_index it = 0; it < cs * qv; ++it) {
+                const ck_index c = it / qv, q0 = (it % qv) * kern.lanes;
+                if (q0 + kern.lanes <= kn)
+                    kern.grad_weight(dU, ldu, kn, c, c + 1, q0, q0 + kern.lanes, dwb, 9, Cg * 9);
+                else
+                    KSFX(ck_wino_grad_weight, generic)(dU, ldu, kn, c, c + 1, q0, kn, dwb, 9, Cg * 9);
+            }
+        }
+    }
+    ck_gemm_pin_end();
+    ck_aligned_free(xp);
+    ck_aligned_free(dyp);
+    ck_aligned_free(V);
+    ck_aligned_free(Y);
+    ck_aligned_free(dU);
+    return CK_OK;
 }

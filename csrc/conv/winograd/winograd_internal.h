@@ -63,13 +63,27 @@ typedef struct ck_wino_tiles {
 #define CK_WINO_WEIGHT_ARGS(T) const T *w, ck_index sr, ck_index sq, int rot, ck_index r0, ck_index r1, \
                                ck_index q0, ck_index q1, ck_index nq, ck_index lde, T *U
 
+/* The weight gradient. From dyp [n][4 th][4 tw][ks] (the output gradient of a chunk, channels last,
+ * zero beyond oh x ow): Y[e * lde + (t - t0) * ldt + (k - kbase)] = (A dy A^T)[e] for tiles
+ * t0 <= t < t0 + nt and channels k0 <= k < k1. */
+#define CK_WINO_GRAD_OUTPUT_ARGS(T) const ck_wino_tiles *g, const T *dyp, ck_index t0, ck_index nt, \
+                                    ck_index k0, ck_index k1, ck_index kbase, ck_index ldt, T *Y, ck_index lde
+/* dw[r * sr + q * sq + tap] = (G^T dU G)[tap] from dU[e * lde + r * nq + q], rows r0 <= r < r1 and
+ * columns q0 <= q < q1 (taps row-major). */
+#define CK_WINO_GRAD_WEIGHT_ARGS(T) const T *dU, ck_index lde, ck_index nq, ck_index r0, ck_index r1, \
+                                    ck_index q0, ck_index q1, T *dw, ck_index sr, ck_index sq
+
 #define CK_WINO_DECLARE(isa)                                                                 \
     void ck_wino_input__##isa##_f32(CK_WINO_INPUT_ARGS(float));                              \
     void ck_wino_input__##isa##_f64(CK_WINO_INPUT_ARGS(double));                             \
     void ck_wino_output__##isa##_f32(CK_WINO_OUTPUT_ARGS(float));                            \
     void ck_wino_output__##isa##_f64(CK_WINO_OUTPUT_ARGS(double));                           \
     void ck_wino_weight__##isa##_f32(CK_WINO_WEIGHT_ARGS(float));                            \
-    void ck_wino_weight__##isa##_f64(CK_WINO_WEIGHT_ARGS(double));
+    void ck_wino_weight__##isa##_f64(CK_WINO_WEIGHT_ARGS(double));                           \
+    void ck_wino_grad_output__##isa##_f32(CK_WINO_GRAD_OUTPUT_ARGS(float));                  \
+    void ck_wino_grad_output__##isa##_f64(CK_WINO_GRAD_OUTPUT_ARGS(double));                 \
+    void ck_wino_grad_weight__##isa##_f32(CK_WINO_GRAD_WEIGHT_ARGS(float));                  \
+    void ck_wino_grad_weight__##isa##_f64(CK_WINO_GRAD_WEIGHT_ARGS(double));
 CK_WINO_DECLARE(generic)
 #if CK_WINO_X86
 CK_WINO_DECLARE(avx2)

@@ -41,6 +41,25 @@
         u5 = g2;                                                          \
     } while (0)
 
+/* A = AT^T applied to 4 values (a column or a row of an output-gradient tile): the adjoint of WINO_AT6. */
+#define WINO_A4(m0, m1, m2, m3, u0, u1, u2, u3, u4, u5) do {                \
+        VT a_ = VADD(m0, m2), b_ = VADD(m1, m3);                          \
+        u0 = m0;                                                          \
+        u1 = VADD(a_, b_);                                                \
+        u2 = VSUB(a_, b_);                                                \
+        u3 = VFMA(c8, m3, VFMA(c4, m2, VFMA(c2, m1, m0)));                \
+        u4 = VFMA(cm0_125, m3, VFMA(c0_25, m2, VFMA(cm0_5, m1, m0)));     \
+        u5 = m3;                                                          \
+    } while (0)
+
+/* G^T applied to 6 values: the adjoint of WINO_G3. */
+#define WINO_GT6(u0, u1, u2, u3, u4, u5, g0, g1, g2) do {                    \
+        VT s_ = VADD(u1, u2), d_ = VSUB(u2, u1);                          \
+        g0 = VFMA(c1_3, d_, VFMA(c1_15, VFMA(cm16, u4, u3), u0));          \
+        g1 = VFMA(cm1_3, s_, VMUL(c1_15, VFMA(c8, u4, VMUL(c2, u3))));     \
+        g2 = VFMA(c1_3, d_, VFMA(c1_15, VMUL(c4, VSUB(u3, u4)), u5));      \
+    } while (0)
+
 /* Six vectors to six rows lde elements apart (the six tile elements e .. e + 5). */
 #define WINO_STORE6(o, lde, r0, r1, r2, r3, r4, r5) do {                   \
         VSTORE((o), r0);                                                  \
@@ -151,8 +170,65 @@ CK_TARGET void WFN(ck_wino_weight)(CK_WINO_WEIGHT_ARGS(REAL))
     }
 }
 
+/* The weight gradient's two transforms (their adjoints of the forward's output and kernel ones). */
+CK_TARGET void WFN(ck_wino_grad_output)(CK_WINO_GRAD_OUTPUT_ARGS(REAL))
+{
+    WINO_CONSTANTS;
+    const ck_index ks = g->ks, qw = 4 * g->tw, tpi = g->th * g->tw;
+    for (ck_index t = t0; t < t0 + nt; ++t) {
+        const ck_index n = t / tpi, ty = (t / g->tw) % g->th, tx = t % g->tw;
+        const REAL *base = dyp + ((n * 4 * g->th + 4 * ty) * qw + 4 * tx) * ks;
+        REAL *out = Y + (t - t0) * ldt;
+        for (ck_index k = k0; k < k1; k += LANES) {
+            VT m[4][4], q[6][4];
+            for (int i = 0; i < 4; ++i)
+                for (int j = 0; j < 4; ++j)
+                    m[i][j] = VLOAD(base + (i * qw + j) * ks + k);
+            for (int j = 0; j < 4; ++j)
+                WINO_A4(m[0][j], m[1][j], m[2][j], m[3][j], q[0][j], q[1][j], q[2][j], q[3][j], q[4][j], q[5][j]);
+            for (int i = 0; i < 6; ++i) {
+                VT r0, r1, r2, r3, r4, r5;
+                WINO_A4(q[i][0], q[i][1], q[i][2], q[i][3], r0, r1, r2, r3, r4, r5);
+                WINO_STORE6(out + (6 * i) * lde + (k - kbase), lde, r0, r1, r2, r3, r4, r5);
+            }
+        }
+    }
+}
+
+CK_TARGET void WFN(ck_wino_grad_weight)(CK_WINO_GRAD_WEIGHT_ARGS(REAL))
+{
+    WINO_CONSTANTS;
+    const VT c1_3 = VSET1((REAL)(1.0 / 3.0)), cm1_3 = VSET1((REAL)(-1.0 / 3.0));
+    const VT c1_15 = VSET1((REAL)(1.0 / 15.0)), cm16 = VSET1((REAL)-16);
+    REAL buf[9][LANES];
+    for (ck_index r = r0; r < r1; ++r) {
+        for (ck_index q0v = q0; q0v < q1; q0v += LANES) {
+            VT h[3][6];
+            for (int j = 0; j < 6; ++j) {
+                const REAL *u = dU + j * lde + r * nq + q0v;
+                WINO_GT6(VLOAD(u), VLOAD(u + 6 * lde), VLOAD(u + 12 * lde), VLOAD(u + 18 * lde),
+                         VLOAD(u + 24 * lde), VLOAD(u + 30 * lde), h[0][j], h[1][j], h[2][j]);
+            }
+            for (int a = 0; a < 3; ++a) {
+                VT o0, o1, o2;
+                WINO_GT6(h[a][0], h[a][1], h[a][2], h[a][3], h[a][4], h[a][5], o0, o1, o2);
+                VSTORE(buf[3 * a + 0], o0);
+                VSTORE(buf[3 * a + 1], o1);
+                VSTORE(buf[3 * a + 2], o2);
+            }
+            for (int l = 0; l < LANES; ++l) {
+                REAL *dst = dw + r * sr + (q0v + l) * sq;
+                for (int tap = 0; tap < 9; ++tap)
+                    dst[tap] = buf[tap][l];
+            }
+        }
+    }
+}
+
 #undef WINO_BT6
 #undef WINO_AT6
+#undef WINO_A4
+#undef WINO_GT6
 #undef WINO_G3
 #undef WINO_CONSTANTS
 #undef WINO_STORE6

@@ -151,7 +151,7 @@ ck_status ck_conv_fft_run_bwd_weight_f64(const ck_conv_fft_plan *plan, const dou
                                          double *dw, int num_threads);
 
 /* ---- winograd (BEGIN winograd hook): 2-D 3x3, stride 1, dilation 1, Winograd F(4x4, 3x3)
- * (csrc/conv/winograd/). Anything else, and bwd_weight, returns CK_ERR_UNSUPPORTED. Contract,
+ * (csrc/conv/winograd/), all three passes. Anything else returns CK_ERR_UNSUPPORTED. Contract,
  * workspace and threads: the top of csrc/conv/winograd/conv_winograd.c. ---- */
 ck_status ck_conv_fwd__winograd_f32(const ck_conv_params *p, const float *x, const float *w, const float *b, float *y);
 ck_status ck_conv_fwd__winograd_f64(const ck_conv_params *p, const double *x, const double *w, const double *b, double *y);
@@ -159,9 +159,9 @@ ck_status ck_conv_bwd_input__winograd_f32(const ck_conv_params *p, const float *
 ck_status ck_conv_bwd_input__winograd_f64(const ck_conv_params *p, const double *dy, const double *w, double *dx);
 ck_status ck_conv_bwd_weight__winograd_f32(const ck_conv_params *p, const float *dy, const float *x, float *dw);
 ck_status ck_conv_bwd_weight__winograd_f64(const ck_conv_params *p, const double *dy, const double *x, double *dw);
-/* winograd's support test (the table's): NULL for fwd and bwd_input of 2-D 3x3 stride-1 dilation-1, else why not. */
+/* winograd's support test (the table's): NULL for 2-D 3x3 stride-1 dilation-1 (every direction), else why not. */
 const char *ck_conv_winograd_unsupported(const ck_conv_params *p, ck_conv_direction dir);
-/* 1 if the winograd algorithm computes this problem (fwd and bwd_input). */
+/* 1 if the winograd algorithm computes this problem (in every direction). */
 int ck_conv_winograd_supports(const ck_conv_params *p);
 /* Elements of the transformed kernel U (36 * groups * C_in/g * C_out/g) of either direction. */
 size_t ck_conv_winograd_weight_elems(const ck_conv_params *p);
