@@ -14,6 +14,8 @@
 #include "cnnkern/ck_simd_f32.h"
 #define DW3_R 4
 #define DW3_NV 4
+#define DW3_VALIGN(hi, lo, n) \
+    _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(hi), _mm512_castps_si512(lo), (n)))
 #define FWD_ROWS ck_depthwise_fwd_rows__avx512_f32
 #define FWD_BODY ck_depthwise_fwd_body__avx512_f32
 #define FWD_STORE ck_depthwise_fwd_store__avx512_f32
@@ -32,6 +34,8 @@
 #include "cnnkern/ck_simd_f64.h"
 #define DW3_R 4
 #define DW3_NV 4
+#define DW3_VALIGN(hi, lo, n) \
+    _mm512_castsi512_pd(_mm512_alignr_epi64(_mm512_castpd_si512(hi), _mm512_castpd_si512(lo), (n)))
 #define FWD_ROWS ck_depthwise_fwd_rows__avx512_f64
 #define FWD_BODY ck_depthwise_fwd_body__avx512_f64
 #define FWD_STORE ck_depthwise_fwd_store__avx512_f64

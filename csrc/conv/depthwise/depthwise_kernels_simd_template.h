@@ -12,6 +12,11 @@
  * its own bodies that keep a packed input row's three shifted vectors in registers and use them for
  * every output (forward) or dy (weight gradient) row they touch: 3 loads per input row and vector
  * instead of 9 per output row. Each output / tap sums its terms in the same order as the general body.
+ * Where the ISA file defines DW3_VALIGN(hi, lo, n) (AVX-512: valignd/valignq), the forward body builds
+ * the two shifted vectors from whole ones instead of loading them across cache lines: one thread,
+ * float32, 128 channels 56x56, batch 1 forward 0.188 -> 0.147 ms and its input gradient 0.19 -> 0.155
+ * ms; batch 8 forward 2.5-2.7 -> 2.2-2.4 ms. The weight-gradient body was 9% slower that way (0.186 ->
+ * 0.203 ms at batch 1) and keeps its three loads.
  */
 
 /* lanes lo <= l < hi, zeros elsewhere (0 <= lo < hi <= LANES; lanes outside are not accessed) */
@@ -100,9 +105,20 @@ FWD3_BODY(const int R, const int NV, const REAL *in, ck_index in_rs, const REAL 
 #pragma GCC unroll 10
     for (int i = 0; i < R + 2; ++i) {
         const REAL *s = in + i * in_rs;
+#ifdef DW3_VALIGN
+        VT cur = VLOAD(s);
+#endif
 #pragma GCC unroll 4
         for (int v = 0; v < NV; ++v) {
+#ifdef DW3_VALIGN
+            /* the shifted vectors from two whole ones (the packed row holds a vector past the last
+             * output column): no load that splits a cache line */
+            const VT nxt = VLOAD(s + (v + 1) * LANES);
+            const VT x0 = cur, x1 = DW3_VALIGN(nxt, cur, 1), x2 = DW3_VALIGN(nxt, cur, 2);
+            cur = nxt;
+#else
             const VT x0 = VLOAD(s + v * LANES), x1 = VLOAD(s + v * LANES + 1), x2 = VLOAD(s + v * LANES + 2);
+#endif
 #pragma GCC unroll 3
             for (int kh = 0; kh < 3; ++kh) {
                 const int r = i - kh;
@@ -310,3 +326,4 @@ CK_TARGET void PACK_ROWS(REAL *dst, ck_index Jp, const REAL *src, ck_index src_r
 #undef FWD3_ROWS
 #undef DW3_R
 #undef DW3_NV
+#undef DW3_VALIGN
