@@ -229,24 +229,32 @@ def table(title, label, groups):
                 calibrated_guard=summary(all_c, 6))
 
 
+def judged_on_the_other_run(a, b, pick, title, top):
+    """Each (case, direction) of either run a or b: the algorithm pick(row) chooses from that run's row,
+    judged on the other run's timings; printed and returned as a summary."""
+    rows = []
+    for first, second in ((a, b), (b, a)):
+        times2 = {(r[1], r[4]): r[5] for r in second["rows"]}
+        for row in first["rows"]:
+            fam, name, direction = row[0], row[1], row[4]
+            other = times2.get((name, direction))
+            if not other:
+                continue
+            chosen = pick(row)
+            fastest = min(other, key=other.get)
+            rows.append((fam, name, direction, chosen, fastest, other[chosen] / other[fastest], 0))
+    print(f"{title}: {fmt(summary(rows))}")
+    for r in sorted(rows, key=lambda r: -r[5])[:top]:
+        print(f"  {r[1]:<22} {r[2]:<16} {r[3]:<9} vs {r[4]:<9} {r[5]:.2f}x")
+    return summary(rows)
+
+
 def noise_floor(path_a, path_b):
     """The measurement noise as a chooser score: pick the fastest algorithm of run A, judge it on run B
     of the same environment (and the reverse). No model can score better on these data."""
     a, b = (load([p])[0] for p in (path_a, path_b))
-    rows = []
-    for first, second in ((a, b), (b, a)):
-        times2 = {(r[1], r[4]): r[5] for r in second["rows"]}
-        for fam, name, _, _, direction, times in first["rows"]:
-            other = times2.get((name, direction))
-            if not other:
-                continue
-            pick = min(times, key=times.get)
-            fastest = min(other, key=other.get)
-            rows.append((fam, name, direction, pick, fastest, other[pick] / other[fastest], 0))
-    print(f"noise floor (fastest of one run judged on the other, both ways): {fmt(summary(rows))}")
-    for r in sorted(rows, key=lambda r: -r[5])[:5]:
-        print(f"  {r[1]:<22} {r[2]:<16} {r[3]:<9} vs {r[4]:<9} {r[5]:.2f}x")
-    return summary(rows)
+    return judged_on_the_other_run(a, b, lambda row: min(row[5], key=row[5].get),
+                                   "noise floor (fastest of one run judged on the other, both ways)", 5)
 
 
 def guard_noise(envs, path_a, path_b):
@@ -256,23 +264,15 @@ def guard_noise(envs, path_a, path_b):
     eff = fit(envs, skip_env=a["name"])
     tab, sc = defaults(envs, skip_env=a["name"])
     rates = env_default_rates(a, tab, sc)
-    rows = []
-    for first, second in ((a, b), (b, a)):
-        times2 = {(r[1], r[4]): r[5] for r in second["rows"]}
-        for fam, name, p, rank1, direction, times in first["rows"]:
-            other = times2.get((name, direction))
-            if not other:
-                continue
-            costs = {k: c for k, c in _choose.estimate_costs(p, direction, separable=rank1, rates=rates,
-                                                              efficiency=eff).items() if k in times}
-            pick = _choose.guard_pick(costs, times) or min(costs, key=costs.get)
-            fastest = min(other, key=other.get)
-            rows.append((fam, name, direction, pick, fastest, other[pick] / other[fastest], 0))
-    print(f"defaults+guard with the guard's own noise (held out, picks by one run, judged on the other): "
-          f"{fmt(summary(rows))}")
-    for r in sorted(rows, key=lambda r: -r[5])[:3]:
-        print(f"  {r[1]:<22} {r[2]:<16} {r[3]:<9} vs {r[4]:<9} {r[5]:.2f}x")
-    return summary(rows)
+
+    def pick(row):
+        _, _, p, rank1, direction, times = row
+        costs = {k: c for k, c in _choose.estimate_costs(p, direction, separable=rank1, rates=rates,
+                                                          efficiency=eff).items() if k in times}
+        return _choose.guard_pick(costs, times) or min(costs, key=costs.get)
+
+    return judged_on_the_other_run(a, b, pick, "defaults+guard with the guard's own noise (held out, picks "
+                                   "by one run, judged on the other)", 3)
 
 
 def main(argv=None):

@@ -125,6 +125,16 @@ static int wino_kblocked(wino_job *j, size_t elem)
     return 1;
 }
 
+/* Images per chunk: as many as fit (per_img bytes each) in the workspace limit after `fixed` bytes,
+ * at least one, at most the batch. */
+static ck_index wino_images_per_chunk(size_t limit, size_t fixed, size_t per_img, ck_index batch)
+{
+    ck_index nb = limit > fixed ? (ck_index)((limit - fixed) / per_img) : 1;
+    if (nb < 1)
+        nb = 1;
+    return nb > batch ? batch : nb;
+}
+
 static void make_job(const ck_conv_params *p, ck_conv_direction dir, size_t elem, int with_weight, wino_job *j)
 {
     const ck_index Cg = ck_conv_in_per_group(p), Kg = ck_conv_out_per_group(p);
@@ -181,14 +191,9 @@ static void make_job(const ck_conv_params *p, ck_conv_direction dir, size_t elem
                 + (size_t)36 * (size_t)tb * (size_t)(j->tg.cs + j->tg.ks) * elem * 8;
         per_img = (size_t)j->tg.hp * (size_t)j->tg.wp * (size_t)j->tg.cs * elem;
     }
-    ck_index nb = limit > fixed ? (ck_index)((limit - fixed) / per_img) : 1;
-    if (nb < 1)
-        nb = 1;
-    if (nb > batch)
-        nb = batch;
-    j->nb = nb;
+    j->nb = wino_images_per_chunk(limit, fixed, per_img, batch);
     if (j->kb > 0)
-        j->tb = nb * tpi;
+        j->tb = j->nb * tpi;
     j->team = 1;
 #if CK_BUILD_OPENMP
     if (p->num_threads > 1 && ck_gemm_can_pin((int)elem))
@@ -249,14 +254,9 @@ static void wino_make_wgrad_plan(const ck_conv_params *p, const wino_job *j, siz
         tb = batch * tpi;
     const size_t fixed = (size_t)36 * (size_t)cs * (size_t)kb * elem + (size_t)tb * per_tile;
     const size_t per_img = ((size_t)j->tg.hp * (size_t)j->tg.wp * (size_t)cs + (size_t)16 * (size_t)tpi * (size_t)kb) * elem;
-    ck_index nb = limit > fixed ? (ck_index)((limit - fixed) / per_img) : 1;
-    if (nb < 1)
-        nb = 1;
-    if (nb > batch)
-        nb = batch;
     pl->kb = kb;
     pl->tb = tb;
-    pl->nb = nb;
+    pl->nb = wino_images_per_chunk(limit, fixed, per_img, batch);
 }
 
 size_t ck_conv_workspace__winograd(const ck_conv_params *p, ck_conv_direction dir, size_t elem_size)

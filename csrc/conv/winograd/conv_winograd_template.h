@@ -96,6 +96,38 @@ ck_status SFX(ck_conv_winograd_transform_weight)(const ck_conv_params *p, ck_con
     return CK_OK;
 }
 
+/* The tile transforms over all channels of tg (cs for the input, ks for the outputs): the vector kernel
+ * on whole vectors of channels, the portable one on the rest. */
+static void SFX(wino_input_all)(const SFX(wino_kernels) *kern, const ck_wino_tiles *tg, const T *xp, ck_index t0,
+                                ck_index nt, T *V, ck_index ldv)
+{
+    const ck_index cs = tg->cs, csv = cs / kern->lanes * kern->lanes;
+    if (csv > 0)
+        kern->input(tg, xp, t0, nt, 0, csv, V, ldv);
+    if (csv < cs)
+        KSFX(ck_wino_input, generic)(tg, xp, t0, nt, csv, cs, V, ldv);
+}
+
+static void SFX(wino_output_all)(const SFX(wino_kernels) *kern, const ck_wino_tiles *tg, const T *M, ck_index ldm,
+                                 ck_index t0, ck_index nt, const T *bias, T *y, ck_index y_img)
+{
+    const ck_index ks = tg->ks, ksv = ks / kern->lanes * kern->lanes;
+    if (ksv > 0)
+        kern->output(tg, M, ldm, t0, nt, 0, ksv, bias, y, y_img);
+    if (ksv < ks)
+        KSFX(ck_wino_output, generic)(tg, M, ldm, t0, nt, ksv, ks, bias, y, y_img);
+}
+
+static void SFX(wino_grad_output_all)(const SFX(wino_kernels) *kern, const ck_wino_tiles *tg, const T *dyp,
+                                      ck_index t0, ck_index nt, T *Y, ck_index ldy)
+{
+    const ck_index ks = tg->ks, ksv = ks / kern->lanes * kern->lanes;
+    if (ksv > 0)
+        kern->grad_output(tg, dyp, t0, nt, 0, ksv, Y, ldy);
+    if (ksv < ks)
+        KSFX(ck_wino_grad_output, generic)(tg, dyp, t0, nt, ksv, ks, Y, ldy);
+}
+
 /* One row of xp: image nl of the chunk, padded row pr, all channels of group g. */
 static void SFX(wino_pack_row)(const wino_job *j, const T *in, ck_index n, ck_index g, ck_index pr, T *xp_row)
 {
@@ -131,19 +163,12 @@ static void SFX(wino_block)(const wino_job *j, const SFX(wino_kernels) *kern, co
                             ck_index t0, ck_index nt, T *V, T *M, const T *bg, T *yc, ck_index y_img)
 {
     const ck_index cs = j->tg.cs, ks = j->tg.ks;
-    const ck_index csv = cs / kern->lanes * kern->lanes, ksv = ks / kern->lanes * kern->lanes;
     const ck_index ldv = nt * cs + CK_WINO_SKEW, ldm = nt * ks + CK_WINO_SKEW;
-    if (csv > 0)
-        kern->input(&j->tg, xp, t0, nt, 0, csv, V, ldv);
-    if (csv < cs)
-        KSFX(ck_wino_input, generic)(&j->tg, xp, t0, nt, csv, cs, V, ldv);
+    SFX(wino_input_all)(kern, &j->tg, xp, t0, nt, V, ldv);
     for (int e = 0; e < 36; ++e)
         GEMM(0, 0, nt, ks, cs, (T)1, V + (ck_index)e * ldv, cs, Ug + (ck_index)e * cs * ks, ks, (T)0,
              M + (ck_index)e * ldm, ks);
-    if (ksv > 0)
-        kern->output(&j->tg, M, ldm, t0, nt, 0, ksv, bg, yc, y_img);
-    if (ksv < ks)
-        KSFX(ck_wino_output, generic)(&j->tg, M, ldm, t0, nt, ksv, ks, bg, yc, y_img);
+    SFX(wino_output_all)(kern, &j->tg, M, ldm, t0, nt, bg, yc, y_img);
 }
 
 static ck_status SFX(wino_call_kblocked)(const ck_conv_params *p, ck_conv_direction dir, const wino_job *jp,
@@ -162,7 +187,6 @@ ck_status SFX(ck_conv_winograd_run)(const ck_conv_params *p, ck_conv_direction d
         return SFX(wino_call_kblocked)(p, dir, &j, U, in, NULL, b, out);
     const SFX(wino_kernels) kern = SFX(wino_pick)();
     const ck_index cs = j.tg.cs, ks = j.tg.ks, tpi = j.tg.th * j.tg.tw;
-    const ck_index csv = cs / kern.lanes * kern.lanes, ksv = ks / kern.lanes * kern.lanes;
     const size_t xp_elems = (size_t)j.nb * (size_t)(j.tg.hp * j.tg.wp * cs);
     const size_t v_elems = (size_t)36 * (size_t)(j.tb * cs + CK_WINO_SKEW);
     const size_t m_elems = (size_t)36 * (size_t)(j.tb * ks + CK_WINO_SKEW);
@@ -218,12 +242,8 @@ ck_status SFX(ck_conv_winograd_run)(const ck_conv_params *p, ck_conv_direction d
 #if CK_BUILD_OPENMP
 #pragma omp for schedule(static)
 #endif
-                    for (ck_index t = t0; t < t0 + nt; ++t) {
-                        if (csv > 0)
-                            kern.input(&j.tg, xp, t, 1, 0, csv, V + (t - t0) * cs, ldv);
-                        if (csv < cs)
-                            KSFX(ck_wino_input, generic)(&j.tg, xp, t, 1, csv, cs, V + (t - t0) * cs, ldv);
-                    }
+                    for (ck_index t = t0; t < t0 + nt; ++t)
+                        SFX(wino_input_all)(&kern, &j.tg, xp, t, 1, V + (t - t0) * cs, ldv);
 #if CK_BUILD_OPENMP
 #pragma omp for schedule(static)
 #endif
@@ -233,13 +253,8 @@ ck_status SFX(ck_conv_winograd_run)(const ck_conv_params *p, ck_conv_direction d
 #if CK_BUILD_OPENMP
 #pragma omp for schedule(static)
 #endif
-                    for (ck_index t = t0; t < t0 + nt; ++t) {
-                        if (ksv > 0)
-                            kern.output(&j.tg, M + (t - t0) * ks, ldm, t, 1, 0, ksv, bg, yc, y_img);
-                        if (ksv < ks)
-                            KSFX(ck_wino_output, generic)(&j.tg, M + (t - t0) * ks, ldm, t, 1, ksv, ks, bg, yc,
-                                                          y_img);
-                    }
+                    for (ck_index t = t0; t < t0 + nt; ++t)
+                        SFX(wino_output_all)(&kern, &j.tg, M + (t - t0) * ks, ldm, t, 1, bg, yc, y_img);
                 }
             }
         }
@@ -266,7 +281,6 @@ static ck_status SFX(wino_call_kblocked)(const ck_conv_params *p, ck_conv_direct
     const ck_index cs = j.tg.cs, ks = j.tg.ks, tpi = j.tg.th * j.tg.tw, kb = j.kb;
     const ck_index Cg = ck_conv_in_per_group(p), Kg = ck_conv_out_per_group(p);
     const ck_index sr = fwd ? 9 : Cg * 9, sq = fwd ? Cg * 9 : 9;
-    const ck_index csv = cs / kern.lanes * kern.lanes;
     const size_t xp_elems = (size_t)j.nb * (size_t)(j.tg.hp * j.tg.wp * cs);
     const size_t v_elems = (size_t)36 * ((size_t)j.tb * (size_t)cs + CK_WINO_SKEW);
     const size_t u_elems = U ? 0 : (size_t)36 * ((size_t)cs * (size_t)kb + CK_WINO_SKEW);
@@ -304,12 +318,8 @@ static ck_status SFX(wino_call_kblocked)(const ck_conv_params *p, ck_conv_direct
 #if CK_BUILD_OPENMP
 #pragma omp for schedule(static)
 #endif
-                for (ck_index t = 0; t < tiles; ++t) {
-                    if (csv > 0)
-                        kern.input(&j.tg, xp, t, 1, 0, csv, V + t * cs, ldv);
-                    if (csv < cs)
-                        KSFX(ck_wino_input, generic)(&j.tg, xp, t, 1, csv, cs, V + t * cs, ldv);
-                }
+                for (ck_index t = 0; t < tiles; ++t)
+                    SFX(wino_input_all)(&kern, &j.tg, xp, t, 1, V + t * cs, ldv);
                 T *yc = out + n0 * y_img + g * ks * plane_out;
 #if CK_BUILD_OPENMP
 #pragma omp for schedule(dynamic, 1)
@@ -318,7 +328,6 @@ static ck_status SFX(wino_call_kblocked)(const ck_conv_params *p, ck_conv_direct
                     if (ck_interrupt_pending())
                         continue;
                     const ck_index k0 = ib * kb, kn = ks - k0 < kb ? ks - k0 : kb;
-                    const ck_index knv = kn / kern.lanes * kern.lanes;
                     const ck_index ldm = tiles * kn + CK_WINO_SKEW;
                     /* the block's U: the plan's (blocked layout, transform_weight) or made here */
                     /* the per-thread buffer is skewed: cs kn is a multiple of 4 KiB for power-of-two
@@ -335,10 +344,7 @@ static ck_status SFX(wino_call_kblocked)(const ck_conv_params *p, ck_conv_direct
                     tk.ks = kn;
                     T *yk = yc + k0 * plane_out;
                     const T *bk = bg ? bg + k0 : NULL;
-                    if (knv > 0)
-                        kern.output(&tk, Mt, ldm, 0, tiles, 0, knv, bk, yk, y_img);
-                    if (knv < kn)
-                        KSFX(ck_wino_output, generic)(&tk, Mt, ldm, 0, tiles, knv, kn, bk, yk, y_img);
+                    SFX(wino_output_all)(&kern, &tk, Mt, ldm, 0, tiles, bk, yk, y_img);
                 }
             }
         }
@@ -419,7 +425,6 @@ ck_status SFX(ck_conv_bwd_weight__winograd)(const ck_conv_params *p, const T *dy
     wino_make_wgrad_plan(p, &j, sizeof(T), &pl);
     const SFX(wino_kernels) kern = SFX(wino_pick)();
     const ck_index cs = Cg, tpi = j.tg.th * j.tg.tw, qh = 4 * j.tg.th, qw = 4 * j.tg.tw, kb = pl.kb, tb = pl.tb;
-    const ck_index csv = cs / kern.lanes * kern.lanes;
     T *xp = (T *)ck_aligned_alloc((size_t)pl.nb * (size_t)(j.tg.hp * j.tg.wp * cs) * sizeof(T));
     T *dyp = (T *)ck_aligned_alloc((size_t)pl.nb * (size_t)(qh * qw * kb) * sizeof(T));
     T *V = (T *)ck_aligned_alloc((size_t)36 * (size_t)(tb * cs + CK_WINO_SKEW) * sizeof(T));
@@ -441,7 +446,7 @@ ck_status SFX(ck_conv_bwd_weight__winograd)(const ck_conv_params *p, const T *dy
     for (ck_index g = 0; g < j.groups; ++g) {
         for (ck_index ib = 0; ib < nkb; ++ib) {
             const ck_index k0 = ib * kb, kn = Kg - k0 < kb ? Kg - k0 : kb;
-            const ck_index knv = kn / kern.lanes * kern.lanes, ldu = cs * kn + CK_WINO_SKEW;
+            const ck_index ldu = cs * kn + CK_WINO_SKEW;
             ck_wino_tiles tk = j.tg;
             tk.ks = kn;
             int first = 1; /* the first block of tiles writes dU (beta 0), the others add to it */
@@ -466,15 +471,8 @@ ck_status SFX(ck_conv_bwd_weight__winograd)(const ck_conv_params *p, const T *dy
 #pragma omp for schedule(static)
 #endif
                     for (ck_index t = t0; t < t0 + nt; ++t) {
-                        T *Vt = V + (t - t0) * cs, *Yt = Y + (t - t0) * kn;
-                        if (csv > 0)
-                            kern.input(&j.tg, xp, t, 1, 0, csv, Vt, ldv);
-                        if (csv < cs)
-                            KSFX(ck_wino_input, generic)(&j.tg, xp, t, 1, csv, cs, Vt, ldv);
-                        if (knv > 0)
-                            kern.grad_output(&tk, dyp, t, 1, 0, knv, 0, kn, Yt, ldy);
-                        if (knv < kn)
-                            KSFX(ck_wino_grad_output, generic)(&tk, dyp, t, 1, knv, kn, 0, kn, Yt, ldy);
+                        SFX(wino_input_all)(&kern, &j.tg, xp, t, 1, V + (t - t0) * cs, ldv);
+                        SFX(wino_grad_output_all)(&kern, &tk, dyp, t, 1, Y + (t - t0) * kn, ldy);
                     }
 #if CK_BUILD_OPENMP
 #pragma omp for schedule(static)

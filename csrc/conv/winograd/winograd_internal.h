@@ -64,10 +64,10 @@ typedef struct ck_wino_tiles {
                                ck_index q0, ck_index q1, ck_index nq, ck_index lde, T *U
 
 /* The weight gradient. From dyp [n][4 th][4 tw][ks] (the output gradient of a chunk, channels last,
- * zero beyond oh x ow): Y[e * lde + (t - t0) * ldt + (k - kbase)] = (A dy A^T)[e] for tiles
- * t0 <= t < t0 + nt and channels k0 <= k < k1. */
+ * zero beyond oh x ow): Y[e * lde + (t - t0) * ks + k] = (A dy A^T)[e] for tiles t0 <= t < t0 + nt and
+ * channels k0 <= k < k1 (ks = g->ks, the row length of dyp and of Y, as cs for V). */
 #define CK_WINO_GRAD_OUTPUT_ARGS(T) const ck_wino_tiles *g, const T *dyp, ck_index t0, ck_index nt, \
-                                    ck_index k0, ck_index k1, ck_index kbase, ck_index ldt, T *Y, ck_index lde
+                                    ck_index k0, ck_index k1, T *Y, ck_index lde
 /* dw[r * sr + q * sq + tap] = (G^T dU G)[tap] from dU[e * lde + r * nq + q], rows r0 <= r < r1 and
  * columns q0 <= q < q1 (taps row-major). */
 #define CK_WINO_GRAD_WEIGHT_ARGS(T) const T *dU, ck_index lde, ck_index nq, ck_index r0, ck_index r1, \

@@ -178,7 +178,7 @@ CK_TARGET void WFN(ck_wino_grad_output)(CK_WINO_GRAD_OUTPUT_ARGS(REAL))
     for (ck_index t = t0; t < t0 + nt; ++t) {
         const ck_index n = t / tpi, ty = (t / g->tw) % g->th, tx = t % g->tw;
         const REAL *base = dyp + ((n * 4 * g->th + 4 * ty) * qw + 4 * tx) * ks;
-        REAL *out = Y + (t - t0) * ldt;
+        REAL *out = Y + (t - t0) * ks;
         for (ck_index k = k0; k < k1; k += LANES) {
             VT m[4][4], q[6][4];
             for (int i = 0; i < 4; ++i)
@@ -189,7 +189,7 @@ CK_TARGET void WFN(ck_wino_grad_output)(CK_WINO_GRAD_OUTPUT_ARGS(REAL))
             for (int i = 0; i < 6; ++i) {
                 VT r0, r1, r2, r3, r4, r5;
                 WINO_A4(q[i][0], q[i][1], q[i][2], q[i][3], r0, r1, r2, r3, r4, r5);
-                WINO_STORE6(out + (6 * i) * lde + (k - kbase), lde, r0, r1, r2, r3, r4, r5);
+                WINO_STORE6(out + (6 * i) * lde + k, lde, r0, r1, r2, r3, r4, r5);
             }
         }
     }
