@@ -13,7 +13,7 @@ cimport numpy as cnp
 
 cnp.import_array()
 
-from cnnkern._ck_status cimport (CK_RUNTIME_CAPSULE, ck_index, ck_runtime_api_table, ck_status,
+from cnnkern._ck_status cimport (CK_ERR_UNSUPPORTED, CK_RUNTIME_CAPSULE, ck_index, ck_runtime_api_table, ck_status,
                                  check_status as _check)
 from cnnkern._ck_status cimport interrupt_enter, interrupt_leave, ck_interrupt_set_main_thread
 import threading as _threading_for_interrupt
@@ -65,6 +65,9 @@ cdef extern from "cnnkern/ck_conv.h" nogil:
                                     void *out)
     size_t ck_conv_algorithm_workspace(const ck_conv_algorithm *a, const ck_conv_params *p, ck_conv_direction dir,
                                        size_t elem_size)
+    ck_status ck_conv_algorithm_run_backward(const ck_conv_algorithm *a, size_t elem_size, const ck_conv_params *p,
+                                             const void *dy, const void *x, const void *w, void *dx, void *dw,
+                                             void *db)
     void ck_conv_im2col_set_workspace_limit(size_t nbytes)
     size_t ck_conv_im2col_get_workspace_limit()
     void ck_conv_im2col_set_threading(int openmp_loops)
@@ -219,6 +222,32 @@ def conv_run(str algorithm, int direction, in0, in1, b, out, geom, int num_threa
     cdef int status = _call(CALL_TABLE, a, direction, geom, num_threads, in0, in1, b, out, NULL)
     if status:
         _check(<ck_status>status, f"conv {_PASS_NAMES[direction]} ({algorithm})")
+
+
+def conv_run_backward(str algorithm, dy, x, w, dx, dw, db, geom, int num_threads):
+    """The named algorithm's fused backward (the table's ck_conv_algorithm_run_backward): dx, dw and db
+    (db may be None) in one call, arrays of one dtype. True when it ran; False, nothing written, when
+    the algorithm has none or declines the problem (the caller then runs the passes)."""
+    cdef const ck_conv_algorithm *a = _algorithm(algorithm)
+    cdef ck_conv_params p
+    _fill(&p, geom, num_threads)
+    cdef Py_ssize_t size = (<cnp.ndarray?>dx).itemsize
+    cdef const void *pdy = _ptr(dy, size, False)
+    cdef const void *px = _ptr(x, size, False)
+    cdef const void *pw = _ptr(w, size, False)
+    cdef void *pdx = _ptr(dx, size, True)
+    cdef void *pdw = _ptr(dw, size, True)
+    cdef void *pdb = NULL if db is None else _ptr(db, size, True)
+    cdef ck_status status
+    _tok = interrupt_enter()
+    with nogil:
+        status = ck_conv_algorithm_run_backward(a, <size_t>size, &p, pdy, px, pw, pdx, pdw, pdb)
+    status = interrupt_leave(_tok, status)
+    if status == CK_ERR_UNSUPPORTED:
+        return False
+    if status:
+        _check(status, f"conv backward ({algorithm})")
+    return True
 
 
 def unsupported(str algorithm, geom, int direction):

@@ -193,11 +193,16 @@ def _conv_backward(ndim, dy, x, w, *, stride=1, padding=0, dilation=1, groups=1,
     _check_dy(dy, p.y_shape)
     wk = _flip_kernel(w, ndim) if flip else w
     algo, _ = P.choose(prob, algorithm, "backward_input", wk)
-    dx = _execute.run_backward_input(algo, p, dy, wk, np.empty(p.x_shape, dtype))
     # separable has no weight-gradient pass (dw is not rank 1): dw comes from a stand-in
     algo_w, _ = P.choose(prob, _execute.WEIGHT_GRADIENT_STAND_IN.get(algorithm, algorithm), "backward_weight")
-    dw = _execute.run_backward_weight(algo_w, p, dy, prob.prepare_input(x), np.empty(p.w_shape, dtype))
-    db = _execute.run_backward_bias(p, dy, dtype) if bias else None
+    xp = prob.prepare_input(x)
+    fused = _execute.run_backward(algo, p, dy, xp, wk, dtype, bias) if algo == algo_w else None
+    if fused is not None:
+        dx, dw, db = fused
+    else:
+        dx = _execute.run_backward_input(algo, p, dy, wk, np.empty(p.x_shape, dtype))
+        dw = _execute.run_backward_weight(algo_w, p, dy, xp, np.empty(p.w_shape, dtype))
+        db = _execute.run_backward_bias(p, dy, dtype) if bias else None
     dx = prob.finish_input_gradient(dx)
     return (dx[0] if unbatched else dx), (_flip_kernel(dw, ndim) if flip else dw), db
 

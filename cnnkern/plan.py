@@ -238,6 +238,16 @@ class ConvPlan:
     def backward(self, dy, x, *, bias=True):
         """(dx, dw, db) as conv{d}d_backward; db is None when bias=False."""
         dy = self._grad(dy)
+        if self.algorithm not in ("fft", "winograd"):  # those run from the plan's stored transforms
+            algo = self._algorithm("backward_input")
+            if algo == self._algorithm("backward_weight"):
+                x = self._input("x", x)
+                fused = _execute.run_backward(algo, self._prob.params, dy, self._prob.prepare_input(x), self._wk,
+                                              self.dtype, bias)
+                if fused is not None:
+                    dx, dw, db = fused
+                    return (self._prob.finish_input_gradient(dx), _flip_kernel(dw, self.ndim) if self._flip else dw,
+                            db)
         dx = self.backward_input(dy)
         dw = self.backward_weight(dy, x)
         db = _execute.run_backward_bias(self._prob.params, dy, self.dtype) if bias else None

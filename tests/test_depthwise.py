@@ -184,6 +184,89 @@ def test_depthwise_weight_gradient_keeps_inf_out_of_taps_that_never_see_it(isa, 
     np.testing.assert_array_equal(dw[:2], dw0[:2])
 
 
+# At unit stride with >= 4 groups per thread, conv*_backward computes dx, dw and db in one pass over dy
+# (the direct row's fused backward, ck_conv_bwd__depthwise_*); it must give the separate passes' bits.
+FUSED_CASES = [(name, (xs[0], 8 * xs[1]) + xs[2:], m, k, kw) for name, xs, m, k, kw in CASES
+               if "stride" not in kw and name not in ("m5-fallback", "3d-fallback")]
+
+
+def _spy_fused(monkeypatch):
+    from cnnkern import _execute
+    ran = []
+    real = _execute.run_backward
+
+    def spy(*args, **kwargs):
+        out = real(*args, **kwargs)
+        ran.append(out is not None)
+        return out
+    monkeypatch.setattr(_execute, "run_backward", spy)
+    return ran
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", FUSED_CASES, ids=lambda c: c[0])
+def test_fused_backward_is_the_separate_passes(case, dtype, isa, isa_cap, monkeypatch):
+    isa_cap(isa)
+    ran = _spy_fused(monkeypatch)
+    x, w, b, kw = _problem(case, dtype, seed=8)
+    nd = x.ndim - 2
+    fwd, bwd = conv_functions(nd)
+    y = fwd(x, w, b, algorithm="direct", **kw)
+    dy = np.random.default_rng(9).standard_normal(y.shape).astype(dtype)
+    with cnnkern.num_threads(2):
+        dx, dw, db = bwd(dy, x, w, algorithm="direct", **kw)
+        dx_nb, dw_nb, db_nb = bwd(dy, x, w, algorithm="direct", bias=False, **kw)
+    assert ran == [True, True], "the fused backward declined a problem it should take"
+    dx1 = getattr(cnnkern, f"conv{nd}d_backward_input")(dy, w, x.shape, algorithm="direct", **kw)
+    dw1 = getattr(cnnkern, f"conv{nd}d_backward_weight")(dy, x, w.shape, algorithm="direct", **kw)
+    db1 = bwd(dy, x, w, algorithm="im2col", **kw)[2]  # the shared bias-gradient pass
+    for got, want in ((dx, dx1), (dw, dw1), (db, db1), (dx_nb, dx1), (dw_nb, dw1)):
+        np.testing.assert_array_equal(got, want)
+    assert db_nb is None
+    _, dx_ref, dw_ref = _oracle_all(x, w, b, dy, kw)
+    kvol = int(np.prod(w.shape[2:]))
+    assert_close(dx, dx_ref, dtype, (w.shape[0] // x.shape[1]) * kvol, what=f"{case[0]} dx")
+    assert_close(dw, dw_ref, dtype, dy.shape[0] * int(np.prod(dy.shape[2:])), what=f"{case[0]} dw")
+
+
+@pytest.mark.parametrize("flip", [False, True])
+def test_fused_backward_through_conv_plan(flip, monkeypatch):
+    """ConvPlan.backward takes the fused pass too (flip: the kernel is flipped in and dw flipped back)."""
+    ran = _spy_fused(monkeypatch)
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((2, 16, 12, 19)).astype(np.float32)
+    w = rng.standard_normal((32, 1, 3, 5)).astype(np.float32)
+    kw = dict(padding=(1, 2), groups=16, flip=flip)
+    plan = cnnkern.ConvPlan(w, x.shape, algorithm="direct", **kw)
+    dy = rng.standard_normal(plan.forward(x).shape).astype(np.float32)
+    with cnnkern.num_threads(2):
+        got = plan.backward(dy, x)
+        want = cnnkern.conv2d_backward(dy, x, w, algorithm="direct", **kw)
+    assert ran == [True, True]
+    np.testing.assert_array_equal(got[0], plan.backward_input(dy))
+    np.testing.assert_array_equal(got[1], plan.backward_weight(dy, x))
+    for a, b_ in zip(got, want):
+        np.testing.assert_array_equal(a, b_)
+
+
+def test_fused_backward_declines_too_few_groups_and_strides(monkeypatch):
+    """Fewer than 4 groups per thread, or a stride: the separate passes run (same results). The
+    problems are above the flop count that runs on one thread."""
+    ran = _spy_fused(monkeypatch)
+    rng = np.random.default_rng(11)
+    for c, stride in ((4, 1), (16, 2)):
+        x = rng.standard_normal((4, c, 64, 65)).astype(np.float64)
+        w = rng.standard_normal((c, 1, 3, 3)).astype(np.float64)
+        kw = dict(padding=1, stride=stride, groups=c)
+        dy = rng.standard_normal(cnnkern.conv2d_forward(x, w, **kw).shape)
+        with cnnkern.num_threads(2):
+            dx, dw, _ = cnnkern.conv2d_backward(dy, x, w, algorithm="direct", **kw)
+        assert_close(dx, oracle.conv_backward_input(dy, w, x.shape, **kw), np.float64, 9, what="dx")
+        assert_close(dw, oracle.conv_backward_weight(dy, x, w.shape, **kw), np.float64, dy[:, 0].size, what="dw")
+    assert ran == [False, False]
+
+
 def test_depthwise_batch_zero():
     x = np.zeros((0, 4, 6, 6), np.float32)
     w = np.ones((4, 1, 3, 3), np.float32)

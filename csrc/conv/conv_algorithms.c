@@ -23,13 +23,13 @@ static size_t fft_workspace(const ck_conv_params *p, ck_conv_direction dir, size
         ck_conv_bwd_input__##name##_f64, ck_conv_bwd_weight__##name##_f32, ck_conv_bwd_weight__##name##_f64
 
 const ck_conv_algorithm ck_conv_algorithms[] = {
-    {"reference", CK_CONV_PASSES(reference), NULL, NULL},
-    {"direct", CK_CONV_PASSES(direct), NULL, NULL},
-    {"im2col", CK_CONV_PASSES(im2col), NULL, ck_conv_workspace__im2col},
-    {"fft", CK_CONV_PASSES(fft), ck_conv_fft_unsupported, fft_workspace},
+    {"reference", CK_CONV_PASSES(reference), NULL, NULL, NULL, NULL},
+    {"direct", CK_CONV_PASSES(direct), NULL, NULL, ck_conv_bwd_all__direct_f32, ck_conv_bwd_all__direct_f64},
+    {"im2col", CK_CONV_PASSES(im2col), NULL, ck_conv_workspace__im2col, NULL, NULL},
+    {"fft", CK_CONV_PASSES(fft), ck_conv_fft_unsupported, fft_workspace, NULL, NULL},
     {"separable", ck_conv_fwd__separable_f32, ck_conv_fwd__separable_f64, ck_conv_bwd_input__separable_f32,
-     ck_conv_bwd_input__separable_f64, NULL, NULL, ck_conv_separable_unsupported, NULL},
-    {"winograd", CK_CONV_PASSES(winograd), ck_conv_winograd_unsupported, ck_conv_workspace__winograd},
+     ck_conv_bwd_input__separable_f64, NULL, NULL, ck_conv_separable_unsupported, NULL, NULL, NULL},
+    {"winograd", CK_CONV_PASSES(winograd), ck_conv_winograd_unsupported, ck_conv_workspace__winograd, NULL, NULL},
 };
 
 const int ck_conv_algorithm_count = (int)(sizeof ck_conv_algorithms / sizeof ck_conv_algorithms[0]);
@@ -73,4 +73,15 @@ size_t ck_conv_algorithm_workspace(const ck_conv_algorithm *a, const ck_conv_par
                                    size_t elem_size)
 {
     return a->workspace ? a->workspace(p, dir, elem_size) : 0;
+}
+
+ck_status ck_conv_algorithm_run_backward(const ck_conv_algorithm *a, size_t elem_size, const ck_conv_params *p,
+                                         const void *dy, const void *x, const void *w, void *dx, void *dw, void *db)
+{
+    if (!a->bwd_all_f32 || !a->bwd_all_f64 || ck_conv_algorithm_unsupported(a, p, CK_CONV_BWD_INPUT) ||
+        ck_conv_algorithm_unsupported(a, p, CK_CONV_BWD_WEIGHT))
+        return CK_ERR_UNSUPPORTED;
+    if (elem_size == sizeof(float))
+        return a->bwd_all_f32(p, dy, x, w, dx, dw, db);
+    return a->bwd_all_f64(p, dy, x, w, dx, dw, db);
 }

@@ -22,19 +22,25 @@
  *   bwd_weight   task = one group (input channel c and its M outputs). For each image, x[n][c] is
  *                packed whole as in forward; bww_rows accumulates LANES partial sums per tap over all
  *                rows of dy[n][k], images in order; the lanes are summed in order at the end.
+ *   backward     (dx, dw and db at unit stride, ck_conv_bwd__depthwise_*) task = one group, images
+ *                in order: per image bww_rows as bwd_weight, the bias sums of conv_bias_sum.h, and the
+ *                group's dy planes packed whole for the backward-input forward above (one fwd_rows
+ *                call per dx plane). Each dy plane comes from memory once instead of three times.
  *   Every output is computed by one task in an order fixed by the problem: bitwise identical for
- *   any thread count and schedule. Accumulation in the tensor's dtype.
+ *   any thread count and schedule. Accumulation in the tensor's dtype (db: double, as conv_bias.c).
  *
  * Threading: one OpenMP team of p->num_threads, dynamic schedule, no nesting, no BLAS.
  * Memory (REAL = dtype): per thread, forward NS*Cg*((RB-1)*sh + (KH-1)*dh + 1)*Jp reals (RB chosen
  * so that this is <= 256 KiB when possible and there are >= 4 tasks per thread) plus Cg*KH*KW
- * indices; bwd_weight NS*((OH-1)*sh + (KH-1)*dh + 1)*Jp + M*KH*KW*LANES reals; shared: the W tap
- * geometry. NS = W phases used (<= min(sw, KW)).
+ * indices; bwd_weight NS*((OH-1)*sh + (KH-1)*dh + 1)*Jp + M*KH*KW*LANES reals; backward that plus
+ * M*(IH + (KH-1)*dh)*Jq + M*KH*KW reals (Jq: the packed dy row); shared: the W tap geometry.
+ * NS = W phases used (<= min(sw, KW)).
  * ISA: the first entry of depthwise_kernels.h's list that ck_cpu_isa() allows.
  */
 #include "conv_depthwise.h"
 #include "depthwise_kernels.h"
 #include "../direct/direct_axis_slots.h"
+#include "../bias/conv_bias_sum.h"
 
 #include <string.h>
 #if CK_BUILD_OPENMP
@@ -99,6 +105,21 @@ int ck_conv_depthwise_supports(const ck_conv_params *p, ck_conv_direction dir)
     return (size_t)(cg * ns * rows * J) * sizeof(double) <= CK_DEPTHWISE_MAX_PACK;
 }
 
+int ck_conv_depthwise_supports_backward(const ck_conv_params *p)
+{
+    if (p->stride[0] != 1 || p->stride[1] != 1 || p->stride[2] != 1)
+        return 0;
+    if (p->in_channels != p->groups || p->groups < 4 * (ck_index)(p->num_threads > 0 ? p->num_threads : 1))
+        return 0;
+    ck_conv_params q;
+    ck_conv_bwd_input_as_forward(p, &q);
+    if (!ck_conv_depthwise_supports(p, CK_CONV_BWD_WEIGHT) || !ck_conv_depthwise_supports(&q, CK_CONV_FWD))
+        return 0;
+    const ck_index kg = p->out_channels / p->groups;
+    const ck_index J = ck_depthwise_row_len(&q, CK_DEPTHWISE_MAX_LANES);
+    return (size_t)(kg * ck_depthwise_rows(&q, q.out_size[1]) * J) * sizeof(double) <= CK_DEPTHWISE_MAX_PACK;
+}
+
 #define REAL float
 #define KTAB ck_depthwise_kernels_f32
 #define KLIST CK_DEPTHWISE_F32_KERNELS
@@ -107,6 +128,8 @@ int ck_conv_depthwise_supports(const ck_conv_params *p, ck_conv_direction dir)
 #define PACK_PLANE ck_depthwise_pack_plane_f32
 #define DW_FWD ck_conv_fwd__depthwise_f32
 #define DW_BWD_WEIGHT ck_conv_bwd_weight__depthwise_f32
+#define DW_BWD_ALL ck_conv_bwd__depthwise_f32
+#define BIAS_ADD_PLANE ck_bias_add_plane_f32
 #include "conv_depthwise_template.h"
 
 #define REAL double
@@ -117,4 +140,6 @@ int ck_conv_depthwise_supports(const ck_conv_params *p, ck_conv_direction dir)
 #define PACK_PLANE ck_depthwise_pack_plane_f64
 #define DW_FWD ck_conv_fwd__depthwise_f64
 #define DW_BWD_WEIGHT ck_conv_bwd_weight__depthwise_f64
+#define DW_BWD_ALL ck_conv_bwd__depthwise_f64
+#define BIAS_ADD_PLANE ck_bias_add_plane_f64
 #include "conv_depthwise_template.h"

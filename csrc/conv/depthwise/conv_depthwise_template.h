@@ -1,7 +1,7 @@
 /*
  * conv_depthwise_template.h -- the depthwise operator for one real type (contract and design:
- * conv_depthwise.c, which includes this with REAL, KTAB, KLIST, SELECT_KERNELS, PACK_ROW, PACK_PLANE and the entry
- * point names #defined; they are #undef'd at the end).
+ * conv_depthwise.c, which includes this with REAL, KTAB, KLIST, SELECT_KERNELS, PACK_ROW, PACK_PLANE,
+ * BIAS_ADD_PLANE and the entry point names #defined; they are #undef'd at the end).
  */
 
 static const KTAB *SELECT_KERNELS(void)
@@ -223,6 +223,111 @@ ck_status DW_BWD_WEIGHT(const ck_conv_params *p, const REAL *dy, const REAL *x, 
     return err ? CK_ERR_NOMEM : CK_OK;
 }
 
+/* dx, dw and db of a unit-stride depthwise layer in one pass (contract: conv_depthwise.h). Task = one
+ * group g (input channel g, outputs g*M .. g*M+M-1), images in order. Per image the dy planes of the
+ * group are read from memory once and then used from cache three times: bww_rows against the packed
+ * x plane (dw, as DW_BWD_WEIGHT), the bias sums (db, as ck_conv_bwd_bias), and, packed with the
+ * backward-input geometry, fwd_rows with the flipped kernel over the whole dx plane (dx, as DW_FWD on
+ * ck_conv_bwd_input_as_forward(p), whose row blocking changes no sum). */
+ck_status DW_BWD_ALL(const ck_conv_params *p, const REAL *dy, const REAL *x, const REAL *w, REAL *dx, REAL *dw,
+                     REAL *db)
+{
+    const KTAB *kt = SELECT_KERNELS();
+    const ck_index G = p->groups, M = ck_conv_out_per_group(p);
+    const ck_index N = p->batch, C = p->in_channels, K = p->out_channels;
+    const ck_index KH = p->kernel_size[1], KW = p->kernel_size[2], KV = KH * KW;
+    const ck_index IH = p->in_size[1], IW = p->in_size[2], OH = p->out_size[1], OW = p->out_size[2];
+    const ck_index dh = p->dilation[1], pbh = p->pad_before[1];
+    const ck_index L = kt->lanes;
+    ck_conv_params q;
+    ck_conv_bwd_input_as_forward(p, &q);
+
+    /* geo: the W tap geometry of dw (p: x packed) and of dx (q: dy packed), then their tap offsets */
+    ck_index *geo = (ck_index *)ck_aligned_alloc((size_t)(6 * KW + KV + M * KV) * sizeof(ck_index));
+    if (!geo)
+        return CK_ERR_NOMEM;
+    ck_index *kslot = geo, *kshift = geo + KW, *sphase = geo + 2 * KW;
+    ck_index *qslot = geo + 3 * KW, *qshift = geo + 4 * KW, *qphase = geo + 5 * KW;
+    ck_index *toff = geo + 6 * KW, *qtoff = toff + KV;
+    const ck_index NS = ck_direct_axis_slots(p, 2, kslot, kshift, sphase);
+    const ck_index QS = ck_direct_axis_slots(&q, 2, qslot, qshift, qphase);
+    const ck_index Jp = ck_depthwise_row_len(p, L), NR = ck_depthwise_rows(p, OH);
+    const ck_index Jq = ck_depthwise_row_len(&q, L), NQ = ck_depthwise_rows(&q, IH);
+    for (ck_index kh = 0; kh < KH; ++kh)
+        for (ck_index kw = 0; kw < KW; ++kw) {
+            toff[kh * KW + kw] = (kslot[kw] * NR + kh * dh) * Jp + kshift[kw];
+            for (ck_index c = 0; c < M; ++c) /* q's input channels are p's M outputs of the group */
+                qtoff[(c * KH + kh) * KW + kw] = ((c * QS + qslot[kw]) * NQ + kh * dh) * Jq + qshift[kw];
+        }
+    const size_t xbuf_elems = (size_t)(NS * NR * Jp), dybuf_elems = (size_t)(M * QS * NQ * Jq);
+    const size_t acc_elems = (size_t)(M * KV * L);
+    int err = 0;
+
+#if CK_BUILD_OPENMP
+#pragma omp parallel num_threads(p->num_threads)
+#endif
+    {
+        REAL *xbuf = (REAL *)ck_aligned_alloc((xbuf_elems + dybuf_elems + acc_elems + (size_t)(M * KV)) * sizeof(REAL));
+        REAL *dybuf = xbuf + xbuf_elems, *acc = dybuf + dybuf_elems, *wt = acc + acc_elems;
+        double bsum[CK_DEPTHWISE_MAX_MULT][CK_BIAS_SUMS];
+        if (!xbuf) {
+#if CK_BUILD_OPENMP
+#pragma omp atomic write
+#endif
+            err = 1;
+        }
+
+#if CK_BUILD_OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (ck_index g = 0; g < G; ++g) {
+            if (!xbuf)
+                continue;
+            memset(acc, 0, acc_elems * sizeof(REAL));
+            memset(bsum, 0, sizeof bsum);
+            for (ck_index c = 0; c < M; ++c) /* the flipped kernel: wt[c][t] = w[g*M + c][KV-1-t] */
+                for (ck_index t = 0; t < KV; ++t)
+                    wt[c * KV + t] = w[(g * M + c) * KV + (KV - 1 - t)];
+            for (ck_index n = 0; n < N; ++n) {
+                const REAL *xc = x + (n * C + g) * IH * IW;
+                const REAL *dyg = dy + (n * K + g * M) * OH * OW;
+                if (n + 1 < N) { /* the next image's planes, while this one computes */
+                    ck_depthwise_prefetch(xc + C * IH * IW, (size_t)(IH * IW) * sizeof(REAL));
+                    ck_depthwise_prefetch(dyg + K * OH * OW, (size_t)(M * OH * OW) * sizeof(REAL));
+                }
+                for (ck_index s = 0; s < NS; ++s)
+                    PACK_PLANE(kt, xbuf + s * NR * Jp, Jp, xc, IH, IW, -pbh, NR, 1, sphase[s] - p->pad_before[2]);
+                for (ck_index k = 0; k < M; ++k) {
+                    const REAL *dyk = dyg + k * OH * OW;
+                    for (ck_index t0 = 0; t0 < KV; t0 += CK_DEPTHWISE_BWW_MAXT)
+                        kt->bww(OH, dyk, OW, OW, xbuf, Jp, ck_depthwise_min(CK_DEPTHWISE_BWW_MAXT, KV - t0),
+                                toff + t0, acc + (k * KV + t0) * L);
+                    if (db)
+                        BIAS_ADD_PLANE(bsum[k], dyk, OH * OW);
+                    for (ck_index s = 0; s < QS; ++s)
+                        PACK_PLANE(kt, dybuf + (k * QS + s) * NQ * Jq, Jq, dyk, OH, OW, -q.pad_before[1], NQ, 1,
+                                   qphase[s] - q.pad_before[2]);
+                }
+                kt->fwd(IH, dybuf, Jq, M * KV, qtoff, wt, (REAL)0, IW, dx + (n * C + g) * IH * IW, IW);
+            }
+            for (ck_index k = 0; k < M; ++k) {
+                for (ck_index t = 0; t < KV; ++t) {
+                    const REAL *a = acc + (k * KV + t) * L;
+                    REAL s = a[0];
+                    for (ck_index l = 1; l < L; ++l)
+                        s += a[l];
+                    dw[(g * M + k) * KV + t] = s;
+                }
+                if (db)
+                    db[g * M + k] = (REAL)ck_bias_total(bsum[k]);
+            }
+        }
+        ck_aligned_free(xbuf);
+    }
+    ck_aligned_free(geo);
+    return err ? CK_ERR_NOMEM : CK_OK;
+}
+
 #undef REAL
 #undef KTAB
 #undef KLIST
@@ -231,3 +336,5 @@ ck_status DW_BWD_WEIGHT(const ck_conv_params *p, const REAL *dy, const REAL *x, 
 #undef PACK_PLANE
 #undef DW_FWD
 #undef DW_BWD_WEIGHT
+#undef DW_BWD_ALL
+#undef BIAS_ADD_PLANE

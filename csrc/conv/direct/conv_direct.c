@@ -46,7 +46,9 @@
  *   All three give bitwise identical results for any thread count and schedule.
  *   Depthwise problems that ck_conv_depthwise_supports() accepts go to csrc/conv/depthwise/ (packed
  *   rows, one channel per task, the halo in the packed rows); the forward body checks, so the
- *   unit-stride backward-input (one output channel per group after the swap) goes there too. Other groups with fewer than OCB/2
+ *   unit-stride backward-input (one output channel per group after the swap) goes there too, and so
+ *   does the table's fused backward (ck_conv_bwd_all__direct_*: dx, dw and db in one pass over dy),
+ *   which declines every other problem. Other groups with fewer than OCB/2
  *   (BK/2) output channels use the one-channel tiles of direct_kernels.h instead of wasting most of
  *   an OCB-wide tile.
  *
@@ -173,3 +175,21 @@ static inline ck_index ck_direct_pick_nv(ck_index nvec, ck_index nvm)
 #define DEPTHWISE_FWD ck_conv_fwd__depthwise_f64
 #define DEPTHWISE_BWD_WEIGHT ck_conv_bwd_weight__depthwise_f64
 #include "conv_direct_template.h"
+
+ck_status ck_conv_bwd_all__direct_f32(const ck_conv_params *p, const float *dy, const float *x, const float *w,
+                                      float *dx, float *dw, float *db)
+{
+    assert(ck_direct_params_ok(p));
+    if (p->batch == 0 || !ck_conv_depthwise_supports_backward(p))
+        return CK_ERR_UNSUPPORTED;
+    return ck_conv_bwd__depthwise_f32(p, dy, x, w, dx, dw, db);
+}
+
+ck_status ck_conv_bwd_all__direct_f64(const ck_conv_params *p, const double *dy, const double *x, const double *w,
+                                      double *dx, double *dw, double *db)
+{
+    assert(ck_direct_params_ok(p));
+    if (p->batch == 0 || !ck_conv_depthwise_supports_backward(p))
+        return CK_ERR_UNSUPPORTED;
+    return ck_conv_bwd__depthwise_f64(p, dy, x, w, dx, dw, db);
+}

@@ -254,15 +254,8 @@ static ck_status BWD_INPUT_UNIT_STRIDE(const ck_conv_params *p, const REAL *dy, 
 {
     const ck_index G = p->groups, Cg = ck_conv_in_per_group(p), Kg = ck_conv_out_per_group(p);
     const ck_index KV = ck_conv_kernel_volume(p);
-    ck_conv_params q = *p;
-    q.in_channels = p->out_channels;
-    q.out_channels = p->in_channels;
-    for (int a = 0; a < CK_MAX_SPATIAL; ++a) {
-        q.in_size[a] = p->out_size[a];
-        q.out_size[a] = p->in_size[a];
-        q.pad_before[a] = p->dilation[a] * (p->kernel_size[a] - 1) - p->pad_before[a];
-        q.pad_after[a] = p->dilation[a] * (p->kernel_size[a] - 1) - p->pad_after[a];
-    }
+    ck_conv_params q;
+    ck_conv_bwd_input_as_forward(p, &q);
     /* wT[g*Cg + c][k][t] = w[g*Kg + k][c][KV-1-t] (flipping all axes reverses the tap index) */
     REAL *wT = (REAL *)ck_aligned_alloc((size_t)(G * Cg * Kg * KV) * sizeof(REAL));
     if (!wT)

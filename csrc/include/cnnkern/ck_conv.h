@@ -86,6 +86,11 @@ ck_status ck_conv_bwd_input__direct_f32(const ck_conv_params *p, const float *dy
 ck_status ck_conv_bwd_input__direct_f64(const ck_conv_params *p, const double *dy, const double *w, double *dx);
 ck_status ck_conv_bwd_weight__direct_f32(const ck_conv_params *p, const float *dy, const float *x, float *dw);
 ck_status ck_conv_bwd_weight__direct_f64(const ck_conv_params *p, const double *dy, const double *x, double *dw);
+/* dx, dw and db in one pass where that pays (depthwise layers at unit stride); CK_ERR_UNSUPPORTED otherwise. */
+ck_status ck_conv_bwd_all__direct_f32(const ck_conv_params *p, const float *dy, const float *x, const float *w,
+                                      float *dx, float *dw, float *db);
+ck_status ck_conv_bwd_all__direct_f64(const ck_conv_params *p, const double *dy, const double *x, const double *w,
+                                      double *dx, double *dw, double *db);
 
 /* ---- im2col + GEMM: column matrix in tiles, GEMM through the adapter of ck_gemm.h (csrc/conv/im2col/) ----
  * Extra memory stays under the workspace limit (default 64 MiB; a single column of K = Cg*kvol elements
@@ -215,6 +220,13 @@ typedef ck_status (*ck_conv_bwd_f64_fn)(const ck_conv_params *p, const double *a
 typedef const char *(*ck_conv_unsupported_fn)(const ck_conv_params *p, ck_conv_direction dir);
 /* Bytes of workspace a call of p in dir allocates (p->num_threads workers), for elem_size 4 or 8. */
 typedef size_t (*ck_conv_workspace_fn)(const ck_conv_params *p, ck_conv_direction dir, size_t elem_size);
+/* The whole backward (dy, x, w) -> dx, dw and db (db NULL: not wanted) in one call, for problems where
+ * sharing the reads of dy pays; CK_ERR_UNSUPPORTED (nothing written) where it declines p. Same bits as
+ * the row's bwd_input and bwd_weight passes and ck_conv_bwd_bias_*. */
+typedef ck_status (*ck_conv_bwd_all_f32_fn)(const ck_conv_params *p, const float *dy, const float *x, const float *w,
+                                            float *dx, float *dw, float *db);
+typedef ck_status (*ck_conv_bwd_all_f64_fn)(const ck_conv_params *p, const double *dy, const double *x,
+                                            const double *w, double *dx, double *dw, double *db);
 
 typedef struct ck_conv_algorithm {
     const char *name;                    /* the name Python's algorithm= takes */
@@ -226,6 +238,8 @@ typedef struct ck_conv_algorithm {
     ck_conv_bwd_f64_fn bwd_weight_f64;
     ck_conv_unsupported_fn unsupported;  /* NULL: every problem, every direction it has a pass for */
     ck_conv_workspace_fn workspace;      /* NULL: no workspace beyond small per-thread buffers */
+    ck_conv_bwd_all_f32_fn bwd_all_f32;  /* NULL: the backward is always the separate passes */
+    ck_conv_bwd_all_f64_fn bwd_all_f64;
 } ck_conv_algorithm;
 
 extern const ck_conv_algorithm ck_conv_algorithms[];
@@ -238,6 +252,10 @@ const char *ck_conv_algorithm_unsupported(const ck_conv_algorithm *a, const ck_c
  * CK_ERR_UNSUPPORTED when the row has no such pass or its support test declines p; else the pass's status. */
 ck_status ck_conv_algorithm_run(const ck_conv_algorithm *a, ck_conv_direction dir, size_t elem_size,
                                 const ck_conv_params *p, const void *in0, const void *in1, const void *b, void *out);
+/* The row's fused backward (dy, x, w) -> dx, dw, db (db may be NULL), batch >= 1: CK_ERR_UNSUPPORTED
+ * (nothing written) when the row has none or it declines p; then the caller runs the passes. */
+ck_status ck_conv_algorithm_run_backward(const ck_conv_algorithm *a, size_t elem_size, const ck_conv_params *p,
+                                         const void *dy, const void *x, const void *w, void *dx, void *dw, void *db);
 /* The row's workspace query (0 without one). */
 size_t ck_conv_algorithm_workspace(const ck_conv_algorithm *a, const ck_conv_params *p, ck_conv_direction dir,
                                    size_t elem_size);
