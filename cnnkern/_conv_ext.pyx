@@ -41,6 +41,11 @@ cdef extern from "cnnkern/ck_common.h" nogil:
     void ck_aligned_free(void *p)
     size_t ck_alloc_failed_bytes()
 
+cdef extern from "cnnkern/ck_runtime.h" nogil:
+    void ck_workspace_cache_set_limit(size_t nbytes)
+    size_t ck_workspace_cache_get_limit()
+    size_t ck_workspace_cache_bytes()
+
 cdef extern from "cnnkern/ck_conv.h" nogil:
     # _fill writes the 25 ck_index fields from batch to pad_after as one block (their order is in
     # ck_conv.h, checked by conv_algorithms.c's _Static_assert): only the fields named here are declared.
@@ -285,6 +290,20 @@ def workspace_alloc_probe(size_t nbytes):
     cdef void *p = ck_aligned_alloc(nbytes)
     ck_aligned_free(p)
     return p != NULL, int(ck_alloc_failed_bytes())
+
+
+def workspace_cache_set_limit(size_t nbytes):
+    """Bytes of freed large workspace blocks the allocator keeps for reuse (frees those it holds)."""
+    ck_workspace_cache_set_limit(nbytes)
+
+
+def workspace_cache_get_limit():
+    return int(ck_workspace_cache_get_limit())
+
+
+def workspace_cache_bytes():
+    """Bytes held in cached (freed, kept for reuse) workspace blocks now."""
+    return int(ck_workspace_cache_bytes())
 
 
 def workspace_reset_peak():

@@ -16,7 +16,8 @@ from ._params import as_int
 _F32, _F64 = NATIVE_DTYPES
 
 # The per-dimension public functions are appended by export_per_ndim at the end of this module.
-__all__ = ["algorithms", "choose_algorithm", "set_workspace_limit", "get_workspace_limit"]
+__all__ = ["algorithms", "choose_algorithm", "set_workspace_limit", "get_workspace_limit", "set_workspace_cache_limit",
+           "get_workspace_cache_limit"]
 
 
 def algorithms():
@@ -39,6 +40,26 @@ def set_workspace_limit(nbytes):
 def get_workspace_limit():
     """The workspace limit of algorithm="im2col" in bytes."""
     return int(_conv_ext.im2col_get_workspace_limit())
+
+
+def set_workspace_cache_limit(nbytes):
+    """Keep at most nbytes of freed large workspace blocks for reuse; default 128 MiB; 0 keeps none.
+
+    Process-wide, for every algorithm and for pooling and cnnkern.signal. Workspace blocks of 4 MiB or
+    more (fft's spectra, winograd's transforms, im2col's column tiles) are kept when a call frees them
+    (up to 4 blocks within this limit) and handed to the next call that fits in one, which then does
+    not fault fresh pages in: on a repeated call that can be most of its time. The kept blocks stay
+    resident until reused; calling this (with any value) frees them.
+    """
+    nbytes = as_int("nbytes", nbytes, limit=2 ** 63 - 1)
+    if nbytes < 0:
+        raise ValueError(f"nbytes (the workspace cache limit) must be between 0 and 2**63 - 1 bytes, got {nbytes}")
+    _conv_ext.workspace_cache_set_limit(nbytes)
+
+
+def get_workspace_cache_limit():
+    """The workspace cache limit in bytes (set_workspace_cache_limit)."""
+    return int(_conv_ext.workspace_cache_get_limit())
 
 
 def _flip_kernel(w, ndim):

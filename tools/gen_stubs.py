@@ -98,8 +98,9 @@ def _returns(name):
         (r"(max|min)_pool\dd_backward$|global_(max|min)_pool\dd_backward$|adaptive_max_pool\dd_backward$", "_Array"),
         (r".*pool\dd_(forward|backward)$|max_unpool\dd$", "_Array"),
         (r"conv_output_shape$", "tuple[int, ...]"),
-        (r"(get_num_threads|get_workspace_limit)$", "int"),
-        (r"(set_num_threads|set_workspace_limit|set_autotune|clear_autotune_cache|show_config)$", "None"),
+        (r"(get_num_threads|get_workspace_limit|get_workspace_cache_limit)$", "int"),
+        (r"(set_num_threads|set_workspace_limit|set_workspace_cache_limit|set_autotune|clear_autotune_cache"
+         r"|show_config)$", "None"),
         (r"num_threads$", "AbstractContextManager[None]"),
         (r"get_autotune$|get_auto_guard$|is_separable$", "bool"),
         (r"set_auto_guard$", "None"),

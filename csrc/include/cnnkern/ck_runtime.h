@@ -42,6 +42,12 @@ typedef struct ck_runtime_api {
     size_t (*alloc_failed_bytes)(void);
 } ck_runtime_api;
 
+/* Owner only (cnnkern._conv_ext): the workspace cache of ck_aligned_alloc (ck_runtime.c), which every
+ * module's allocations go through. Setting the limit frees the cached blocks (0: none kept). */
+void ck_workspace_cache_set_limit(size_t bytes);
+size_t ck_workspace_cache_get_limit(void);
+size_t ck_workspace_cache_bytes(void); /* bytes held in cached blocks now */
+
 /* The owner's table (ck_runtime.c; static storage, never freed). */
 const ck_runtime_api *ck_runtime_api_table(void);
 
