@@ -106,10 +106,15 @@ cdef extern from "cnnkern/ck_gemm.h" nogil:
                                          const int *, const double *, double *, const int *)
     void ck_gemm_install(ck_sgemm_fortran_fn sgemm, ck_dgemm_fortran_fn dgemm)
     void ck_gemm_use_naive(int on)
+    void ck_gemm_use_small_n(int on)
     int ck_gemm_has_blas(int dtype_size)
     ctypedef void (*ck_blas_set_threads_fn)(int)
     ctypedef int (*ck_blas_get_threads_fn)()
     void ck_gemm_install_threads(ck_blas_set_threads_fn set_threads, ck_blas_get_threads_fn get_threads)
+    int ck_gemm_small_n_f32(int trans_a, ck_index M, ck_index N, ck_index K, const float *A, ck_index lda,
+                            const float *B, ck_index ldb, int accumulate, float *C, ck_index ldc)
+    int ck_gemm_small_n_f64(int trans_a, ck_index M, ck_index N, ck_index K, const double *A, ck_index lda,
+                            const double *B, ck_index ldb, int accumulate, double *C, ck_index ldc)
     int ck_gemm_can_pin(int dtype_size)
 
 # The C algorithms, in the order of the C table (cnnkern.algorithms()).
@@ -381,6 +386,39 @@ def gemm_can_pin(int itemsize):
 def gemm_use_naive(bint on):
     """For tests: route every im2col GEMM to the naive C loops (True) or back to the BLAS (False)."""
     ck_gemm_use_naive(1 if on else 0)
+
+
+def gemm_use_small_n(bint on):
+    """For measurements and tests: send GEMMs with few columns to cnnkern's own kernels (True, the
+    default) or to the BLAS like the others (False)."""
+    ck_gemm_use_small_n(1 if on else 0)
+
+
+def gemm_small_n_probe(bint trans_a, a, b, c, bint accumulate):
+    """For tests: c (+)= op(a) @ b through the small-N GEMM kernels (csrc/gemm/gemm_small_n.h) at the ISA
+    in use. a, b, c: 2-D arrays of one dtype (float32/float64) with unit column stride (row strides
+    free: views into larger arrays test the leading dimensions); op(a) = a.T when trans_a. Returns
+    whether the kernels ran (False: none for this CPU)."""
+    cdef cnp.ndarray A = a, B = b, C = c
+    cdef Py_ssize_t size = C.itemsize
+    for arr in (A, B, C):
+        if arr.ndim != 2 or arr.itemsize != size or arr.strides[1] != size or arr.dtype != C.dtype:
+            raise ValueError("gemm_small_n_probe needs 2-D arrays of one float dtype with unit column stride")
+    if not C.flags.writeable:
+        raise ValueError("c must be writeable")
+    cdef ck_index M = C.shape[0], N = C.shape[1], K = B.shape[0]
+    cdef ck_index lda = A.strides[0] // size, ldb = B.strides[0] // size, ldc = C.strides[0] // size
+    if (A.shape[1] if trans_a else A.shape[0]) != M or (A.shape[0] if trans_a else A.shape[1]) != K or B.shape[1] != N:
+        raise ValueError("shapes do not chain")
+    cdef int done
+    if size == 4:
+        done = ck_gemm_small_n_f32(trans_a, M, N, K, <const float *>cnp.PyArray_DATA(A), lda,
+                                   <const float *>cnp.PyArray_DATA(B), ldb, accumulate, <float *>cnp.PyArray_DATA(C), ldc)
+    else:
+        done = ck_gemm_small_n_f64(trans_a, M, N, K, <const double *>cnp.PyArray_DATA(A), lda,
+                                   <const double *>cnp.PyArray_DATA(B), ldb, accumulate, <double *>cnp.PyArray_DATA(C),
+                                   ldc)
+    return bool(done)
 
 
 def gemm_has_blas(int itemsize):

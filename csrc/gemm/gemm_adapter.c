@@ -28,11 +28,16 @@
  * nest; when their loops are serial they set the BLAS to the call's num_threads the same way.
  * Python installs the BLAS's set/get-thread-count functions with ck_gemm_install_threads(); without
  * them ck_gemm_can_pin() is 0 and the operators keep their loops serial (the BLAS threads instead).
+ * Few columns (gemm_small_n.h): a GEMM with op(B) = B, alpha 1, beta 0 or 1, N <= CK_GEMM_SMALL_N_MAX
+ * and M, K not tiny, called while the BLAS is pinned to one thread (the caller's loops are parallel),
+ * runs cnnkern's own serial kernels: a BLAS packs all of A for those few columns. Elsewhere (the BLAS
+ * threading, a BLAS that cannot be pinned, ck_gemm_use_naive) nothing changes.
  * Concurrent calls from several Python threads are safe: the installed pointers are written once at
  * import, and OpenBLAS's gemm is thread-safe.
  */
 #define _POSIX_C_SOURCE 200809L /* pthread mutex under -std=c11 */
 #include "cnnkern/ck_gemm.h"
+#include "gemm_small_n.h"
 
 #include <assert.h>
 #include <pthread.h>
@@ -49,6 +54,9 @@ void ck_gemm_install(ck_sgemm_fortran_fn sgemm, ck_dgemm_fortran_fn dgemm)
 }
 
 void ck_gemm_use_naive(int on) { force_naive = on ? 1 : 0; }
+
+static volatile int small_n_enabled = 1;
+void ck_gemm_use_small_n(int on) { small_n_enabled = on ? 1 : 0; }
 
 int ck_gemm_has_blas(int dtype_size)
 {
@@ -94,6 +102,17 @@ void ck_gemm_pin_end(void)
     pthread_mutex_unlock(&pin_mutex);
 }
 
+/* 1 while every caller in a pinned region asked for a one-thread BLAS (their own loops are parallel):
+ * only then does a small-N GEMM go to gemm_small_n.h's serial kernels instead of a BLAS that would
+ * thread it. */
+static int blas_pinned_to_one(void)
+{
+    pthread_mutex_lock(&pin_mutex);
+    const int one = blas_set_threads != NULL && pin_count > 0 && pin_value == 1;
+    pthread_mutex_unlock(&pin_mutex);
+    return one;
+}
+
 /* Largest N handed to the BLAS in one call (its sizes are 32-bit ints). */
 #define CK_GEMM_MAX_N ((ck_index)1 << 30)
 
@@ -102,24 +121,28 @@ void ck_gemm_pin_end(void)
 #define GEMM_INSTALLED installed_sgemm
 #define GEMM_ROWMAJOR ck_gemm_f32
 #define GEMM_NAIVE ck_gemm_naive_f32
+#define GEMM_SMALL_N ck_gemm_small_n_f32
 #include "gemm_adapter_template.h"
 #undef REAL
 #undef GEMM_FORTRAN_FN
 #undef GEMM_INSTALLED
 #undef GEMM_ROWMAJOR
 #undef GEMM_NAIVE
+#undef GEMM_SMALL_N
 
 #define REAL double
 #define GEMM_FORTRAN_FN ck_dgemm_fortran_fn
 #define GEMM_INSTALLED installed_dgemm
 #define GEMM_ROWMAJOR ck_gemm_f64
 #define GEMM_NAIVE ck_gemm_naive_f64
+#define GEMM_SMALL_N ck_gemm_small_n_f64
 #include "gemm_adapter_template.h"
 #undef REAL
 #undef GEMM_FORTRAN_FN
 #undef GEMM_INSTALLED
 #undef GEMM_ROWMAJOR
 #undef GEMM_NAIVE
+#undef GEMM_SMALL_N
 
 /* ---- complex GEMM (contract above); written at import, read by every call ---- */
 static ck_cgemm_fortran_fn installed_cgemm = NULL;

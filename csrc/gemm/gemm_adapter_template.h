@@ -1,6 +1,6 @@
 /*
  * gemm_adapter_template.h -- one dtype of gemm_adapter.c. Included with REAL, GEMM_FORTRAN_FN,
- * GEMM_INSTALLED, GEMM_ROWMAJOR and GEMM_NAIVE #defined (full function names, visible to grep).
+ * GEMM_INSTALLED, GEMM_ROWMAJOR, GEMM_NAIVE and GEMM_SMALL_N #defined (full function names, visible to grep).
  */
 
 /* C[M][N] = alpha * op(A) op(B) + beta * C, row-major, plain loops. */
@@ -38,6 +38,10 @@ void GEMM_ROWMAJOR(int trans_a, int trans_b, ck_index M, ck_index N, ck_index K,
 {
     GEMM_FORTRAN_FN gemm = force_naive ? NULL : GEMM_INSTALLED;
     if (M <= 0 || N <= 0)
+        return;
+    if (gemm != NULL && small_n_enabled && !trans_b && alpha == (REAL)1 && (beta == (REAL)0 || beta == (REAL)1) &&
+        N <= CK_GEMM_SMALL_N_MAX && M >= CK_GEMM_SMALL_N_MIN_M && K >= CK_GEMM_SMALL_N_MIN_K &&
+        blas_pinned_to_one() && GEMM_SMALL_N(trans_a, M, N, K, A, lda, B, ldb, beta == (REAL)1, C, ldc))
         return;
     if (gemm == NULL) {
         GEMM_NAIVE(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);

@@ -27,6 +27,9 @@ typedef void (*ck_dgemm_fortran_fn)(const char *transa, const char *transb, cons
 void ck_gemm_install(ck_sgemm_fortran_fn sgemm, ck_dgemm_fortran_fn dgemm);
 /* For tests: 1 routes every GEMM to ck_gemm_naive_*, 0 back to the installed BLAS. */
 void ck_gemm_use_naive(int on);
+/* For measurements and tests: 0 sends the few-column GEMMs to the BLAS too, 1 (default) to
+ * ck_gemm_small_n_* as described there. */
+void ck_gemm_use_small_n(int on);
 /* 1 if float32 (dtype_size 4) / float64 (8) GEMMs currently go to an installed BLAS. */
 int ck_gemm_has_blas(int dtype_size);
 
@@ -79,6 +82,13 @@ void ck_gemm_naive_f32(int trans_a, int trans_b, ck_index M, ck_index N, ck_inde
 void ck_gemm_naive_f64(int trans_a, int trans_b, ck_index M, ck_index N, ck_index K, double alpha,
                        const double *A, ck_index lda, const double *B, ck_index ldb, double beta,
                        double *C, ck_index ldc);
+
+/* Few columns: C[M][N] (+)= op(A) @ B with cnnkern's own serial SIMD kernels (contract and when the
+ * adapter uses them: csrc/gemm/gemm_small_n.h). 1 when done, 0 when declined (below AVX-512). */
+int ck_gemm_small_n_f32(int trans_a, ck_index M, ck_index N, ck_index K, const float *A, ck_index lda,
+                        const float *B, ck_index ldb, int accumulate, float *C, ck_index ldc);
+int ck_gemm_small_n_f64(int trans_a, ck_index M, ck_index N, ck_index K, const double *A, ck_index lda,
+                        const double *B, ck_index ldb, int accumulate, double *C, ck_index ldc);
 
 /* ---- complex GEMM (algorithm "fft": the per-frequency channel mixing) ----
  * Complex matrices are interleaved (re, im) pairs of REAL, row-major, leading dimensions in complex

@@ -1,0 +1,46 @@
+/*
+ * gemm_small_n.h -- row-major GEMMs with few columns: the contract of ck_gemm_small_n_{f32,f64}
+ * (cnnkern/ck_gemm.h; the adapter ck_gemm_f32/f64 of gemm_adapter.c sends such GEMMs there) and the
+ * ISA kernels behind them.
+ *
+ * Contract:  C[M][N] = op(A) @ B            (accumulate 0: C overwritten)
+ *            C[M][N] = C + op(A) @ B        (accumulate 1)
+ *   op(A)[m][k] = A[m*lda + k] (trans_a 0) or A[k*lda + m] (trans_a 1); B is [K][N] with row stride
+ *   ldb; C has row stride ldc. Serial: the callers (im2col's work items) already run in parallel.
+ *   Every C element is one chain of fused multiply-adds over k in order, from zero (then added to C
+ *   when accumulating), so its bits do not depend on M, N or where the caller splits the columns (im2col
+ *   splits an image's pixels across workers by their count).
+ *
+ * Why: with N <= CK_GEMM_SMALL_N_MAX (a 7x7 feature map at batch 1: 49 columns) a BLAS packs the
+ * whole of A for a few columns of work: OpenBLAS ran r50_3x3_7's forward GEMM (512 x 49 x 4608) at
+ * 75 GFLOP/s on one Zen 4 core. Here B's rows are read in place (<= 3 vectors, the last one masked),
+ * op(A)'s elements are broadcast, and an MR x 3-vector register tile accumulates over all of K.
+ *
+ * Returns 1 when done, 0 when it declines (below AVX-512: see gemm_small_n.c): the caller then runs its
+ * BLAS.
+ * Thread-safe (no state, no allocation).
+ */
+#ifndef CK_GEMM_SMALL_N_H
+#define CK_GEMM_SMALL_N_H
+
+#include "cnnkern/ck_gemm.h"
+
+/* Widest N sent here, and the smallest M and K (below them the BLAS's own overhead is small). */
+#define CK_GEMM_SMALL_N_MAX 64
+#define CK_GEMM_SMALL_N_MIN_M 8
+#define CK_GEMM_SMALL_N_MIN_K 16
+
+/* The entry points ck_gemm_small_n_{f32,f64} are declared in cnnkern/ck_gemm.h (tests call them too). */
+
+/* The ISA kernels (gemm_small_n_avx512.c), same contract. */
+#define CK_GEMM_SMALL_N_DECLARE(isa)                                                                       \
+    void ck_gemm_small_n__##isa##_f32(int trans_a, ck_index M, ck_index N, ck_index K, const float *A,     \
+                                      ck_index lda, const float *B, ck_index ldb, int accumulate, float *C, \
+                                      ck_index ldc);                                                       \
+    void ck_gemm_small_n__##isa##_f64(int trans_a, ck_index M, ck_index N, ck_index K, const double *A,    \
+                                      ck_index lda, const double *B, ck_index ldb, int accumulate,         \
+                                      double *C, ck_index ldc);
+CK_GEMM_SMALL_N_DECLARE(avx512)
+#undef CK_GEMM_SMALL_N_DECLARE
+
+#endif /* CK_GEMM_SMALL_N_H */

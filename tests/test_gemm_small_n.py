@@ -1,0 +1,111 @@
+"""The small-N GEMM kernels (csrc/gemm/gemm_small_n.h) against NumPy, and im2col's GEMMs through them.
+
+They take the GEMMs with few columns (N <= 64) that im2col's parallel work items hand to a one-thread
+BLAS (AVX-512 CPUs only): a 7x7 feature map at batch 1 (r50_3x3_7). An 8 x 3-vector register tile, the
+last vector masked; every element one FMA chain over k, so im2col's bits do not depend on its tiling.
+"""
+import numpy as np
+import pytest
+
+import cnnkern
+from cnnkern import _conv_ext
+
+import oracle
+from conftest import ISAS
+from oracle import assert_close
+
+SHAPES = [  # (M, N, K)
+    (8, 49, 4608 // 16), (9, 1, 16), (13, 7, 17), (17, 15, 100), (24, 16, 33), (33, 17, 64), (5, 31, 20),
+    (40, 32, 19), (8, 47, 300), (19, 48, 129), (70, 63, 40), (8, 64, 16),
+]
+
+
+def _operands(m, n, k, dtype, trans_a, rng):
+    # views into larger arrays: leading dimensions > the sizes
+    a_big = rng.standard_normal((k + 3, m + 5) if trans_a else (m + 3, k + 5)).astype(dtype)
+    a = a_big[1:k + 1, 2:m + 2] if trans_a else a_big[1:m + 1, 2:k + 2]
+    b = rng.standard_normal((k + 2, n + 7)).astype(dtype)[1:k + 1, 3:n + 3]
+    c = rng.standard_normal((m + 1, n + 9)).astype(dtype)[:m, 4:n + 4]
+    return a, b, c
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("trans_a", [False, True])
+@pytest.mark.parametrize("accumulate", [False, True])
+@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "x".join(map(str, s)))
+def test_small_n_kernels_match_numpy(shape, accumulate, trans_a, dtype, isa_cap):
+    isa_cap("avx512")
+    m, n, k = shape
+    rng = np.random.default_rng(m * 1000 + n * 10 + k)
+    a, b, c = _operands(m, n, k, dtype, trans_a, rng)
+    c0 = c.copy()
+    opa = (a.T if trans_a else a).astype(np.float64)
+    want = opa @ b.astype(np.float64) + (c0 if accumulate else 0)
+    assert _conv_ext.gemm_small_n_probe(trans_a, a, b, c, accumulate)
+    eps = np.finfo(dtype).eps
+    scale = np.abs(opa) @ np.abs(b.astype(np.float64)) + (np.abs(c0) if accumulate else 0)
+    assert np.all(np.abs(c - want) <= 4 * k * eps * scale + 1e-30)
+    # every element of c was written (the neighbours of the view were not: checked by the parent arrays' copies)
+    assert np.isfinite(c).all()
+
+
+def test_small_n_writes_only_c():
+    rng = np.random.default_rng(1)
+    big = rng.standard_normal((20, 70)).astype(np.float32)
+    keep = big.copy()
+    a = rng.standard_normal((9, 33)).astype(np.float32)
+    b = rng.standard_normal((33, 49)).astype(np.float32)
+    c = big[3:12, 5:54]
+    assert _conv_ext.gemm_small_n_probe(False, a, b, c, False)
+    mask = np.ones(big.shape, bool)
+    mask[3:12, 5:54] = False
+    np.testing.assert_array_equal(big[mask], keep[mask])
+    np.testing.assert_allclose(c, a.astype(np.float64) @ b, rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("isa", ["generic", "avx2"])
+def test_small_n_declines_below_avx512(isa, isa_cap):
+    """Below AVX-512 the adapter keeps the BLAS (an AVX2 tile measured slower than OpenBLAS)."""
+    isa_cap(isa)
+    a = np.ones((8, 16), np.float32)
+    b = np.ones((16, 4), np.float32)
+    c = np.zeros((8, 4), np.float32)
+    assert not _conv_ext.gemm_small_n_probe(False, a, b, c, False)
+    assert not c.any()
+
+
+# im2col problems whose GEMMs have few columns (7x7 and smaller maps, batch 1, pixel tiles split
+# across workers), in every pass, against the oracle; 1 and 2 threads give the same bits.
+CONV_CASES = [
+    ((1, 64, 7, 7), (96, 64, 3, 3), dict(padding=1)),           # r50_3x3_7-like: N = 49 (or tiles of it)
+    ((1, 32, 5, 6), (40, 32, 3, 3), dict(padding=1)),
+    ((2, 24, 4, 4), (36, 12, 3, 3), dict(padding=1, groups=2)),
+    ((1, 20, 9, 7), (24, 20, 1, 1), dict()),                     # pointwise: the GEMM reads x in place
+    ((1, 16, 8, 8), (64, 16, 3, 3), dict(stride=2, padding=1)),
+]
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", CONV_CASES, ids=lambda c: f"{c[0]}-{c[1]}")
+def test_im2col_with_small_n_gemms(case, dtype, isa, isa_cap):
+    isa_cap(isa)
+    xs, ws, kw = case
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(xs).astype(dtype)
+    w = rng.standard_normal(ws).astype(dtype)
+    b = rng.standard_normal(ws[0]).astype(dtype)
+    res = {}
+    for nt in (1, 2):
+        with cnnkern.num_threads(nt):
+            y = cnnkern.conv2d_forward(x, w, b, algorithm="im2col", **kw)
+            dy = np.random.default_rng(4).standard_normal(y.shape).astype(dtype)
+            res[nt] = (y,) + cnnkern.conv2d_backward(dy, x, w, algorithm="im2col", **kw)
+    for a_, b_ in zip(res[1], res[2]):
+        np.testing.assert_array_equal(a_, b_)
+    y, dx, dw, db = res[1]
+    kvol = int(np.prod(ws[1:]))
+    assert_close(y, oracle.conv_forward(x, w, b, **kw), dtype, kvol, what="y")
+    assert_close(dx, oracle.conv_backward_input(dy, w, x.shape, **kw), dtype, ws[0] * 9, what="dx")
+    assert_close(dw, oracle.conv_backward_weight(dy, x, w.shape, **kw), dtype, int(np.prod(dy.shape[2:])),
+                 what="dw")
