@@ -1,6 +1,6 @@
 """The small-N GEMM kernels (csrc/gemm/gemm_small_n.h) against NumPy, and im2col's GEMMs through them.
 
-They take the GEMMs with few columns (N <= 64) that im2col's parallel work items hand to a one-thread
+They take the GEMMs with few columns (N <= 256, B within 2 MiB) that im2col's parallel work items hand to a one-thread
 BLAS (AVX-512 CPUs only): a 7x7 feature map at batch 1 (r50_3x3_7). An 8 x 3-vector register tile, the
 last vector masked; every element one FMA chain over k, so im2col's bits do not depend on its tiling.
 """
@@ -16,7 +16,8 @@ from oracle import assert_close
 
 SHAPES = [  # (M, N, K)
     (8, 49, 4608 // 16), (9, 1, 16), (13, 7, 17), (17, 15, 100), (24, 16, 33), (33, 17, 64), (5, 31, 20),
-    (40, 32, 19), (8, 47, 300), (19, 48, 129), (70, 63, 40), (8, 64, 16),
+    (40, 32, 19), (8, 47, 300), (19, 48, 129), (70, 63, 40), (8, 64, 16), (11, 100, 37), (16, 196, 64),
+    (9, 256, 24),
 ]
 
 

@@ -11,10 +11,15 @@
  *   when accumulating), so its bits do not depend on M, N or where the caller splits the columns (im2col
  *   splits an image's pixels across workers by their count).
  *
- * Why: with N <= CK_GEMM_SMALL_N_MAX (a 7x7 feature map at batch 1: 49 columns) a BLAS packs the
- * whole of A for a few columns of work: OpenBLAS ran r50_3x3_7's forward GEMM (512 x 49 x 4608) at
- * 75 GFLOP/s on one Zen 4 core. Here B's rows are read in place (<= 3 vectors, the last one masked),
- * op(A)'s elements are broadcast, and an MR x 3-vector register tile accumulates over all of K.
+ * Why: with few columns (a 7x7 feature map at batch 1: 49) a BLAS packs the whole of A for little
+ * work: OpenBLAS ran r50_3x3_7's forward GEMM (512 x 49 x 4608) at 75 GFLOP/s on one Zen 4 core.
+ * Here B's rows are read in place (3 vectors at a time, the last one masked), op(A)'s elements are
+ * broadcast, and an MR x 3-vector register tile accumulates over all of K: about 113 GFLOP/s on that
+ * core (its FMA peak is about 118). In im2col at batch 1 (2 threads, interleaved on/off with
+ * ck_gemm_use_small_n): r50_3x3_7 forward 1.08-1.13x and input gradient 1.18-1.33x faster, r50_1x1_14
+ * 1.05-1.07x and 1.21-1.25x, cb_l4_k7's forward 1.09-1.16x; the batch-8 layers whose GEMMs qualify
+ * (r50_1x1_14, r50_1x1s2_28: N = 196) within the +-5% noise. Up to N = 1024 it still won at batch 1,
+ * but alex_conv2's batch-8 input gradient (N = 729) lost 8% once, hence the cap.
  *
  * Returns 1 when done, 0 when it declines (below AVX-512: see gemm_small_n.c): the caller then runs its
  * BLAS.
@@ -25,8 +30,10 @@
 
 #include "cnnkern/ck_gemm.h"
 
-/* Widest N sent here, and the smallest M and K (below them the BLAS's own overhead is small). */
-#define CK_GEMM_SMALL_N_MAX 64
+/* Widest N sent here, the largest B (K x N elements, in bytes: it is streamed once per 8 rows of C, so it
+ * should stay in L2), and the smallest M and K (below them the BLAS's own overhead is small). */
+#define CK_GEMM_SMALL_N_MAX 256
+#define CK_GEMM_SMALL_N_MAX_B_BYTES ((size_t)2 << 20)
 #define CK_GEMM_SMALL_N_MIN_M 8
 #define CK_GEMM_SMALL_N_MIN_K 16
 
