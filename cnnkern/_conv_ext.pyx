@@ -260,6 +260,15 @@ def conv_run_backward(str algorithm, dy, x, w, dx, dw, db, geom, int num_threads
     return True
 
 
+def conv_backward_fusable(str algorithm, geom, int num_threads):
+    """True when conv_run_backward would run this problem in one call (the table's fused backward,
+    asked with no arrays)."""
+    cdef ck_conv_params p
+    _fill(&p, geom, num_threads)
+    return ck_conv_algorithm_run_backward(_algorithm(algorithm), 4, &p, NULL, NULL, NULL, NULL, NULL,
+                                          NULL) == 0  # CK_OK
+
+
 def unsupported(str algorithm, geom, int direction):
     """None when the named C algorithm computes the problem in direction 0/1/2, else why not (a phrase
     completing "algorithm='<name>' ...": the table's support test)."""

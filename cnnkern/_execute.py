@@ -93,12 +93,13 @@ def run_backward_weight(algorithm, p, dy, x, dw):
 def run_backward(algorithm, p, dy, x, w, dtype, bias):
     """(dx, dw, db) from the algorithm's fused backward (one pass over dy; db None when not `bias`), or
     None where it has none or declines p (the caller then runs the passes). Same bits either way."""
-    if not p.batch:
+    threads = threads_for(p)
+    if not p.batch or not _conv_ext.conv_backward_fusable(algorithm, p.c_struct, threads):
         return None
     dx = np.empty(p.x_shape, dtype=dtype)
     dw = np.empty(p.w_shape, dtype=dtype)
     db = np.empty((p.out_channels,), dtype=dtype) if bias else None
-    if _conv_ext.conv_run_backward(algorithm, dy, x, w, dx, dw, db, p.c_struct, threads_for(p)):
+    if _conv_ext.conv_run_backward(algorithm, dy, x, w, dx, dw, db, p.c_struct, threads):
         return dx, dw, db
     return None
 

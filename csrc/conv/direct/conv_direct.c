@@ -182,6 +182,8 @@ ck_status ck_conv_bwd_all__direct_f32(const ck_conv_params *p, const float *dy, 
     assert(ck_direct_params_ok(p));
     if (p->batch == 0 || !ck_conv_depthwise_supports_backward(p))
         return CK_ERR_UNSUPPORTED;
+    if (!dx)
+        return CK_OK; /* the question only */
     return ck_conv_bwd__depthwise_f32(p, dy, x, w, dx, dw, db);
 }
 
@@ -191,5 +193,7 @@ ck_status ck_conv_bwd_all__direct_f64(const ck_conv_params *p, const double *dy,
     assert(ck_direct_params_ok(p));
     if (p->batch == 0 || !ck_conv_depthwise_supports_backward(p))
         return CK_ERR_UNSUPPORTED;
+    if (!dx)
+        return CK_OK; /* the question only */
     return ck_conv_bwd__depthwise_f64(p, dy, x, w, dx, dw, db);
 }

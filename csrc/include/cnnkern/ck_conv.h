@@ -222,7 +222,8 @@ typedef const char *(*ck_conv_unsupported_fn)(const ck_conv_params *p, ck_conv_d
 typedef size_t (*ck_conv_workspace_fn)(const ck_conv_params *p, ck_conv_direction dir, size_t elem_size);
 /* The whole backward (dy, x, w) -> dx, dw and db (db NULL: not wanted) in one call, for problems where
  * sharing the reads of dy pays; CK_ERR_UNSUPPORTED (nothing written) where it declines p. Same bits as
- * the row's bwd_input and bwd_weight passes and ck_conv_bwd_bias_*. */
+ * the row's bwd_input and bwd_weight passes and ck_conv_bwd_bias_*. dx NULL asks only: CK_OK if it
+ * would run p (nothing is read or written). */
 typedef ck_status (*ck_conv_bwd_all_f32_fn)(const ck_conv_params *p, const float *dy, const float *x, const float *w,
                                             float *dx, float *dw, float *db);
 typedef ck_status (*ck_conv_bwd_all_f64_fn)(const ck_conv_params *p, const double *dy, const double *x,
@@ -253,7 +254,8 @@ const char *ck_conv_algorithm_unsupported(const ck_conv_algorithm *a, const ck_c
 ck_status ck_conv_algorithm_run(const ck_conv_algorithm *a, ck_conv_direction dir, size_t elem_size,
                                 const ck_conv_params *p, const void *in0, const void *in1, const void *b, void *out);
 /* The row's fused backward (dy, x, w) -> dx, dw, db (db may be NULL), batch >= 1: CK_ERR_UNSUPPORTED
- * (nothing written) when the row has none or it declines p; then the caller runs the passes. */
+ * (nothing written) when the row has none or it declines p; then the caller runs the passes. With dx
+ * NULL only the answer (CK_OK: it would run), before the caller allocates the gradients. */
 ck_status ck_conv_algorithm_run_backward(const ck_conv_algorithm *a, size_t elem_size, const ck_conv_params *p,
                                          const void *dy, const void *x, const void *w, void *dx, void *dw, void *db);
 /* The row's workspace query (0 without one). */
