@@ -151,12 +151,12 @@ cdef int _fill(ck_conv_params *p, object geom, int num_threads) except -1:
 
 
 cdef inline void *_ptr(object a, Py_ssize_t itemsize, bint out) except NULL:
-    """The data of a C-contiguous ndarray of the given itemsize (writeable when `out`)."""
+    """The data of a C-contiguous, aligned ndarray of the given itemsize (writeable when `out`)."""
     cdef cnp.ndarray arr = <cnp.ndarray?>a
-    if (not cnp.PyArray_IS_C_CONTIGUOUS(arr) or cnp.PyArray_ITEMSIZE(arr) != itemsize
-            or (out and not cnp.PyArray_ISWRITEABLE(arr))):
-        raise ValueError("cnnkern._conv_ext: arrays must be C-contiguous, of one float dtype, and "
-                         "the output writeable")
+    if (not cnp.PyArray_IS_C_CONTIGUOUS(arr) or not cnp.PyArray_ISALIGNED(arr)
+            or cnp.PyArray_ITEMSIZE(arr) != itemsize or (out and not cnp.PyArray_ISWRITEABLE(arr))):
+        raise ValueError("cnnkern._conv_ext: arrays must be C-contiguous, aligned, of one float dtype, "
+                         "and the output writeable")
     return cnp.PyArray_DATA(arr)
 
 

@@ -37,13 +37,20 @@ def result_dtype(*named_arrays):
     return _F32 if single and seen else _F64
 
 
+def c_array(a, dtype):
+    """`a` as a C-contiguous, aligned array of `dtype`, copying only when needed. The C code reads
+    elements through typed pointers: an element at an address that is not a multiple of its size
+    (np.frombuffer at an odd offset, a field of a packed record) is undefined behaviour there."""
+    return np.require(a, dtype=dtype, requirements=("C", "A"))
+
+
 def as_compute_array(name, arr, dtype):
-    """`arr` as a C-contiguous array of `dtype`, copying only when needed."""
-    if type(arr) is np.ndarray and arr.dtype is dtype and arr.flags.c_contiguous:
+    """`arr` as a C-contiguous, aligned array of `dtype`, copying only when needed."""
+    if type(arr) is np.ndarray and arr.dtype is dtype and arr.flags.c_contiguous and arr.flags.aligned:
         return arr
     a = np.asarray(arr)
     _check_supported(name, a.dtype)
-    return np.ascontiguousarray(a, dtype=dtype)
+    return c_array(a, dtype)
 
 
 def check_out(out, shape, dtype):

@@ -153,9 +153,10 @@ cdef inline void *_data(object a, int slot, int ftype, const ck_pool_params *p) 
         return NULL
     cdef cnp.ndarray arr = <cnp.ndarray?>a
     if (cnp.PyArray_TYPE(arr) != typenum or not cnp.PyArray_IS_C_CONTIGUOUS(arr)
-            or cnp.PyArray_SIZE(arr) != n or (out and not cnp.PyArray_ISWRITEABLE(arr))):
-        raise ValueError("cnnkern._pool_ext: arrays must be C-contiguous, of one float dtype (int64 "
-                         "indices, float64 weights), sized as the parameters say, outputs writeable")
+            or not cnp.PyArray_ISALIGNED(arr) or cnp.PyArray_SIZE(arr) != n
+            or (out and not cnp.PyArray_ISWRITEABLE(arr))):
+        raise ValueError("cnnkern._pool_ext: arrays must be C-contiguous, aligned, of one float dtype "
+                         "(int64 indices, float64 weights), sized as the parameters say, outputs writeable")
     return cnp.PyArray_DATA(arr)
 
 

@@ -90,10 +90,13 @@ def output(out, shape, dtype, inputs):
 
     out=None: a fresh array. Otherwise `out` is checked (shape, dtype, C-contiguous, writeable); when
     it may overlap one of `inputs`, the result goes to a temporary first (NumPy's rule for ufuncs),
-    since the kernels read their inputs while writing the output."""
+    since the kernels read their inputs while writing the output; so it does when `out` is not aligned
+    (the C code writes whole elements through typed pointers)."""
     if out is None:
         return np.empty(shape, dtype), False
     check_out(out, shape, dtype)
+    if not out.flags.aligned:
+        return np.empty(shape, dtype), True
     for a in inputs:
         if a is not None and np.may_share_memory(out, a):
             return np.empty(shape, dtype), True

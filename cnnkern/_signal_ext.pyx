@@ -90,9 +90,10 @@ cdef inline void *_matrix(object a, int typenum, bint out, ck_index *shape) exce
     """The data of a C-contiguous 2-D ndarray of the given dtype (writeable when `out`); its shape."""
     cdef cnp.ndarray arr = <cnp.ndarray?>a
     if (cnp.PyArray_NDIM(arr) != 2 or cnp.PyArray_TYPE(arr) != typenum
-            or not cnp.PyArray_IS_C_CONTIGUOUS(arr) or (out and not cnp.PyArray_ISWRITEABLE(arr))):
-        raise ValueError("corr_2d: x, w and y must be C-contiguous 2-D arrays of one dtype, float32 or "
-                         "float64, and y writeable")
+            or not cnp.PyArray_IS_C_CONTIGUOUS(arr) or not cnp.PyArray_ISALIGNED(arr)
+            or (out and not cnp.PyArray_ISWRITEABLE(arr))):
+        raise ValueError("corr_2d: x, w and y must be C-contiguous, aligned 2-D arrays of one dtype, "
+                         "float32 or float64, and y writeable")
     shape[0], shape[1] = cnp.PyArray_DIM(arr, 0), cnp.PyArray_DIM(arr, 1)
     return cnp.PyArray_DATA(arr)
 

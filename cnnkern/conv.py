@@ -109,9 +109,10 @@ def _forward_arrays(fn, ndim, input, weight, bias):
     if bias is None and type(input) is np.ndarray and type(weight) is np.ndarray:
         # the common call, checked without conversions: batched arrays of one native dtype, in C order
         dtype = input.dtype
-        if (dtype is weight.dtype and (dtype is _F32 or dtype is _F64) and input.ndim == ndim + 2
-                and input.flags.c_contiguous and weight.flags.c_contiguous):
-            return dtype, input, weight, False
+        if dtype is weight.dtype and (dtype is _F32 or dtype is _F64) and input.ndim == ndim + 2:
+            fx, fw = input.flags, weight.flags
+            if fx.c_contiguous and fw.c_contiguous and fx.aligned and fw.aligned:
+                return dtype, input, weight, False
     dtype = P.conv_dtype(fn, input, weight, bias)
     x = as_compute_array("input", input, dtype)
     w = as_compute_array("weight", weight, dtype)

@@ -34,7 +34,7 @@ import numpy as np
 from . import _pool_ext as _ext
 from . import _problem
 from ._api import export_per_ndim
-from ._dtypes import as_compute_array, result_dtype
+from ._dtypes import as_compute_array, c_array, result_dtype
 from ._params import as_int as _as_int
 from ._params import expand_ints
 from ._threads import get_num_threads
@@ -71,7 +71,7 @@ def _as_input(name, arr, d, fn, dtype):
 def _forward_input(fn, d, x):
     """(dtype, x as a C-contiguous array of it, batched?) for a forward pass's only array input."""
     if type(x) is np.ndarray and (x.dtype is _F32 or x.dtype is _F64) and x.flags.c_contiguous \
-            and (x.ndim == d + 2 or x.ndim == d + 1) and 0 not in x.shape[-d:]:
+            and x.flags.aligned and (x.ndim == d + 2 or x.ndim == d + 1) and 0 not in x.shape[-d:]:
         return x.dtype, x, x.ndim == d + 2
     dtype = _dtype_of(("x", x))
     return (dtype,) + _as_input("x", x, d, fn, dtype)
@@ -200,7 +200,7 @@ def _check_indices(fn, indices, shape, limit):
         raise TypeError(f"{fn}: indices must be an integer array, got dtype {a.dtype}")
     if a.shape != tuple(shape):
         raise ValueError(f"{fn}: indices has shape {a.shape}, expected {tuple(shape)}")
-    a = np.ascontiguousarray(a, dtype=np.int64)
+    a = c_array(a, np.int64)
     if limit is not None and a.size and (a.min() < 0 or a.max() >= limit):
         raise ValueError(f"{fn}: indices must lie in [0, {limit}) (flat offsets into one plane)")
     return a
@@ -304,7 +304,7 @@ def _avg_common(fn, d, xa, batched, kernel_size, stride, padding, ceil_mode, div
             raise TypeError(f"{fn}: weights has dtype {wa.dtype}; use a real-valued array")
         if wa.shape != g.kernel:
             raise ValueError(f"{fn}: weights has shape {wa.shape}, expected the window shape {g.kernel}")
-        w = np.ascontiguousarray(wa, dtype=np.float64)
+        w = c_array(wa, np.float64)
         if not np.all(np.isfinite(w)) or np.any(w < 0):
             raise ValueError(f"{fn}: weights must be finite and non-negative")
     return g, float(div), w
@@ -366,7 +366,7 @@ def _lp_backward(fn, d, dy, x, p, kernel_size, stride, ceil_mode):
     xa, batched = _as_input("x", x, d, fn, dtype)
     if math.isinf(p):
         dxa = _max_backward(fn, d, p < 0, dy, np.abs(xa), kernel_size, stride, 0, 1, ceil_mode, None)
-        return np.ascontiguousarray(dxa * np.sign(xa), dtype=dtype)
+        return c_array(dxa * np.sign(xa), dtype)
     g = _window_geom(fn, d, xa.shape, batched, kernel_size, stride, 0, 1, ceil_mode)
     dya = _check_dy(fn, dy, g, dtype)
     dx = np.empty(xa.shape, dtype)

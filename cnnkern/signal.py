@@ -52,6 +52,7 @@ import numpy as np
 from . import _choose as _conv_choose
 from . import _execute, _signal_ext
 from . import conv as _conv
+from ._dtypes import c_array
 
 __all__ = ["convolve", "correlate", "choose_method"]
 
@@ -250,7 +251,7 @@ def _out_shape(x_shape, w_shape, pads):
 
 def _padded(x, pads, dtype):
     if all(p == (0, 0) for p in pads):
-        return np.ascontiguousarray(x, dtype=dtype)
+        return c_array(x, dtype)
     xp = np.zeros([n + lo + hi for n, (lo, hi) in zip(x.shape, pads)], dtype)
     xp[tuple(slice(lo, lo + n) for n, (lo, _) in zip(x.shape, pads))] = x
     return xp
@@ -302,7 +303,7 @@ def _correlate_float(a, b, pads, compute, method):
 def _correlate_nd(a, b, pads, dtype):
     """The plain N-D C loop (csrc/signal/corr_nd.c) in dtype: uint64, uint32 or float64."""
     x = _padded(a, pads, dtype)
-    w = np.ascontiguousarray(b, dtype=dtype)
+    w = c_array(b, dtype)
     y = np.empty(_out_shape(a.shape, b.shape, pads), dtype)
     _signal_ext.corr_nd(x.ravel(), np.array(x.shape, np.int64), w.ravel(), np.array(w.shape, np.int64),
                         y.reshape(-1), _threads_for(y.size, w.size))
@@ -315,8 +316,8 @@ def _correlate_conv(a, b, pads, compute, algorithm):
     if ndim > 3 or algorithm not in _conv.algorithms():
         return None
     forward = {1: _conv.conv1d_forward, 2: _conv.conv2d_forward, 3: _conv.conv3d_forward}[ndim]
-    x = np.ascontiguousarray(a, dtype=compute)[None, None]
-    w = np.ascontiguousarray(b, dtype=compute)[None, None]
+    x = c_array(a, compute)[None, None]
+    w = c_array(b, compute)[None, None]
     try:
         y = forward(x, w, padding=[tuple(p) for p in pads], algorithm=algorithm)
     except NotImplementedError:
@@ -330,8 +331,8 @@ def _correlate_1d(a, b, pads, compute):
     def kernel(xs, ws, ys):  # one row of the 2-D kernel (threads split long rows into chunks)
         _signal_ext.corr_2d(xs[None], ws[None], ys[None], _threads_for(ys.size, ws.size))
 
-    x = np.ascontiguousarray(a, dtype=compute)
-    w = np.ascontiguousarray(b, dtype=compute)
+    x = c_array(a, compute)
+    w = c_array(b, compute)
     n, k = x.shape[0], w.shape[0]
     (lo, hi), = pads
     out = n + lo + hi - k + 1
@@ -357,7 +358,7 @@ def _correlate_1d(a, b, pads, compute):
 def _correlate_2d(a, b, pads, compute):
     """2-D direct correlation on the SIMD row kernel (csrc/signal/corr2d*.c), on a zero-padded copy."""
     x = _padded(a, pads, compute)
-    w = np.ascontiguousarray(b, dtype=compute)
+    w = c_array(b, compute)
     y = np.empty(_out_shape(a.shape, b.shape, pads), compute)
     _signal_ext.corr_2d(x, w, y, _threads_for(y.size, w.size))
     return y

@@ -532,6 +532,28 @@ def test_unaligned_inputs(dtype, offset, algorithm, run_algo):
     assert_close(dw, rdw, dtype, 2 * 9 * 33, f)
 
 
+def test_unaligned_out_and_the_other_entry_points():
+    """An unaligned out= is computed through a temporary; pooling, ConvPlan and cnnkern.signal copy
+    unaligned inputs (the C code reads whole elements through typed pointers): same results."""
+    rng = np.random.default_rng(14)
+    x = rng.standard_normal((2, 4, 9, 11)).astype(np.float32)
+    w = rng.standard_normal((6, 4, 3, 3)).astype(np.float32)
+    want = cnnkern.conv2d_forward(x, w, padding=1)
+    out = _unaligned_copy(np.zeros_like(want), 2)
+    got = cnnkern.conv2d_forward(_unaligned_copy(x, 2), w, padding=1, out=out)
+    assert got is out
+    np.testing.assert_array_equal(out, want)
+    np.testing.assert_array_equal(cnnkern.max_pool2d_forward(_unaligned_copy(x, 2), 3, 2, padding=1),
+                                  cnnkern.max_pool2d_forward(x, 3, 2, padding=1))
+    np.testing.assert_array_equal(cnnkern.ConvPlan(_unaligned_copy(w, 2), x.shape, padding=1).forward(_unaligned_copy(x, 2)),
+                                  cnnkern.ConvPlan(w, x.shape, padding=1).forward(x))
+    a = rng.standard_normal((40, 37))
+    k = rng.standard_normal((5, 4))
+    for method in ("direct", "fft"):
+        np.testing.assert_array_equal(cnnkern.signal.correlate(_unaligned_copy(a, 4), _unaligned_copy(k, 4), method=method),
+                                      cnnkern.signal.correlate(a, k, method=method))
+
+
 def test_broadcast_zero_stride_inputs(algorithm, run_algo):
     rng = np.random.default_rng(13)
     xb = np.broadcast_to(rng.standard_normal((1, 3, 1, 10)), (2, 3, 6, 10))
