@@ -25,16 +25,20 @@ def algorithms():
     return tuple(_conv_ext.ALGORITHMS)
 
 
+def _byte_count(nbytes, what):
+    nbytes = as_int("nbytes", nbytes, limit=2 ** 63 - 1)
+    if nbytes < 0:
+        raise ValueError(f"nbytes ({what}) must be between 0 and 2**63 - 1 bytes, got {nbytes}")
+    return nbytes
+
+
 def set_workspace_limit(nbytes):
     """Cap the extra memory of algorithm="im2col" (its column buffers) at nbytes; default 64 MiB.
 
     Process-wide. Larger problems are split into more tiles; a single column (C_in/groups * kernel
     volume elements per worker thread) is the floor.
     """
-    nbytes = as_int("nbytes", nbytes, limit=2 ** 63 - 1)
-    if nbytes < 0:
-        raise ValueError(f"nbytes (the workspace limit) must be between 0 and 2**63 - 1 bytes, got {nbytes}")
-    _execute.set_workspace_limit(nbytes)
+    _execute.set_workspace_limit(_byte_count(nbytes, "the workspace limit"))
 
 
 def get_workspace_limit():
@@ -51,10 +55,7 @@ def set_workspace_cache_limit(nbytes):
     not fault fresh pages in: on a repeated call that can be most of its time. The kept blocks stay
     resident until reused; calling this (with any value) frees them.
     """
-    nbytes = as_int("nbytes", nbytes, limit=2 ** 63 - 1)
-    if nbytes < 0:
-        raise ValueError(f"nbytes (the workspace cache limit) must be between 0 and 2**63 - 1 bytes, got {nbytes}")
-    _conv_ext.workspace_cache_set_limit(nbytes)
+    _conv_ext.workspace_cache_set_limit(_byte_count(nbytes, "the workspace cache limit"))
 
 
 def get_workspace_cache_limit():

@@ -163,8 +163,7 @@ class ConvPlan:
         return self._fft_prepare(direction)[0].info()
 
     def _input(self, name, a):
-        if not (type(a) is np.ndarray and a.dtype is self.dtype and a.flags.c_contiguous and a.flags.aligned):
-            a = as_compute_array(name, a, self.dtype)
+        a = as_compute_array(name, a, self.dtype)  # no copy for a C-contiguous, aligned array of the dtype
         if a.shape != self.input_shape:
             raise ValueError(f"{name} has shape {a.shape}, but this plan was made for input shape {self.input_shape}")
         return a

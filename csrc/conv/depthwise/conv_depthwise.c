@@ -82,6 +82,18 @@ static inline ck_index ck_depthwise_rows(const ck_conv_params *p, ck_index RB)
     return (RB - 1) * p->stride[1] + (p->kernel_size[1] - 1) * p->dilation[1] + 1;
 }
 
+/* Offsets of the taps in w's order (c, kh, kw), for nch channels packed [c][W phase][row][Jp] with NR
+ * rows per phase (kslot/kshift: the W tap geometry of ck_direct_axis_slots). */
+static void ck_depthwise_tap_offsets(const ck_conv_params *p, ck_index nch, ck_index NS, const ck_index *kslot,
+                                     const ck_index *kshift, ck_index NR, ck_index Jp, ck_index *toff)
+{
+    const ck_index KH = p->kernel_size[1], KW = p->kernel_size[2], dh = p->dilation[1];
+    for (ck_index c = 0; c < nch; ++c)
+        for (ck_index kh = 0; kh < KH; ++kh)
+            for (ck_index kw = 0; kw < KW; ++kw)
+                toff[(c * KH + kh) * KW + kw] = ((c * NS + kslot[kw]) * NR + kh * dh) * Jp + kshift[kw];
+}
+
 int ck_conv_depthwise_supports(const ck_conv_params *p, ck_conv_direction dir)
 {
     if (p->in_size[0] != 1 || p->kernel_size[0] != 1 || p->out_size[0] != 1 || p->pad_before[0] != 0)
@@ -126,6 +138,9 @@ int ck_conv_depthwise_supports_backward(const ck_conv_params *p)
 #define SELECT_KERNELS ck_depthwise_select_f32
 #define PACK_ROW ck_depthwise_pack_row_f32
 #define PACK_PLANE ck_depthwise_pack_plane_f32
+#define BWW_PACK_X ck_depthwise_bww_pack_x_f32
+#define BWW_ADD ck_depthwise_bww_add_f32
+#define BWW_STORE ck_depthwise_bww_store_f32
 #define DW_FWD ck_conv_fwd__depthwise_f32
 #define DW_BWD_WEIGHT ck_conv_bwd_weight__depthwise_f32
 #define DW_BWD_ALL ck_conv_bwd__depthwise_f32
@@ -138,6 +153,9 @@ int ck_conv_depthwise_supports_backward(const ck_conv_params *p)
 #define SELECT_KERNELS ck_depthwise_select_f64
 #define PACK_ROW ck_depthwise_pack_row_f64
 #define PACK_PLANE ck_depthwise_pack_plane_f64
+#define BWW_PACK_X ck_depthwise_bww_pack_x_f64
+#define BWW_ADD ck_depthwise_bww_add_f64
+#define BWW_STORE ck_depthwise_bww_store_f64
 #define DW_FWD ck_conv_fwd__depthwise_f64
 #define DW_BWD_WEIGHT ck_conv_bwd_weight__depthwise_f64
 #define DW_BWD_ALL ck_conv_bwd__depthwise_f64

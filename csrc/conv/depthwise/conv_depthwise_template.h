@@ -1,7 +1,7 @@
 /*
  * conv_depthwise_template.h -- the depthwise operator for one real type (contract and design:
  * conv_depthwise.c, which includes this with REAL, KTAB, KLIST, SELECT_KERNELS, PACK_ROW, PACK_PLANE,
- * BIAS_ADD_PLANE and the entry point names #defined; they are #undef'd at the end).
+ * BWW_PACK_X, BWW_ADD, BWW_STORE, BIAS_ADD_PLANE and the entry point names #defined; they are #undef'd at the end).
  */
 
 static const KTAB *SELECT_KERNELS(void)
@@ -64,7 +64,7 @@ ck_status DW_FWD(const ck_conv_params *p, const REAL *x, const REAL *w, const RE
     const ck_index N = p->batch, C = p->in_channels, K = p->out_channels;
     const ck_index KH = p->kernel_size[1], KW = p->kernel_size[2], KV = KH * KW;
     const ck_index IH = p->in_size[1], IW = p->in_size[2], OH = p->out_size[1], OW = p->out_size[2];
-    const ck_index sh = p->stride[1], dh = p->dilation[1], pbh = p->pad_before[1];
+    const ck_index sh = p->stride[1], pbh = p->pad_before[1];
     const ck_index nt = p->num_threads > 0 ? p->num_threads : 1;
     const ck_index ntap = Cg * KV;
 
@@ -101,11 +101,7 @@ ck_status DW_FWD(const ck_conv_params *p, const REAL *x, const REAL *w, const RE
 #endif
             err = 1;
         } else {
-            /* taps in w's order (c, kh, kw): packed [c][slot][row][Jp] */
-            for (ck_index c = 0; c < Cg; ++c)
-                for (ck_index kh = 0; kh < KH; ++kh)
-                    for (ck_index kw = 0; kw < KW; ++kw)
-                        toff[(c * KH + kh) * KW + kw] = ((c * NS + kslot[kw]) * NR + kh * dh) * Jp + kshift[kw];
+            ck_depthwise_tap_offsets(p, Cg, NS, kslot, kshift, NR, Jp, toff);
         }
 
 #if CK_BUILD_OPENMP
@@ -143,6 +139,40 @@ ck_status DW_FWD(const ck_conv_params *p, const REAL *x, const REAL *w, const RE
     return err ? CK_ERR_NOMEM : CK_OK;
 }
 
+/* The weight gradient's steps, shared by DW_BWD_WEIGHT and DW_BWD_ALL. BWW_PACK_X: one input plane
+ * xc packed whole, its NS W phases at buf + s*NR*Jp (NR rows: the whole output height's reach). */
+static void BWW_PACK_X(const KTAB *kt, const ck_conv_params *p, ck_index NS, const ck_index *sphase, ck_index NR,
+                       ck_index Jp, const REAL *xc, REAL *buf)
+{
+    for (ck_index s = 0; s < NS; ++s)
+        PACK_PLANE(kt, buf + s * NR * Jp, Jp, xc, p->in_size[1], p->in_size[2], -p->pad_before[1], NR, p->stride[2],
+                   sphase[s] - p->pad_before[2]);
+}
+
+/* acck[t][lane] += the products of one dy plane with the packed plane for every tap t (toff, in blocks
+ * of CK_DEPTHWISE_BWW_MAXT taps). */
+static void BWW_ADD(const KTAB *kt, const ck_conv_params *p, const ck_index *toff, ck_index Jp, const REAL *dyk,
+                    const REAL *buf, REAL *acck)
+{
+    const ck_index KV = p->kernel_size[1] * p->kernel_size[2], OH = p->out_size[1], OW = p->out_size[2];
+    for (ck_index t0 = 0; t0 < KV; t0 += CK_DEPTHWISE_BWW_MAXT)
+        kt->bww(OH, dyk, OW, OW, buf, p->stride[1] * Jp, ck_depthwise_min(CK_DEPTHWISE_BWW_MAXT, KV - t0),
+                toff + t0, acck + t0 * kt->lanes);
+}
+
+/* dwg[k][t] = the lanes of acc[k][t] added in order, for the M outputs of a group. */
+static void BWW_STORE(const REAL *acc, ck_index M, ck_index KV, ck_index L, REAL *dwg)
+{
+    for (ck_index k = 0; k < M; ++k)
+        for (ck_index t = 0; t < KV; ++t) {
+            const REAL *a = acc + (k * KV + t) * L;
+            REAL s = a[0];
+            for (ck_index l = 1; l < L; ++l)
+                s += a[l];
+            dwg[k * KV + t] = s;
+        }
+}
+
 /* dw[k][t] = sum_{n, oh, ow} dy[n][k][oh][ow] * x[n][k / M][oh*sh + kh*dh - pbh][ow*sw + kw*dw - pbw] */
 ck_status DW_BWD_WEIGHT(const ck_conv_params *p, const REAL *dy, const REAL *x, REAL *dw)
 {
@@ -153,7 +183,6 @@ ck_status DW_BWD_WEIGHT(const ck_conv_params *p, const REAL *dy, const REAL *x, 
     const ck_index N = p->batch, C = p->in_channels, K = p->out_channels;
     const ck_index KH = p->kernel_size[1], KW = p->kernel_size[2], KV = KH * KW;
     const ck_index IH = p->in_size[1], IW = p->in_size[2], OH = p->out_size[1], OW = p->out_size[2];
-    const ck_index sh = p->stride[1], dh = p->dilation[1], pbh = p->pad_before[1];
     const ck_index L = kt->lanes;
 
     ck_index *geo = (ck_index *)ck_aligned_alloc((size_t)(3 * KW + KV) * sizeof(ck_index));
@@ -163,9 +192,7 @@ ck_status DW_BWD_WEIGHT(const ck_conv_params *p, const REAL *dy, const REAL *x, 
     const ck_index NS = ck_direct_axis_slots(p, 2, kslot, kshift, sphase);
     const ck_index Jp = ck_depthwise_row_len(p, L);
     const ck_index NR = ck_depthwise_rows(p, OH);
-    for (ck_index kh = 0; kh < KH; ++kh)
-        for (ck_index kw = 0; kw < KW; ++kw)
-            toff[kh * KW + kw] = (kslot[kw] * NR + kh * dh) * Jp + kshift[kw];
+    ck_depthwise_tap_offsets(p, 1, NS, kslot, kshift, NR, Jp, toff);
     const size_t buf_elems = (size_t)(NS * NR * Jp);
     const size_t acc_elems = (size_t)(Kg * KV * L);
     int err = 0;
@@ -197,24 +224,11 @@ ck_status DW_BWD_WEIGHT(const ck_conv_params *p, const REAL *dy, const REAL *x, 
                     ck_depthwise_prefetch(xc + C * IH * IW, (size_t)(IH * IW) * sizeof(REAL));
                     ck_depthwise_prefetch(dy + ((n + 1) * K + g * Kg) * OH * OW, (size_t)(Kg * OH * OW) * sizeof(REAL));
                 }
-                for (ck_index s = 0; s < NS; ++s)
-                    PACK_PLANE(kt, buf + s * NR * Jp, Jp, xc, IH, IW, -pbh, NR, p->stride[2],
-                               sphase[s] - p->pad_before[2]);
-                for (ck_index k = 0; k < Kg; ++k) {
-                    const REAL *dyk = dy + (n * K + g * Kg + k) * OH * OW;
-                    for (ck_index t0 = 0; t0 < KV; t0 += CK_DEPTHWISE_BWW_MAXT)
-                        kt->bww(OH, dyk, OW, OW, buf, sh * Jp, ck_depthwise_min(CK_DEPTHWISE_BWW_MAXT, KV - t0),
-                                toff + t0, acc + (k * KV + t0) * L);
-                }
+                BWW_PACK_X(kt, p, NS, sphase, NR, Jp, xc, buf);
+                for (ck_index k = 0; k < Kg; ++k)
+                    BWW_ADD(kt, p, toff, Jp, dy + (n * K + g * Kg + k) * OH * OW, buf, acc + k * KV * L);
             }
-            for (ck_index k = 0; k < Kg; ++k)
-                for (ck_index t = 0; t < KV; ++t) {
-                    const REAL *a = acc + (k * KV + t) * L;
-                    REAL s = a[0];
-                    for (ck_index l = 1; l < L; ++l)
-                        s += a[l];
-                    dw[(g * Kg + k) * KV + t] = s;
-                }
+            BWW_STORE(acc, Kg, KV, L, dw + g * Kg * KV);
         }
         ck_aligned_free(buf);
         ck_aligned_free(acc);
@@ -237,7 +251,6 @@ ck_status DW_BWD_ALL(const ck_conv_params *p, const REAL *dy, const REAL *x, con
     const ck_index N = p->batch, C = p->in_channels, K = p->out_channels;
     const ck_index KH = p->kernel_size[1], KW = p->kernel_size[2], KV = KH * KW;
     const ck_index IH = p->in_size[1], IW = p->in_size[2], OH = p->out_size[1], OW = p->out_size[2];
-    const ck_index dh = p->dilation[1], pbh = p->pad_before[1];
     const ck_index L = kt->lanes;
     ck_conv_params q;
     ck_conv_bwd_input_as_forward(p, &q);
@@ -253,12 +266,8 @@ ck_status DW_BWD_ALL(const ck_conv_params *p, const REAL *dy, const REAL *x, con
     const ck_index QS = ck_direct_axis_slots(&q, 2, qslot, qshift, qphase);
     const ck_index Jp = ck_depthwise_row_len(p, L), NR = ck_depthwise_rows(p, OH);
     const ck_index Jq = ck_depthwise_row_len(&q, L), NQ = ck_depthwise_rows(&q, IH);
-    for (ck_index kh = 0; kh < KH; ++kh)
-        for (ck_index kw = 0; kw < KW; ++kw) {
-            toff[kh * KW + kw] = (kslot[kw] * NR + kh * dh) * Jp + kshift[kw];
-            for (ck_index c = 0; c < M; ++c) /* q's input channels are p's M outputs of the group */
-                qtoff[(c * KH + kh) * KW + kw] = ((c * QS + qslot[kw]) * NQ + kh * dh) * Jq + qshift[kw];
-        }
+    ck_depthwise_tap_offsets(p, 1, NS, kslot, kshift, NR, Jp, toff);
+    ck_depthwise_tap_offsets(&q, M, QS, qslot, qshift, NQ, Jq, qtoff); /* q's input channels: the M outputs */
     const size_t xbuf_elems = (size_t)(NS * NR * Jp), dybuf_elems = (size_t)(M * QS * NQ * Jq);
     const size_t acc_elems = (size_t)(M * KV * L);
     int err = 0;
@@ -295,13 +304,10 @@ ck_status DW_BWD_ALL(const ck_conv_params *p, const REAL *dy, const REAL *x, con
                     ck_depthwise_prefetch(xc + C * IH * IW, (size_t)(IH * IW) * sizeof(REAL));
                     ck_depthwise_prefetch(dyg + K * OH * OW, (size_t)(M * OH * OW) * sizeof(REAL));
                 }
-                for (ck_index s = 0; s < NS; ++s)
-                    PACK_PLANE(kt, xbuf + s * NR * Jp, Jp, xc, IH, IW, -pbh, NR, 1, sphase[s] - p->pad_before[2]);
+                BWW_PACK_X(kt, p, NS, sphase, NR, Jp, xc, xbuf);
                 for (ck_index k = 0; k < M; ++k) {
                     const REAL *dyk = dyg + k * OH * OW;
-                    for (ck_index t0 = 0; t0 < KV; t0 += CK_DEPTHWISE_BWW_MAXT)
-                        kt->bww(OH, dyk, OW, OW, xbuf, Jp, ck_depthwise_min(CK_DEPTHWISE_BWW_MAXT, KV - t0),
-                                toff + t0, acc + (k * KV + t0) * L);
+                    BWW_ADD(kt, p, toff, Jp, dyk, xbuf, acc + k * KV * L);
                     if (db)
                         BIAS_ADD_PLANE(bsum[k], dyk, OH * OW);
                     for (ck_index s = 0; s < QS; ++s)
@@ -310,17 +316,9 @@ ck_status DW_BWD_ALL(const ck_conv_params *p, const REAL *dy, const REAL *x, con
                 }
                 kt->fwd(IH, dybuf, Jq, M * KV, qtoff, wt, (REAL)0, IW, dx + (n * C + g) * IH * IW, IW);
             }
-            for (ck_index k = 0; k < M; ++k) {
-                for (ck_index t = 0; t < KV; ++t) {
-                    const REAL *a = acc + (k * KV + t) * L;
-                    REAL s = a[0];
-                    for (ck_index l = 1; l < L; ++l)
-                        s += a[l];
-                    dw[(g * M + k) * KV + t] = s;
-                }
-                if (db)
-                    db[g * M + k] = (REAL)ck_bias_total(bsum[k]);
-            }
+            BWW_STORE(acc, M, KV, L, dw + g * M * KV);
+            for (ck_index k = 0; k < M && db; ++k)
+                db[g * M + k] = (REAL)ck_bias_total(bsum[k]);
         }
         ck_aligned_free(xbuf);
     }
@@ -337,4 +335,7 @@ ck_status DW_BWD_ALL(const ck_conv_params *p, const REAL *dy, const REAL *x, con
 #undef DW_FWD
 #undef DW_BWD_WEIGHT
 #undef DW_BWD_ALL
+#undef BWW_PACK_X
+#undef BWW_ADD
+#undef BWW_STORE
 #undef BIAS_ADD_PLANE

@@ -176,24 +176,18 @@ static inline ck_index ck_direct_pick_nv(ck_index nvec, ck_index nvm)
 #define DEPTHWISE_BWD_WEIGHT ck_conv_bwd_weight__depthwise_f64
 #include "conv_direct_template.h"
 
-ck_status ck_conv_bwd_all__direct_f32(const ck_conv_params *p, const float *dy, const float *x, const float *w,
-                                      float *dx, float *dw, float *db)
-{
-    assert(ck_direct_params_ok(p));
-    if (p->batch == 0 || !ck_conv_depthwise_supports_backward(p))
-        return CK_ERR_UNSUPPORTED;
-    if (!dx)
-        return CK_OK; /* the question only */
-    return ck_conv_bwd__depthwise_f32(p, dy, x, w, dx, dw, db);
-}
-
-ck_status ck_conv_bwd_all__direct_f64(const ck_conv_params *p, const double *dy, const double *x, const double *w,
-                                      double *dx, double *dw, double *db)
-{
-    assert(ck_direct_params_ok(p));
-    if (p->batch == 0 || !ck_conv_depthwise_supports_backward(p))
-        return CK_ERR_UNSUPPORTED;
-    if (!dx)
-        return CK_OK; /* the question only */
-    return ck_conv_bwd__depthwise_f64(p, dy, x, w, dx, dw, db);
-}
+/* The table's fused backward (contract: ck_conv.h): the depthwise operator's, where it applies. */
+#define CK_DIRECT_BWD_ALL(NAME, DEPTHWISE_BWD, REALT)                                                        \
+    ck_status NAME(const ck_conv_params *p, const REALT *dy, const REALT *x, const REALT *w, REALT *dx,       \
+                   REALT *dw, REALT *db)                                                                     \
+    {                                                                                                        \
+        assert(ck_direct_params_ok(p));                                                                      \
+        if (p->batch == 0 || !ck_conv_depthwise_supports_backward(p))                                       \
+            return CK_ERR_UNSUPPORTED;                                                                       \
+        if (!dx)                                                                                             \
+            return CK_OK; /* the question only */                                                            \
+        return DEPTHWISE_BWD(p, dy, x, w, dx, dw, db);                                                       \
+    }
+CK_DIRECT_BWD_ALL(ck_conv_bwd_all__direct_f32, ck_conv_bwd__depthwise_f32, float)
+CK_DIRECT_BWD_ALL(ck_conv_bwd_all__direct_f64, ck_conv_bwd__depthwise_f64, double)
+#undef CK_DIRECT_BWD_ALL
