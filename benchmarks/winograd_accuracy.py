@@ -1,4 +1,5 @@
-"""Accuracy of algorithm "winograd" (and "fft", for comparison) on the standard 3x3 stride-1 layers.
+"""Accuracy of algorithm "winograd" (and "fft", for comparison) on the standard 3x3 and 5x5 stride-1
+layers (F(4x4, 3x3) and F(2x2, 5x5)).
 
     python benchmarks/winograd_accuracy.py [--batch 1]
 
@@ -22,13 +23,13 @@ def main(argv=None):
     ap.add_argument("--batch", type=int, default=1, help="images per layer (error is a max over the batch)")
     args = ap.parse_args(argv)
     with open(args.shapes) as fh:
-        layers = [l for l in json.load(fh)["conv2d"] if l["k"] == 3 and l["stride"] == 1]
+        layers = [l for l in json.load(fh)["conv2d"] if l["k"] in (3, 5) and l["stride"] == 1]
     print(f"{'layer':<14}{'f32 winograd':>14}{'f32 fft':>10}{'f64 winograd':>14}{'f64 fft':>10}"
           f"{'bwd f32 wino':>14}{'bwd f64 wino':>14}{'wgrad f32':>12}{'wgrad f64':>12}")
     for l in layers:
         rng = np.random.default_rng(0)
         x = rng.standard_normal((args.batch, l["c_in"], l["h"], l["w"]))
-        w = rng.standard_normal((l["c_out"], l["c_in"] // l["groups"], 3, 3))
+        w = rng.standard_normal((l["c_out"], l["c_in"] // l["groups"], l["k"], l["k"]))
         kw = dict(padding=l["pad"], groups=l["groups"])
         exact = cnnkern.conv2d_forward(x, w, algorithm="direct", **kw)
         scale = np.abs(exact).max()

@@ -177,9 +177,16 @@ def _winograd_supports(p, direction, separable):
         return False
     if direction == "backward_weight" or _winograd_kblocked(p, direction):
         return True  # the weight gradient never writes U: its sums dU are priced by "wino_du"
-    tiles = p.batch * _prod((o + 3) // 4 for o in p.out_size)
+    tiles = p.batch * _winograd_tiles_per_image(p, p.out_size)
     u_elems = 36 * (p.in_channels // p.groups) * (p.out_channels // p.groups) * p.groups
     return u_elems <= 2 * 36 * tiles * (p.in_channels + p.out_channels)
+
+
+def _winograd_tiles_per_image(p, out_size):
+    """6x6 tiles per image: F(4x4, 3x3) for a 3x3 kernel, F(2x2, 5x5) for 5x5 (make_job in
+    csrc/conv/winograd/conv_winograd.c)."""
+    m = 2 if p.kernel_size[-1] == 5 else 4
+    return _prod((o + m - 1) // m for o in out_size)
 
 
 def _winograd_kblocked(p, direction, elem=4):
@@ -188,7 +195,7 @@ def _winograd_kblocked(p, direction, elem=4):
     cg, kg = p.in_channels // p.groups, p.out_channels // p.groups
     cs, ks = (cg, kg) if direction == "forward" else (kg, cg)
     out = p.out_size if direction == "forward" else p.in_size
-    tpi = _prod((o + 3) // 4 for o in out)
+    tpi = _winograd_tiles_per_image(p, out)
     u_bytes = 36 * cs * ks * elem
     v_img = 36 * tpi * cs * elem
     if u_bytes < (2 << 20) or ks < 32:
@@ -197,14 +204,15 @@ def _winograd_kblocked(p, direction, elem=4):
 
 
 def _winograd_features(p):
-    # F(4x4, 3x3) over ceil(out/4)^2 tiles per image: 36 GEMMs of [tiles x C_in/g] x [C_in/g x C_out/g]
+    # F(4x4, 3x3) over ceil(out/4)^2 tiles per image (F(2x2, 5x5): ceil(out/2)^2): 36 GEMMs of
+    # [tiles x C_in/g] x [C_in/g x C_out/g]
     # ("wino_mac"), the input and output transforms ("wino_tile_in", "wino_tile_out": per tile and
     # channel), the kernel transform (36 elements per kernel slice), and the per-group loop: every
     # group runs its own tiles and GEMMs ("wino_group_tile", "gemm_call"), which makes depthwise
     # layers 10-30x slower than "direct".
     c = _base_counts(p)
     del c["flop"]
-    tiles = p.batch * _prod((o + 3) // 4 for o in p.out_size)
+    tiles = p.batch * _winograd_tiles_per_image(p, p.out_size)
     cg, kg = p.in_channels // p.groups, p.out_channels // p.groups
     c["wino_mac"] = float(2 * 36 * tiles * cg * kg * p.groups)
     c["wino_tile_in"] = float(36 * tiles * p.in_channels)

@@ -85,7 +85,7 @@ cdef extern from "cnnkern/ck_conv.h" nogil:
     ck_status ck_conv_winograd_transform_weight_f64(const ck_conv_params *p, ck_conv_direction dir, const double *w, double *U)
     ck_status ck_conv_winograd_run_f32(const ck_conv_params *p, ck_conv_direction dir, const float *U, const float *inp, const float *b, float *out)
     ck_status ck_conv_winograd_run_f64(const ck_conv_params *p, ck_conv_direction dir, const double *U, const double *inp, const double *b, double *out)
-    void ck_conv_winograd_reference_tile(const double *d, const double *g, double *y)
+    void ck_conv_winograd_reference_tile(int r, const double *d, const double *g, double *y)
     # ---- END winograd hook ----
 
     ck_status ck_conv_bwd_bias_f32(const ck_conv_params *p, const float *dy, float *db)
@@ -498,14 +498,19 @@ def winograd_run(geom, int direction, U, inp, b, out, int num_threads):
 
 
 def winograd_reference_tile(d, g):
-    """The plain reference of the transforms: the 4x4 outputs of one 6x6 tile d and 3x3 kernel g (float64)."""
+    """The plain reference of the transforms: the m x m outputs of one 6x6 tile d (36 values) and an
+    r x r kernel g (r * r values, r = 3: m = 4; r = 5: m = 2), float64."""
     cdef const double[::1] dd = d
     cdef const double[::1] gd = g
     import numpy as np
-    y = np.empty(16)
+    if dd.shape[0] != 36 or gd.shape[0] not in (9, 25):
+        raise ValueError("winograd_reference_tile: d needs 36 values and g 9 or 25")
+    cdef int r = 3 if gd.shape[0] == 9 else 5
+    cdef int m = 6 - r + 1
+    y = np.empty(m * m)
     cdef double[::1] yd = y
-    ck_conv_winograd_reference_tile(&dd[0], &gd[0], &yd[0])
-    return y.reshape(4, 4)
+    ck_conv_winograd_reference_tile(r, &dd[0], &gd[0], &yd[0])
+    return y.reshape(m, m)
 
 # ---- END winograd hook ----
 

@@ -29,7 +29,7 @@ def _declines(algorithm, case_name, pass_):
     if algorithm == "separable":
         rank1 = case_name.endswith("_rank1") or case_name == "sweep_k1"  # a 1x1 kernel is rank 1
         return not rank1 or pass_ == "bwd_weight"
-    if algorithm == "winograd":  # 2-D 3x3 stride 1 only
+    if algorithm == "winograd":  # 2-D 3x3 and 5x5, stride 1 only
         return case_name not in ("sweep_k3", "sweep_k3_rank1", "tiny")
     return False
 

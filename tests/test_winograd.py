@@ -1,4 +1,4 @@
-"""Algorithm "winograd" (F(4x4, 3x3), csrc/conv/winograd/) against the NumPy oracle.
+"""Algorithm "winograd" (F(4x4, 3x3) and F(2x2, 5x5), csrc/conv/winograd/) against the NumPy oracle.
 
 The shared suites (test_conv_forward.py, test_conv_backward.py, test_isa_dispatch.py, ...) run it
 through cnnkern.algorithms() already; here, for the forward, the input gradient and the weight
@@ -33,14 +33,28 @@ def isa(request):
     _conv_ext.set_isa_cap(CPU_ISA)
 
 
-# the padding strings for a 3x3 kernel at stride 1, spelled out for the oracle
-_STRING_PADDING = {"same": 1, "valid": 0, "full": 2}
+KERNELS = (3, 5)  # F(4x4, 3x3) and F(2x2, 5x5)
+
+
+def _spelled_out(padding, k):
+    """A padding string for a k x k kernel at stride 1, spelled out for the oracle."""
+    if isinstance(padding, str):
+        return {"same": k // 2, "valid": 0, "full": k - 1}[padding]
+    return padding
+
+
+def _fits_one_pixel(padding, k):
+    """Does a 1x1 image with this padding give an output for a k x k kernel?"""
+    try:
+        cnnkern.conv2d_forward(np.zeros((1, 1, 1, 1)), np.zeros((1, 1, k, k)), padding=padding, algorithm="direct")
+    except ValueError:
+        return False
+    return True
 
 
 def _check(x_shape, w_shape, dtype, padding, groups=1, seed=0, bias=True):
     rng = np.random.default_rng(seed)
-    okw = dict(padding=_STRING_PADDING.get(padding, padding) if isinstance(padding, str) else padding,
-               groups=groups)
+    okw = dict(padding=_spelled_out(padding, w_shape[-1]), groups=groups)
     x = rng.standard_normal(x_shape).astype(dtype)
     w = rng.standard_normal(w_shape).astype(dtype)
     b = rng.standard_normal(w_shape[0]).astype(dtype) if bias else None
@@ -75,29 +89,34 @@ def _check(x_shape, w_shape, dtype, padding, groups=1, seed=0, bias=True):
     assert abs(lhs - rhs_w) <= oracle.tolerance(dtype, lbw, FACTOR) * scale
 
 
-def test_reference_tile_is_a_3x3_correlation():
-    """The plain reference of the transforms (the matrices of winograd_internal.h) in double."""
+@pytest.mark.parametrize("k", KERNELS)
+def test_reference_tile_is_a_correlation(k):
+    """The plain reference of the transforms (the matrices of winograd_internal.h) in double:
+    F(4x4, 3x3) for k = 3, F(2x2, 5x5) for k = 5."""
     rng = np.random.default_rng(1)
+    m = 7 - k
     for _ in range(5):
-        d, g = rng.standard_normal(36), rng.standard_normal(9)
+        d, g = rng.standard_normal(36), rng.standard_normal(k * k)
         y = _conv_ext.winograd_reference_tile(d, g)
-        D, G = d.reshape(6, 6), g.reshape(3, 3)
-        ref = np.array([[np.sum(D[i:i + 3, j:j + 3] * G) for j in range(4)] for i in range(4)])
+        D, G = d.reshape(6, 6), g.reshape(k, k)
+        ref = np.array([[np.sum(D[i:i + k, j:j + k] * G) for j in range(m)] for i in range(m)])
+        assert y.shape == (m, m)
         np.testing.assert_allclose(y, ref, rtol=0, atol=1e-13 * np.abs(ref).max())
 
 
-# sizes that are not multiples of the 4x4 output tile, smaller than a tile, and 1x1 images
+# sizes that are not multiples of the 4x4 or 2x2 output tile, smaller than a tile, and 1x1 images
 SIZES = [(1, 1), (2, 3), (4, 4), (5, 7), (8, 9), (13, 6), (17, 17)]
 
 
 @pytest.mark.parametrize("isa", ISAS, indirect=True)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
 @pytest.mark.parametrize("hw", SIZES, ids=[f"{h}x{w}" for h, w in SIZES])
-def test_tile_edges(isa, dtype, hw):
+@pytest.mark.parametrize("k", KERNELS)
+def test_tile_edges(isa, dtype, hw, k):
     h, w = hw
-    _check((2, 5, h, w), (6, 5, 3, 3), dtype, padding=1, seed=h * 31 + w)
-    if h >= 3 and w >= 3:
-        _check((1, 3, h, w), (4, 3, 3, 3), dtype, padding=0, seed=h + w)
+    _check((2, 5, h, w), (6, 5, k, k), dtype, padding=k // 2, seed=h * 31 + w)
+    if h >= k and w >= k:
+        _check((1, 3, h, w), (4, 3, k, k), dtype, padding=0, seed=h + w)
 
 
 PADDINGS = [0, 1, 2, "same", "valid", "full", ((2, 0), (1, 3)), ((0, 4), (3, 0)), (4, 5)]
@@ -106,9 +125,10 @@ PADDINGS = [0, 1, 2, "same", "valid", "full", ((2, 0), (1, 3)), ((0, 4), (3, 0))
 @pytest.mark.parametrize("isa", ISAS, indirect=True)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
 @pytest.mark.parametrize("padding", PADDINGS, ids=[str(p) for p in PADDINGS])
-def test_every_padding(isa, dtype, padding):
-    _check((2, 4, 9, 6), (5, 4, 3, 3), dtype, padding=padding, seed=7)
-    _check((1, 2, 1, 1), (3, 2, 3, 3), dtype, padding=padding if padding not in (0, "valid") else 1, seed=8)
+@pytest.mark.parametrize("k", KERNELS)
+def test_every_padding(isa, dtype, padding, k):
+    _check((2, 4, 9, 6), (5, 4, k, k), dtype, padding=padding, seed=7)
+    _check((1, 2, 1, 1), (3, 2, k, k), dtype, padding=padding if _fits_one_pixel(padding, k) else k // 2, seed=8)
 
 
 # (C_in, C_out, groups): channel counts around 4/8/16 lanes, grouped and depthwise
@@ -119,32 +139,35 @@ CHANNELS = [(1, 1, 1), (3, 5, 1), (7, 9, 1), (8, 8, 1), (16, 16, 1), (17, 15, 1)
 @pytest.mark.parametrize("isa", ISAS, indirect=True)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
 @pytest.mark.parametrize("ch", CHANNELS, ids=[f"{c}-{k}-g{g}" for c, k, g in CHANNELS])
-def test_channels_and_groups(isa, dtype, ch):
+@pytest.mark.parametrize("r", KERNELS)
+def test_channels_and_groups(isa, dtype, ch, r):
     c, k, g = ch
-    _check((2, c, 10, 7), (k, c // g, 3, 3), dtype, padding=1, groups=g, seed=c * 100 + k)
+    _check((2, c, 10, 7), (k, c // g, r, r), dtype, padding=r // 2, groups=g, seed=c * 100 + k)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
-def test_batch_zero_and_no_bias(dtype):
-    _check((0, 4, 6, 6), (3, 4, 3, 3), dtype, padding=1)
-    _check((3, 4, 6, 6), (3, 4, 3, 3), dtype, padding=1, bias=False)
+@pytest.mark.parametrize("k", KERNELS)
+def test_batch_zero_and_no_bias(dtype, k):
+    _check((0, 4, 6, 6), (3, 4, k, k), dtype, padding=k // 2)
+    _check((3, 4, 6, 6), (3, 4, k, k), dtype, padding=k // 2, bias=False)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
 @pytest.mark.parametrize("shape", [(3, 16, 40, 37), (2, 24, 7, 7), (2, 40, 5, 5)],
                          ids=["many-blocks", "few-blocks", "one-tile-per-image"])
-def test_one_and_two_threads_bitwise(dtype, shape):
+@pytest.mark.parametrize("k", KERNELS)
+def test_one_and_two_threads_bitwise(dtype, shape, k):
     """Blocks and sums never depend on the thread count (per-thread blocks or the shared-block path)."""
     rng = np.random.default_rng(3)
     x = rng.standard_normal(shape).astype(dtype)
-    w = rng.standard_normal((shape[1] + 3, shape[1], 3, 3)).astype(dtype)
+    w = rng.standard_normal((shape[1] + 3, shape[1], k, k)).astype(dtype)
     b = rng.standard_normal(shape[1] + 3).astype(dtype)
     out = {}
     for t in (1, 2):
         with cnnkern.num_threads(t):
-            y = cnnkern.conv2d_forward(x, w, b, padding=1, algorithm="winograd")
-            dx = cnnkern.conv2d_backward_input(y, w, x.shape, padding=1, algorithm="winograd")
-            dw = cnnkern.conv2d_backward_weight(y, x, w.shape, padding=1, algorithm="winograd")
+            y = cnnkern.conv2d_forward(x, w, b, padding=k // 2, algorithm="winograd")
+            dx = cnnkern.conv2d_backward_input(y, w, x.shape, padding=k // 2, algorithm="winograd")
+            dw = cnnkern.conv2d_backward_weight(y, x, w.shape, padding=k // 2, algorithm="winograd")
         out[t] = (y, dx, dw)
     for a, b2 in zip(out[1], out[2]):
         assert np.array_equal(a, b2)
@@ -185,22 +208,31 @@ def test_workspace_formula_bounds_the_peak():
 
 
 @pytest.mark.parametrize("dtype,bound", [(np.float32, 1e-5), (np.float64, 1e-12)], ids=["f32", "f64"])
-def test_accuracy_bound_on_a_layer(dtype, bound):
-    """Item 2's bound: max error relative to the largest output, N(0,1) data (r50_3x3_14 channels)."""
+@pytest.mark.parametrize("layer", [((1, 256, 14, 14), (64, 256, 3, 3), 1), ((1, 64, 27, 27), (192, 64, 5, 5), 2)],
+                         ids=["r50_3x3_14", "alex_conv2"])
+def test_accuracy_bound_on_a_layer(dtype, bound, layer):
+    """Item 2's bound: max error relative to the largest output, N(0,1) data (r50_3x3_14 channels for
+    F(4x4, 3x3), alex_conv2 for F(2x2, 5x5)), forward and both gradients."""
+    xs, ws, pad = layer
     rng = np.random.default_rng(6)
-    x = rng.standard_normal((1, 256, 14, 14))
-    w = rng.standard_normal((64, 256, 3, 3))
-    y_ref = oracle.conv_forward(x, w, padding=1)
-    y = cnnkern.conv2d_forward(x.astype(dtype), w.astype(dtype), padding=1, algorithm="winograd")
+    x = rng.standard_normal(xs)
+    w = rng.standard_normal(ws)
+    y_ref = oracle.conv_forward(x, w, padding=pad)
+    y = cnnkern.conv2d_forward(x.astype(dtype), w.astype(dtype), padding=pad, algorithm="winograd")
     assert np.abs(y - y_ref).max() / np.abs(y_ref).max() <= bound
     dy = rng.standard_normal(y_ref.shape)
-    dw_ref = oracle.conv_backward_weight(dy, x, w.shape, padding=1)
-    dw = cnnkern.conv2d_backward_weight(dy.astype(dtype), x.astype(dtype), w.shape, padding=1, algorithm="winograd")
+    dx_ref = oracle.conv_backward_input(dy, w, xs, padding=pad)
+    dx = cnnkern.conv2d_backward_input(dy.astype(dtype), w.astype(dtype), xs, padding=pad, algorithm="winograd")
+    assert np.abs(dx - dx_ref).max() / np.abs(dx_ref).max() <= bound
+    dw_ref = oracle.conv_backward_weight(dy, x, w.shape, padding=pad)
+    dw = cnnkern.conv2d_backward_weight(dy.astype(dtype), x.astype(dtype), w.shape, padding=pad, algorithm="winograd")
     assert np.abs(dw - dw_ref).max() / np.abs(dw_ref).max() <= bound
 
 
 @pytest.mark.parametrize("case,needle", [
-    (dict(x=(1, 2, 8, 8), w=(3, 2, 5, 5), kw={}), "3x3"),
+    (dict(x=(1, 2, 8, 8), w=(3, 2, 7, 7), kw={}), "3x3 and 5x5"),
+    (dict(x=(1, 2, 8, 8), w=(3, 2, 3, 5), kw={}), "3x3 and 5x5"),
+    (dict(x=(1, 2, 8, 8), w=(3, 2, 5, 5), kw=dict(stride=2)), "stride 1"),
     (dict(x=(1, 2, 8, 8), w=(3, 2, 3, 3), kw=dict(stride=2)), "stride 1"),
     (dict(x=(1, 2, 8, 8), w=(3, 2, 3, 3), kw=dict(dilation=2)), "dilation 1"),
     (dict(x=(1, 2, 8), w=(3, 2, 3), kw={}), "2-D"),
@@ -236,7 +268,8 @@ def test_auto_skips_layers_whose_kernel_transform_dominates():
 # group >= 2 MiB, >= 32 output channels, few tiles): channel counts off the SIMD widths and off the
 # 16-channel block, tile edges (5, 7, 9 pixels), groups.
 KBLOCKED = [((2, 130, 9, 9), (123, 130, 3, 3), 1, 1), ((1, 128, 7, 5), (136, 128, 3, 3), (0, 2), 1),
-            ((3, 260, 5, 7), (246, 130, 3, 3), "same", 2)]
+            ((3, 260, 5, 7), (246, 130, 3, 3), "same", 2), ((2, 130, 9, 9), (123, 130, 5, 5), 2, 1),
+            ((1, 128, 7, 6), (136, 128, 5, 5), ((1, 3), (4, 0)), 1)]
 
 
 def _is_kblocked(p, direction, elem):
@@ -247,20 +280,21 @@ def _is_kblocked(p, direction, elem):
 
 @pytest.mark.parametrize("isa", ISAS, indirect=True)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
-@pytest.mark.parametrize("case", KBLOCKED, ids=["odd-channels", "asymmetric-pad", "groups"])
+@pytest.mark.parametrize("case", KBLOCKED, ids=["odd-channels", "asymmetric-pad", "groups", "5x5", "5x5-asymmetric-pad"])
 def test_output_channel_blocked_path(isa, dtype, case):
     xs, ws, padding, groups = case
-    p = make_conv_params(2, xs, ws, padding=_STRING_PADDING.get(padding, padding), groups=groups)
+    p = make_conv_params(2, xs, ws, padding=_spelled_out(padding, ws[-1]), groups=groups)
     elem = np.dtype(dtype).itemsize
     assert _is_kblocked(p, 0, elem) and _is_kblocked(p, 1, elem)
     _check(xs, ws, dtype, padding=padding, groups=groups)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
-def test_output_channel_blocked_path_threads_plan_workspace(dtype):
+@pytest.mark.parametrize("k", KERNELS)
+def test_output_channel_blocked_path_threads_plan_workspace(dtype, k):
     """1 vs 2 threads bit for bit, the plan (whole U kept, read per block) equal to the plain call,
     and the workspace figure equal to the allocator's peak, on the blocked path."""
-    xs, ws = (2, 130, 9, 9), (123, 130, 3, 3)
+    xs, ws = (2, 130, 9, 9), (123, 130, k, k)
     rng = np.random.default_rng(8)
     x = rng.standard_normal(xs).astype(dtype)
     w = rng.standard_normal(ws).astype(dtype)
@@ -269,16 +303,16 @@ def test_output_channel_blocked_path_threads_plan_workspace(dtype):
     out = {}
     for t in (1, 2):
         with cnnkern.num_threads(t):
-            out[t] = (cnnkern.conv2d_forward(x, w, b, padding=1, algorithm="winograd"),
-                      cnnkern.conv2d_backward_input(dy, w, xs, padding=1, algorithm="winograd"))
+            out[t] = (cnnkern.conv2d_forward(x, w, b, padding=k // 2, algorithm="winograd"),
+                      cnnkern.conv2d_backward_input(dy, w, xs, padding=k // 2, algorithm="winograd"))
     assert np.array_equal(out[1][0], out[2][0]) and np.array_equal(out[1][1], out[2][1])
-    plan = cnnkern.ConvPlan(w, xs, padding=1, algorithm="winograd")
+    plan = cnnkern.ConvPlan(w, xs, padding=k // 2, algorithm="winograd")
     assert np.array_equal(plan.forward(x, b), out[1][0])
     assert np.array_equal(plan.backward_input(dy), out[1][1])
-    p = make_conv_params(2, xs, ws, padding=1)
+    p = make_conv_params(2, xs, ws, padding=k // 2)
     elem = np.dtype(dtype).itemsize
-    for direction, fn in ((0, lambda: cnnkern.conv2d_forward(x, w, b, padding=1, algorithm="winograd")),
-                          (1, lambda: cnnkern.conv2d_backward_input(dy, w, xs, padding=1, algorithm="winograd"))):
+    for direction, fn in ((0, lambda: cnnkern.conv2d_forward(x, w, b, padding=k // 2, algorithm="winograd")),
+                          (1, lambda: cnnkern.conv2d_backward_input(dy, w, xs, padding=k // 2, algorithm="winograd"))):
         with cnnkern.num_threads(2):
             before = _conv_ext.workspace_bytes()[0]
             _conv_ext.workspace_reset_peak()
@@ -291,15 +325,16 @@ def test_output_channel_blocked_path_threads_plan_workspace(dtype):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
 @pytest.mark.parametrize("limit", [1 << 30, 100_000, 1], ids=["whole", "channel-blocks", "floor"])
-def test_weight_gradient_blocked_paths(dtype, limit):
+@pytest.mark.parametrize("k", KERNELS)
+def test_weight_gradient_blocked_paths(dtype, limit, k):
     """The weight gradient's blocking (wino_make_wgrad_plan): with a small workspace limit dU is made
     per block of output channels, the batch in chunks and the tiles in several blocks; every path
     agrees with the oracle and is the same bit for bit on 1 and 2 threads."""
     rng = np.random.default_rng(10)
     x = rng.standard_normal((3, 20, 13, 10)).astype(dtype)
     dy = rng.standard_normal((3, 37, 13, 10)).astype(dtype)
-    ws = (37, 20, 3, 3)
-    dw_ref = oracle.conv_backward_weight(dy, x, ws, padding=1)
+    ws = (37, 20, k, k)
+    dw_ref = oracle.conv_backward_weight(dy, x, ws, padding=k // 2)
     old = cnnkern.get_workspace_limit()
     try:
         cnnkern.set_workspace_limit(limit)
@@ -308,9 +343,9 @@ def test_weight_gradient_blocked_paths(dtype, limit):
             with cnnkern.num_threads(t):
                 before = _conv_ext.workspace_bytes()[0]
                 _conv_ext.workspace_reset_peak()
-                out[t] = cnnkern.conv2d_backward_weight(dy, x, ws, padding=1, algorithm="winograd")
+                out[t] = cnnkern.conv2d_backward_weight(dy, x, ws, padding=k // 2, algorithm="winograd")
                 current, peak = _conv_ext.workspace_bytes()
-        p = make_conv_params(2, x.shape, ws, padding=1)
+        p = make_conv_params(2, x.shape, ws, padding=k // 2)
         formula = _conv_ext.winograd_workspace(p.as_c_tuple(), 2, np.dtype(dtype).itemsize, 2)
     finally:
         cnnkern.set_workspace_limit(old)
@@ -340,12 +375,13 @@ def test_weight_gradient_joins_auto_and_the_combined_backward():
 
 @pytest.mark.parametrize("flip", [False, True])
 @pytest.mark.parametrize("padding_mode", ["zeros", "reflect"])
-def test_plan_keeps_the_transformed_kernel(flip, padding_mode):
+@pytest.mark.parametrize("k", KERNELS)
+def test_plan_keeps_the_transformed_kernel(flip, padding_mode, k):
     rng = np.random.default_rng(9)
     x = rng.standard_normal((2, 6, 9, 11))
-    w = rng.standard_normal((4, 3, 3, 3))
+    w = rng.standard_normal((4, 3, k, k))
     b = rng.standard_normal(4)
-    kw = dict(padding=1, groups=2, flip=flip, padding_mode=padding_mode)
+    kw = dict(padding=k // 2, groups=2, flip=flip, padding_mode=padding_mode)
     plan = cnnkern.ConvPlan(w, x.shape, algorithm="winograd", **kw)
     ref = cnnkern.ConvPlan(w, x.shape, algorithm="reference", **kw)
     assert plan.algorithm == "winograd" and "forward" in plan._wino

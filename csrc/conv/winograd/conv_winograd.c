@@ -1,12 +1,13 @@
 /*
- * conv_winograd.c -- the "winograd" algorithm: 2-D 3x3 convolution, stride 1, dilation 1, any zero
- * padding and groups, by Winograd F(4x4, 3x3) (transforms, layouts and the reference matrices:
- * winograd_internal.h; tensors and semantics: cnnkern/ck_conv.h).
+ * conv_winograd.c -- the "winograd" algorithm: 2-D 3x3 and 5x5 convolution, stride 1, dilation 1, any
+ * zero padding and groups, by Winograd F(4x4, 3x3) and F(2x2, 5x5) on 6x6 tiles (transforms, layouts
+ * and the reference matrices: winograd_internal.h; tensors and semantics: cnnkern/ck_conv.h). Below,
+ * m = 4 or 2 outputs per tile side, r = 3 or 5 the kernel side.
  *
  * Contract:
  *   fwd         y = conv(x, w) + b.
  *   bwd_input   dx = the same operator on dy with the kernel rotated by 180 degrees and its channel
- *               axes swapped, dx[c] = sum_k corr(dy[k], rot(w[k][c])), and the padding 2 - pad_before
+ *               axes swapped, dx[c] = sum_k corr(dy[k], rot(w[k][c])), and the padding r - 1 - pad_before
  *               (negative: the rows/columns of dy before the output are skipped).
  *   bwd_weight  dw = G^T [ sum over tiles of (BT d B) .* (A dy A^T) ] G, per input/output channel
  *               pair (the adjoint of the forward's bilinear form; dy zero beyond the output): per
@@ -15,7 +16,8 @@
  *               ([Cs x tiles] @ [tiles x kb], the blocks in a fixed order), then the kernel-gradient
  *               transform of dU (blocking: wino_make_wgrad_plan below; the code:
  *               conv_winograd_template.h).
- *   Anything but 2-D 3x3 / stride 1 / dilation 1 returns CK_ERR_UNSUPPORTED (ck_conv_winograd_supports).
+ *   Anything but 2-D 3x3 or 5x5 / stride 1 / dilation 1 returns CK_ERR_UNSUPPORTED
+ *   (ck_conv_winograd_supports).
  *   OUT arrays are overwritten.
  *
  * Per group g, per chunk of images, per block of tiles:
@@ -74,8 +76,8 @@ const char *ck_conv_winograd_unsupported(const ck_conv_params *p, ck_conv_direct
 {
     (void)dir; /* the three directions cover the same problems */
     if (!(p->in_size[0] == 1 && p->kernel_size[0] == 1 && p->out_size[0] == 1 && p->pad_before[0] == 0 &&
-          p->kernel_size[1] == 3 && p->kernel_size[2] == 3))
-        return "computes 2-D 3x3 kernels only";
+          p->kernel_size[1] == p->kernel_size[2] && (p->kernel_size[1] == 3 || p->kernel_size[1] == 5)))
+        return "computes 2-D 3x3 and 5x5 kernels only";
     if (p->stride[1] != 1 || p->stride[2] != 1 || p->dilation[1] != 1 || p->dilation[2] != 1)
         return "needs stride 1 and dilation 1";
     return NULL;
@@ -140,8 +142,11 @@ static void make_job(const ck_conv_params *p, ck_conv_direction dir, size_t elem
     const ck_index Cg = ck_conv_in_per_group(p), Kg = ck_conv_out_per_group(p);
     j->batch = p->batch;
     j->groups = p->groups;
-    /* backward-input is the forward of dy with the flipped, channel-swapped kernel and padding 2 - pad */
+    /* backward-input is the forward of dy with the flipped, channel-swapped kernel and padding r - 1 - pad */
     const int fwd = dir == CK_CONV_FWD;
+    const ck_index r = p->kernel_size[1], m = 7 - r; /* 6x6 tiles: F(4x4, 3x3) or F(2x2, 5x5) */
+    j->tg.r = r;
+    j->tg.m = m;
     const ck_index *in = fwd ? p->in_size : p->out_size, *out = fwd ? p->out_size : p->in_size;
     j->ih = in[1];
     j->iw = in[2];
@@ -149,14 +154,14 @@ static void make_job(const ck_conv_params *p, ck_conv_direction dir, size_t elem
     j->tg.ow = out[2];
     j->tg.cs = fwd ? Cg : Kg;
     j->tg.ks = fwd ? Kg : Cg;
-    j->off_h = fwd ? p->pad_before[1] : 2 - p->pad_before[1];
-    j->off_w = fwd ? p->pad_before[2] : 2 - p->pad_before[2];
+    j->off_h = fwd ? p->pad_before[1] : r - 1 - p->pad_before[1];
+    j->off_w = fwd ? p->pad_before[2] : r - 1 - p->pad_before[2];
     j->in_ch = j->groups * j->tg.cs;
     j->out_ch = j->groups * j->tg.ks;
-    j->tg.th = (j->tg.oh + 3) / 4;
-    j->tg.tw = (j->tg.ow + 3) / 4;
-    j->tg.hp = 4 * j->tg.th + 2;
-    j->tg.wp = 4 * j->tg.tw + 2;
+    j->tg.th = (j->tg.oh + m - 1) / m;
+    j->tg.tw = (j->tg.ow + m - 1) / m;
+    j->tg.hp = m * j->tg.th + r - 1;
+    j->tg.wp = m * j->tg.tw + r - 1;
     const ck_index tpi = j->tg.th * j->tg.tw;
     /* V and M of a block in L2. When U does not fit in cache either, every block streams all of U
      * through the GEMMs' packing: at least CK_WINO_TB_MIN_BIG_U tiles amortise it (256 channels, 14x14,
@@ -253,7 +258,8 @@ static void wino_make_wgrad_plan(const ck_conv_params *p, const wino_job *j, siz
     if (tb > batch * tpi)
         tb = batch * tpi;
     const size_t fixed = (size_t)36 * (size_t)cs * (size_t)kb * elem + (size_t)tb * per_tile;
-    const size_t per_img = ((size_t)j->tg.hp * (size_t)j->tg.wp * (size_t)cs + (size_t)16 * (size_t)tpi * (size_t)kb) * elem;
+    const size_t per_img = ((size_t)j->tg.hp * (size_t)j->tg.wp * (size_t)cs
+                            + (size_t)(j->tg.m * j->tg.m) * (size_t)tpi * (size_t)kb) * elem;
     pl->kb = kb;
     pl->tb = tb;
     pl->nb = wino_images_per_chunk(limit, fixed, per_img, batch);
@@ -270,7 +276,7 @@ size_t ck_conv_workspace__winograd(const ck_conv_params *p, ck_conv_direction di
         wino_make_wgrad_plan(p, &j, elem_size, &pl);
 #define CK_WINO_R64(b) (((b) + 63) & ~(size_t)63)
         return CK_WINO_R64((size_t)pl.nb * (size_t)(j.tg.hp * j.tg.wp * j.tg.cs) * elem_size)
-               + CK_WINO_R64((size_t)pl.nb * (size_t)(16 * j.tg.th * j.tg.tw * pl.kb) * elem_size)
+               + CK_WINO_R64((size_t)pl.nb * (size_t)(j.tg.m * j.tg.m * j.tg.th * j.tg.tw * pl.kb) * elem_size)
                + CK_WINO_R64((size_t)36 * (size_t)(pl.tb * j.tg.cs + CK_WINO_SKEW) * elem_size)
                + CK_WINO_R64((size_t)36 * (size_t)(pl.tb * pl.kb + CK_WINO_SKEW) * elem_size)
                + CK_WINO_R64((size_t)36 * (size_t)(j.tg.cs * pl.kb + CK_WINO_SKEW) * elem_size);

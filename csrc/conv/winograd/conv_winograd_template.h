@@ -3,35 +3,49 @@
  * Included twice by conv_winograd.c with T, SFX(name), KSFX(name, isa), LANES_AVX2, LANES_AVX512, GEMM.
  */
 
-typedef struct SFX(wino_kernels) {
+typedef struct SFX(wino_transforms) {
     void (*input)(CK_WINO_INPUT_ARGS(T));
     void (*output)(CK_WINO_OUTPUT_ARGS(T));
     void (*weight)(CK_WINO_WEIGHT_ARGS(T));
     void (*grad_output)(CK_WINO_GRAD_OUTPUT_ARGS(T));
     void (*grad_weight)(CK_WINO_GRAD_WEIGHT_ARGS(T));
+} SFX(wino_transforms);
+
+/* The variant's transforms: the ISA's on whole vectors of channels (lanes), the portable ones
+ * (tail) on the rest. */
+typedef struct SFX(wino_kernels) {
+    SFX(wino_transforms) vec, tail;
     ck_index lanes;
 } SFX(wino_kernels);
 
-#define WINO_KERNEL_SET(isa, lanes)                                                                  \
-    {KSFX(ck_wino_input, isa), KSFX(ck_wino_output, isa), KSFX(ck_wino_weight, isa),                 \
-     KSFX(ck_wino_grad_output, isa), KSFX(ck_wino_grad_weight, isa), lanes}
+#define WINO_TRANSFORMS(isa, r)                                                                      \
+    ((r) == 5 ? (SFX(wino_transforms)){KSFX(ck_wino_input, isa), KSFX(ck_wino_output_2x2, isa),       \
+                                       KSFX(ck_wino_weight_5x5, isa), KSFX(ck_wino_grad_output_2x2, isa), \
+                                       KSFX(ck_wino_grad_weight_5x5, isa)}                            \
+              : (SFX(wino_transforms)){KSFX(ck_wino_input, isa), KSFX(ck_wino_output, isa),           \
+                                       KSFX(ck_wino_weight, isa), KSFX(ck_wino_grad_output, isa),     \
+                                       KSFX(ck_wino_grad_weight, isa)})
 
-static SFX(wino_kernels) SFX(wino_pick)(void)
+/* The kernels for an r x r kernel (3 or 5) on this CPU's ISA. */
+static SFX(wino_kernels) SFX(wino_pick)(ck_index r)
 {
-    SFX(wino_kernels) k = WINO_KERNEL_SET(generic, 1);
+    SFX(wino_kernels) k;
+    k.tail = WINO_TRANSFORMS(generic, r);
+    k.vec = k.tail;
+    k.lanes = 1;
 #if CK_WINO_X86
     const ck_isa isa = ck_cpu_isa();
     if (isa >= CK_ISA_AVX512) {
-        SFX(wino_kernels) v = WINO_KERNEL_SET(avx512, LANES_AVX512);
-        k = v;
+        k.vec = WINO_TRANSFORMS(avx512, r);
+        k.lanes = LANES_AVX512;
     } else if (isa >= CK_ISA_AVX2) {
-        SFX(wino_kernels) v = WINO_KERNEL_SET(avx2, LANES_AVX2);
-        k = v;
+        k.vec = WINO_TRANSFORMS(avx2, r);
+        k.lanes = LANES_AVX2;
     }
 #endif
     return k;
 }
-#undef WINO_KERNEL_SET
+#undef WINO_TRANSFORMS
 
 /* U[e][r][q] (row length kn) of one block of kn columns, all rows: the vector kernel on whole
  * vectors of columns, the portable one on the rest. */
@@ -40,20 +54,21 @@ static void SFX(wino_weight_block)(const SFX(wino_kernels) *kern, const T *wk, c
 {
     const ck_index knv = kn / kern->lanes * kern->lanes;
     for (ck_index q0 = 0; q0 < knv; q0 += kern->lanes)
-        kern->weight(wk, sr, sq, rot, 0, rows, q0, q0 + kern->lanes, kn, ldu, Ub);
+        kern->vec.weight(wk, sr, sq, rot, 0, rows, q0, q0 + kern->lanes, kn, ldu, Ub);
     if (knv < kn)
-        KSFX(ck_wino_weight, generic)(wk, sr, sq, rot, 0, rows, knv, kn, kn, ldu, Ub);
+        kern->tail.weight(wk, sr, sq, rot, 0, rows, knv, kn, kn, ldu, Ub);
 }
 
 ck_status SFX(ck_conv_winograd_transform_weight)(const ck_conv_params *p, ck_conv_direction dir, const T *w, T *U)
 {
     if (!ck_conv_winograd_supports(p) || dir == CK_CONV_BWD_WEIGHT)
         return CK_ERR_UNSUPPORTED;
-    const SFX(wino_kernels) kern = SFX(wino_pick)();
+    const ck_index taps = p->kernel_size[1] * p->kernel_size[2];
+    const SFX(wino_kernels) kern = SFX(wino_pick)(p->kernel_size[1]);
     const ck_index Cg = ck_conv_in_per_group(p), Kg = ck_conv_out_per_group(p), G = p->groups;
     const int fwd = dir == CK_CONV_FWD;
     const ck_index rows = fwd ? Cg : Kg, cols = fwd ? Kg : Cg;
-    const ck_index sr = fwd ? 9 : Cg * 9, sq = fwd ? Cg * 9 : 9;
+    const ck_index sr = fwd ? taps : Cg * taps, sq = fwd ? Cg * taps : taps;
     {
         wino_job jk;
         make_job(p, dir, sizeof(T), 0, &jk);
@@ -67,7 +82,7 @@ ck_status SFX(ck_conv_winograd_transform_weight)(const ck_conv_params *p, ck_con
 #endif
             for (ck_index it = 0; it < items; ++it) {
                 const ck_index g = it / nkb, k0 = (it % nkb) * kb, kn = cols - k0 < kb ? cols - k0 : kb;
-                SFX(wino_weight_block)(&kern, w + g * Kg * Cg * 9 + k0 * sq, sr, sq, !fwd, rows, kn, rows * kn,
+                SFX(wino_weight_block)(&kern, w + g * Kg * Cg * taps + k0 * sq, sr, sq, !fwd, rows, kn, rows * kn,
                                        U + g * 36 * Cg * Kg + 36 * rows * k0);
             }
             return CK_OK;
@@ -79,19 +94,19 @@ ck_status SFX(ck_conv_winograd_transform_weight)(const ck_conv_params *p, ck_con
     const int big = (size_t)36 * (size_t)G * (size_t)Cg * (size_t)Kg * sizeof(T) > ((size_t)1 << 20);
     (void)items;
     (void)big;
-    /* one item = one vector of columns for every row: each kernel's 9 taps are read in order along
-     * the rows (streams through w instead of a stride of C_in/g * 9 elements per column) */
+    /* one item = one vector of columns for every row: each kernel's taps are read in order along
+     * the rows (streams through w instead of a stride of C_in/g * taps elements per column) */
 #if CK_BUILD_OPENMP
 #pragma omp parallel for schedule(static) num_threads(p->num_threads) if (p->num_threads > 1 && items > 1 && big)
 #endif
     for (ck_index it = 0; it < G * qblocks; ++it) {
         const ck_index g = it / qblocks, q0 = (it % qblocks) * lanes;
-        const T *wg = w + g * Kg * Cg * 9;
+        const T *wg = w + g * Kg * Cg * taps;
         T *Ug = U + g * 36 * lde;
         if (q0 + lanes <= cols)
-            kern.weight(wg, sr, sq, !fwd, 0, rows, q0, q0 + lanes, cols, lde, Ug);
+            kern.vec.weight(wg, sr, sq, !fwd, 0, rows, q0, q0 + lanes, cols, lde, Ug);
         else
-            KSFX(ck_wino_weight, generic)(wg, sr, sq, !fwd, 0, rows, q0, cols, cols, lde, Ug);
+            kern.tail.weight(wg, sr, sq, !fwd, 0, rows, q0, cols, cols, lde, Ug);
     }
     return CK_OK;
 }
@@ -103,9 +118,9 @@ static void SFX(wino_input_all)(const SFX(wino_kernels) *kern, const ck_wino_til
 {
     const ck_index cs = tg->cs, csv = cs / kern->lanes * kern->lanes;
     if (csv > 0)
-        kern->input(tg, xp, t0, nt, 0, csv, V, ldv);
+        kern->vec.input(tg, xp, t0, nt, 0, csv, V, ldv);
     if (csv < cs)
-        KSFX(ck_wino_input, generic)(tg, xp, t0, nt, csv, cs, V, ldv);
+        kern->tail.input(tg, xp, t0, nt, csv, cs, V, ldv);
 }
 
 static void SFX(wino_output_all)(const SFX(wino_kernels) *kern, const ck_wino_tiles *tg, const T *M, ck_index ldm,
@@ -113,9 +128,9 @@ static void SFX(wino_output_all)(const SFX(wino_kernels) *kern, const ck_wino_ti
 {
     const ck_index ks = tg->ks, ksv = ks / kern->lanes * kern->lanes;
     if (ksv > 0)
-        kern->output(tg, M, ldm, t0, nt, 0, ksv, bias, y, y_img);
+        kern->vec.output(tg, M, ldm, t0, nt, 0, ksv, bias, y, y_img);
     if (ksv < ks)
-        KSFX(ck_wino_output, generic)(tg, M, ldm, t0, nt, ksv, ks, bias, y, y_img);
+        kern->tail.output(tg, M, ldm, t0, nt, ksv, ks, bias, y, y_img);
 }
 
 static void SFX(wino_grad_output_all)(const SFX(wino_kernels) *kern, const ck_wino_tiles *tg, const T *dyp,
@@ -123,9 +138,9 @@ static void SFX(wino_grad_output_all)(const SFX(wino_kernels) *kern, const ck_wi
 {
     const ck_index ks = tg->ks, ksv = ks / kern->lanes * kern->lanes;
     if (ksv > 0)
-        kern->grad_output(tg, dyp, t0, nt, 0, ksv, Y, ldy);
+        kern->vec.grad_output(tg, dyp, t0, nt, 0, ksv, Y, ldy);
     if (ksv < ks)
-        KSFX(ck_wino_grad_output, generic)(tg, dyp, t0, nt, ksv, ks, Y, ldy);
+        kern->tail.grad_output(tg, dyp, t0, nt, ksv, ks, Y, ldy);
 }
 
 /* One row of xp: image nl of the chunk, padded row pr, all channels of group g. */
@@ -185,7 +200,7 @@ ck_status SFX(ck_conv_winograd_run)(const ck_conv_params *p, ck_conv_direction d
     make_job(p, dir, sizeof(T), 0, &j);
     if (j.kb > 0)
         return SFX(wino_call_kblocked)(p, dir, &j, U, in, NULL, b, out);
-    const SFX(wino_kernels) kern = SFX(wino_pick)();
+    const SFX(wino_kernels) kern = SFX(wino_pick)(j.tg.r);
     const ck_index cs = j.tg.cs, ks = j.tg.ks, tpi = j.tg.th * j.tg.tw;
     const size_t xp_elems = (size_t)j.nb * (size_t)(j.tg.hp * j.tg.wp * cs);
     const size_t v_elems = (size_t)36 * (size_t)(j.tb * cs + CK_WINO_SKEW);
@@ -276,11 +291,11 @@ static ck_status SFX(wino_call_kblocked)(const ck_conv_params *p, ck_conv_direct
                                          const T *U, const T *in, const T *w, const T *b, T *out)
 {
     const wino_job j = *jp;
-    const SFX(wino_kernels) kern = SFX(wino_pick)();
+    const SFX(wino_kernels) kern = SFX(wino_pick)(j.tg.r);
     const int fwd = dir == CK_CONV_FWD;
     const ck_index cs = j.tg.cs, ks = j.tg.ks, tpi = j.tg.th * j.tg.tw, kb = j.kb;
-    const ck_index Cg = ck_conv_in_per_group(p), Kg = ck_conv_out_per_group(p);
-    const ck_index sr = fwd ? 9 : Cg * 9, sq = fwd ? Cg * 9 : 9;
+    const ck_index Cg = ck_conv_in_per_group(p), Kg = ck_conv_out_per_group(p), taps = j.tg.r * j.tg.r;
+    const ck_index sr = fwd ? taps : Cg * taps, sq = fwd ? Cg * taps : taps;
     const size_t xp_elems = (size_t)j.nb * (size_t)(j.tg.hp * j.tg.wp * cs);
     const size_t v_elems = (size_t)36 * ((size_t)j.tb * (size_t)cs + CK_WINO_SKEW);
     const size_t u_elems = U ? 0 : (size_t)36 * ((size_t)cs * (size_t)kb + CK_WINO_SKEW);
@@ -304,7 +319,7 @@ static ck_status SFX(wino_call_kblocked)(const ck_conv_params *p, ck_conv_direct
         const int tid = wino_tid();
         T *Ut = UM + (size_t)tid * (u_elems + m_elems), *Mt = Ut + u_elems;
         for (ck_index g = 0; g < j.groups; ++g) {
-            const T *wg = w ? w + g * Kg * Cg * 9 : NULL;
+            const T *wg = w ? w + g * Kg * Cg * taps : NULL;
             const T *bg = b ? b + g * ks : NULL;
             for (ck_index n0 = 0; n0 < j.batch; n0 += j.nb) {
                 const ck_index nbc = j.batch - n0 < j.nb ? j.batch - n0 : j.nb;
@@ -382,12 +397,12 @@ static ck_status SFX(wino_call)(const ck_conv_params *p, ck_conv_direction dir, 
 
 CK_CONV_FWD_BWI_VIA(SFX(wino_call), SFX(ck_conv_fwd__winograd), SFX(ck_conv_bwd_input__winograd), T)
 
-/* One row of dyp: image n of the chunk, row pr < 4 th, the output gradient's channels k0 .. k0 + kn of
+/* One row of dyp: image n of the chunk, row pr < m th, the output gradient's channels k0 .. k0 + kn of
  * group g, channels last, zero beyond oh x ow. */
 static void SFX(wino_pack_grad_row)(const wino_job *j, const T *dy, ck_index n, ck_index g, ck_index k0,
                                     ck_index kn, ck_index pr, T *row)
 {
-    const ck_index qw = 4 * j->tg.tw, ow = j->tg.ow, plane = j->tg.oh * ow;
+    const ck_index qw = j->tg.m * j->tg.tw, ow = j->tg.ow, plane = j->tg.oh * ow;
     if (pr >= j->tg.oh) {
         memset(row, 0, (size_t)(qw * kn) * sizeof(T));
         return;
@@ -416,15 +431,16 @@ ck_status SFX(ck_conv_bwd_weight__winograd)(const ck_conv_params *p, const T *dy
         return CK_ERR_UNSUPPORTED;
     const ck_index Cg = ck_conv_in_per_group(p), Kg = ck_conv_out_per_group(p);
     if (p->batch == 0) {
-        memset(dw, 0, (size_t)(p->out_channels * Cg * 9) * sizeof(T));
+        memset(dw, 0, (size_t)(p->out_channels * Cg * p->kernel_size[1] * p->kernel_size[2]) * sizeof(T));
         return CK_OK;
     }
     wino_job j;
     wino_wgrad_plan pl;
     make_job(p, CK_CONV_FWD, sizeof(T), 0, &j);
     wino_make_wgrad_plan(p, &j, sizeof(T), &pl);
-    const SFX(wino_kernels) kern = SFX(wino_pick)();
-    const ck_index cs = Cg, tpi = j.tg.th * j.tg.tw, qh = 4 * j.tg.th, qw = 4 * j.tg.tw, kb = pl.kb, tb = pl.tb;
+    const SFX(wino_kernels) kern = SFX(wino_pick)(j.tg.r);
+    const ck_index cs = Cg, tpi = j.tg.th * j.tg.tw, qh = j.tg.m * j.tg.th, qw = j.tg.m * j.tg.tw, kb = pl.kb, tb = pl.tb;
+    const ck_index taps = j.tg.r * j.tg.r;
     T *xp = (T *)ck_aligned_alloc((size_t)pl.nb * (size_t)(j.tg.hp * j.tg.wp * cs) * sizeof(T));
     T *dyp = (T *)ck_aligned_alloc((size_t)pl.nb * (size_t)(qh * qw * kb) * sizeof(T));
     T *V = (T *)ck_aligned_alloc((size_t)36 * (size_t)(tb * cs + CK_WINO_SKEW) * sizeof(T));
@@ -487,7 +503,7 @@ ck_status SFX(ck_conv_bwd_weight__winograd)(const ck_conv_params *p, const T *dy
                 }
             }
             /* dw[g Kg + k0 + q][c][tap] = (G^T dU[.][c][q] G)[tap] */
-            T *dwb = dw + (g * Kg + k0) * Cg * 9;
+            T *dwb = dw + (g * Kg + k0) * Cg * taps;
             const ck_index qv = (kn + kern.lanes - 1) / kern.lanes;
 #if CK_BUILD_OPENMP
 #pragma omp for schedule(static)
@@ -495,9 +511,9 @@ ck_status SFX(ck_conv_bwd_weight__winograd)(const ck_conv_params *p, const T *dy
             for (ck_index it = 0; it < cs * qv; ++it) {
                 const ck_index c = it / qv, q0 = (it % qv) * kern.lanes;
                 if (q0 + kern.lanes <= kn)
-                    kern.grad_weight(dU, ldu, kn, c, c + 1, q0, q0 + kern.lanes, dwb, 9, Cg * 9);
+                    kern.vec.grad_weight(dU, ldu, kn, c, c + 1, q0, q0 + kern.lanes, dwb, taps, Cg * taps);
                 else
-                    KSFX(ck_wino_grad_weight, generic)(dU, ldu, kn, c, c + 1, q0, kn, dwb, 9, Cg * 9);
+                    kern.tail.grad_weight(dU, ldu, kn, c, c + 1, q0, kn, dwb, taps, Cg * taps);
             }
         }
     }

@@ -20,6 +20,15 @@ static const double ck_wino_G[6][3] = {
 static const double ck_wino_AT[4][6] = {
     {1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -0.5, 0}, {0, 1, 1, 4, 0.25, 0}, {0, 1, -1, 8, -0.125, 1},
 };
+static const double ck_wino_G5[6][5] = {
+    {1, 0, 0, 0, 0},
+    {-1.0 / 3, -1.0 / 3, -1.0 / 3, -1.0 / 3, -1.0 / 3},
+    {1.0 / 3, -1.0 / 3, 1.0 / 3, -1.0 / 3, 1.0 / 3},
+    {1.0 / 15, 2.0 / 15, 4.0 / 15, 8.0 / 15, 16.0 / 15},
+    {-16.0 / 15, 8.0 / 15, -4.0 / 15, 2.0 / 15, -1.0 / 15},
+    {0, 0, 0, 0, 1},
+};
+static const double ck_wino_AT2[2][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -0.5, 1}};
 
 /* C[m][n] = A[m][k] @ (tb ? B[n][k]^T : B[k][n]), all row-major. */
 static void ck_wino_ref_mm(const double *A, int m, int k, const double *B, int n, int tb, double *C)
@@ -33,15 +42,18 @@ static void ck_wino_ref_mm(const double *A, int m, int k, const double *B, int n
         }
 }
 
-void ck_conv_winograd_reference_tile(const double d[36], const double g[9], double y[16])
+void ck_conv_winograd_reference_tile(int r, const double d[36], const double *g, double *y)
 {
-    double t[36], v[36], u[36], m[36];
+    const int m = r == 5 ? 2 : 4;
+    const double *G = r == 5 ? &ck_wino_G5[0][0] : &ck_wino_G[0][0];
+    const double *AT = r == 5 ? &ck_wino_AT2[0][0] : &ck_wino_AT[0][0];
+    double t[36], v[36], u[36], mm[36];
     ck_wino_ref_mm(&ck_wino_BT[0][0], 6, 6, d, 6, 0, t); /* v = BT d B */
     ck_wino_ref_mm(t, 6, 6, &ck_wino_BT[0][0], 6, 1, v);
-    ck_wino_ref_mm(&ck_wino_G[0][0], 6, 3, g, 3, 0, t); /* u = G g G^T */
-    ck_wino_ref_mm(t, 6, 3, &ck_wino_G[0][0], 6, 1, u);
+    ck_wino_ref_mm(G, 6, r, g, r, 0, t); /* u = G g G^T */
+    ck_wino_ref_mm(t, 6, r, G, 6, 1, u);
     for (int e = 0; e < 36; ++e)
-        m[e] = u[e] * v[e];
-    ck_wino_ref_mm(&ck_wino_AT[0][0], 4, 6, m, 6, 0, t); /* y = AT m A */
-    ck_wino_ref_mm(t, 4, 6, &ck_wino_AT[0][0], 4, 1, y);
+        mm[e] = u[e] * v[e];
+    ck_wino_ref_mm(AT, m, 6, mm, 6, 0, t); /* y = AT mm A */
+    ck_wino_ref_mm(t, m, 6, AT, m, 1, y);
 }

@@ -180,8 +180,9 @@ ck_status ck_conv_winograd_run_f32(const ck_conv_params *p, ck_conv_direction di
                                    const float *b, float *out);
 ck_status ck_conv_winograd_run_f64(const ck_conv_params *p, ck_conv_direction dir, const double *U, const double *in,
                                    const double *b, double *out);
-/* The plain reference of the transforms (one tile in double; for tests). */
-void ck_conv_winograd_reference_tile(const double d[36], const double g[9], double y[16]);
+/* The plain reference of the transforms (one tile in double; for tests): the m x m outputs y of the
+ * 6x6 tile d and the r x r kernel g, r = 3 (F(4x4, 3x3), m = 4) or 5 (F(2x2, 5x5), m = 2). */
+void ck_conv_winograd_reference_tile(int r, const double d[36], const double *g, double *y);
 /* ---- (END winograd hook) ---- */
 
 /* ---- separable: rank-1 kernel slices as one 1-D pass per axis (csrc/conv/separable/) ----
