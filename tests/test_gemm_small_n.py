@@ -50,6 +50,28 @@ def test_small_n_kernels_match_numpy(shape, accumulate, trans_a, dtype, isa_cap)
     assert np.isfinite(c).all()
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("trans_a", [False, True])
+@pytest.mark.parametrize("mn", [(8, 49), (33, 49), (21, 1), (9, 17), (40, 100), (16, 196), (70, 66), (13, 3)],
+                         ids=lambda s: "x".join(map(str, s)))
+def test_small_n_last_columns_same_bits(mn, trans_a, dtype, isa_cap):
+    """The few columns past the last full vector (rows in the lanes) give the bits they get inside a
+    full vector: C of N columns equals the first N columns of C for B widened to whole vectors."""
+    isa_cap("avx512")
+    m, n = mn
+    k = 45
+    lanes = 64 // np.dtype(dtype).itemsize
+    wide = -(-n // lanes) * lanes + lanes  # whole vectors, and one more so that no tail is left
+    rng = np.random.default_rng(m + n)
+    a, b_wide, _ = _operands(m, wide, k, dtype, trans_a, rng)
+    for accumulate in (False, True):
+        c0 = rng.standard_normal((m, wide)).astype(dtype)
+        c_wide, c_n = c0.copy(), np.ascontiguousarray(c0[:, :n])
+        assert _conv_ext.gemm_small_n_probe(trans_a, a, b_wide, c_wide, accumulate)
+        assert _conv_ext.gemm_small_n_probe(trans_a, a, np.ascontiguousarray(b_wide[:, :n]), c_n, accumulate)
+        np.testing.assert_array_equal(c_n, c_wide[:, :n])
+
+
 def test_small_n_writes_only_c():
     rng = np.random.default_rng(1)
     big = rng.standard_normal((20, 70)).astype(np.float32)

@@ -15,7 +15,11 @@
  * work: OpenBLAS ran r50_3x3_7's forward GEMM (512 x 49 x 4608) at 75 GFLOP/s on one Zen 4 core.
  * Here B's rows are read in place (3 vectors at a time, the last one masked), op(A)'s elements are
  * broadcast, and an MR x 3-vector register tile accumulates over all of K: about 113 GFLOP/s on that
- * core (its FMA peak is about 118). In im2col at batch 1 (2 threads, interleaved on/off with
+ * core (its FMA peak is about 118). Up to 4 columns past the last full vector (N = 49: one) are
+ * computed with the rows in the lanes instead of in a mostly masked vector: 512 x 49 x 4608 ran at
+ * 87 GFLOP/s with the masked vector, 106 with that tail (its transposed-A form 78 -> 97; one core, best
+ * of 20, one run per build); im2col on r50_3x3_7 at batch 1, 2 threads: forward 1.55 -> 1.36 ms, input
+ * gradient 1.67 -> 1.38 ms. In im2col at batch 1 (2 threads, interleaved on/off with
  * ck_gemm_use_small_n): r50_3x3_7 forward 1.08-1.13x and input gradient 1.18-1.33x faster, r50_1x1_14
  * 1.05-1.07x and 1.21-1.25x, cb_l4_k7's forward 1.09-1.16x; the batch-8 layers whose GEMMs qualify
  * (r50_1x1_14, r50_1x1s2_28: N = 196) within the +-5% noise. Up to N = 1024 it still won at batch 1,

@@ -26,8 +26,8 @@
  *   3. M[e] = V[e] @ U[e] for the 36 elements e: [tiles x Cs] @ [Cs x Ks] through the BLAS of
  *      cnnkern/ck_gemm.h (one-thread BLAS inside our loops);
  *   4. y = AT M A (+ bias) for every tile, clipped at the image edge.
- * U (36 Cs Ks elements per group, 4x the kernel) is computed at the start of a plain call, or once
- * by a plan (ck_conv_winograd_transform_weight_* / ck_conv_winograd_run_*, used by cnnkern.ConvPlan).
+ * U (36 Cs Ks elements per group: 4x a 3x3 kernel, 1.44x a 5x5 one) is computed at the start of a
+ * plain call, or once by a plan (ck_conv_winograd_transform_weight_* / ck_conv_winograd_run_*, used by cnnkern.ConvPlan).
  * Output-channel blocked variant (wino_kblocked: U of a group >= 2 MiB, few tiles): steps 1-2 for
  * the whole chunk, then per block of CK_WINO_KB output channels (one thread each): that block's U
  * (transformed into a per-thread buffer in a plain call, or read from the plan's U, stored block
