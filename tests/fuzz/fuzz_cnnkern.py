@@ -136,7 +136,7 @@ def _conv_geom(case, d):
     groups = _pick(rng, [1, 1, 1, 2, 3])
     cin = groups * _small_int(rng, 1, 3)
     cout = groups * _small_int(rng, 1, 3)
-    k = tuple(_small_int(rng, 1, 4) for _ in range(d))
+    k = tuple(_small_int(rng, 1, 5) for _ in range(d))  # 5: winograd F(2x2, 5x5) too
     stride = tuple(_small_int(rng, 1, 3) for _ in range(d))
     dil = tuple(_small_int(rng, 1, 2) for _ in range(d))
     sp = tuple(_small_int(rng, 1, 9) for _ in range(d))
