@@ -133,6 +133,33 @@ def test_direct_2d_tiles_span_rows_each_isa(dtype, isa_cap):
         oracle.assert_close(dw, dw_ref, dtype, lbw, what=f"{isa} grad weight")
 
 
+# (H, W, kernel, stride, dilation): packed rows J = OW + ((k-1)*d)/s narrower than one vector (a vector
+# then meets three or more rows), around 8/16 lanes, and with wide padding gaps (J - OW up to 12).
+STORE_CASES = ((9, 3, 3, 1, 1), (7, 6, 3, 1, 1), (12, 14, 3, 1, 1), (12, 15, 3, 1, 1), (10, 16, 3, 1, 1),
+               (11, 17, 1, 1, 1), (9, 33, 7, 1, 2), (21, 40, 7, 2, 1), (23, 61, 5, 2, 3), (6, 130, 3, 1, 1))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", STORE_CASES)
+def test_direct_forward_store_over_row_ends_each_isa(dtype, case, isa_cap):
+    """The forward tile's store (vectors within a row, masked pairs over a row's end, lane by lane
+    when a row is narrower than a vector) with a bias, on every ISA the CPU has: oracle-exact."""
+    h, wd, k, stride, dil = case
+    rng = np.random.default_rng(h * wd + k)
+    x = rng.standard_normal((2, 5, h, wd)).astype(dtype)
+    w = rng.standard_normal((11, 5, k, k)).astype(dtype)
+    b = rng.standard_normal(11).astype(dtype)
+    kw = dict(stride=stride, padding=k // 2, dilation=dil)
+    y_ref = oracle.conv_forward(x, w, b, **kw)
+    lf = oracle.reduction_lengths(x.shape, w.shape, y_ref.shape, 1, stride)[0]
+    for isa in ISAS[: ORDER[CPU_ISA] + 1]:
+        isa_cap(isa)
+        y = cnnkern.conv2d_forward(x, w, b, algorithm="direct", **kw)
+        oracle.assert_close(y, y_ref, dtype, lf, what=f"{isa} {case} forward")
+        y0 = cnnkern.conv2d_forward(x, w, None, algorithm="direct", **kw)
+        oracle.assert_close(y0, y_ref - b[:, None, None], dtype, lf, what=f"{isa} {case} forward, no bias")
+
+
 def _isa_in_subprocess(env_update):
     """(ISA in use, warning texts) of a fresh interpreter with these environment variables."""
     import json

@@ -139,7 +139,6 @@ static inline ck_index ck_direct_pick_nv(ck_index nvec, ck_index nvm)
 #define FWD_TASK ck_direct_fwd_task_f32
 #define BWI_CTX ck_direct_bwi_ctx_f32
 #define BWI_TASK ck_direct_bwi_task_f32
-#define STORE_TILE ck_direct_store_tile_f32
 #define CONV_FWD_DIRECT ck_conv_fwd__direct_f32
 #define CONV_FWD_DIRECT_IMPL ck_conv_fwd__direct_impl_f32
 #define BWD_INPUT_UNIT_STRIDE ck_direct_bwd_input_unit_stride_f32
@@ -164,7 +163,6 @@ static inline ck_index ck_direct_pick_nv(ck_index nvec, ck_index nvm)
 #define FWD_TASK ck_direct_fwd_task_f64
 #define BWI_CTX ck_direct_bwi_ctx_f64
 #define BWI_TASK ck_direct_bwi_task_f64
-#define STORE_TILE ck_direct_store_tile_f64
 #define CONV_FWD_DIRECT ck_conv_fwd__direct_f64
 #define CONV_FWD_DIRECT_IMPL ck_conv_fwd__direct_impl_f64
 #define BWD_INPUT_UNIT_STRIDE ck_direct_bwd_input_unit_stride_f64

@@ -25,6 +25,13 @@
  *      for kb < BK, tb < nxr (1 <= nxr <= BT; res keeps row stride BT); ncol is a multiple of LANES.
  *      Accumulation in REAL.
  *
+ * 3. store  (the forward tile's epilogue: from the flattened columns into the output planes)
+ *      void st(const REAL out[nk][nv * LANES], int nv, ck_index nk, const REAL *bias, REAL *y,
+ *              ck_index plane, ck_index J, ck_index OW, ck_index col0, ck_index ncols);
+ *    OUT: for j < nk and flattened column q in [col0, col0 + ncols) with ox = q % J < OW:
+ *      y[j*plane + (q / J)*OW + ox] = out[j*nv*LANES + q - col0] + (bias ? bias[j] : 0)
+ *      (one rounding: the same bits on every ISA). Nothing else of y is written. ncols <= nv*LANES.
+ *
  * Kernels hold no state and touch no globals: thread-safe. ISA kernels are compiled with
  * __attribute__((target(...))) and are only called after ck_cpu_isa() said the CPU has that ISA.
  *
@@ -32,7 +39,7 @@
  * (1 <= nv <= NV1_MAX) and "bww1" (BT1 pairs), used when a group has too few output channels to fill
  * OCB / BK (depthwise layers and small channel multipliers).
  *
- * List columns: ISA, LANES, OCB, NV_MAX, NV1_MAX, BK, BT, BT1, fwd, fwd1, bww, bww1. Best ISA first.
+ * List columns: ISA, LANES, OCB, NV_MAX, NV1_MAX, BK, BT, BT1, fwd, fwd1, bww, bww1, st. Best ISA first.
  * Tile names: fwd_tile_<OCB>x<NV_MAX*LANES>, fwd_tile_1x<NV1_MAX*LANES>, bww_tile_<BK>x<BT>, bww_tile_1x<BT1>.
  */
 #ifndef CK_DIRECT_KERNELS_H
@@ -61,17 +68,21 @@
 #define CK_DIRECT_F32_KERNELS_X86(X)                                                                \
     X(CK_ISA_AVX512, 16, 8, 3, 8, 4, 6, 8,                                                          \
       ck_direct_fwd_tile_8x48__avx512_f32, ck_direct_fwd_tile_1x128__avx512_f32,                    \
-      ck_direct_bww_tile_4x6__avx512_f32, ck_direct_bww_tile_1x8__avx512_f32)                       \
+      ck_direct_bww_tile_4x6__avx512_f32, ck_direct_bww_tile_1x8__avx512_f32,                       \
+      ck_direct_store_tile__avx512_f32)                       \
     X(CK_ISA_AVX2, 8, 4, 3, 8, 4, 3, 8,                                                             \
       ck_direct_fwd_tile_4x24__avx2_f32, ck_direct_fwd_tile_1x64__avx2_f32,                         \
-      ck_direct_bww_tile_4x3__avx2_f32, ck_direct_bww_tile_1x8__avx2_f32)
+      ck_direct_bww_tile_4x3__avx2_f32, ck_direct_bww_tile_1x8__avx2_f32,                           \
+      ck_direct_store_tile__avx2_f32)
 #define CK_DIRECT_F64_KERNELS_X86(X)                                                                \
     X(CK_ISA_AVX512, 8, 8, 3, 8, 4, 6, 8,                                                           \
       ck_direct_fwd_tile_8x24__avx512_f64, ck_direct_fwd_tile_1x64__avx512_f64,                     \
-      ck_direct_bww_tile_4x6__avx512_f64, ck_direct_bww_tile_1x8__avx512_f64)                       \
+      ck_direct_bww_tile_4x6__avx512_f64, ck_direct_bww_tile_1x8__avx512_f64,                       \
+      ck_direct_store_tile__avx512_f64)                       \
     X(CK_ISA_AVX2, 4, 4, 3, 8, 4, 3, 8,                                                             \
       ck_direct_fwd_tile_4x12__avx2_f64, ck_direct_fwd_tile_1x32__avx2_f64,                         \
-      ck_direct_bww_tile_4x3__avx2_f64, ck_direct_bww_tile_1x8__avx2_f64)
+      ck_direct_bww_tile_4x3__avx2_f64, ck_direct_bww_tile_1x8__avx2_f64,                           \
+      ck_direct_store_tile__avx2_f64)
 #else
 #define CK_DIRECT_F32_KERNELS_X86(X)
 #define CK_DIRECT_F64_KERNELS_X86(X)
@@ -81,12 +92,14 @@
     CK_DIRECT_F32_KERNELS_X86(X)                                                                    \
     X(CK_ISA_GENERIC, 4, 4, 4, 8, 4, 3, 8,                                                          \
       ck_direct_fwd_tile_4x16__generic_f32, ck_direct_fwd_tile_1x32__generic_f32,                   \
-      ck_direct_bww_tile_4x3__generic_f32, ck_direct_bww_tile_1x8__generic_f32)
+      ck_direct_bww_tile_4x3__generic_f32, ck_direct_bww_tile_1x8__generic_f32,                     \
+      ck_direct_store_tile__generic_f32)
 #define CK_DIRECT_F64_KERNELS(X)                                                                    \
     CK_DIRECT_F64_KERNELS_X86(X)                                                                    \
     X(CK_ISA_GENERIC, 4, 4, 4, 8, 4, 3, 8,                                                          \
       ck_direct_fwd_tile_4x16__generic_f64, ck_direct_fwd_tile_1x32__generic_f64,                   \
-      ck_direct_bww_tile_4x3__generic_f64, ck_direct_bww_tile_1x8__generic_f64)
+      ck_direct_bww_tile_4x3__generic_f64, ck_direct_bww_tile_1x8__generic_f64,                     \
+      ck_direct_store_tile__generic_f64)
 
 /* Largest BK / BT over the list (sizes of the callers' small stack arrays). */
 #define CK_DIRECT_MAX_BK 4
@@ -101,27 +114,33 @@
     typedef void ck_direct_bww_##dt##_fn(ck_index nr, ck_index ncol, const R *dy, ck_index dys,     \
                                          ck_index dyrs, const R *const *xr, int nxr, ck_index xrs,  \
                                          R *res);                                                   \
+    typedef void ck_direct_store_##dt##_fn(const R *out, int nv, ck_index nk, const R *bias, R *y,  \
+                                           ck_index plane, ck_index J, ck_index OW, ck_index col0,  \
+                                           ck_index ncols);                                         \
     typedef struct ck_direct_kernels_##dt {                                                         \
         ck_isa isa;                                                                                 \
         int lanes, ocb, nv_max, nv1_max, bk, bt, bt1;                                               \
         ck_direct_fwd_##dt##_fn *fwd, *fwd1;                                                        \
         ck_direct_bww_##dt##_fn *bww, *bww1;                                                        \
+        ck_direct_store_##dt##_fn *st;                                                              \
         const char *fwd_name, *fwd1_name, *bww_name, *bww1_name;                                    \
     } ck_direct_kernels_##dt;
 CK_DIRECT_TYPES(float, f32)
 CK_DIRECT_TYPES(double, f64)
 
-#define CK_DIRECT_DECLARE_F32(isa, lanes, ocb, nvmax, nv1max, bk, bt, bt1, fwd, fwd1, bww, bww1)    \
+#define CK_DIRECT_DECLARE_F32(isa, lanes, ocb, nvmax, nv1max, bk, bt, bt1, fwd, fwd1, bww, bww1, st)    \
     ck_direct_fwd_f32_fn fwd, fwd1;                                                                 \
-    ck_direct_bww_f32_fn bww, bww1;
-#define CK_DIRECT_DECLARE_F64(isa, lanes, ocb, nvmax, nv1max, bk, bt, bt1, fwd, fwd1, bww, bww1)    \
+    ck_direct_bww_f32_fn bww, bww1;                                                                 \
+    ck_direct_store_f32_fn st;
+#define CK_DIRECT_DECLARE_F64(isa, lanes, ocb, nvmax, nv1max, bk, bt, bt1, fwd, fwd1, bww, bww1, st)    \
     ck_direct_fwd_f64_fn fwd, fwd1;                                                                 \
-    ck_direct_bww_f64_fn bww, bww1;
+    ck_direct_bww_f64_fn bww, bww1;                                                                 \
+    ck_direct_store_f64_fn st;
 
 CK_DIRECT_F32_KERNELS(CK_DIRECT_DECLARE_F32)
 CK_DIRECT_F64_KERNELS(CK_DIRECT_DECLARE_F64)
 
-#define CK_DIRECT_TABLE_ENTRY(isa, lanes, ocb, nvmax, nv1max, bk, bt, bt1, fwd, fwd1, bww, bww1)    \
-    {isa, lanes, ocb, nvmax, nv1max, bk, bt, bt1, fwd, fwd1, bww, bww1, #fwd, #fwd1, #bww, #bww1},
+#define CK_DIRECT_TABLE_ENTRY(isa, lanes, ocb, nvmax, nv1max, bk, bt, bt1, fwd, fwd1, bww, bww1, st)    \
+    {isa, lanes, ocb, nvmax, nv1max, bk, bt, bt1, fwd, fwd1, bww, bww1, st, #fwd, #fwd1, #bww, #bww1},
 
 #endif /* CK_DIRECT_KERNELS_H */

@@ -2,7 +2,7 @@
  * direct_kernels_generic_template.h -- the portable microkernels of direct_kernels.h for one dtype.
  *
  * Included by kernels_generic.c once per dtype with REAL, FWD_TILE, FWD1_TILE, BWW_TILE, BWW1_TILE,
- * FWD_BODY, BWW_BODY #defined. Plain C with fixed-size local arrays (LANES = 4 columns per "vector"),
+ * FWD_BODY, BWW_BODY, STORE_TILE #defined. Plain C with fixed-size local arrays (LANES = 4 columns per "vector"),
  * so the compiler may vectorise with the baseline ISA (SSE2 on x86-64). Contract: direct_kernels.h
  * (fwd: OCB 4, NV_MAX 4; fwd1: OCB 1, NV1_MAX 8; bww: BK 4, BT 3; bww1: BK 1, BT1 8).
  */
@@ -81,6 +81,32 @@ void BWW1_TILE(ck_index nr, ck_index ncol, const REAL *dy, ck_index dys, ck_inde
     BWW_BODY(1, nxr < 8 ? nxr : 8, 8, nr, ncol, dy, dys, dyrs, xr, xrs, res);
 }
 
+/* The store kernel, column by column (contract: direct_kernels.h; LANES = 4 here). */
+void STORE_TILE(const REAL *out, int nv, ck_index nk, const REAL *bias, REAL *y, ck_index plane, ck_index J,
+                ck_index OW, ck_index col0, ck_index ncols)
+{
+    const ck_index r0 = col0 / J, ox0 = col0 - r0 * J;
+    for (ck_index j = 0; j < nk; ++j) {
+        const REAL b = bias ? bias[j] : (REAL)0;
+        const REAL *src = out + j * nv * 4 - col0;
+        REAL *yj = y + j * plane;
+        ck_index r = r0, ox = ox0;
+        for (ck_index q = col0; q < col0 + ncols;) {
+            if (ox >= OW) { /* the row's padding columns: skip to the next row */
+                q += J - ox;
+                ++r;
+                ox = 0;
+                continue;
+            }
+            const ck_index cnt = col0 + ncols - q < OW - ox ? col0 + ncols - q : OW - ox;
+            for (ck_index e = 0; e < cnt; ++e)
+                yj[r * OW + ox + e] = src[q + e] + b;
+            q += cnt;
+            ox += cnt;
+        }
+    }
+}
+
 /* The template consumes its parameters, so the next inclusion can define them afresh. */
 #undef REAL
 #undef FWD_TILE
@@ -89,3 +115,5 @@ void BWW1_TILE(ck_index nr, ck_index ncol, const REAL *dy, ck_index dys, ck_inde
 #undef BWW1_TILE
 #undef FWD_BODY
 #undef BWW_BODY
+#undef STORE_TILE
+

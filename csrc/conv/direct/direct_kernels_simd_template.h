@@ -4,9 +4,9 @@
  * Included by kernels_avx2.c and kernels_avx512.c once per dtype, after cnnkern/ck_simd_<isa>.h and
  * ck_simd_<dtype>.h (REAL, VT, LANES, VZERO, VLOAD, VSTORE, VBCAST, VFMA, VHSUM, CK_TARGET), with these
  * #defined (the template #undefs them at its end): OCB, NV_MAX, BK, BT,
- *   FWD_TILE, FWD1_TILE, BWW_TILE, BWW1_TILE, FWD_BODY, BWW_BODY (full function names, so grep
+ *   FWD_TILE, FWD1_TILE, BWW_TILE, BWW1_TILE, FWD_BODY, BWW_BODY, STORE_TILE (full function names, so grep
  *   finds them). NV1_MAX and BT1 are the column/tap widths of the one-output-channel kernels.
- * Contract of FWD_TILE and BWW_TILE: direct_kernels.h. The only ISA-specific code is the vector
+ * Contract of FWD_TILE, BWW_TILE and STORE_TILE: direct_kernels.h. The only ISA-specific code is the vector
  * macros, so the logic checked on one ISA is the logic of the others.
  */
 
@@ -126,6 +126,52 @@ CK_TARGET void BWW1_TILE(ck_index nr, ck_index ncol, const REAL *dy, ck_index dy
 #undef CK_BWW_CASE
 }
 
+/* The store kernel: a vector inside one output row is one store; one over a row's end (and the
+ * tile's partial last vector) two masked stores, its lanes [0, lo) into row r and [hi, end) into row
+ * r + 1 (the lanes between fall on the padding columns J - OW). That needs J >= LANES (then a
+ * vector meets at most two rows); narrower rows go lane by lane. */
+CK_TARGET void STORE_TILE(const REAL *out, int nv, ck_index nk, const REAL *bias, REAL *y, ck_index plane,
+                          ck_index J, ck_index OW, ck_index col0, ck_index ncols)
+{
+    const ck_index r0 = col0 / J, ox0 = col0 - r0 * J;
+    for (ck_index j = 0; j < nk; ++j) {
+        const REAL b = bias ? bias[j] : (REAL)0;
+        const VT bv = VSET1(b);
+        const REAL *src = out + j * nv * LANES;
+        REAL *yj = y + j * plane;
+        ck_index r = r0, ox = ox0;
+        for (ck_index v = 0; v * LANES < ncols; ++v) {
+            const ck_index nhere = ncols - v * LANES < LANES ? ncols - v * LANES : LANES;
+            if (J < LANES) {
+                for (ck_index e = 0; e < nhere; ++e) {
+                    const ck_index rr = r + (ox + e) / J, oq = (ox + e) % J;
+                    if (oq < OW)
+                        yj[rr * OW + oq] = src[v * LANES + e] + b;
+                }
+            } else {
+                const VT val = VADD(VLOAD(src + v * LANES), bv);
+                if (nhere == LANES && ox + LANES <= OW) {
+                    VSTORE(yj + r * OW + ox, val);
+                } else {
+                    const ck_index lo = ox >= OW ? 0 : (OW - ox < nhere ? OW - ox : nhere);
+                    const ck_index hi = J - ox; /* first lane of row r + 1 */
+                    if (lo > 0)
+                        VMASKSTORE(yj + r * OW + ox, VMASK(lo), val);
+                    if (hi < nhere) {
+                        const ck_index end = hi + OW < nhere ? hi + OW : nhere;
+                        VMASKSTORE(yj + (r + 1) * OW - hi, VMASK(end) & ~VMASK(hi), val);
+                    }
+                }
+            }
+            ox += LANES;
+            while (ox >= J) {
+                ox -= J;
+                ++r;
+            }
+        }
+    }
+}
+
 /* The template consumes its parameters, so the next inclusion can define them afresh. */
 #undef FWD_TILE
 #undef FWD_BODY
@@ -134,3 +180,4 @@ CK_TARGET void BWW1_TILE(ck_index nr, ck_index ncol, const REAL *dy, ck_index dy
 #undef BWW_BODY
 #undef FWD1_TILE
 #undef BWW1_TILE
+#undef STORE_TILE

@@ -34,6 +34,7 @@
 #define BWW_BODY ck_direct_bww_body_4x3__avx2_f32
 #define FWD1_TILE ck_direct_fwd_tile_1x64__avx2_f32
 #define BWW1_TILE ck_direct_bww_tile_1x8__avx2_f32
+#define STORE_TILE ck_direct_store_tile__avx2_f32
 #include "direct_kernels_simd_template.h"
 
 /* ---- float64 ---- */
@@ -44,6 +45,7 @@
 #define BWW_BODY ck_direct_bww_body_4x3__avx2_f64
 #define FWD1_TILE ck_direct_fwd_tile_1x32__avx2_f64
 #define BWW1_TILE ck_direct_bww_tile_1x8__avx2_f64
+#define STORE_TILE ck_direct_store_tile__avx2_f64
 #include "direct_kernels_simd_template.h"
 
 #endif /* CK_DIRECT_X86 */

@@ -15,6 +15,7 @@
 #define BWW_TILE ck_direct_bww_tile_4x3__generic_f32
 #define FWD1_TILE ck_direct_fwd_tile_1x32__generic_f32
 #define BWW1_TILE ck_direct_bww_tile_1x8__generic_f32
+#define STORE_TILE ck_direct_store_tile__generic_f32
 #define FWD_BODY ck_direct_fwd_body_4x16__generic_f32
 #define BWW_BODY ck_direct_bww_body_4x3__generic_f32
 #include "direct_kernels_generic_template.h"
@@ -24,6 +25,7 @@
 #define BWW_TILE ck_direct_bww_tile_4x3__generic_f64
 #define FWD1_TILE ck_direct_fwd_tile_1x32__generic_f64
 #define BWW1_TILE ck_direct_bww_tile_1x8__generic_f64
+#define STORE_TILE ck_direct_store_tile__generic_f64
 #define FWD_BODY ck_direct_fwd_body_4x16__generic_f64
 #define BWW_BODY ck_direct_bww_body_4x3__generic_f64
 #include "direct_kernels_generic_template.h"
