@@ -56,7 +56,7 @@
  * scheduled dynamically. Per-thread scratch is allocated inside the parallel region (REAL = dtype):
  *   forward     Cg*KD*NSW*NSH*(RH + (KH-1)*dh/sh)*J + LANES + OCB*NV_MAX*LANES reals, 2*KV + 2*KD
  *               indices; NSW, NSH = W/H phases used (<= min(stride, kernel)), J = OW + (KW-1)*dw/sw,
- *               RH = output rows per task, chosen for ~256 flattened columns (4096 with one-channel
+ *               RH = output rows per task, chosen for ~768 flattened columns (4096 with one-channel
  *               tiles), <= 512 KiB packed input and at least 4 tasks per thread.
  *   bwd_input   unit stride: as forward with C and K swapped, plus one shared copy of w (flipped).
  *               Otherwise Kg*KD*KH*J + OCB*NV_MAX*LANES reals, 2*KV + 2*KD*KH indices, with

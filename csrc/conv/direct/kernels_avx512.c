@@ -9,6 +9,7 @@
  *   ck_direct_fwd_tile_1x128__avx512_f32, ck_direct_fwd_tile_1x64__avx512_f64   1 output channel x 1..8 vectors
  *   ck_direct_bww_tile_1x8__avx512_f32,   ck_direct_bww_tile_1x8__avx512_f64    1 output channel x 8 pairs
  *   (the 1-channel tiles serve depthwise layers, where 8 output channels per group do not exist)
+ *   ck_direct_store_tile__avx512_f32 / _f64  the forward tile's store into the output rows (+ bias)
  *
  * IN/OUT, tile and padding rules: direct_kernels.h. Unaligned loads/stores, no workspace, no threads.
  * Compiled with the target of cnnkern/ck_simd_avx512.h only, so the file

@@ -5,6 +5,7 @@
  *   ck_direct_bww_tile_4x3__generic_f32  / _f64   4 output channels x 3 (channel, tap) pairs
  *   ck_direct_fwd_tile_1x32__generic_f32 / _f64   1 output channel x 1..8 groups of 4 columns
  *   ck_direct_bww_tile_1x8__generic_f32  / _f64   1 output channel x 8 (channel, tap) pairs
+ *   ck_direct_store_tile__generic_f32    / _f64   the forward tile's store into the output rows (+ bias)
  *
  * The fallback on any CPU and the reference shape of the SIMD kernels. No workspace, no threads.
  */

@@ -140,252 +140,225 @@ CK_TARGET void WFN(ck_wino_input)(CK_WINO_INPUT_ARGS(REAL))
     }
 }
 
-CK_TARGET void WFN(ck_wino_output)(CK_WINO_OUTPUT_ARGS(REAL))
+/* The four transforms that differ between the variants, as one step each: the tile side tm = 4 (3x3
+ * kernels) or 2 (5x5), the kernel side kr = 3 or 5. The bodies below take tm / kr as constants (each
+ * exported kernel passes a literal), so the branch folds away. Arrays in, arrays out. */
+#define WINO_AT(tm, d, o) do {                                                                        \
+        if ((tm) == 4)                                                                                \
+            WINO_AT6((d)[0], (d)[1], (d)[2], (d)[3], (d)[4], (d)[5], (o)[0], (o)[1], (o)[2], (o)[3]); \
+        else                                                                                          \
+            WINO_AT6_2((d)[0], (d)[1], (d)[2], (d)[3], (d)[4], (d)[5], (o)[0], (o)[1]);               \
+    } while (0)
+#define WINO_G(kr, gv, u) do {                                                                        \
+        if ((kr) == 3)                                                                                \
+            WINO_G3((gv)[0], (gv)[1], (gv)[2], (u)[0], (u)[1], (u)[2], (u)[3], (u)[4], (u)[5]);       \
+        else                                                                                          \
+            WINO_G5((gv)[0], (gv)[1], (gv)[2], (gv)[3], (gv)[4],                                      \
+                    (u)[0], (u)[1], (u)[2], (u)[3], (u)[4], (u)[5]);                                  \
+    } while (0)
+#define WINO_A(tm, mv, u) do {                                                                        \
+        if ((tm) == 4)                                                                                \
+            WINO_A4((mv)[0], (mv)[1], (mv)[2], (mv)[3], (u)[0], (u)[1], (u)[2], (u)[3], (u)[4], (u)[5]); \
+        else                                                                                          \
+            WINO_A2((mv)[0], (mv)[1], (u)[0], (u)[1], (u)[2], (u)[3], (u)[4], (u)[5]);                \
+    } while (0)
+#define WINO_GT(kr, u, gv) do {                                                                       \
+        if ((kr) == 3)                                                                                \
+            WINO_GT6((u)[0], (u)[1], (u)[2], (u)[3], (u)[4], (u)[5], (gv)[0], (gv)[1], (gv)[2]);      \
+        else                                                                                          \
+            WINO_GT6_5((u)[0], (u)[1], (u)[2], (u)[3], (u)[4], (u)[5],                                \
+                       (gv)[0], (gv)[1], (gv)[2], (gv)[3], (gv)[4]);                                  \
+    } while (0)
+
+/* Every constant of G, G5 and their adjoints (WINO_CONSTANTS has those of BT and AT). */
+#define WINO_KERNEL_CONSTANTS                                                                        \
+    const VT c1_3 = VSET1((REAL)(1.0 / 3.0)), cm1_3 = VSET1((REAL)(-1.0 / 3.0));                     \
+    const VT c1_15 = VSET1((REAL)(1.0 / 15.0)), cm4 = VSET1((REAL)-4), cm16 = VSET1((REAL)-16);     \
+    const VT c16 = VSET1((REAL)16);                                                                  \
+    (void)cm4; (void)c16
+
+/* The output transform: y tile (tm x tm, clipped at the plane's edge) = AT M A (+ bias). */
+static inline __attribute__((always_inline)) CK_TARGET void WFN(wino_output_body)(const int tm,
+                                                                                CK_WINO_OUTPUT_ARGS(REAL))
 {
     WINO_CONSTANTS;
     const ck_index ks = g->ks, tpi = g->th * g->tw, plane = g->oh * g->ow;
-    REAL tmp[16][LANES];
+    REAL tmp[16][LANES] = {{0}}; /* (every element read is written first; the zeros quiet -Wextra) */
     for (ck_index t = t0; t < t0 + nt; ++t) {
         const ck_index n = t / tpi, ty = (t / g->tw) % g->th, tx = t % g->tw;
-        const ck_index r0 = 4 * ty, s0 = 4 * tx;
-        const int nr = g->oh - r0 < 4 ? (int)(g->oh - r0) : 4;
-        const int ns = g->ow - s0 < 4 ? (int)(g->ow - s0) : 4;
+        const ck_index r0 = tm * ty, s0 = tm * tx;
+        const int nr = g->oh - r0 < tm ? (int)(g->oh - r0) : tm;
+        const int ns = g->ow - s0 < tm ? (int)(g->ow - s0) : tm;
         const REAL *in = M + (t - t0) * ks;
         REAL *yt = y + n * y_img + r0 * g->ow + s0;
         for (ck_index k = k0; k < k1; k += LANES) {
             VT q[4][6];
             for (int j = 0; j < 6; ++j) {
-                const REAL *m = in + j * lde + k;
-                WINO_AT6(VLOAD(m), VLOAD(m + 6 * lde), VLOAD(m + 12 * lde), VLOAD(m + 18 * lde),
-                         VLOAD(m + 24 * lde), VLOAD(m + 30 * lde), q[0][j], q[1][j], q[2][j], q[3][j]);
+                const REAL *mp = in + j * lde + k;
+                VT d[6], o[4];
+                for (int e = 0; e < 6; ++e)
+                    d[e] = VLOAD(mp + 6 * e * lde);
+                WINO_AT(tm, d, o);
+                for (int i = 0; i < tm; ++i)
+                    q[i][j] = o[i];
             }
             const VT bv = bias ? VLOAD(bias + k) : VSET1((REAL)0);
-            for (int i = 0; i < 4; ++i) {
-                VT o0, o1, o2, o3;
-                WINO_AT6(q[i][0], q[i][1], q[i][2], q[i][3], q[i][4], q[i][5], o0, o1, o2, o3);
-                VSTORE(tmp[4 * i + 0], VADD(o0, bv));
-                VSTORE(tmp[4 * i + 1], VADD(o1, bv));
-                VSTORE(tmp[4 * i + 2], VADD(o2, bv));
-                VSTORE(tmp[4 * i + 3], VADD(o3, bv));
+            for (int i = 0; i < tm; ++i) {
+                VT o[4];
+                WINO_AT(tm, q[i], o);
+                for (int j = 0; j < tm; ++j)
+                    VSTORE(tmp[tm * i + j], VADD(o[j], bv));
             }
             /* channels are in the lanes; y is NCHW: one short row per (channel, tile row) */
             for (int l = 0; l < LANES; ++l) {
                 REAL *yk = yt + (k + l) * plane;
                 for (int i = 0; i < nr; ++i)
                     for (int j = 0; j < ns; ++j)
-                        yk[i * g->ow + j] = tmp[4 * i + j][l];
+                        yk[i * g->ow + j] = tmp[tm * i + j][l];
             }
         }
     }
 }
 
-CK_TARGET void WFN(ck_wino_weight)(CK_WINO_WEIGHT_ARGS(REAL))
+/* The kernel transform: U = G w G^T for kr x kr kernels (taps row-major; rot: reversed). */
+static inline __attribute__((always_inline)) CK_TARGET void WFN(wino_weight_body)(const int kr,
+                                                                                CK_WINO_WEIGHT_ARGS(REAL))
 {
     WINO_CONSTANTS;
-    const VT c1_3 = VSET1((REAL)(1.0 / 3.0)), cm1_3 = VSET1((REAL)(-1.0 / 3.0));
-    const VT c1_15 = VSET1((REAL)(1.0 / 15.0)), cm4 = VSET1((REAL)-4), cm16 = VSET1((REAL)-16);
-    REAL buf[9][LANES];
-    for (ck_index r = r0; r < r1; ++r) {
-        for (ck_index q0v = q0; q0v < q1; q0v += LANES) {
-            for (int l = 0; l < LANES; ++l) {
-                const REAL *src = w + r * sr + (q0v + l) * sq;
-                for (int tap = 0; tap < 9; ++tap)
-                    buf[tap][l] = src[rot ? 8 - tap : tap];
-            }
-            VT gm[3][3], h[6][3];
-            for (int a = 0; a < 3; ++a)
-                for (int b = 0; b < 3; ++b)
-                    gm[a][b] = VLOAD(buf[3 * a + b]);
-            for (int b = 0; b < 3; ++b)
-                WINO_G3(gm[0][b], gm[1][b], gm[2][b], h[0][b], h[1][b], h[2][b], h[3][b], h[4][b], h[5][b]);
-            for (int i = 0; i < 6; ++i) {
-                VT u0, u1, u2, u3, u4, u5;
-                WINO_G3(h[i][0], h[i][1], h[i][2], u0, u1, u2, u3, u4, u5);
-                WINO_STORE6(U + (6 * i) * lde + r * nq + q0v, lde, u0, u1, u2, u3, u4, u5);
-            }
-        }
-    }
-}
-
-/* The weight gradient's two transforms (their adjoints of the forward's output and kernel ones). */
-CK_TARGET void WFN(ck_wino_grad_output)(CK_WINO_GRAD_OUTPUT_ARGS(REAL))
-{
-    WINO_CONSTANTS;
-    const ck_index ks = g->ks, qw = 4 * g->tw, tpi = g->th * g->tw;
-    for (ck_index t = t0; t < t0 + nt; ++t) {
-        const ck_index n = t / tpi, ty = (t / g->tw) % g->th, tx = t % g->tw;
-        const REAL *base = dyp + ((n * 4 * g->th + 4 * ty) * qw + 4 * tx) * ks;
-        REAL *out = Y + (t - t0) * ks;
-        for (ck_index k = k0; k < k1; k += LANES) {
-            VT m[4][4], q[6][4];
-            for (int i = 0; i < 4; ++i)
-                for (int j = 0; j < 4; ++j)
-                    m[i][j] = VLOAD(base + (i * qw + j) * ks + k);
-            for (int j = 0; j < 4; ++j)
-                WINO_A4(m[0][j], m[1][j], m[2][j], m[3][j], q[0][j], q[1][j], q[2][j], q[3][j], q[4][j], q[5][j]);
-            for (int i = 0; i < 6; ++i) {
-                VT r0, r1, r2, r3, r4, r5;
-                WINO_A4(q[i][0], q[i][1], q[i][2], q[i][3], r0, r1, r2, r3, r4, r5);
-                WINO_STORE6(out + (6 * i) * lde + k, lde, r0, r1, r2, r3, r4, r5);
-            }
-        }
-    }
-}
-
-CK_TARGET void WFN(ck_wino_grad_weight)(CK_WINO_GRAD_WEIGHT_ARGS(REAL))
-{
-    WINO_CONSTANTS;
-    const VT c1_3 = VSET1((REAL)(1.0 / 3.0)), cm1_3 = VSET1((REAL)(-1.0 / 3.0));
-    const VT c1_15 = VSET1((REAL)(1.0 / 15.0)), cm16 = VSET1((REAL)-16);
-    REAL buf[9][LANES];
-    for (ck_index r = r0; r < r1; ++r) {
-        for (ck_index q0v = q0; q0v < q1; q0v += LANES) {
-            VT h[3][6];
-            for (int j = 0; j < 6; ++j) {
-                const REAL *u = dU + j * lde + r * nq + q0v;
-                WINO_GT6(VLOAD(u), VLOAD(u + 6 * lde), VLOAD(u + 12 * lde), VLOAD(u + 18 * lde),
-                         VLOAD(u + 24 * lde), VLOAD(u + 30 * lde), h[0][j], h[1][j], h[2][j]);
-            }
-            for (int a = 0; a < 3; ++a) {
-                VT o0, o1, o2;
-                WINO_GT6(h[a][0], h[a][1], h[a][2], h[a][3], h[a][4], h[a][5], o0, o1, o2);
-                VSTORE(buf[3 * a + 0], o0);
-                VSTORE(buf[3 * a + 1], o1);
-                VSTORE(buf[3 * a + 2], o2);
-            }
-            for (int l = 0; l < LANES; ++l) {
-                REAL *dst = dw + r * sr + (q0v + l) * sq;
-                for (int tap = 0; tap < 9; ++tap)
-                    dst[tap] = buf[tap][l];
-            }
-        }
-    }
-}
-
-/* F(2x2, 5x5): the output transform (as ck_wino_output, 2x2 outputs per tile). */
-CK_TARGET void WFN(ck_wino_output_2x2)(CK_WINO_OUTPUT_ARGS(REAL))
-{
-    WINO_CONSTANTS;
-    const ck_index ks = g->ks, tpi = g->th * g->tw, plane = g->oh * g->ow;
-    REAL tmp[4][LANES];
-    for (ck_index t = t0; t < t0 + nt; ++t) {
-        const ck_index n = t / tpi, ty = (t / g->tw) % g->th, tx = t % g->tw;
-        const ck_index r0 = 2 * ty, s0 = 2 * tx;
-        const int nr = g->oh - r0 < 2 ? (int)(g->oh - r0) : 2;
-        const int ns = g->ow - s0 < 2 ? (int)(g->ow - s0) : 2;
-        const REAL *in = M + (t - t0) * ks;
-        REAL *yt = y + n * y_img + r0 * g->ow + s0;
-        for (ck_index k = k0; k < k1; k += LANES) {
-            VT q[2][6];
-            for (int j = 0; j < 6; ++j) {
-                const REAL *m = in + j * lde + k;
-                WINO_AT6_2(VLOAD(m), VLOAD(m + 6 * lde), VLOAD(m + 12 * lde), VLOAD(m + 18 * lde),
-                           VLOAD(m + 24 * lde), VLOAD(m + 30 * lde), q[0][j], q[1][j]);
-            }
-            const VT bv = bias ? VLOAD(bias + k) : VSET1((REAL)0);
-            for (int i = 0; i < 2; ++i) {
-                VT o0, o1;
-                WINO_AT6_2(q[i][0], q[i][1], q[i][2], q[i][3], q[i][4], q[i][5], o0, o1);
-                VSTORE(tmp[2 * i + 0], VADD(o0, bv));
-                VSTORE(tmp[2 * i + 1], VADD(o1, bv));
-            }
-            for (int l = 0; l < LANES; ++l) {
-                REAL *yk = yt + (k + l) * plane;
-                for (int i = 0; i < nr; ++i)
-                    for (int j = 0; j < ns; ++j)
-                        yk[i * g->ow + j] = tmp[2 * i + j][l];
-            }
-        }
-    }
-}
-
-/* F(2x2, 5x5): the kernel transform (as ck_wino_weight, 25 taps). */
-CK_TARGET void WFN(ck_wino_weight_5x5)(CK_WINO_WEIGHT_ARGS(REAL))
-{
-    WINO_CONSTANTS;
-    const VT c1_3 = VSET1((REAL)(1.0 / 3.0)), cm1_3 = VSET1((REAL)(-1.0 / 3.0));
-    const VT c1_15 = VSET1((REAL)(1.0 / 15.0)), cm4 = VSET1((REAL)-4), cm16 = VSET1((REAL)-16);
-    const VT c16 = VSET1((REAL)16);
+    WINO_KERNEL_CONSTANTS;
+    const int taps = kr * kr;
     REAL buf[25][LANES];
     for (ck_index r = r0; r < r1; ++r) {
         for (ck_index q0v = q0; q0v < q1; q0v += LANES) {
             for (int l = 0; l < LANES; ++l) {
                 const REAL *src = w + r * sr + (q0v + l) * sq;
-                for (int tap = 0; tap < 25; ++tap)
-                    buf[tap][l] = src[rot ? 24 - tap : tap];
+                for (int tap = 0; tap < taps; ++tap)
+                    buf[tap][l] = src[rot ? taps - 1 - tap : tap];
             }
-            VT gm[5][5], h[6][5];
-            for (int a = 0; a < 5; ++a)
-                for (int b = 0; b < 5; ++b)
-                    gm[a][b] = VLOAD(buf[5 * a + b]);
-            for (int b = 0; b < 5; ++b)
-                WINO_G5(gm[0][b], gm[1][b], gm[2][b], gm[3][b], gm[4][b],
-                        h[0][b], h[1][b], h[2][b], h[3][b], h[4][b], h[5][b]);
+            VT h[6][5];
+            for (int b = 0; b < kr; ++b) {
+                VT col[5], u[6];
+                for (int a = 0; a < kr; ++a)
+                    col[a] = VLOAD(buf[kr * a + b]);
+                WINO_G(kr, col, u);
+                for (int i = 0; i < 6; ++i)
+                    h[i][b] = u[i];
+            }
             for (int i = 0; i < 6; ++i) {
-                VT u0, u1, u2, u3, u4, u5;
-                WINO_G5(h[i][0], h[i][1], h[i][2], h[i][3], h[i][4], u0, u1, u2, u3, u4, u5);
-                WINO_STORE6(U + (6 * i) * lde + r * nq + q0v, lde, u0, u1, u2, u3, u4, u5);
+                VT u[6];
+                WINO_G(kr, h[i], u);
+                WINO_STORE6(U + (6 * i) * lde + r * nq + q0v, lde, u[0], u[1], u[2], u[3], u[4], u[5]);
             }
         }
     }
 }
 
-/* F(2x2, 5x5): the weight gradient's output-gradient transform (dyp tiles of 2x2). */
-CK_TARGET void WFN(ck_wino_grad_output_2x2)(CK_WINO_GRAD_OUTPUT_ARGS(REAL))
+/* The weight gradient's output-gradient transform: Y = A dy A^T on tm x tm tiles of dyp. */
+static inline __attribute__((always_inline)) CK_TARGET void WFN(wino_grad_output_body)(const int tm,
+                                                                                     CK_WINO_GRAD_OUTPUT_ARGS(REAL))
 {
     WINO_CONSTANTS;
-    const ck_index ks = g->ks, qw = 2 * g->tw, tpi = g->th * g->tw;
+    const ck_index ks = g->ks, qw = tm * g->tw, tpi = g->th * g->tw;
     for (ck_index t = t0; t < t0 + nt; ++t) {
         const ck_index n = t / tpi, ty = (t / g->tw) % g->th, tx = t % g->tw;
-        const REAL *base = dyp + ((n * 2 * g->th + 2 * ty) * qw + 2 * tx) * ks;
+        const REAL *base = dyp + ((n * tm * g->th + tm * ty) * qw + tm * tx) * ks;
         REAL *out = Y + (t - t0) * ks;
         for (ck_index k = k0; k < k1; k += LANES) {
-            VT m[2][2], q[6][2];
-            for (int i = 0; i < 2; ++i)
-                for (int j = 0; j < 2; ++j)
-                    m[i][j] = VLOAD(base + (i * qw + j) * ks + k);
-            for (int j = 0; j < 2; ++j)
-                WINO_A2(m[0][j], m[1][j], q[0][j], q[1][j], q[2][j], q[3][j], q[4][j], q[5][j]);
+            VT mv[4][4], q[6][4];
+            for (int i = 0; i < tm; ++i)
+                for (int j = 0; j < tm; ++j)
+                    mv[i][j] = VLOAD(base + (i * qw + j) * ks + k);
+            for (int j = 0; j < tm; ++j) {
+                VT col[4], u[6];
+                for (int i = 0; i < tm; ++i)
+                    col[i] = mv[i][j];
+                WINO_A(tm, col, u);
+                for (int i = 0; i < 6; ++i)
+                    q[i][j] = u[i];
+            }
             for (int i = 0; i < 6; ++i) {
-                VT r0, r1, r2, r3, r4, r5;
-                WINO_A2(q[i][0], q[i][1], r0, r1, r2, r3, r4, r5);
-                WINO_STORE6(out + (6 * i) * lde + k, lde, r0, r1, r2, r3, r4, r5);
+                VT u[6];
+                WINO_A(tm, q[i], u);
+                WINO_STORE6(out + (6 * i) * lde + k, lde, u[0], u[1], u[2], u[3], u[4], u[5]);
             }
         }
     }
 }
 
-/* F(2x2, 5x5): dw = G5^T dU G5 (25 taps). */
-CK_TARGET void WFN(ck_wino_grad_weight_5x5)(CK_WINO_GRAD_WEIGHT_ARGS(REAL))
+/* The weight gradient's kernel-side transform: dw = G^T dU G (kr x kr taps, row-major). */
+static inline __attribute__((always_inline)) CK_TARGET void WFN(wino_grad_weight_body)(const int kr,
+                                                                                     CK_WINO_GRAD_WEIGHT_ARGS(REAL))
 {
     WINO_CONSTANTS;
-    const VT c1_3 = VSET1((REAL)(1.0 / 3.0)), cm1_3 = VSET1((REAL)(-1.0 / 3.0));
-    const VT c1_15 = VSET1((REAL)(1.0 / 15.0)), cm16 = VSET1((REAL)-16), c16 = VSET1((REAL)16);
+    WINO_KERNEL_CONSTANTS;
+    const int taps = kr * kr;
     REAL buf[25][LANES];
     for (ck_index r = r0; r < r1; ++r) {
         for (ck_index q0v = q0; q0v < q1; q0v += LANES) {
             VT h[5][6];
             for (int j = 0; j < 6; ++j) {
                 const REAL *u = dU + j * lde + r * nq + q0v;
-                WINO_GT6_5(VLOAD(u), VLOAD(u + 6 * lde), VLOAD(u + 12 * lde), VLOAD(u + 18 * lde),
-                           VLOAD(u + 24 * lde), VLOAD(u + 30 * lde), h[0][j], h[1][j], h[2][j], h[3][j], h[4][j]);
+                VT uv[6], o[5];
+                for (int e = 0; e < 6; ++e)
+                    uv[e] = VLOAD(u + 6 * e * lde);
+                WINO_GT(kr, uv, o);
+                for (int a = 0; a < kr; ++a)
+                    h[a][j] = o[a];
             }
-            for (int a = 0; a < 5; ++a) {
-                VT o0, o1, o2, o3, o4;
-                WINO_GT6_5(h[a][0], h[a][1], h[a][2], h[a][3], h[a][4], h[a][5], o0, o1, o2, o3, o4);
-                VSTORE(buf[5 * a + 0], o0);
-                VSTORE(buf[5 * a + 1], o1);
-                VSTORE(buf[5 * a + 2], o2);
-                VSTORE(buf[5 * a + 3], o3);
-                VSTORE(buf[5 * a + 4], o4);
+            for (int a = 0; a < kr; ++a) {
+                VT o[5];
+                WINO_GT(kr, h[a], o);
+                for (int b = 0; b < kr; ++b)
+                    VSTORE(buf[kr * a + b], o[b]);
             }
             for (int l = 0; l < LANES; ++l) {
                 REAL *dst = dw + r * sr + (q0v + l) * sq;
-                for (int tap = 0; tap < 25; ++tap)
+                for (int tap = 0; tap < taps; ++tap)
                     dst[tap] = buf[tap][l];
             }
         }
     }
+}
+
+/* The exported kernels: F(4x4, 3x3) and F(2x2, 5x5) instances of the four bodies. */
+CK_TARGET void WFN(ck_wino_output)(CK_WINO_OUTPUT_ARGS(REAL))
+{
+    WFN(wino_output_body)(4, g, M, lde, t0, nt, k0, k1, bias, y, y_img);
+}
+
+CK_TARGET void WFN(ck_wino_output_2x2)(CK_WINO_OUTPUT_ARGS(REAL))
+{
+    WFN(wino_output_body)(2, g, M, lde, t0, nt, k0, k1, bias, y, y_img);
+}
+
+CK_TARGET void WFN(ck_wino_weight)(CK_WINO_WEIGHT_ARGS(REAL))
+{
+    WFN(wino_weight_body)(3, w, sr, sq, rot, r0, r1, q0, q1, nq, lde, U);
+}
+
+CK_TARGET void WFN(ck_wino_weight_5x5)(CK_WINO_WEIGHT_ARGS(REAL))
+{
+    WFN(wino_weight_body)(5, w, sr, sq, rot, r0, r1, q0, q1, nq, lde, U);
+}
+
+CK_TARGET void WFN(ck_wino_grad_output)(CK_WINO_GRAD_OUTPUT_ARGS(REAL))
+{
+    WFN(wino_grad_output_body)(4, g, dyp, t0, nt, k0, k1, Y, lde);
+}
+
+CK_TARGET void WFN(ck_wino_grad_output_2x2)(CK_WINO_GRAD_OUTPUT_ARGS(REAL))
+{
+    WFN(wino_grad_output_body)(2, g, dyp, t0, nt, k0, k1, Y, lde);
+}
+
+CK_TARGET void WFN(ck_wino_grad_weight)(CK_WINO_GRAD_WEIGHT_ARGS(REAL))
+{
+    WFN(wino_grad_weight_body)(3, dU, lde, nq, r0, r1, q0, q1, dw, sr, sq);
+}
+
+CK_TARGET void WFN(ck_wino_grad_weight_5x5)(CK_WINO_GRAD_WEIGHT_ARGS(REAL))
+{
+    WFN(wino_grad_weight_body)(5, dU, lde, nq, r0, r1, q0, q1, dw, sr, sq);
 }
 
 #undef WINO_BT6
@@ -396,6 +369,11 @@ CK_TARGET void WFN(ck_wino_grad_weight_5x5)(CK_WINO_GRAD_WEIGHT_ARGS(REAL))
 #undef WINO_G5
 #undef WINO_A2
 #undef WINO_GT6_5
+#undef WINO_AT
+#undef WINO_G
+#undef WINO_A
+#undef WINO_GT
+#undef WINO_KERNEL_CONSTANTS
 #undef WINO_G3
 #undef WINO_CONSTANTS
 #undef WINO_STORE6
