@@ -1,4 +1,6 @@
 """Hypothesis property tests: random convolution configurations, every algorithm vs the oracle."""
+import math
+
 import numpy as np
 import pytest
 
@@ -102,7 +104,12 @@ def test_backward_property(cfg, algorithm, run_algo):
     assert_close(dx, rdx, dtype, L_in, f, what="dx " + what)
     assert_close(dw, rdw, dtype, L_w, f, what="dw " + what)
     if case.bias:
-        assert_close(db, rdb, dtype, L_w, 1.0, what="db " + what)
+        # db sums L_w values of dy per channel; with few channels that sum can cancel far below its
+        # partial sums (0.02 from eleven N(0, 1) terms), so the error is judged against the terms'
+        # scale, sqrt(L_w) * max|dy|, when that is the larger one.
+        terms = math.sqrt(L_w) * float(np.max(np.abs(dy)))
+        db_factor = max(1.0, terms / max(float(np.max(np.abs(rdb))), np.finfo(np.float64).tiny))
+        assert_close(db, rdb, dtype, L_w, db_factor, what="db " + what)
     else:
         assert db is None
     dx2, f = run_algo(BWD_IN[case.ndim], dy, w, x.shape, algorithm=algorithm, **kw)
