@@ -1,9 +1,10 @@
 /*
  * direct_kernels.h -- the microkernels of the direct convolution, listed once (internal header).
  *
- * Two kinds of microkernel, each written once per ISA and dtype. Every kernel in this list is
- * declared from it, and conv_direct.c builds its dispatch table from it (first entry whose ISA the
- * CPU supports wins), so adding a kernel means adding one line here and its definition.
+ * Three kinds of kernel (two microkernels and the forward tile's store), each written once per ISA
+ * and dtype. Every kernel in this list is declared from it, and conv_direct.c builds its dispatch
+ * table from it (first entry whose ISA the CPU supports wins), so adding a kernel means adding one
+ * line here and its definition.
  *
  * 1. fwd tile  (used by forward and backward-input: both are a correlation over packed rows)
  *      void fwd(ck_index nc, ck_index ntap,
