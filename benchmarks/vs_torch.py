@@ -13,8 +13,10 @@ every contender timed in turn within each round (interleaved, the order rotated 
 cnnkern runs algorithm="auto" and each fast algorithm that supports the layer (an algorithm without
 a pass, e.g. separable's weight gradient, takes that part from "auto", as conv2d_backward does).
 Printed per layer and pass: PyTorch's time, auto's time and choice, the ratio torch / auto (above 1:
-cnnkern is faster), and every contender's GFLOP/s (train: 3x the forward's flops). Then the
-geometric mean of the ratios. --json writes the rows. --isa caps cnnkern's instruction set
+cnnkern is faster), and every contender's GFLOP/s (train: 3x the forward's flops); a "!" line under
+a row where auto ran over 1.1x slower than the fastest algorithm called explicitly, with what auto's
+guard timed and kept per direction. Then the geometric mean of the ratios. --json writes the rows
+(with the guard's decisions). --isa caps cnnkern's instruction set
 (CNNKERN_ISA does the same). PyTorch is an optional dependency: without it this script exits.
 The machine may be shared: report the load next to the numbers; never assert timings.
 """
@@ -109,8 +111,37 @@ def run_layer(layer, batch, dtype, repeat, algorithms, torch):
         choice = cnnkern.choose_algorithm(x.shape, w.shape, dtype=dtype, **kw)
         rows.append({"layer": layer["name"], "batch": n, "pass": pass_, "auto_choice": choice,
                      "times_s": best, "ratio": best["torch"] / best["auto"],
-                     "gflops": {a: mult * fl / t / 1e9 for a, t in best.items()}})
+                     "gflops": {a: mult * fl / t / 1e9 for a, t in best.items()},
+                     "guard": _guard_decisions(x, w, kw, dtype)})
     return rows
+
+
+def _guard_decisions(x, w, kw, dtype):
+    """What auto's guard decided for this layer, per direction: {direction: {"algorithm", "times_ms"}}
+    (directions the guard did not time are absent: the model's choice stood)."""
+    from cnnkern import _choose
+    from cnnkern._params import make_conv_params
+    p = make_conv_params(2, x.shape, w.shape, stride=kw["stride"], padding=kw["padding"], groups=kw["groups"])
+    out = {}
+    for direction in ("forward", "backward_input", "backward_weight"):
+        hit = _choose._guard_cache.get(_choose._cache_key(p, dtype, direction, False, cnnkern.get_num_threads()))
+        if hit:
+            out[direction] = {"algorithm": hit["algorithm"],
+                              "times_ms": {a: round(t * 1e3, 3) for a, t in hit["times"].items()}}
+    return out
+
+
+def _suspect_line(r):
+    """A line naming the guard's decisions when auto ran over 1.1x slower than the fastest algorithm
+    called explicitly in the same rounds (a guard timed in a disturbed moment keeps its pick for the
+    process), else None."""
+    explicit = {a: t for a, t in r["times_s"].items() if a not in ("torch", "auto")}
+    if not explicit or r["times_s"]["auto"] <= 1.1 * min(explicit.values()):
+        return None
+    fastest = min(explicit, key=explicit.get)
+    parts = [f"{d}: {g['algorithm']} {g['times_ms']}" for d, g in r["guard"].items()]
+    return (f"  ! auto {r['times_s']['auto'] / explicit[fastest]:.2f}x {fastest}'s time; guard: "
+            + ("; ".join(parts) if parts else "not timed (model's choice)"))
 
 
 def main(argv=None):
@@ -152,6 +183,9 @@ def main(argv=None):
                 gf = "  ".join(f"{a} {g:.0f}" for a, g in r["gflops"].items())
                 print(f"{r['layer'] + '/' + str(r['batch']):<16}{r['pass']:<8}{r['times_s']['torch'] * 1e3:9.2f}"
                       f"{r['times_s']['auto'] * 1e3:9.2f} {r['auto_choice']:<10}{r['ratio']:6.2f}   {gf}", flush=True)
+                suspect = _suspect_line(r)
+                if suspect:
+                    print(suspect, flush=True)
     for pass_ in ("forward", "train"):
         ratios = [r["ratio"] for r in all_rows if r["pass"] == pass_]
         if ratios:
