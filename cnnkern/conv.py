@@ -51,9 +51,10 @@ def set_workspace_cache_limit(nbytes):
 
     Process-wide, for every algorithm and for pooling and cnnkern.signal. Workspace blocks of 4 MiB or
     more (fft's spectra, winograd's transforms, im2col's column tiles) are kept when a call frees them
-    (up to 4 blocks within this limit) and handed to the next call that fits in one, which then does
-    not fault fresh pages in: on a repeated call that can be most of its time. The kept blocks stay
-    resident until reused; calling this (with any value) frees them.
+    (up to 4 blocks within this limit; a block that finds no room evicts the least recently freed
+    ones) and handed to the next call that fits in one, which then does not fault fresh pages in: on a
+    repeated call that can be most of its time. The kept blocks stay resident until reused or
+    evicted; calling this (with any value) frees them.
     """
     _conv_ext.workspace_cache_set_limit(_byte_count(nbytes, "the workspace cache limit"))
 

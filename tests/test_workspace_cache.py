@@ -1,5 +1,6 @@
 """The workspace cache of the C allocator (csrc/common/ck_runtime.c): freed blocks of 4 MiB or more are
-kept (up to 4, within cnnkern.set_workspace_cache_limit) and handed to the next request they hold."""
+kept (up to 4, within cnnkern.set_workspace_cache_limit; the least recently freed are evicted to make
+room) and handed to the next request they hold."""
 import threading
 
 import numpy as np
@@ -32,6 +33,26 @@ def test_large_blocks_are_kept_and_reused(cache_limit):
     assert _conv_ext.workspace_cache_bytes() > kept
     # the accounting counts handed-out blocks only
     assert _conv_ext.workspace_bytes()[0] == held
+
+
+def test_full_cache_evicts_the_least_recently_freed(cache_limit):
+    """Four slots filled by blocks too small for a later request: its block replaces the oldest
+    instead of being freed, so that request's next call reuses it (no fresh pages)."""
+    cache_limit(128 * MiB)
+    for size in (6, 10, 14, 18):  # each larger than the last: four distinct blocks
+        assert _conv_ext.workspace_alloc_probe(size * MiB)[0]
+    four = _conv_ext.workspace_cache_bytes()
+    assert 48 * MiB <= four <= 56 * MiB
+    assert _conv_ext.workspace_alloc_probe(24 * MiB)[0]  # no slot free: the 6 MiB block goes
+    five = _conv_ext.workspace_cache_bytes()
+    assert five - four >= 16 * MiB  # + 24 MiB - (6 MiB + rounding)
+    assert _conv_ext.workspace_alloc_probe(24 * MiB)[0]  # reused: the cache neither grows nor shrinks
+    assert _conv_ext.workspace_cache_bytes() == five
+    cache_limit(40 * MiB)  # the limit evicts too: a 26 MiB block kept, then a 32 MiB one replaces it
+    assert _conv_ext.workspace_alloc_probe(24 * MiB)[0]
+    assert 24 * MiB <= _conv_ext.workspace_cache_bytes() <= 26 * MiB
+    assert _conv_ext.workspace_alloc_probe(30 * MiB)[0]  # does not fit the 26 MiB block: a new one
+    assert 30 * MiB <= _conv_ext.workspace_cache_bytes() <= 32 * MiB
 
 
 def test_small_blocks_are_freed(cache_limit):
