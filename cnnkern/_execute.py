@@ -9,6 +9,7 @@ validating again. This module imports nothing of cnnkern's Python layers but the
 One rule decides when a call runs on one thread (`threads_for_flops`), for convolution, ConvPlan
 and cnnkern.signal; pooling's C code has its own grain per output element (CK_POOL_PARALLEL_GRAIN).
 """
+import random
 import time
 
 import numpy as np
@@ -151,17 +152,22 @@ def timing_runner(algorithm, p, dtype, direction, x, w, dy):
 def interleaved_times(fns, repeat, min_time=0.05, max_rounds=50):
     """{name: call times}: rounds of one call of each function in turn (so a burst of load from other
     processes hits every contender alike), at least `repeat` rounds, more (up to max_rounds) until
-    min_time per function has passed. The order rotates every round: a call right after another
-    one can wait for that call's spinning thread pool (OpenBLAS's, PyTorch's), so no function always
-    follows the same one. The functions were warmed up by the caller. cnnkern-bench, the guard of
-    algorithm="auto" and benchmarks/vs_torch.py all time through it."""
+    min_time per function has passed. The order is shuffled every round (a fixed seed, so the same
+    sequence every time): a call right after another one can wait for that call's spinning thread
+    pool (OpenBLAS's, PyTorch's), so no function may keep the same predecessor. (A rotation keeps it:
+    in benchmarks/vs_torch.py "auto" then followed PyTorch in most rounds, and in 8-12 rows per full
+    run read 1.10-1.36x slower than its own algorithm called explicitly; shuffled, 0-1 rows.) The
+    functions were warmed up by the caller.
+    cnnkern-bench, the guard of algorithm="auto" and benchmarks/vs_torch.py all time through it."""
     times = {name: [] for name in fns}
     names = list(fns)
+    order_rng = random.Random(0)
     start = time.perf_counter()
     rounds = 0
     while fns and (rounds < repeat or (time.perf_counter() - start < min_time * len(fns) and rounds < max_rounds)):
-        shift = rounds % len(names)
-        for name in names[shift:] + names[:shift]:
+        order = names[:]
+        order_rng.shuffle(order)
+        for name in order:
             t0 = time.perf_counter()
             fns[name]()
             times[name].append(time.perf_counter() - t0)
