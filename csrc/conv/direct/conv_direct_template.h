@@ -24,9 +24,9 @@ static void PACK_ROW(REAL *dst, ck_index J, const REAL *src, ck_index n, ck_inde
         if (jhi > jlo)
             memcpy(dst + jlo, src + jlo + off, (size_t)(jhi - jlo) * sizeof(REAL));
     } else if (s == 2) { /* a constant stride, so the compiler vectorizes it (stride-2 stems) */
-        const REAL *sp = src + off;
+        const REAL *sp = src + 2 * jlo + off; /* the first element read: never before src */
         for (ck_index j = jlo; j < jhi; ++j)
-            dst[j] = sp[2 * j];
+            dst[j] = sp[2 * (j - jlo)];
     } else {
         for (ck_index j = jlo; j < jhi; ++j)
             dst[j] = src[j * s + off];

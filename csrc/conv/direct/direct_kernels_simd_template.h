@@ -129,7 +129,8 @@ CK_TARGET void BWW1_TILE(ck_index nr, ck_index ncol, const REAL *dy, ck_index dy
 /* The store kernel: a vector inside one output row is one store; one over a row's end (and the
  * tile's partial last vector) two masked stores, its lanes [0, lo) into row r and [hi, end) into row
  * r + 1 (the lanes between fall on the padding columns J - OW). That needs J >= LANES (then a
- * vector meets at most two rows); narrower rows go lane by lane. */
+ * vector meets at most two rows); narrower rows go lane by lane, as does a vector whose second store
+ * would have to start before yj (a pointer outside the array, even with those lanes masked). */
 CK_TARGET void STORE_TILE(const REAL *out, int nv, ck_index nk, const REAL *bias, REAL *y, ck_index plane,
                           ck_index J, ck_index OW, ck_index col0, ck_index ncols)
 {
@@ -142,7 +143,8 @@ CK_TARGET void STORE_TILE(const REAL *out, int nv, ck_index nk, const REAL *bias
         ck_index r = r0, ox = ox0;
         for (ck_index v = 0; v * LANES < ncols; ++v) {
             const ck_index nhere = ncols - v * LANES < LANES ? ncols - v * LANES : LANES;
-            if (J < LANES) {
+            /* lane by lane also where row r + 1's masked store would start before yj */
+            if (J < LANES || (r + 1) * OW < J - ox) {
                 for (ck_index e = 0; e < nhere; ++e) {
                     const ck_index rr = r + (ox + e) / J, oq = (ox + e) % J;
                     if (oq < OW)
