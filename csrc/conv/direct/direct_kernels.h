@@ -70,7 +70,7 @@
     X(CK_ISA_AVX512, 16, 8, 3, 8, 4, 6, 8,                                                          \
       ck_direct_fwd_tile_8x48__avx512_f32, ck_direct_fwd_tile_1x128__avx512_f32,                    \
       ck_direct_bww_tile_4x6__avx512_f32, ck_direct_bww_tile_1x8__avx512_f32,                       \
-      ck_direct_store_tile__avx512_f32)                       \
+      ck_direct_store_tile__avx512_f32)                                                             \
     X(CK_ISA_AVX2, 8, 4, 3, 8, 4, 3, 8,                                                             \
       ck_direct_fwd_tile_4x24__avx2_f32, ck_direct_fwd_tile_1x64__avx2_f32,                         \
       ck_direct_bww_tile_4x3__avx2_f32, ck_direct_bww_tile_1x8__avx2_f32,                           \
@@ -79,7 +79,7 @@
     X(CK_ISA_AVX512, 8, 8, 3, 8, 4, 6, 8,                                                           \
       ck_direct_fwd_tile_8x24__avx512_f64, ck_direct_fwd_tile_1x64__avx512_f64,                     \
       ck_direct_bww_tile_4x6__avx512_f64, ck_direct_bww_tile_1x8__avx512_f64,                       \
-      ck_direct_store_tile__avx512_f64)                       \
+      ck_direct_store_tile__avx512_f64)                                                             \
     X(CK_ISA_AVX2, 4, 4, 3, 8, 4, 3, 8,                                                             \
       ck_direct_fwd_tile_4x12__avx2_f64, ck_direct_fwd_tile_1x32__avx2_f64,                         \
       ck_direct_bww_tile_4x3__avx2_f64, ck_direct_bww_tile_1x8__avx2_f64,                           \
