@@ -46,6 +46,10 @@ THREAD_CASES = [
     ConvCase("1d", (5, 8, 67), (12, 8, 5), padding=2, dilation=2),
     ConvCase("3d", (2, 6, 6, 7, 8), (10, 6, 3, 3, 3), padding=1),
     ConvCase("2d-reflect", (2, 6, 9, 10), (8, 6, 3, 3), padding=1, padding_mode="reflect"),
+    # batch 1: im2col splits the image (columns; output channels when Kg >= 2 P) into GEMMs the BLAS runs
+    # (N > 256; on AVX2-only CPUs B > 256 KiB), whose bits depend on each GEMM's shape
+    ConvCase("2d-batch1-columns", (1, 32, 23, 23), (16, 32, 3, 3), padding=1),
+    ConvCase("2d-batch1-channels", (1, 256, 6, 6), (128, 256, 3, 3), padding=1),
 ]
 
 

@@ -31,7 +31,8 @@
  *   fwd, bwd_input (threading 1, the default): our OpenMP loops over (image, group, tile) with
  *     p->num_threads workers, each with its own column buffer, while the BLAS is pinned to one thread
  *     (ck_gemm_pin_begin(1)). The forward and the pointwise bwd_input split an image's output pixels
- *     into column tiles when there are fewer images than workers (the forward splits its output
+ *     into column tiles when there are fewer images than workers, or than 2 (so that 1 and 2 threads
+ *     run the same GEMMs: ck_im2col_make_plan; the forward splits its output
  *     channels instead when Kg >= 2 P: see ck_im2col_make_plan); the other bwd_input calls, whose
  *     tiles overlap in dx, split an image's input channels into blocks (disjoint rows of the column
  *     matrix and of dx, of at least CK_IM2COL_MIN_ROWS rows) when there are fewer images than
@@ -104,8 +105,9 @@ void ck_im2col_make_plan(const ck_conv_params *p, ck_conv_direction dir, size_t 
         team = p->num_threads;
 #endif
     pl->blas_threads = pin ? 1 : p->num_threads;
-    /* The tile never depends on the thread count (up to CK_IM2COL_TILE_TEAM workers), so neither does
-     * the order of any sum: results are bit-for-bit the same for 1..8 threads. bwd_weight gathers
+    /* The tile never depends on the thread count (up to CK_IM2COL_TILE_TEAM workers); with the split
+     * below, results are bit-for-bit the same for 1 and 2 threads (and for 1..8 wherever the batch
+     * gives every worker an item, or cnnkern's own GEMM runs). bwd_weight gathers
      * only a block of CK_IM2COL_WROWS rows of the column matrix per work item. */
     const ck_index tile_team = team > CK_IM2COL_TILE_TEAM ? team : CK_IM2COL_TILE_TEAM;
     const ck_index rows = dir == CK_CONV_BWD_WEIGHT && pl->K > CK_IM2COL_WROWS ? CK_IM2COL_WROWS : pl->K;
@@ -123,21 +125,31 @@ void ck_im2col_make_plan(const ck_conv_params *p, ck_conv_direction dir, size_t 
     ck_index ntiles = (pl->P + tile - 1) / tile;
     /* fwd and pointwise bwd_input: enough work items for every worker, so that the BLAS never threads
      * (its idle threads keep spinning after the call and slow down whatever runs next). Other
-     * bwd_input calls keep one item per image: their tiles overlap in dx. A column's sum is the same
-     * in any tile, so results do not depend on the split. */
+     * bwd_input calls keep one item per image: their tiles overlap in dx. */
     const int column_split = dir == CK_CONV_FWD || (dir == CK_CONV_BWD_INPUT && pl->pointwise);
     /* The forward splits output channels instead when the weights outweigh the columns (Kg >= 2 P)
      * and each block keeps at least CK_IM2COL_MIN_ROWS of them: every worker then packs only its rows
      * of the weights, though each gathers the whole column matrix (r50_3x3_7 at batch 1: 1.50 against
-     * 1.85 ms; alex_conv2 at batch 1, Kg 192 against P 729, was 7% slower that way). A row's sum is
-     * the same in any block. */
+     * 1.85 ms; alex_conv2 at batch 1, Kg 192 against P 729, was 7% slower that way). */
+    /* The split is made for at least 2 workers whenever our loops may thread, also on one thread:
+     * a BLAS's bits depend on each GEMM's shape (OpenBLAS's Haswell sgemm: a column's sum depends on
+     * where it falls among the call's 12-column groups), so a split that followed the team gave 1 and
+     * 2 threads different bits at batch 1 on Zen 2. One thread then runs both items in turn (on Zen 2
+     * -7% to +17% per call at batch 1, within this VM's +-15%). Above 2 threads the split follows
+     * the team; where the BLAS runs the GEMMs those bits can differ from 1-2 threads' (cnnkern's own
+     * small-N GEMM gives the same bits for any split). */
     pl->mblocks = 1;
-    if (column_split && images * ntiles < team) {
-        const ck_index want = (team + images * ntiles - 1) / (images * ntiles);
+    ck_index split_team = team;
+#if CK_BUILD_OPENMP
+    if (pin && split_team < 2)
+        split_team = 2;
+#endif
+    if (column_split && images * ntiles < split_team) {
+        const ck_index want = (split_team + images * ntiles - 1) / (images * ntiles);
         if (dir == CK_CONV_FWD && pl->Kg >= 2 * pl->P && pl->Kg / want >= CK_IM2COL_MIN_ROWS) {
             pl->mblocks = want;
         } else {
-            ntiles = (team + images - 1) / images;
+            ntiles = (split_team + images - 1) / images;
             if (ntiles > pl->P)
                 ntiles = pl->P;
         }
