@@ -1,8 +1,10 @@
 """The small-N GEMM kernels (csrc/gemm/gemm_small_n.h) against NumPy, and im2col's GEMMs through them.
 
-They take the GEMMs with few columns (N <= 256, B within 2 MiB) that im2col's parallel work items hand to a one-thread
-BLAS (AVX-512 CPUs only): a 7x7 feature map at batch 1 (r50_3x3_7). An 8 x 3-vector register tile, the
-last vector masked; every element one FMA chain over k, so im2col's bits do not depend on its tiling.
+They take the GEMMs with few columns (N <= 256, B within 2 MiB; on AVX2-only CPUs within 256 KiB) that
+im2col's and winograd's parallel work items hand to a one-thread BLAS: a 7x7 feature map at batch 1
+(r50_3x3_7), winograd's per-element products. An 8 x 3-vector (AVX-512) or 4 x 3-vector (AVX2)
+register tile, the last vector masked; every element one FMA chain over k, so im2col's bits do not
+depend on its tiling, and both ISAs give the same bits.
 """
 import numpy as np
 import pytest
@@ -34,8 +36,9 @@ def _operands(m, n, k, dtype, trans_a, rng):
 @pytest.mark.parametrize("trans_a", [False, True])
 @pytest.mark.parametrize("accumulate", [False, True])
 @pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "x".join(map(str, s)))
-def test_small_n_kernels_match_numpy(shape, accumulate, trans_a, dtype, isa_cap):
-    isa_cap("avx512")
+@pytest.mark.parametrize("isa", ["avx2", "avx512"])
+def test_small_n_kernels_match_numpy(shape, accumulate, trans_a, dtype, isa, isa_cap):
+    isa_cap(isa)
     m, n, k = shape
     rng = np.random.default_rng(m * 1000 + n * 10 + k)
     a, b, c = _operands(m, n, k, dtype, trans_a, rng)
@@ -54,13 +57,14 @@ def test_small_n_kernels_match_numpy(shape, accumulate, trans_a, dtype, isa_cap)
 @pytest.mark.parametrize("trans_a", [False, True])
 @pytest.mark.parametrize("mn", [(8, 49), (33, 49), (21, 1), (9, 17), (40, 100), (16, 196), (70, 66), (13, 3)],
                          ids=lambda s: "x".join(map(str, s)))
-def test_small_n_last_columns_same_bits(mn, trans_a, dtype, isa_cap):
+@pytest.mark.parametrize("isa", ["avx2", "avx512"])
+def test_small_n_last_columns_same_bits(mn, trans_a, dtype, isa, isa_cap):
     """The few columns past the last full vector (rows in the lanes) give the bits they get inside a
     full vector: C of N columns equals the first N columns of C for B widened to whole vectors."""
-    isa_cap("avx512")
+    isa_cap(isa)
     m, n = mn
     k = 45
-    lanes = 64 // np.dtype(dtype).itemsize
+    lanes = (64 if isa == "avx512" else 32) // np.dtype(dtype).itemsize
     wide = -(-n // lanes) * lanes + lanes  # whole vectors, and one more so that no tail is left
     rng = np.random.default_rng(m + n)
     a, b_wide, _ = _operands(m, wide, k, dtype, trans_a, rng)
@@ -72,7 +76,9 @@ def test_small_n_last_columns_same_bits(mn, trans_a, dtype, isa_cap):
         np.testing.assert_array_equal(c_n, c_wide[:, :n])
 
 
-def test_small_n_writes_only_c():
+@pytest.mark.parametrize("isa", ["avx2", "avx512"])
+def test_small_n_writes_only_c(isa, isa_cap):
+    isa_cap(isa)
     rng = np.random.default_rng(1)
     big = rng.standard_normal((20, 70)).astype(np.float32)
     keep = big.copy()
@@ -86,15 +92,50 @@ def test_small_n_writes_only_c():
     np.testing.assert_allclose(c, a.astype(np.float64) @ b, rtol=1e-5, atol=1e-4)
 
 
-@pytest.mark.parametrize("isa", ["generic", "avx2"])
-def test_small_n_declines_below_avx512(isa, isa_cap):
-    """Below AVX-512 the adapter keeps the BLAS (an AVX2 tile measured slower than OpenBLAS)."""
-    isa_cap(isa)
+def test_small_n_declines_on_generic(isa_cap):
+    """Without AVX2 the adapter keeps the BLAS."""
+    isa_cap("generic")
     a = np.ones((8, 16), np.float32)
     b = np.ones((16, 4), np.float32)
     c = np.zeros((8, 4), np.float32)
     assert not _conv_ext.gemm_small_n_probe(False, a, b, c, False)
     assert not c.any()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_small_n_avx2_declines_large_b(dtype, isa_cap):
+    """AVX2 runs B of at most 256 KiB (it streams B once per 4 rows of C: larger ones lost to the BLAS);
+    AVX-512 takes B up to 2 MiB."""
+    isa_cap("avx2")
+    item = np.dtype(dtype).itemsize
+    n = 64
+    k_fit = (256 << 10) // (n * item)
+    rng = np.random.default_rng(5)
+    for k, runs in ((k_fit, True), (k_fit + 1, False)):
+        a = rng.standard_normal((8, k)).astype(dtype)
+        b = rng.standard_normal((k, n)).astype(dtype)
+        c = np.zeros((8, n), dtype)
+        assert _conv_ext.gemm_small_n_probe(False, a, b, c, False) == runs
+        if runs:
+            assert_close(c, a.astype(np.float64) @ b, dtype, k, what=f"k={k}")
+        else:
+            assert not c.any()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("trans_a", [False, True])
+def test_small_n_same_bits_on_both_isas(trans_a, dtype, isa_cap):
+    """One FMA chain over k per element on both ISAs: AVX2 and AVX-512 give the same C."""
+    rng = np.random.default_rng(6)
+    for m, n, k in ((8, 49, 288), (13, 63, 40), (33, 17, 64), (70, 100, 37)):
+        a, b, c = _operands(m, n, k, dtype, trans_a, rng)
+        out = {}
+        for isa in ("avx2", "avx512"):
+            isa_cap(isa)
+            c_isa = c.copy()
+            assert _conv_ext.gemm_small_n_probe(trans_a, a, b, c_isa, True)
+            out[isa] = c_isa
+        np.testing.assert_array_equal(out["avx2"], out["avx512"])
 
 
 # im2col problems whose GEMMs have few columns (7x7 and smaller maps, batch 1, pixel tiles split

@@ -6,7 +6,7 @@
  * Contract:  C[M][N] = op(A) @ B            (accumulate 0: C overwritten)
  *            C[M][N] = C + op(A) @ B        (accumulate 1)
  *   op(A)[m][k] = A[m*lda + k] (trans_a 0) or A[k*lda + m] (trans_a 1); B is [K][N] with row stride
- *   ldb; C has row stride ldc. Serial: the callers (im2col's work items) already run in parallel.
+ *   ldb; C has row stride ldc. Serial: the callers (im2col's and winograd's work items) already run in parallel.
  *   Every C element is one chain of fused multiply-adds over k in order, from zero (then added to C
  *   when accumulating), so its bits do not depend on M, N or where the caller splits the columns (im2col
  *   splits an image's pixels across workers by their count).
@@ -25,8 +25,9 @@
  * (r50_1x1_14, r50_1x1s2_28: N = 196) within the +-5% noise. Up to N = 1024 it still won at batch 1,
  * but alex_conv2's batch-8 input gradient (N = 729) lost 8% once, hence the cap.
  *
- * Returns 1 when done, 0 when it declines (below AVX-512: see gemm_small_n.c): the caller then runs its
- * BLAS.
+ * Returns 1 when done, 0 when it declines (no AVX2, or AVX2 only and B over
+ * CK_GEMM_SMALL_N_AVX2_MAX_B_BYTES: see gemm_small_n.c): the caller then runs its BLAS. Both ISA
+ * kernels give the same bits (one FMA chain per element in both).
  * Thread-safe (no state, no allocation).
  */
 #ifndef CK_GEMM_SMALL_N_H
@@ -38,12 +39,14 @@
  * should stay in L2), and the smallest M and K (below them the BLAS's own overhead is small). */
 #define CK_GEMM_SMALL_N_MAX 256
 #define CK_GEMM_SMALL_N_MAX_B_BYTES ((size_t)2 << 20)
+/* AVX2 (4 rows of C per pass over B): B within a 512 KiB L2 with room for A and C */
+#define CK_GEMM_SMALL_N_AVX2_MAX_B_BYTES ((size_t)256 << 10)
 #define CK_GEMM_SMALL_N_MIN_M 8
 #define CK_GEMM_SMALL_N_MIN_K 16
 
 /* The entry points ck_gemm_small_n_{f32,f64} are declared in cnnkern/ck_gemm.h (tests call them too). */
 
-/* The ISA kernels (gemm_small_n_avx512.c), same contract. */
+/* The ISA kernels (gemm_small_n_avx512.c, gemm_small_n_avx2.c), same contract. */
 #define CK_GEMM_SMALL_N_DECLARE(isa)                                                                       \
     void ck_gemm_small_n__##isa##_f32(int trans_a, ck_index M, ck_index N, ck_index K, const float *A,     \
                                       ck_index lda, const float *B, ck_index ldb, int accumulate, float *C, \
@@ -52,6 +55,7 @@
                                       ck_index lda, const double *B, ck_index ldb, int accumulate,         \
                                       double *C, ck_index ldc);
 CK_GEMM_SMALL_N_DECLARE(avx512)
+CK_GEMM_SMALL_N_DECLARE(avx2)
 #undef CK_GEMM_SMALL_N_DECLARE
 
 #endif /* CK_GEMM_SMALL_N_H */

@@ -84,7 +84,7 @@ void ck_gemm_naive_f64(int trans_a, int trans_b, ck_index M, ck_index N, ck_inde
                        double *C, ck_index ldc);
 
 /* Few columns: C[M][N] (+)= op(A) @ B with cnnkern's own serial SIMD kernels (contract and when the
- * adapter uses them: csrc/gemm/gemm_small_n.h). 1 when done, 0 when declined (below AVX-512). */
+ * adapter uses them: csrc/gemm/gemm_small_n.h). 1 when done, 0 when declined (see gemm_small_n.c). */
 int ck_gemm_small_n_f32(int trans_a, ck_index M, ck_index N, ck_index K, const float *A, ck_index lda,
                         const float *B, ck_index ldb, int accumulate, float *C, ck_index ldc);
 int ck_gemm_small_n_f64(int trans_a, ck_index M, ck_index N, ck_index K, const double *A, ck_index lda,
