@@ -23,6 +23,17 @@ SHAPES = [  # (M, N, K)
 ]
 
 
+def _declines_transposed(isa, trans_a, a, b, c):
+    """AVX2 leaves op(A) = A^T to the BLAS (im2col's input gradient ran slower): the probe declines and
+    c is untouched. True when that was checked (the caller stops there)."""
+    if isa != "avx2" or not trans_a:
+        return False
+    c0 = c.copy()
+    assert not _conv_ext.gemm_small_n_probe(trans_a, a, b, c, False)
+    np.testing.assert_array_equal(c, c0)
+    return True
+
+
 def _operands(m, n, k, dtype, trans_a, rng):
     # views into larger arrays: leading dimensions > the sizes
     a_big = rng.standard_normal((k + 3, m + 5) if trans_a else (m + 3, k + 5)).astype(dtype)
@@ -42,6 +53,8 @@ def test_small_n_kernels_match_numpy(shape, accumulate, trans_a, dtype, isa, isa
     m, n, k = shape
     rng = np.random.default_rng(m * 1000 + n * 10 + k)
     a, b, c = _operands(m, n, k, dtype, trans_a, rng)
+    if _declines_transposed(isa, trans_a, a, b, c):
+        return
     c0 = c.copy()
     opa = (a.T if trans_a else a).astype(np.float64)
     want = opa @ b.astype(np.float64) + (c0 if accumulate else 0)
@@ -67,7 +80,9 @@ def test_small_n_last_columns_same_bits(mn, trans_a, dtype, isa, isa_cap):
     lanes = (64 if isa == "avx512" else 32) // np.dtype(dtype).itemsize
     wide = -(-n // lanes) * lanes + lanes  # whole vectors, and one more so that no tail is left
     rng = np.random.default_rng(m + n)
-    a, b_wide, _ = _operands(m, wide, k, dtype, trans_a, rng)
+    a, b_wide, c_any = _operands(m, wide, k, dtype, trans_a, rng)
+    if _declines_transposed(isa, trans_a, a, b_wide, c_any):
+        return
     for accumulate in (False, True):
         c0 = rng.standard_normal((m, wide)).astype(dtype)
         c_wide, c_n = c0.copy(), np.ascontiguousarray(c0[:, :n])
@@ -123,17 +138,16 @@ def test_small_n_avx2_declines_large_b(dtype, isa_cap):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("trans_a", [False, True])
-def test_small_n_same_bits_on_both_isas(trans_a, dtype, isa_cap):
+def test_small_n_same_bits_on_both_isas(dtype, isa_cap):
     """One FMA chain over k per element on both ISAs: AVX2 and AVX-512 give the same C."""
     rng = np.random.default_rng(6)
     for m, n, k in ((8, 49, 288), (13, 63, 40), (33, 17, 64), (70, 100, 37)):
-        a, b, c = _operands(m, n, k, dtype, trans_a, rng)
+        a, b, c = _operands(m, n, k, dtype, False, rng)
         out = {}
         for isa in ("avx2", "avx512"):
             isa_cap(isa)
             c_isa = c.copy()
-            assert _conv_ext.gemm_small_n_probe(trans_a, a, b, c_isa, True)
+            assert _conv_ext.gemm_small_n_probe(False, a, b, c_isa, True)
             out[isa] = c_isa
         np.testing.assert_array_equal(out["avx2"], out["avx512"])
 

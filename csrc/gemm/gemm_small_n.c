@@ -1,16 +1,18 @@
 /*
  * gemm_small_n.c -- dispatch of the small-N GEMM (contract: gemm_small_n.h): the AVX-512 kernel when
- * ck_cpu_isa() (capped by CNNKERN_ISA) allows it; else the AVX2 kernel when B is at most
- * CK_GEMM_SMALL_N_AVX2_MAX_B_BYTES; else decline (the caller runs its BLAS).
+ * ck_cpu_isa() (capped by CNNKERN_ISA) allows it; else the AVX2 kernel for op(A) = A when B is at
+ * most CK_GEMM_SMALL_N_AVX2_MAX_B_BYTES; else decline (the caller runs its BLAS).
  *
  * The AVX2 kernel (4 x 3 ymm accumulators) streams B once per 4 rows of C, so it wins only while B
  * stays in a 512 KiB L2. On a Zen 2 (family 23 model 49, OpenBLAS's Haswell kernels, 2 threads,
  * float32, interleaved in one process against the BLAS): winograd's GEMMs ([tiles x C] @ [C x K],
  * B = U at most 256 KiB or a 16-channel slice of it) forward 1.17-1.90x faster on the r50 3x3 layers,
- * vgg_conv4_2 and alex_conv2, input gradient 1.21-1.80x, weight gradient 1.06-1.24x, float64
- * 1.07-1.31x; im2col's GEMMs (K = 1024-4608, B 0.5-2 MiB) 0.71-0.87x, hence the limit (im2col then
- * keeps the BLAS, within +-3%). On Zen 4 an AVX2 kernel lost to OpenBLAS's AVX-512 kernels on
- * im2col's shapes (r50_3x3_7 at batch 1, forward 2.75 against 2.37 ms).
+ * vgg_conv4_2 and alex_conv2, input gradient 1.21-1.80x, float64 forward 1.07-1.31x; im2col's GEMMs
+ * (K = 1024-4608, B 0.5-2 MiB) 0.71-0.87x, hence the limit (im2col then keeps the BLAS, within
+ * +-3%). The transposed form (op(A) = A^T) stays with the BLAS on AVX2: im2col's input gradient ran
+ * 0.57-0.78x with it (also with B under the limit and M <= 512), winograd's weight gradient
+ * 1.06-1.24x; no shape rule separated the two. On Zen 4 an AVX2 kernel lost to OpenBLAS's AVX-512
+ * kernels on im2col's shapes (r50_3x3_7 at batch 1, forward 2.75 against 2.37 ms).
  */
 #include "gemm_small_n.h"
 #include "cnnkern/ck_simd_x86.h"
@@ -23,7 +25,7 @@
         const ck_isa isa = ck_cpu_isa();                                                                 \
         if (isa >= CK_ISA_AVX512)                                                                        \
             ck_gemm_small_n__avx512_##SUFFIX(trans_a, M, N, K, A, lda, B, ldb, accumulate, C, ldc);      \
-        else if (isa >= CK_ISA_AVX2 &&                                                                   \
+        else if (isa >= CK_ISA_AVX2 && !trans_a &&                                                       \
                  (size_t)(K * N) * sizeof(REALT) <= CK_GEMM_SMALL_N_AVX2_MAX_B_BYTES)                    \
             ck_gemm_small_n__avx2_##SUFFIX(trans_a, M, N, K, A, lda, B, ldb, accumulate, C, ldc);        \
         else                                                                                             \

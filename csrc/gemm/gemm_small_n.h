@@ -25,7 +25,7 @@
  * (r50_1x1_14, r50_1x1s2_28: N = 196) within the +-5% noise. Up to N = 1024 it still won at batch 1,
  * but alex_conv2's batch-8 input gradient (N = 729) lost 8% once, hence the cap.
  *
- * Returns 1 when done, 0 when it declines (no AVX2, or AVX2 only and B over
+ * Returns 1 when done, 0 when it declines (no AVX2; or AVX2 only and trans_a, or B over
  * CK_GEMM_SMALL_N_AVX2_MAX_B_BYTES: see gemm_small_n.c): the caller then runs its BLAS. Both ISA
  * kernels give the same bits (one FMA chain per element in both).
  * Thread-safe (no state, no allocation).
