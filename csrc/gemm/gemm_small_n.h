@@ -6,7 +6,8 @@
  * Contract:  C[M][N] = op(A) @ B            (accumulate 0: C overwritten)
  *            C[M][N] = C + op(A) @ B        (accumulate 1)
  *   op(A)[m][k] = A[m*lda + k] (trans_a 0) or A[k*lda + m] (trans_a 1); B is [K][N] with row stride
- *   ldb; C has row stride ldc. Serial: the callers (im2col's and winograd's work items) already run in parallel.
+ *   ldb; C has row stride ldc. Serial: the callers (im2col's and winograd's work items) already run
+ *   in parallel.
  *   Every C element is one chain of fused multiply-adds over k in order, from zero (then added to C
  *   when accumulating), so its bits do not depend on M, N or where the caller splits the columns (im2col
  *   splits an image's pixels across workers by their count).
