@@ -40,7 +40,7 @@ void GEMM_ROWMAJOR(int trans_a, int trans_b, ck_index M, ck_index N, ck_index K,
     if (M <= 0 || N <= 0)
         return;
     if (gemm != NULL && small_n_enabled && !trans_b && alpha == (REAL)1 && (beta == (REAL)0 || beta == (REAL)1) &&
-        N <= CK_GEMM_SMALL_N_MAX && M >= CK_GEMM_SMALL_N_MIN_M && K >= CK_GEMM_SMALL_N_MIN_K &&
+        N <= CK_GEMM_SMALL_N_MAX && M >= ck_gemm_small_n_min_m() && K >= CK_GEMM_SMALL_N_MIN_K &&
         (size_t)(K * N) * sizeof(REAL) <= CK_GEMM_SMALL_N_MAX_B_BYTES &&
         blas_pinned_to_one() && GEMM_SMALL_N(trans_a, M, N, K, A, lda, B, ldb, beta == (REAL)1, C, ldc))
         return;

@@ -37,13 +37,17 @@
 #include "cnnkern/ck_gemm.h"
 
 /* Widest N sent here, the largest B (K x N elements, in bytes: it is streamed once per 8 rows of C, so it
- * should stay in L2), and the smallest M and K (below them the BLAS's own overhead is small). */
+ * should stay in L2), and the smallest K (below it the BLAS's own overhead is small). */
 #define CK_GEMM_SMALL_N_MAX 256
 #define CK_GEMM_SMALL_N_MAX_B_BYTES ((size_t)2 << 20)
 /* AVX2 (4 rows of C per pass over B): B within a 512 KiB L2 with room for A and C */
 #define CK_GEMM_SMALL_N_AVX2_MAX_B_BYTES ((size_t)256 << 10)
-#define CK_GEMM_SMALL_N_MIN_M 8
 #define CK_GEMM_SMALL_N_MIN_K 16
+/* The smallest M the adapter sends here: 8 where the AVX-512 kernel runs (fewer rows were left to the
+ * BLAS when it was written; not measured since), any on AVX2-only CPUs, where OpenBLAS's Haswell
+ * kernels ran GEMMs of M < 8 rows 1.5-3.3x slower (Zen 2: im2col forwards with 1-4 output channels;
+ * winograd on r50_3x3_7 at batch 1, 4 tiles per GEMM, forward 2.0x and input gradient 2.3x). */
+static inline ck_index ck_gemm_small_n_min_m(void) { return ck_cpu_isa() >= CK_ISA_AVX512 ? 8 : 1; }
 
 /* The entry points ck_gemm_small_n_{f32,f64} are declared in cnnkern/ck_gemm.h (tests call them too). */
 
