@@ -119,8 +119,8 @@ def test_small_n_declines_on_generic(isa_cap):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_small_n_avx2_declines_large_b(dtype, isa_cap):
-    """AVX2 runs B of at most 256 KiB (it streams B once per 4 rows of C: larger ones lost to the BLAS);
-    AVX-512 takes B up to 2 MiB."""
+    """AVX2 runs B of at most 256 KiB (it streams B once per 4 rows of C: larger ones lost to the BLAS):
+    the boundary, and one row of B more."""
     isa_cap("avx2")
     item = np.dtype(dtype).itemsize
     n = 64
