@@ -125,7 +125,7 @@ def _guard_decisions(x, w, kw, dtype):
     p = make_conv_params(2, x.shape, w.shape, stride=kw["stride"], padding=kw["padding"], groups=kw["groups"])
     out = {}
     for direction in ("forward", "backward_input", "backward_weight"):
-        hit = _choose._guard_cache.get(_choose._cache_key(p, dtype, direction, False, cnnkern.get_num_threads()))
+        hit = _choose.guard_decision(p, dtype, direction)
         if hit:
             out[direction] = {"algorithm": hit["algorithm"],
                               "times_ms": {a: round(t * 1e3, 3) for a, t in hit["times"].items()}}

@@ -484,12 +484,24 @@ def guard_pick(costs, times):
     return min(close, key=times.get) if close else None
 
 
+def _guard_key(p, dtype, direction, separable):
+    return _cache_key(p, dtype, direction, separable, get_num_threads())
+
+
+def guard_decision(p, dtype, direction, *, separable=False):
+    """What the guard kept for this case at the current thread count, {"algorithm": name, "times":
+    {name: seconds}}, or None when it has not timed it (the model's choice stands)."""
+    with _cache_lock:
+        hit = _guard_cache.get(_guard_key(p, dtype, direction, separable))
+    return None if hit is None else {"algorithm": hit["algorithm"], "times": dict(hit["times"])}
+
+
 def _guarded_choice(p, dtype, direction, separable, costs, source):
     best = min(costs, key=costs.get)
     close = guard_candidates(costs) if _guard_enabled else []
     if not close:
         return Choice(best, source, costs)
-    key = _cache_key(p, dtype, direction, separable, get_num_threads())
+    key = _guard_key(p, dtype, direction, separable)
     with _cache_lock:
         hit = _guard_cache.get(key)
     if hit is None:

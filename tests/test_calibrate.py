@@ -179,12 +179,15 @@ def test_guard(calib_path, monkeypatch, estimates, timed):
         close = sorted(a for a in estimates if estimates[a] <= factor * estimates["direct"])
         winner = "fft" if "fft" in close else "im2col"
         assert on.algorithm == winner and on.source == "measured" and sorted(calls) == close
+        kept = _choose.guard_decision(p, np.float32, "forward")
+        assert kept["algorithm"] == winner and sorted(kept["times"]) == close
         again = _choose.choose_for_params(p, np.float32, "forward")
         assert again == winner and len(calls) == len(close)  # cached for the process
         assert (_choose.choose_for_params(p, np.float32, "backward_input") == winner
                 and len(calls) == 2 * len(close))
     else:
         assert on.algorithm == "direct" and on.source == "defaults" and calls == []
+        assert _choose.guard_decision(p, np.float32, "forward") is None
 
 
 def test_bench_calibrate_command(calib_path, capsys):
