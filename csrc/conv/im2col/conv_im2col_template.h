@@ -290,11 +290,13 @@ static void BWD_WEIGHT_ITEM(const im2col_job *job, ck_index it, void *colv)
         for (ck_index tix = 0; tix < pl->ntiles; ++tix) {
             const ck_index p0 = tix * pl->tile, tl = P - p0 < pl->tile ? P - p0 : pl->tile;
             const REAL *dyt = dy + (n * p->out_channels + g * Kg) * P + p0;
+            /* the first GEMM of the item overwrites its block (no memset of dw and the copies before) */
+            const REAL beta = n == n0 && tix == 0 ? (REAL)0 : (REAL)1;
             if (pl->pointwise) { /* the column rows are x[n][g*Cg + r0..] itself */
-                GEMM(0, 1, Kg, nr, tl, (REAL)1, dyt, P, xg + r0 * P + p0, P, (REAL)1, dwg, K);
+                GEMM(0, 1, Kg, nr, tl, (REAL)1, dyt, P, xg + r0 * P + p0, P, beta, dwg, K);
             } else {
                 IM2COL_GATHER_ROWS(p, xg, r0, nr, p0, tl, col);
-                GEMM(0, 1, Kg, nr, tl, (REAL)1, dyt, P, col, tl, (REAL)1, dwg, K);
+                GEMM(0, 1, Kg, nr, tl, (REAL)1, dyt, P, col, tl, beta, dwg, K);
             }
         }
     }
@@ -307,9 +309,10 @@ ck_status CONV_BWD_WEIGHT_IM2COL(const ck_conv_params *p, const REAL *dy, const 
     if (!ck_gemm_fits(pl.Kg, pl.tile, pl.P, pl.pointwise ? pl.P : pl.tile, pl.K))
         return CK_ERR_UNSUPPORTED;
     const ck_index dw_size = p->out_channels * pl.K;
-    memset(dw, 0, (size_t)dw_size * sizeof(REAL));
-    if (p->batch <= 0)
+    if (p->batch <= 0 || pl.P <= 0) {
+        memset(dw, 0, (size_t)dw_size * sizeof(REAL));
         return CK_OK;
+    }
     /* Work items (BWD_WEIGHT_ITEM): no two write the same element and no sum depends on the thread
      * count; then dw = ((dw_0 + dw_1) + dw_2) + ... element by element. The BLAS runs on one thread. */
     const ck_index chunks = pl.chunks;
@@ -318,7 +321,6 @@ ck_status CONV_BWD_WEIGHT_IM2COL(const ck_conv_params *p, const REAL *dy, const 
         parts = (REAL *)ck_aligned_alloc(pl.extra_bytes);
         if (parts == NULL)
             return CK_ERR_NOMEM;
-        memset(parts, 0, pl.extra_bytes);
     }
     ck_gemm_pin_begin(1);
     const im2col_job job = {p, &pl, dy, x, NULL, dw, parts, dw_size};

@@ -53,8 +53,8 @@ static void SFX(wino_weight_block)(const SFX(wino_kernels) *kern, const T *wk, c
                                    ck_index rows, ck_index kn, ck_index ldu, T *Ub)
 {
     const ck_index knv = kn / kern->lanes * kern->lanes;
-    for (ck_index q0 = 0; q0 < knv; q0 += kern->lanes)
-        kern->vec.weight(wk, sr, sq, rot, 0, rows, q0, q0 + kern->lanes, kn, ldu, Ub);
+    if (knv > 0) /* all the block's vectors per row: each 64-byte line of Ub is written at once */
+        kern->vec.weight(wk, sr, sq, rot, 0, rows, 0, knv, kn, ldu, Ub);
     if (knv < kn)
         kern->tail.weight(wk, sr, sq, rot, 0, rows, knv, kn, kn, ldu, Ub);
 }

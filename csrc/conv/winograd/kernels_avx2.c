@@ -8,5 +8,6 @@
 
 #if CK_WINO_X86
 #include "cnnkern/ck_simd_avx2.h"
+#define WINO_GATHER_TRANSPOSE /* measured on Zen 2 (winograd_template.h); kernels_avx512.c: not yet */
 #include "winograd_dtypes.h"
 #endif

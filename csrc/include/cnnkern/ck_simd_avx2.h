@@ -1,7 +1,8 @@
 /*
  * ck_simd_avx2.h -- the "avx2" instruction set (AVX2 + FMA): one target string, vector macros per dtype
  * (vocabulary: ck_simd_generic.h; masks: VMASK_T, VMASK(r) = first r lanes, VMASKLOAD(p, m),
- * VMASKSTORE(p, m, v)). Code compiled with it is called only after ck_cpu_isa() >= CK_ISA_AVX2.
+ * VMASKSTORE(p, m, v); VTRANSPOSE(VT v[LANES]): v[j][i] = v[i][j], in registers). Code compiled with
+ * it is called only after ck_cpu_isa() >= CK_ISA_AVX2.
  * Only for x86-64 gcc/clang (CK_SIMD_X86). No include guard: see ck_simd_generic.h.
  */
 #include "cnnkern/ck_simd_undef.h"
@@ -35,6 +36,7 @@
 #define CK_F32_VMASK(r) _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(r)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
 #define CK_F32_VMASKLOAD(p, m) _mm256_maskload_ps((p), (m))
 #define CK_F32_VMASKSTORE(p, m, v) _mm256_maskstore_ps((p), (m), (v))
+#define CK_F32_VTRANSPOSE(v) ck_simd_transpose__avx2_f32(v)
 
 #define CK_F64_VT __m256d
 #define CK_F64_LANES 4
@@ -52,10 +54,11 @@
 #define CK_F64_VMASK(r) _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)(r)), _mm256_setr_epi64x(0, 1, 2, 3))
 #define CK_F64_VMASKLOAD(p, m) _mm256_maskload_pd((p), (m))
 #define CK_F64_VMASKSTORE(p, m, v) _mm256_maskstore_pd((p), (m), (v))
+#define CK_F64_VTRANSPOSE(v) ck_simd_transpose__avx2_f64(v)
 
-#ifndef CK_SIMD_AVX2_HSUM
-#define CK_SIMD_AVX2_HSUM
-/* Sum of the lanes of one vector. */
+#ifndef CK_SIMD_AVX2_HELPERS
+#define CK_SIMD_AVX2_HELPERS
+/* Sum of the lanes of one vector; in-register transposes (VTRANSPOSE). */
 static inline __attribute__((target("avx2,fma"))) float ck_simd_hsum__avx2_f32(__m256 v)
 {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -68,5 +71,37 @@ static inline __attribute__((target("avx2,fma"))) double ck_simd_hsum__avx2_f64(
     __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
     s = _mm_add_sd(s, _mm_unpackhi_pd(s, s));
     return _mm_cvtsd_f64(s);
+}
+/* v[j][i] = v[i][j] for 8 x 8 floats: rows interleaved by 32 and 64 bits within 128-bit lanes, then
+ * the lanes swapped across pairs of rows 4 apart. */
+static inline __attribute__((always_inline, target("avx2,fma"))) void ck_simd_transpose__avx2_f32(__m256 v[8])
+{
+    __m256 t[8], u[8];
+    for (int i = 0; i < 4; ++i) {
+        t[2 * i] = _mm256_unpacklo_ps(v[2 * i], v[2 * i + 1]);
+        t[2 * i + 1] = _mm256_unpackhi_ps(v[2 * i], v[2 * i + 1]);
+    }
+    /* u[4 h + e], 128-bit lane L: rows 4 h .. 4 h + 3 of column 4 L + e */
+    for (int h = 0; h < 2; ++h) {
+        u[4 * h + 0] = _mm256_shuffle_ps(t[4 * h], t[4 * h + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        u[4 * h + 1] = _mm256_shuffle_ps(t[4 * h], t[4 * h + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        u[4 * h + 2] = _mm256_shuffle_ps(t[4 * h + 1], t[4 * h + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        u[4 * h + 3] = _mm256_shuffle_ps(t[4 * h + 1], t[4 * h + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (int e = 0; e < 4; ++e) {
+        v[e] = _mm256_permute2f128_ps(u[e], u[4 + e], 0x20);
+        v[4 + e] = _mm256_permute2f128_ps(u[e], u[4 + e], 0x31);
+    }
+}
+
+/* The same for 4 x 4 doubles. */
+static inline __attribute__((always_inline, target("avx2,fma"))) void ck_simd_transpose__avx2_f64(__m256d v[4])
+{
+    const __m256d t0 = _mm256_unpacklo_pd(v[0], v[1]), t1 = _mm256_unpackhi_pd(v[0], v[1]);
+    const __m256d t2 = _mm256_unpacklo_pd(v[2], v[3]), t3 = _mm256_unpackhi_pd(v[2], v[3]);
+    v[0] = _mm256_permute2f128_pd(t0, t2, 0x20);
+    v[1] = _mm256_permute2f128_pd(t1, t3, 0x20);
+    v[2] = _mm256_permute2f128_pd(t0, t2, 0x31);
+    v[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
 }
 #endif

@@ -2,9 +2,9 @@
  * ck_simd_select.h -- map the vocabulary of the ISA header included last (ck_simd_{generic,avx2,avx512}.h)
  * for the dtype CK_SIMD_DT(name)) names onto the short names the kernel templates use: REAL, VT, LANES,
  * VZERO, VLOAD, VSTORE, VBCAST, VSET1, VADD, VSUB, VMUL, VFMA, VHSUM, VMASK_T, VMASK, VMASKLOAD,
- * VMASKSTORE (the mask names exist for avx2 / avx512 only), and the register-tile loops VZERO_TILE,
- * VSTORE_TILE built on them. Included by ck_simd_f32.h / ck_simd_f64.h, which define CK_SIMD_DT and
- * CK_SIMD_REAL.
+ * VMASKSTORE, VTRANSPOSE (the mask and transpose names exist for avx2 / avx512 only), and the
+ * register-tile loops VZERO_TILE, VSTORE_TILE built on them. Included by ck_simd_f32.h / ck_simd_f64.h,
+ * which define CK_SIMD_DT and CK_SIMD_REAL.
  * No include guard: included again after switching ISA or dtype.
  */
 #undef REAL
@@ -24,6 +24,7 @@
 #undef VMASK
 #undef VMASKLOAD
 #undef VMASKSTORE
+#undef VTRANSPOSE
 #define REAL CK_SIMD_REAL
 #define VT CK_SIMD_DT(VT)
 #define LANES CK_SIMD_DT(LANES)
@@ -41,6 +42,7 @@
 #define VMASK CK_SIMD_DT(VMASK)
 #define VMASKLOAD CK_SIMD_DT(VMASKLOAD)
 #define VMASKSTORE CK_SIMD_DT(VMASKSTORE)
+#define VTRANSPOSE CK_SIMD_DT(VTRANSPOSE)
 
 /* Register tiles a[NI][NJ] of vectors (NI, NJ compile-time constants after inlining: fully unrolled):
  * VZERO_TILE zeroes one, VSTORE_TILE stores it to p[i * ld + j * LANES]. */
