@@ -8,6 +8,9 @@
 
 #if CK_WINO_X86
 #include "cnnkern/ck_simd_avx2.h"
-#define WINO_GATHER_TRANSPOSE /* measured on Zen 2 (winograd_template.h); kernels_avx512.c: not yet */
+/* the weight transform's gather and prefetch (winograd_template.h): measured on Zen 2 only, so
+ * kernels_avx512.c does not define them yet */
+#define WINO_GATHER_TRANSPOSE
+#define WINO_PREFETCH_ROWS 24
 #include "winograd_dtypes.h"
 #endif

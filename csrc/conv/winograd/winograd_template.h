@@ -260,6 +260,15 @@ static inline __attribute__((always_inline)) CK_TARGET void WFN(wino_weight_body
         for (ck_index q0v = q0; q0v < q1; q0v += LANES) {
             /* tv[tap] = the tap of the LANES kernels (q0v + l, r) */
             VT tv[25];
+#ifdef WINO_PREFETCH_ROWS
+            /* the lanes' kernels WINO_PREFETCH_ROWS rows on: with hardware prefetch alone the loads
+             * of w were most of the transform's time on a Zen 2; builds alternated there (2 threads,
+             * float32): r50_3x3_7 batch 1 forward 2.4-3.0 -> 1.9-2.1 ms, input gradient 2.6-3.7 ->
+             * 2.0-2.2 ms, batch 8 1.05-1.1x, vgg_conv4_2 batch 1 1.05x */
+            if (r + WINO_PREFETCH_ROWS < r1)
+                for (int l = 0; l < LANES; ++l)
+                    __builtin_prefetch(w + (r + WINO_PREFETCH_ROWS) * sr + (q0v + l) * sq, 0, 3);
+#endif
             WFN(wino_gather_taps)(taps, w + r * sr + q0v * sq, sq, tv);
             VT h[6][5];
             for (int b = 0; b < kr; ++b) {
