@@ -16,16 +16,12 @@
 #define SMALL_N ck_gemm_small_n__avx512_f32
 #define TILE ck_gemm_small_n_tile__avx512_f32
 #define TAIL ck_gemm_small_n_tail__avx512_f32
-#define SN_TRANSPOSE(v) VTRANSPOSE(v)
 #include "gemm_small_n_template.h"
-#undef SN_TRANSPOSE
 
 #include "cnnkern/ck_simd_f64.h"
 #define MR 8
 #define SMALL_N ck_gemm_small_n__avx512_f64
 #define TILE ck_gemm_small_n_tile__avx512_f64
 #define TAIL ck_gemm_small_n_tail__avx512_f64
-#define SN_TRANSPOSE(v) VTRANSPOSE(v)
 #include "gemm_small_n_template.h"
-#undef SN_TRANSPOSE
 #endif

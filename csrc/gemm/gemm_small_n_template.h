@@ -3,8 +3,8 @@
  * Included after the ISA's cnnkern/ck_simd_<isa>.h and ck_simd_f32.h / ck_simd_f64.h, with SMALL_N
  * (the entry point), TILE (its register tile), TAIL (the few last columns) and MR (rows of the tile:
  * MR x 3 vectors of accumulators plus 3 of B and one broadcast fit the ISA's registers) #defined;
- * #undefs them. Also needs SN_TAIL_MAX (the most columns TAIL takes) and SN_TRANSPOSE(VT v[LANES])
- * (an in-register transpose of LANES x LANES elements) for the dtype.
+ * #undefs them. Also needs SN_TAIL_MAX (the most columns TAIL takes) and the ISA's VTRANSPOSE (an
+ * in-register transpose of LANES x LANES elements) for the dtype.
  */
 
 /* C[0..R)[0..cols) (+)= op(A) @ B over all of K, cols = (NV - 1) * LANES + last: R x NV accumulators,
@@ -50,7 +50,7 @@ TILE(const int R, const int NV, ck_index K, const REAL *A, ck_index rsa, ck_inde
  * after the last full vector, where a masked column vector would waste LANES - T lanes of every FMA
  * (N = 49: a fourth of all FMAs for one column in 49). op(A)'s column k is one contiguous load
  * (trans_a: rsa == 1), or (row-major A) LANES rows' next LANES elements are loaded and transposed in
- * registers (SN_TRANSPOSE; a hardware gather was slower on Zen 4). B's elements are broadcast. Each
+ * registers (VTRANSPOSE; a hardware gather was slower on Zen 4). B's elements are broadcast. Each
  * element is the same FMA chain over k, from zero, as in TILE: the same bits. */
 static inline __attribute__((always_inline)) CK_TARGET void
 TAIL(const int T, int R, ck_index K, const REAL *A, ck_index rsa, ck_index csa, const REAL *B, ck_index ldb,
@@ -78,7 +78,7 @@ TAIL(const int T, int R, ck_index K, const REAL *A, ck_index rsa, ck_index csa, 
             for (int r = 0; r < LANES; ++r)
                 col[r] = r < R ? (kn == LANES ? VLOAD(A + r * rsa + k0) : VMASKLOAD(A + r * rsa + k0, kmask))
                                : VZERO();
-            SN_TRANSPOSE(col); /* col[j] = op(A)[0..LANES)[k0 + j] */
+            VTRANSPOSE(col); /* col[j] = op(A)[0..LANES)[k0 + j] */
             const REAL *b = B + k0 * ldb;
             if (kn == LANES) {
 #pragma GCC unroll 16
