@@ -305,6 +305,49 @@ def test_bwd_weight_column_blocks(channels, dtype, workspace_limit):
     np.testing.assert_allclose(tiled, ref, **_tol(dtype, 60))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", [
+    ((1, 128, 9, 8), (6, 128, 3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1)),    # K = 1152: blocks of 576
+    ((1, 23, 12, 11), (5, 23, 7, 7), (2, 2), ((3, 3), (3, 3)), (1, 1)),    # K = 1127: uneven blocks
+    ((1, 1030, 5, 4), (3, 1030, 1, 1), (1, 1), ((0, 0), (0, 0)), (1, 1)),  # pointwise, K = 1030
+    ((1, 64, 8, 9), (4, 64, 5, 4), (1, 1), ((2, 2), (3, 3)), (1, 2)),      # dilated, K = 1280
+], ids=["3x3", "7x7s2", "1x1", "dilated"])
+def test_fwd_k_blocks(case, dtype, workspace_limit):
+    """At batch 1 the forward splits a long reduction (K / 2 >= 512, K >= 4 P) into two K blocks, the second
+    into a partial copy of y added after the loop (then the bias): right against the NumPy oracle,
+    bit for bit the same for 1 and 2 threads, every element of out= overwritten, and the workspace
+    query counts the partial copy."""
+    from cnnkern._params import make_conv_params
+    xs, ws, stride, pads, dilation = case
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal(xs).astype(dtype)
+    w = rng.standard_normal(ws).astype(dtype)
+    b = rng.standard_normal(ws[0]).astype(dtype)
+    kw = dict(stride=stride, padding=tuple(a for a, _ in pads), dilation=dilation)
+    want = np_forward(x, w, b, stride, pads, dilation, 1)
+    outs = []
+    for t in (1, 2):
+        with cnnkern.num_threads(t):
+            for bias in (b, None):
+                out = np.full(want.shape, np.nan, dtype)
+                outs.append(cnnkern.conv2d_forward(x, w, bias, algorithm="im2col", out=out, **kw))
+    K = w.shape[1] * w.shape[2] * w.shape[3]
+    np.testing.assert_allclose(outs[0], want, **_tol(dtype, K))
+    np.testing.assert_allclose(outs[1], want - b[:, None, None], **_tol(dtype, K))
+    np.testing.assert_array_equal(outs[2], outs[0])
+    np.testing.assert_array_equal(outs[3], outs[1])
+    p = make_conv_params(2, x.shape, w.shape, **kw)
+    y_bytes = want.size * np.dtype(dtype).itemsize
+    col = 0 if w.shape[2:] == (1, 1) else 2 * (-(-K // 2)) * want.shape[2] * want.shape[3] * np.dtype(dtype).itemsize
+    assert _conv_ext.im2col_workspace(p.as_c_tuple(), 0, np.dtype(dtype).itemsize, 2) == col + y_bytes
+    # a wide image (K < 4 P): two column tiles of the whole K instead, no partial copy
+    q = make_conv_params(2, (1, 128, 20, 20), (6, 128, 3, 3), padding=1)
+    assert _conv_ext.im2col_workspace(q.as_c_tuple(), 0, 4, 2) == 2 * 1152 * 200 * 4
+    workspace_limit(2 * y_bytes - 1)  # no room for the copy within half the limit: column tiles instead
+    tiled = cnnkern.conv2d_forward(x, w, b, algorithm="im2col", **kw)
+    np.testing.assert_allclose(tiled, want, **_tol(dtype, K))
+
+
 def test_blas_thread_count_restored():
     threadpoolctl = pytest.importorskip("threadpoolctl")
     lib = _blas.blas_info()["library"]

@@ -4,6 +4,8 @@
  * Contract (tensors and semantics: cnnkern/ck_conv.h; GEMM adapter: cnnkern/ck_gemm.h):
  *   fwd         per image n, group g, tile of output pixels [p0, p0+tile):
  *                 col[K][tile] = im2col(x[n], g);  y[n][g*Kg..][p0..] = w_g[Kg][K] @ col  (+ b)
+ *               or, with fewer images than workers and a long K, per K block b of rows [r0, r1):
+ *                 y_b = w_g[:, r0:r1] @ col[r0:r1], then y = ((y_0 + y_1) + ...) + b element by element
  *   bwd_input   per image n, group g: dx[n][g] = 0, then per tile:
  *                 dcol[K][tile] = w_g^T @ dy[n][g][:, p0..];  dx[n][g] += col2im(dcol)  (scatter-add)
  *   bwd_weight  per chunk c of images, group g and block of rows [r0, r1) of the column matrix (a work
@@ -24,7 +26,8 @@
  * Workspace (ck_conv_workspace__im2col gives the exact figure): team * rows * tile elements for the
  * column buffers (rows = K, or the block's for bwd_weight; none for the in-place 1x1); tile = the
  * largest count of output pixels with max(team, 8) * rows * tile elements under the workspace limit
- * (default 64 MiB), at least 1; plus (chunks - 1) dw copies for bwd_weight (at most half the limit).
+ * (default 64 MiB), at least 1; plus (chunks - 1) dw copies for bwd_weight, or (K blocks - 1) y copies
+ * for the forward (each at most half the limit).
  * So the extra memory is bounded whatever the problem size (a single column, K elements per worker, is
  * the floor).
  *
@@ -33,11 +36,11 @@
  *     p->num_threads workers, each with its own column buffer, while the BLAS is pinned to one thread
  *     (ck_gemm_pin_begin(1)). The forward and the pointwise bwd_input split an image's output pixels
  *     into column tiles when there are fewer images than workers, or than 2 (so that 1 and 2 threads
- *     run the same GEMMs: ck_im2col_make_plan; the forward splits its output
- *     channels instead when Kg >= 2 P: see ck_im2col_make_plan); the other bwd_input calls, whose
- *     tiles overlap in dx, split an image's input channels into blocks (disjoint rows of the column
- *     matrix and of dx, of at least CK_IM2COL_MIN_ROWS rows) when there are fewer images than
- *     CK_IM2COL_TILE_TEAM. A call with fewer work items than threads runs them serially, the BLAS
+ *     run the same GEMMs: ck_im2col_make_plan; the forward splits K instead when
+ *     each block keeps at least CK_IM2COL_MIN_KROWS rows, else its output channels when Kg >= 2 P);
+ *     the other bwd_input calls, whose tiles overlap in dx, split an image's input channels into
+ *     blocks (disjoint rows of the column matrix and of dx, of at least CK_IM2COL_MIN_ROWS rows) when
+ *     there are fewer images than CK_IM2COL_TILE_TEAM. A call with fewer work items than threads runs them serially, the BLAS
  *     still on one thread: the BLAS threads only with threading 0 or a BLAS that cannot be pinned
  *     (its idle threads spin after the call and slow down whatever runs next, e.g. the next OpenMP team).
  *   bwd_weight: our OpenMP loops over (chunk of images, group, block of column-matrix rows); each
@@ -71,6 +74,7 @@
 #define CK_IM2COL_TILE_TEAM 8  /* tiles are sized as if this many workers shared the limit */
 #define CK_IM2COL_WROWS 64      /* bwd_weight: at least this many column-matrix rows (dw columns) per item */
 #define CK_IM2COL_MIN_ROWS 64   /* bwd_input channel blocks: at least this many column-matrix rows */
+#define CK_IM2COL_MIN_KROWS 512 /* fwd K blocks: at least this many column-matrix rows */
 
 static volatile size_t workspace_limit = (size_t)64 << 20;
 static volatile int threading_openmp_loops = 1;
@@ -152,7 +156,16 @@ void ck_im2col_make_plan(const ck_conv_params *p, ck_conv_direction dir, size_t 
      * -7% to +17% per call at batch 1, within this VM's +-15%). Above 2 threads the split follows
      * the team; where the BLAS runs the GEMMs those bits can differ from 1-2 threads' (cnnkern's own
      * small-N GEMM gives the same bits for any split). */
+    /* With a long reduction (K / want >= CK_IM2COL_MIN_KROWS and K >= 4 P: the weights each worker
+     * no longer packs outweigh the partial outputs) the forward splits K first: each worker gathers
+     * its rows of the column matrix for all the pixels and packs only its columns of the weights, into
+     * a partial output; the partials are added up in block order after the loop. The partial outputs
+     * are whole copies of y, within half the workspace limit. Zen 2, 2 threads, float32, batch 1,
+     * against two column tiles (builds alternated, 3 runs): cb_l4_k7 (K = 6272, P = 100, each worker
+     * had packed all 3.2 MB of the weights) 1.2-1.3x faster, r50_3x3_7 1.1x, r50_3x3_14 1.06-1.1x;
+     * alex_conv2 (K = 1600, P = 729) was 2-7% slower split, hence K >= 4 P. */
     pl->mblocks = 1;
+    pl->kblocks = 1;
     ck_index split_team = team;
 #if CK_BUILD_OPENMP
     if (pin && split_team < 2)
@@ -160,7 +173,13 @@ void ck_im2col_make_plan(const ck_conv_params *p, ck_conv_direction dir, size_t 
 #endif
     if (column_split && images * ntiles < split_team) {
         const ck_index want = (split_team + images * ntiles - 1) / (images * ntiles);
-        if (dir == CK_CONV_FWD && pl->Kg >= 2 * pl->P && pl->Kg / want >= CK_IM2COL_MIN_ROWS) {
+        const size_t y_bytes = (size_t)images / (size_t)p->groups * (size_t)p->out_channels
+                             * (size_t)pl->P * elem_size;
+        if (dir == CK_CONV_FWD && pl->K / want >= CK_IM2COL_MIN_KROWS && pl->K >= 4 * pl->P
+            && (size_t)(want - 1) * y_bytes <= limit / 2) {
+            pl->kblocks = want;
+            pl->rows = (pl->K + want - 1) / want;
+        } else if (dir == CK_CONV_FWD && pl->Kg >= 2 * pl->P && pl->Kg / want >= CK_IM2COL_MIN_ROWS) {
             pl->mblocks = want;
         } else {
             ntiles = (split_team + images - 1) / images;
@@ -198,11 +217,13 @@ void ck_im2col_make_plan(const ck_conv_params *p, ck_conv_direction dir, size_t 
             pl->cblocks = pl->Cg;
     }
     const ck_index items = dir == CK_CONV_BWD_WEIGHT ? p->groups * pl->row_blocks * pl->chunks
-                         : column_split ? images * pl->ntiles * pl->mblocks : images * pl->cblocks;
+                         : column_split ? images * pl->ntiles * pl->mblocks * pl->kblocks : images * pl->cblocks;
     pl->team = (int)(items < team ? items : team);
-    pl->col_bytes = pl->pointwise ? 0 : (size_t)rows * (size_t)pl->tile * elem_size;
+    pl->col_bytes = pl->pointwise ? 0 : (size_t)pl->rows * (size_t)pl->tile * elem_size;
     pl->extra_bytes = dir == CK_CONV_BWD_WEIGHT
-                    ? (size_t)(pl->chunks - 1) * (size_t)p->out_channels * (size_t)pl->K * elem_size : 0;
+                    ? (size_t)(pl->chunks - 1) * (size_t)p->out_channels * (size_t)pl->K * elem_size
+                    : (size_t)(pl->kblocks - 1) * (size_t)p->batch * (size_t)p->out_channels * (size_t)pl->P
+                          * elem_size;
 }
 
 size_t ck_conv_workspace__im2col(const ck_conv_params *p, ck_conv_direction dir, size_t elem_size)
@@ -307,8 +328,8 @@ typedef struct im2col_job {
     const im2col_plan *pl;
     const void *in0, *in1, *b;
     void *out;
-    void *parts;       /* bwd_weight: the dw copies of chunks 1.. */
-    ck_index dw_size;  /* bwd_weight: elements of dw */
+    void *parts;       /* bwd_weight: the dw copies of chunks 1..; fwd: the y copies of K blocks 1.. */
+    ck_index part_size; /* elements of one of those copies */
 } im2col_job;
 
 /* Runs item(job, it, col) for it < items on pl->team workers (dynamic schedule; each worker has its own
@@ -333,8 +354,11 @@ static ck_status im2col_run_items(const im2col_job *job, ck_index items,
     return nomem ? CK_ERR_NOMEM : CK_OK;
 }
 
+/* Taps kept per gather call (kernels up to 16 x 16 in 2-D, 6 x 6 x 6 in 3-D); larger kernels compute
+ * each row's tap as they go. */
+#define IM2COL_TAP_CACHE 256
+
 #define REAL float
-#define IM2COL_GATHER im2col_gather_f32
 #define IM2COL_GATHER_ROWS im2col_gather_rows_f32
 #define COL2IM_SCATTER col2im_scatter_f32
 #define ZERO_BORDERS zero_borders_f32
@@ -348,7 +372,6 @@ static ck_status im2col_run_items(const im2col_job *job, ck_index items,
 #include "conv_im2col_template.h" /* #undefs the names above */
 
 #define REAL double
-#define IM2COL_GATHER im2col_gather_f64
 #define IM2COL_GATHER_ROWS im2col_gather_rows_f64
 #define COL2IM_SCATTER col2im_scatter_f64
 #define ZERO_BORDERS zero_borders_f64

@@ -29,12 +29,23 @@ static void IM2COL_GATHER_ROWS(const ck_conv_params *p, const REAL *xg, ck_index
     const ck_index *I = p->in_size, *KS = p->kernel_size, *O = p->out_size, *s = p->stride;
     const ck_index in_plane = I[0] * I[1] * I[2];
     const ck_index so2 = p0 % O[2], so1 = (p0 / O[2]) % O[1], so0 = p0 / (O[2] * O[1]);
+    /* Each row's tap costs several divisions; with many channels and short rows (a 10x10 output at
+     * batch 1) they took most of the gather, so the taps are computed once per call when they fit. */
+    const ck_index kvol = KS[0] * KS[1] * KS[2];
+    im2col_tap taps[IM2COL_TAP_CACHE];
+    const int cached = kvol <= IM2COL_TAP_CACHE;
+    if (cached)
+        for (ck_index t = 0; t < kvol; ++t)
+            taps[t] = tap_of(p, t / (KS[2] * KS[1]), (t / KS[2]) % KS[1], t % KS[2]);
+    ck_index t = r0 % kvol, c = r0 / kvol;
     for (ck_index r = r0; r < r0 + nr; ++r) {
-        const ck_index t2 = r % KS[2], t1 = (r / KS[2]) % KS[1], t0 = (r / (KS[2] * KS[1])) % KS[0];
-        const ck_index c = r / (KS[2] * KS[1] * KS[0]);
         const REAL *xc = xg + c * in_plane;
         REAL *row = col + (r - r0) * tl;
-        const im2col_tap tp = tap_of(p, t0, t1, t2);
+        const im2col_tap tp = cached ? taps[t] : tap_of(p, t / (KS[2] * KS[1]), (t / KS[2]) % KS[1], t % KS[2]);
+        if (++t == kvol) {
+            t = 0;
+            ++c;
+        }
         const ck_index base2 = tp.base2, st = s[2], flo = tp.flo, fhi = tp.fhi, off0 = tp.off0, off1 = tp.off1;
         ck_index o2 = so2, o1 = so1, o0 = so0;
         /* Rows stride 1 along the last two axes with O[2] == I[2] ("same" padding): consecutive full
@@ -110,14 +121,7 @@ static void IM2COL_GATHER_ROWS(const ck_conv_params *p, const REAL *xg, ck_index
     }
 }
 
-/* All Cg * kvol rows (the forward's column matrix). */
-static void IM2COL_GATHER(const ck_conv_params *p, const REAL *xg, ck_index Cg, ck_index p0, ck_index tl,
-                          REAL *col)
-{
-    IM2COL_GATHER_ROWS(p, xg, 0, Cg * ck_conv_kernel_volume(p), p0, tl, col);
-}
-
-/* The adjoint of IM2COL_GATHER: dxg[c][i(o)] += col[r][j] for every in-range input index. Each dx
+/* The adjoint of IM2COL_GATHER_ROWS over all Cg * kvol rows: dxg[c][i(o)] += col[r][j] for every in-range input index. Each dx
  * element receives at most one addition per row r, in the order of r. In the "flat" case of the gather
  * (stride 1 on the last two axes, O[2] == I[2]) consecutive full output rows are added as ONE span of
  * the shifted input plane, after zeroing the border entries of col (scratch) that wrap into the
@@ -191,7 +195,8 @@ static void FWD_ITEM(const im2col_job *job, ck_index it, void *colv)
     const REAL *x = job->in0, *w = job->in1, *b = job->b;
     REAL *y = job->out, *col = colv;
     const ck_index G = p->groups, Cg = pl->Cg, Kg = pl->Kg, K = pl->K, P = pl->P;
-    const ck_index mb = it % pl->mblocks, rest = it / pl->mblocks;
+    const ck_index kb = it % pl->kblocks, mb = (it / pl->kblocks) % pl->mblocks;
+    const ck_index rest = it / pl->kblocks / pl->mblocks;
     const ck_index tix = rest % pl->ntiles, ng = rest / pl->ntiles, g = ng % G, n = ng / G;
     const ck_index p0 = tix * pl->tile, tl = P - p0 < pl->tile ? P - p0 : pl->tile;
     const ck_index per = (Kg + pl->mblocks - 1) / pl->mblocks, k0 = mb * per;
@@ -200,14 +205,22 @@ static void FWD_ITEM(const im2col_job *job, ck_index it, void *colv)
         return;
     const REAL *xg = x + (n * p->in_channels + g * Cg) * pl->in_plane;
     const REAL *wk = w + (g * Kg + k0) * K;
-    REAL *yt = y + (n * p->out_channels + g * Kg + k0) * P + p0;
-    if (pl->pointwise) {
-        GEMM(0, 0, nk, tl, Cg, (REAL)1, wk, K, xg + p0, P, (REAL)0, yt, P);
-    } else {
-        IM2COL_GATHER(p, xg, Cg, p0, tl, col);
-        GEMM(0, 0, nk, tl, K, (REAL)1, wk, K, col, tl, (REAL)0, yt, P);
+    const ck_index yoff = (n * p->out_channels + g * Kg + k0) * P + p0;
+    /* K block kb: rows [r0, r0 + nr) of the column matrix into y (kb = 0) or its partial copy */
+    const ck_index r0 = kb * pl->rows, nr = K - r0 < pl->rows ? K - r0 : pl->rows;
+    REAL *yt = (kb == 0 ? y : (REAL *)job->parts + (kb - 1) * job->part_size) + yoff;
+    if (nr <= 0) { /* cannot happen (the plan gives every K block rows), but a partial copy must not be left unset */
+        for (ck_index kk = 0; kk < nk; ++kk)
+            memset(yt + kk * P, 0, (size_t)tl * sizeof(REAL));
+        return;
     }
-    if (b != NULL) {
+    if (pl->pointwise) {
+        GEMM(0, 0, nk, tl, nr, (REAL)1, wk + r0, K, xg + r0 * P + p0, P, (REAL)0, yt, P);
+    } else {
+        IM2COL_GATHER_ROWS(p, xg, r0, nr, p0, tl, col);
+        GEMM(0, 0, nk, tl, nr, (REAL)1, wk + r0, K, col, tl, (REAL)0, yt, P);
+    }
+    if (b != NULL && pl->kblocks == 1) { /* with K blocks, after their sum (CONV_FWD_IM2COL) */
         for (ck_index kk = 0; kk < nk; ++kk) {
             const REAL bk = b[g * Kg + k0 + kk];
             REAL *yr = yt + kk * P;
@@ -223,8 +236,33 @@ ck_status CONV_FWD_IM2COL(const ck_conv_params *p, const REAL *x, const REAL *w,
     ck_status st;
     if (!ck_im2col_begin(p, CK_CONV_FWD, sizeof(REAL), &pl, &st))
         return st;
-    const im2col_job job = {p, &pl, x, w, b, y, NULL, 0};
-    return im2col_run_items(&job, p->batch * p->groups * pl.ntiles * pl.mblocks, FWD_ITEM);
+    REAL *parts = NULL;
+    const ck_index y_size = p->batch * p->out_channels * pl.P;
+    if (pl.kblocks > 1) {
+        parts = (REAL *)ck_aligned_alloc(pl.extra_bytes);
+        if (parts == NULL) {
+            ck_gemm_pin_end();
+            return CK_ERR_NOMEM;
+        }
+    }
+    const im2col_job job = {p, &pl, x, w, b, y, parts, y_size};
+    st = im2col_run_items(&job, p->batch * p->groups * pl.ntiles * pl.mblocks * pl.kblocks, FWD_ITEM);
+    /* K blocks: y = ((y_0 + y_1) + y_2) + ... (+ b) element by element, whatever the thread count */
+    if (pl.kblocks > 1 && st == CK_OK) {
+        const ck_index nrows = p->batch * p->out_channels;
+        CK_OMP(parallel for schedule(static) num_threads(pl.team))
+        for (ck_index row = 0; row < nrows; ++row) {
+            const REAL bias = b != NULL ? b[row % p->out_channels] : (REAL)0;
+            for (ck_index e = row * pl.P; e < (row + 1) * pl.P; ++e) {
+                REAL acc = y[e];
+                for (ck_index kb = 1; kb < pl.kblocks; ++kb)
+                    acc += parts[(kb - 1) * y_size + e];
+                y[e] = b != NULL ? acc + bias : acc;
+            }
+        }
+    }
+    ck_aligned_free(parts);
+    return st;
 }
 
 /* Backward-input work item it = (image, group, block of input channels): its tiles overlap in dx, so
@@ -284,7 +322,7 @@ static void BWD_WEIGHT_ITEM(const im2col_job *job, ck_index it, void *colv)
     const ck_index ch = it / per_chunk, rb = it % pl->row_blocks, g = (it % per_chunk) / pl->row_blocks;
     const ck_index r0 = rb * pl->rows, nr = K - r0 < pl->rows ? K - r0 : pl->rows;
     const ck_index n0 = ch * p->batch / chunks, n1 = (ch + 1) * p->batch / chunks;
-    REAL *dwg = (ch == 0 ? dw : parts + (ch - 1) * job->dw_size) + g * Kg * K + r0;
+    REAL *dwg = (ch == 0 ? dw : parts + (ch - 1) * job->part_size) + g * Kg * K + r0;
     for (ck_index n = n0; n < n1; ++n) {
         const REAL *xg = x + (n * p->in_channels + g * Cg) * pl->in_plane;
         for (ck_index tix = 0; tix < pl->ntiles; ++tix) {
@@ -339,7 +377,6 @@ ck_status CONV_BWD_WEIGHT_IM2COL(const ck_conv_params *p, const REAL *dy, const 
 }
 
 #undef REAL
-#undef IM2COL_GATHER
 #undef IM2COL_GATHER_ROWS
 #undef COL2IM_SCATTER
 #undef ZERO_BORDERS

@@ -24,13 +24,14 @@ typedef struct im2col_plan {
     int blas_threads;    /* the BLAS's threads during the call: 1, or num_threads with threading 0 */
     ck_index tile;       /* output pixels per column tile (1 <= tile <= P) */
     ck_index ntiles;     /* ceil(P / tile) */
-    ck_index rows;       /* rows of the column matrix per work item (K, or a block for bwd_weight) */
+    ck_index rows;       /* rows of the column matrix per work item (K, or a block: bwd_weight, fwd K blocks) */
     ck_index row_blocks; /* ceil(K / rows) */
     ck_index chunks;     /* bwd_weight: the batch is summed in this many fixed chunks of images (>= 1) */
     ck_index cblocks;    /* bwd_input (not pointwise): each image's input channels in this many blocks */
     ck_index mblocks;    /* fwd: each image's output channels (per group) in this many blocks */
+    ck_index kblocks;    /* fwd: the reduction (column-matrix rows) in this many blocks of `rows` */
     size_t col_bytes;    /* column buffer per worker */
-    size_t extra_bytes;  /* other workspace: the dw partial sums of bwd_weight chunks 1.. */
+    size_t extra_bytes;  /* other workspace: the partial sums (bwd_weight chunks 1.., fwd K blocks 1..) */
 } im2col_plan;
 
 void ck_im2col_make_plan(const ck_conv_params *p, ck_conv_direction dir, size_t elem_size, im2col_plan *pl);
