@@ -29,7 +29,8 @@
  *   Every output is computed by one task in an order fixed by the problem: bitwise identical for
  *   any thread count and schedule. Accumulation in the tensor's dtype (db: double, as conv_bias.c).
  *
- * Threading: one OpenMP team of p->num_threads, dynamic schedule, no nesting, no BLAS.
+ * Threading: one OpenMP team of p->num_threads, dynamic schedule (the forward hands out chunks of about
+ * tasks / (4 threads) consecutive tasks), no nesting, no BLAS.
  * Memory (REAL = dtype): per thread, forward NS*Cg*((RB-1)*sh + (KH-1)*dh + 1)*Jp reals (RB chosen
  * so that this is <= 256 KiB when possible and there are >= 4 tasks per thread) plus Cg*KH*KW
  * indices; bwd_weight NS*((OH-1)*sh + (KH-1)*dh + 1)*Jp + M*KH*KW*LANES reals; backward that plus
@@ -49,6 +50,7 @@
 
 static inline ck_index ck_depthwise_cdiv(ck_index a, ck_index b) { return (a + b - 1) / b; }
 static inline ck_index ck_depthwise_min(ck_index a, ck_index b) { return a < b ? a : b; }
+static inline ck_index ck_depthwise_max(ck_index a, ck_index b) { return a > b ? a : b; }
 
 /* Largest packed buffer of one task (bytes) before the operator declines the problem. */
 #define CK_DEPTHWISE_MAX_PACK ((size_t)16 << 20)

@@ -86,6 +86,11 @@ ck_status DW_FWD(const ck_conv_params *p, const REAL *x, const REAL *w, const RE
     const ck_index nrb = ck_depthwise_cdiv(OH, RB), NR = ck_depthwise_rows(p, RB);
     const ck_index ntasks = N * G * nrb;
     const size_t buf_elems = (size_t)(Cg * NS * NR * Jp);
+    /* Tasks handed out in chunks of consecutive planes, about 4 per thread: a thread then reads and
+     * writes long runs of memory and takes fewer tasks from the shared counter (Zen 2, 2 threads,
+     * dw3x3_56 forward, against chunks of 1: batch 8 1.96-2.46 -> 1.71-1.82 ms, batch 1 0.14-0.19 ->
+     * 0.12-0.15 ms). Which thread computes a plane never changes its bits. */
+    const int chunk = (int)ck_depthwise_max(1, ntasks / (4 * nt));
     int err = 0;
 
 #if CK_BUILD_OPENMP
@@ -105,7 +110,7 @@ ck_status DW_FWD(const ck_conv_params *p, const REAL *x, const REAL *w, const RE
         }
 
 #if CK_BUILD_OPENMP
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(dynamic, chunk)
 #endif
         for (ck_index task = 0; task < ntasks; ++task) {
             if (!ok)
