@@ -89,7 +89,9 @@ ck_status DW_FWD(const ck_conv_params *p, const REAL *x, const REAL *w, const RE
     /* Tasks handed out in chunks of consecutive planes, about 4 per thread: a thread then reads and
      * writes long runs of memory and takes fewer tasks from the shared counter (Zen 2, 2 threads,
      * dw3x3_56 forward, against chunks of 1: batch 8 1.96-2.46 -> 1.71-1.82 ms, batch 1 0.14-0.19 ->
-     * 0.12-0.15 ms). Which thread computes a plane never changes its bits. */
+     * 0.12-0.15 ms). Which thread computes a plane never changes its bits. With the chunks, the
+     * software prefetch of the next task's input planes (for the hardware prefetcher, which had
+     * started late on every new plane) no longer paid: without it 2-7% faster at batch 1 and 8. */
     const int chunk = (int)ck_depthwise_max(1, ntasks / (4 * nt));
     int err = 0;
 
@@ -122,14 +124,6 @@ ck_status DW_FWD(const ck_conv_params *p, const REAL *x, const REAL *w, const RE
                 for (ck_index s = 0; s < NS; ++s)
                     PACK_PLANE(kt, buf + (c * NS + s) * NR * Jp, Jp, xc, IH, IW, oh0 * sh - pbh, nra, p->stride[2],
                                sphase[s] - p->pad_before[2]);
-            }
-            if (task + 1 < ntasks) { /* the next task's input rows, while this one computes */
-                const ck_index n1 = (task + 1) / (G * nrb), g1 = ((task + 1) / nrb) % G;
-                const ck_index ih0 = (((task + 1) % nrb) * RB) * sh - pbh;
-                const ck_index lo = ih0 < 0 ? 0 : ih0, hi = ck_depthwise_min(IH, ih0 + NR);
-                for (ck_index c = 0; c < Cg && hi > lo; ++c)
-                    ck_depthwise_prefetch(x + ((n1 * C + g1 * Cg + c) * IH + lo) * IW,
-                                          (size_t)((hi - lo) * IW) * sizeof(REAL));
             }
             for (ck_index k = 0; k < Kg; ++k) {
                 const ck_index kk = g * Kg + k;
