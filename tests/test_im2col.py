@@ -281,16 +281,23 @@ def test_bwd_weight_batch_chunks_exact_across_threads(case, dtype, workspace_lim
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("batch", [1, 2, 8])
 @pytest.mark.parametrize("channels", [7, 8, 60, 129], ids=["K63", "K72", "K540", "K1161"])
-def test_bwd_weight_column_blocks(channels, dtype, workspace_limit):
-    """bwd_weight splits K = C_in * 9 into 8 blocks of a multiple of 16, at least 64 rows
-    (im2col_weight_rows; one block when K <= 64, uneven last blocks), and each block's first GEMM
-    overwrites its part of dw: right against the reference, bit for bit the same for 1, 2 and 4
-    threads, and the same when tiny tiles give every block several GEMMs."""
+def test_bwd_weight_column_blocks(channels, batch, dtype, workspace_limit):
+    """bwd_weight splits K = C_in * 9 into blocks of a multiple of 16, at least 64 rows
+    (im2col_weight_rows: 8 blocks at batch 1; with a batch whose chunks of images fill the workers,
+    ceil(K / 256) blocks but at least ceil(8 / batch); one block when K <= 64, uneven last blocks),
+    and each block's first GEMM overwrites its part of dw: right against the reference, bit for bit
+    the same for 1, 2 and 4 threads, and the same when tiny tiles give every block several GEMMs."""
+    from cnnkern._params import make_conv_params
     rng = np.random.default_rng(channels)
-    x = rng.standard_normal((2, channels, 6, 5)).astype(dtype)
+    x = rng.standard_normal((batch, channels, 6, 5)).astype(dtype)
     w_shape = (5, channels, 3, 3)
-    dy = rng.standard_normal((2, 5, 6, 5)).astype(dtype)
+    dy = rng.standard_normal((batch, 5, 6, 5)).astype(dtype)
+    if batch == 8 and channels == 60:  # K = 540: 3 blocks of 192 rows, 3 chunks (2 dw copies)
+        p = make_conv_params(2, x.shape, w_shape, padding=1)
+        item = np.dtype(dtype).itemsize
+        assert _conv_ext.im2col_workspace(p.as_c_tuple(), 2, item, 2) == 2 * 192 * 30 * item + 2 * 5 * 540 * item
     outs = []
     for t in (1, 2, 4):
         with cnnkern.num_threads(t):
@@ -298,11 +305,11 @@ def test_bwd_weight_column_blocks(channels, dtype, workspace_limit):
     for o in outs[1:]:
         np.testing.assert_array_equal(o, outs[0])
     ref = cnnkern.conv2d_backward_weight(dy, x, w_shape, padding=1, algorithm="reference")
-    np.testing.assert_allclose(outs[0], ref, **_tol(dtype, 60))
+    np.testing.assert_allclose(outs[0], ref, **_tol(dtype, 30 * batch))
     workspace_limit(1)  # one output pixel per tile: 30 GEMMs per block, the first with beta 0
     with cnnkern.num_threads(2):
         tiled = cnnkern.conv2d_backward_weight(dy, x, w_shape, padding=1, algorithm="im2col")
-    np.testing.assert_allclose(tiled, ref, **_tol(dtype, 60))
+    np.testing.assert_allclose(tiled, ref, **_tol(dtype, 30 * batch))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

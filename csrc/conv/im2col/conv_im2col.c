@@ -9,7 +9,7 @@
  *   bwd_input   per image n, group g: dx[n][g] = 0, then per tile:
  *                 dcol[K][tile] = w_g^T @ dy[n][g][:, p0..];  dx[n][g] += col2im(dcol)  (scatter-add)
  *   bwd_weight  per chunk c of images, group g and block of rows [r0, r1) of the column matrix (a work
- *               item; K in 8 blocks of a multiple of 16, at least 64 rows: im2col_weight_rows):
+ *               item; K in up to 8 blocks of a multiple of 16, at least 64 rows: im2col_weight_rows):
  *                 dw_c[g][:, r0:r1] = sum over n in chunk c, tiles in order of dy[n][g][:, p0..] @ col[r0:r1]^T
  *               then dw = ((dw_0 + dw_1) + dw_2) + ... element by element (dw_0 is dw itself). There is
  *               one chunk (the whole batch) unless groups * row blocks < 8 (small K: a 1x1 kernel on
@@ -73,6 +73,7 @@
 
 #define CK_IM2COL_TILE_TEAM 8  /* tiles are sized as if this many workers shared the limit */
 #define CK_IM2COL_WROWS 64      /* bwd_weight: at least this many column-matrix rows (dw columns) per item */
+#define CK_IM2COL_WIDE_ROWS 256 /* bwd_weight: blocks this wide when the batch's chunks give the workers items */
 #define CK_IM2COL_MIN_ROWS 64   /* bwd_input channel blocks: at least this many column-matrix rows */
 #define CK_IM2COL_MIN_KROWS 512 /* fwd K blocks: at least this many column-matrix rows */
 
@@ -89,10 +90,22 @@ int ck_conv_im2col_get_threading(void) { return threading_openmp_loops; }
  * [Kg x rows] block of dw and packs the output gradient again, so wider blocks cost fewer packings and
  * longer rows of dw: on a Zen 2 (2 threads, float32, interleaved against blocks of 64) r50_3x3_7's weight
  * gradient ran 1.31x faster at batch 1 (K = 4608: blocks of 576), 1.25x at batch 8, vgg_conv4_2 and
- * r50_3x3_14 at batch 1 1.14x and 1.12x, 1x1 and 5x5 layers 1.00-1.07x. */
-static ck_index im2col_weight_rows(ck_index K)
+ * r50_3x3_14 at batch 1 1.14x and 1.12x, 1x1 and 5x5 layers 1.00-1.07x.
+ * When the batch's chunks of images (ck_im2col_make_plan) give CK_IM2COL_TILE_TEAM items anyway, fewer
+ * blocks of about CK_IM2COL_WIDE_ROWS rows: ceil(K / 256) blocks, but at least ceil(8 / batch), at most 8
+ * (Zen 2, 2 threads, against 8 blocks in one process: at batch 8 r50_1x1s2_28 (K = 512) 1.18x float32 /
+ * 1.22x float64, r50_conv1 1.16x / 1.20x, vgg_conv1_2 1.12x / 1.13x, r50_1x1_14 1.00x / 1.10x,
+ * r50_3x3_56 1.08x / 1.05x, the rest and every batch-1 layer 0.98-1.05x). The blocks depend on K and the
+ * batch only, never on the threads. */
+static ck_index im2col_weight_rows(ck_index K, ck_index batch)
 {
-    const ck_index want = (K + CK_IM2COL_TILE_TEAM - 1) / CK_IM2COL_TILE_TEAM;
+    const ck_index b = batch > 1 ? batch : 1;
+    const ck_index least = (CK_IM2COL_TILE_TEAM + b - 1) / b;
+    const ck_index wide = (K + CK_IM2COL_WIDE_ROWS - 1) / CK_IM2COL_WIDE_ROWS;
+    ck_index blocks = least > wide ? least : wide;
+    if (blocks > CK_IM2COL_TILE_TEAM)
+        blocks = CK_IM2COL_TILE_TEAM;
+    const ck_index want = (K + blocks - 1) / blocks;
     const ck_index rows = want <= CK_IM2COL_WROWS ? CK_IM2COL_WROWS : (want + 15) / 16 * 16;
     return rows < K ? rows : K;
 }
@@ -128,7 +141,7 @@ void ck_im2col_make_plan(const ck_conv_params *p, ck_conv_direction dir, size_t 
      * gives every worker an item, or cnnkern's own GEMM runs). bwd_weight gathers
      * only a block of rows of the column matrix per work item (im2col_weight_rows). */
     const ck_index tile_team = team > CK_IM2COL_TILE_TEAM ? team : CK_IM2COL_TILE_TEAM;
-    const ck_index rows = dir == CK_CONV_BWD_WEIGHT ? im2col_weight_rows(pl->K) : pl->K;
+    const ck_index rows = dir == CK_CONV_BWD_WEIGHT ? im2col_weight_rows(pl->K, p->batch) : pl->K;
     pl->rows = rows;
     pl->row_blocks = (pl->K + rows - 1) / rows;
     ck_index tile = pl->P;
