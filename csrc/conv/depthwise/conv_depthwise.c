@@ -43,6 +43,7 @@
 #include "../direct/direct_axis_slots.h"
 #include "../bias/conv_bias_sum.h"
 
+#include <limits.h>
 #include <string.h>
 #if CK_BUILD_OPENMP
 #include <omp.h>

@@ -92,7 +92,7 @@ ck_status DW_FWD(const ck_conv_params *p, const REAL *x, const REAL *w, const RE
      * 0.12-0.15 ms). Which thread computes a plane never changes its bits. With the chunks, the
      * software prefetch of the next task's input planes (for the hardware prefetcher, which had
      * started late on every new plane) no longer paid: without it 2-7% faster at batch 1 and 8. */
-    const int chunk = (int)ck_depthwise_max(1, ntasks / (4 * nt));
+    const int chunk = (int)ck_depthwise_min(INT_MAX, ck_depthwise_max(1, ntasks / (4 * nt)));
     int err = 0;
 
 #if CK_BUILD_OPENMP

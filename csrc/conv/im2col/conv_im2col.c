@@ -36,12 +36,12 @@
  *     p->num_threads workers, each with its own column buffer, while the BLAS is pinned to one thread
  *     (ck_gemm_pin_begin(1)). The forward and the pointwise bwd_input split an image's output pixels
  *     into column tiles when there are fewer images than workers, or than 2 (so that 1 and 2 threads
- *     run the same GEMMs: ck_im2col_make_plan; the forward splits K instead when
- *     each block keeps at least CK_IM2COL_MIN_KROWS rows, else its output channels when Kg >= 2 P);
- *     the other bwd_input calls, whose tiles overlap in dx, split an image's input channels into
- *     blocks (disjoint rows of the column matrix and of dx, of at least CK_IM2COL_MIN_ROWS rows) when
- *     there are fewer images than CK_IM2COL_TILE_TEAM. A call with fewer work items than threads runs them serially, the BLAS
- *     still on one thread: the BLAS threads only with threading 0 or a BLAS that cannot be pinned
+ *     run the same GEMMs: ck_im2col_make_plan; the forward splits K instead when each block keeps
+ *     at least CK_IM2COL_MIN_KROWS rows and K >= 4 P, else its output channels when Kg >= 2 P); the
+ *     other bwd_input calls, whose tiles overlap in dx, split an image's input channels into blocks
+ *     (disjoint rows of the column matrix and of dx, of at least CK_IM2COL_MIN_ROWS rows) when there
+ *     are fewer images than CK_IM2COL_TILE_TEAM. A call with fewer work items than threads runs them
+ *     serially, the BLAS still on one thread: the BLAS threads only with threading 0 or a BLAS that cannot be pinned
  *     (its idle threads spin after the call and slow down whatever runs next, e.g. the next OpenMP team).
  *   bwd_weight: our OpenMP loops over (chunk of images, group, block of column-matrix rows); each
  *     item owns its columns of its dw copy and sums over its images and tiles in a fixed order with a
@@ -73,7 +73,7 @@
 
 #define CK_IM2COL_TILE_TEAM 8  /* tiles are sized as if this many workers shared the limit */
 #define CK_IM2COL_WROWS 64      /* bwd_weight: at least this many column-matrix rows (dw columns) per item */
-#define CK_IM2COL_WIDE_ROWS 256 /* bwd_weight: blocks this wide when the batch's chunks give the workers items */
+#define CK_IM2COL_WIDE_ROWS 256 /* bwd_weight: this wide when the batch's chunks give the workers items */
 #define CK_IM2COL_MIN_ROWS 64   /* bwd_input channel blocks: at least this many column-matrix rows */
 #define CK_IM2COL_MIN_KROWS 512 /* fwd K blocks: at least this many column-matrix rows */
 

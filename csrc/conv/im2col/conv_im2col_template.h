@@ -41,7 +41,8 @@ static void IM2COL_GATHER_ROWS(const ck_conv_params *p, const REAL *xg, ck_index
     for (ck_index r = r0; r < r0 + nr; ++r) {
         const REAL *xc = xg + c * in_plane;
         REAL *row = col + (r - r0) * tl;
-        const im2col_tap tp = cached ? taps[t] : tap_of(p, t / (KS[2] * KS[1]), (t / KS[2]) % KS[1], t % KS[2]);
+        const im2col_tap tp = cached ? taps[t]
+                                     : tap_of(p, t / (KS[2] * KS[1]), (t / KS[2]) % KS[1], t % KS[2]);
         if (++t == kvol) {
             t = 0;
             ++c;
@@ -121,11 +122,11 @@ static void IM2COL_GATHER_ROWS(const ck_conv_params *p, const REAL *xg, ck_index
     }
 }
 
-/* The adjoint of IM2COL_GATHER_ROWS over all Cg * kvol rows: dxg[c][i(o)] += col[r][j] for every in-range input index. Each dx
- * element receives at most one addition per row r, in the order of r. In the "flat" case of the gather
- * (stride 1 on the last two axes, O[2] == I[2]) consecutive full output rows are added as ONE span of
- * the shifted input plane, after zeroing the border entries of col (scratch) that wrap into the
- * neighbouring input rows: adding +0 leaves those dx elements unchanged, so the result is the same. */
+/* The adjoint of IM2COL_GATHER_ROWS over all Cg * kvol rows: dxg[c][i(o)] += col[r][j] for every in-range
+ * input index. Each dx element receives at most one addition per row r, in the order of r. In the "flat"
+ * case of the gather (stride 1 on the last two axes, O[2] == I[2]) consecutive full output rows are added
+ * as ONE span of the shifted input plane, after zeroing the border entries of col (scratch) that wrap into
+ * the neighbouring input rows: adding +0 leaves those dx elements unchanged, so the result is the same. */
 static void COL2IM_SCATTER(const ck_conv_params *p, REAL *col, ck_index Cg, ck_index p0, ck_index tl,
                            REAL *dxg)
 {
@@ -209,7 +210,7 @@ static void FWD_ITEM(const im2col_job *job, ck_index it, void *colv)
     /* K block kb: rows [r0, r0 + nr) of the column matrix into y (kb = 0) or its partial copy */
     const ck_index r0 = kb * pl->rows, nr = K - r0 < pl->rows ? K - r0 : pl->rows;
     REAL *yt = (kb == 0 ? y : (REAL *)job->parts + (kb - 1) * job->part_size) + yoff;
-    if (nr <= 0) { /* cannot happen (the plan gives every K block rows), but a partial copy must not be left unset */
+    if (nr <= 0) { /* not planned (every K block has rows); a partial copy must never be left unset */
         for (ck_index kk = 0; kk < nk; ++kk)
             memset(yt + kk * P, 0, (size_t)tl * sizeof(REAL));
         return;
