@@ -4,6 +4,7 @@ python tests/interrupt_child.py ALGORITHM [SCALE]: builds the arrays, prints REA
 several seconds (at SCALE 1 on a 2-core machine) and prints COMPLETED, or on KeyboardInterrupt prints
 INTERRUPTED and whether it came out of the cnnkern call (a cnnkern frame in the traceback) and exits 3.
 """
+import signal
 import sys
 import time
 import traceback
@@ -11,6 +12,11 @@ import traceback
 import numpy as np
 
 import cnnkern
+
+# Python's own Ctrl-C handler, as in an interactive session: a process started as a background job of a
+# non-interactive shell (`pytest tests &`, nohup, some CI runners) inherits SIGINT ignored, and Python
+# then leaves it ignored, so the signal these tests send would never arrive.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def case(algorithm, scale):

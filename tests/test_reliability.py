@@ -146,16 +146,22 @@ def test_ctrl_c_interrupts_the_kernel(algorithm):
 
 
 def test_sigint_handler_restored_after_calls():
-    """After kernel calls, SIGINT reaches Python's handler as before (the C handler is uninstalled)."""
-    x, w = np.ones((1, 2, 16, 16)), np.ones((3, 2, 3, 3))
-    for algo in ("direct", "im2col", "reference"):
-        cnnkern.conv2d_forward(x, w, algorithm=algo)
-    cnnkern.max_pool2d_forward(x, 2)
-    cnnkern.signal.correlate(x[0, 0], w[0, 0])
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    with pytest.raises(KeyboardInterrupt):
-        os.kill(os.getpid(), signal.SIGINT)
-        time.sleep(5)
+    """After kernel calls, SIGINT reaches Python's handler as before (the C handler is uninstalled).
+    Python's handler is installed first: pytest started as a background job inherits SIGINT ignored
+    (interrupt_child.py)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        x, w = np.ones((1, 2, 16, 16)), np.ones((3, 2, 3, 3))
+        for algo in ("direct", "im2col", "reference"):
+            cnnkern.conv2d_forward(x, w, algorithm=algo)
+        cnnkern.max_pool2d_forward(x, 2)
+        cnnkern.signal.correlate(x[0, 0], w[0, 0])
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_ctrl_c_with_a_handler_that_does_not_raise():
