@@ -275,6 +275,13 @@ static inline im2col_tap tap_of(const ck_conv_params *p, ck_index t0, ck_index t
     return tp;
 }
 
+/* The tap of flat index t = (t0 * KS[1] + t1) * KS[2] + t2, the order of the column matrix's rows. */
+static inline im2col_tap tap_at(const ck_conv_params *p, ck_index t)
+{
+    const ck_index *KS = p->kernel_size;
+    return tap_of(p, t / (KS[2] * KS[1]), (t / KS[2]) % KS[1], t % KS[2]);
+}
+
 /* The flat case of the gather / scatter (stride 1 on the last two axes, O[2] == I[2]): the count of full
  * output rows from (o1, o2 = 0) with `left` columns to go (<= the rest of the plane row), and their rows
  * [va, vb) of valid input (i1 = o1 + off1 in [0, I[1]); o1 <= va <= vb <= o1 + nrows). */
@@ -375,6 +382,7 @@ static ck_status im2col_run_items(const im2col_job *job, ck_index items,
 #define IM2COL_GATHER_ROWS im2col_gather_rows_f32
 #define COL2IM_SCATTER col2im_scatter_f32
 #define ZERO_BORDERS zero_borders_f32
+#define ADD_COPIES add_copies_f32
 #define FWD_ITEM im2col_fwd_item_f32
 #define BWD_INPUT_ITEM im2col_bwd_input_item_f32
 #define BWD_WEIGHT_ITEM im2col_bwd_weight_item_f32
@@ -388,6 +396,7 @@ static ck_status im2col_run_items(const im2col_job *job, ck_index items,
 #define IM2COL_GATHER_ROWS im2col_gather_rows_f64
 #define COL2IM_SCATTER col2im_scatter_f64
 #define ZERO_BORDERS zero_borders_f64
+#define ADD_COPIES add_copies_f64
 #define FWD_ITEM im2col_fwd_item_f64
 #define BWD_INPUT_ITEM im2col_bwd_input_item_f64
 #define BWD_WEIGHT_ITEM im2col_bwd_weight_item_f64

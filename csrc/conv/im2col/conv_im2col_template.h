@@ -36,13 +36,12 @@ static void IM2COL_GATHER_ROWS(const ck_conv_params *p, const REAL *xg, ck_index
     const int cached = kvol <= IM2COL_TAP_CACHE;
     if (cached)
         for (ck_index t = 0; t < kvol; ++t)
-            taps[t] = tap_of(p, t / (KS[2] * KS[1]), (t / KS[2]) % KS[1], t % KS[2]);
+            taps[t] = tap_at(p, t);
     ck_index t = r0 % kvol, c = r0 / kvol;
     for (ck_index r = r0; r < r0 + nr; ++r) {
         const REAL *xc = xg + c * in_plane;
         REAL *row = col + (r - r0) * tl;
-        const im2col_tap tp = cached ? taps[t]
-                                     : tap_of(p, t / (KS[2] * KS[1]), (t / KS[2]) % KS[1], t % KS[2]);
+        const im2col_tap tp = cached ? taps[t] : tap_at(p, t);
         if (++t == kvol) {
             t = 0;
             ++c;
@@ -187,6 +186,26 @@ static void COL2IM_SCATTER(const ck_conv_params *p, REAL *col, ck_index Cg, ck_i
     }
 }
 
+/* dst[e] = ((dst[e] + copy_1[e]) + copy_2[e]) + ... (+ bias[row % nbias]) for the rows x row_len
+ * elements of dst, the copies following one another in parts: one fixed order whatever the threads.
+ * The forward's K blocks (y copies, with the bias) and the weight gradient's chunks (dw copies). */
+static void ADD_COPIES(REAL *dst, const REAL *parts, ck_index copies, ck_index rows, ck_index row_len,
+                       const REAL *bias, ck_index nbias, int team)
+{
+    const ck_index size = rows * row_len;
+    (void)team; /* read by the OpenMP clause only */
+    CK_OMP(parallel for schedule(static) num_threads(team))
+    for (ck_index row = 0; row < rows; ++row) {
+        const REAL b = bias != NULL ? bias[row % nbias] : (REAL)0;
+        for (ck_index e = row * row_len; e < (row + 1) * row_len; ++e) {
+            REAL acc = dst[e];
+            for (ck_index c = 0; c < copies; ++c)
+                acc += parts[c * size + e];
+            dst[e] = bias != NULL ? acc + b : acc;
+        }
+    }
+}
+
 /* Forward work item it = (image, group, tile, block of output channels):
  * y[n][g*Kg + k0..k0+nk)[p0..p0+tl) = w_g[k0..k0+nk) @ col (+ b); a block gathers its own columns. */
 static void FWD_ITEM(const im2col_job *job, ck_index it, void *colv)
@@ -249,19 +268,8 @@ ck_status CONV_FWD_IM2COL(const ck_conv_params *p, const REAL *x, const REAL *w,
     const im2col_job job = {p, &pl, x, w, b, y, parts, y_size};
     st = im2col_run_items(&job, p->batch * p->groups * pl.ntiles * pl.mblocks * pl.kblocks, FWD_ITEM);
     /* K blocks: y = ((y_0 + y_1) + y_2) + ... (+ b) element by element, whatever the thread count */
-    if (pl.kblocks > 1 && st == CK_OK) {
-        const ck_index nrows = p->batch * p->out_channels;
-        CK_OMP(parallel for schedule(static) num_threads(pl.team))
-        for (ck_index row = 0; row < nrows; ++row) {
-            const REAL bias = b != NULL ? b[row % p->out_channels] : (REAL)0;
-            for (ck_index e = row * pl.P; e < (row + 1) * pl.P; ++e) {
-                REAL acc = y[e];
-                for (ck_index kb = 1; kb < pl.kblocks; ++kb)
-                    acc += parts[(kb - 1) * y_size + e];
-                y[e] = b != NULL ? acc + bias : acc;
-            }
-        }
-    }
+    if (pl.kblocks > 1 && st == CK_OK)
+        ADD_COPIES(y, parts, pl.kblocks - 1, p->batch * p->out_channels, pl.P, b, p->out_channels, pl.team);
     ck_aligned_free(parts);
     return st;
 }
@@ -364,15 +372,8 @@ ck_status CONV_BWD_WEIGHT_IM2COL(const ck_conv_params *p, const REAL *dy, const 
     ck_gemm_pin_begin(1);
     const im2col_job job = {p, &pl, dy, x, NULL, dw, parts, dw_size};
     const ck_status st = im2col_run_items(&job, pl.row_blocks * p->groups * chunks, BWD_WEIGHT_ITEM);
-    if (chunks > 1 && st == CK_OK) {
-        CK_OMP(parallel for schedule(static) num_threads(pl.team))
-        for (ck_index e = 0; e < dw_size; ++e) {
-            REAL acc = dw[e];
-            for (ck_index c = 1; c < chunks; ++c)
-                acc += parts[(c - 1) * dw_size + e];
-            dw[e] = acc;
-        }
-    }
+    if (chunks > 1 && st == CK_OK)
+        ADD_COPIES(dw, parts, chunks - 1, p->out_channels, pl.K, NULL, 1, pl.team);
     ck_aligned_free(parts);
     return st;
 }
@@ -381,6 +382,7 @@ ck_status CONV_BWD_WEIGHT_IM2COL(const ck_conv_params *p, const REAL *dy, const 
 #undef IM2COL_GATHER_ROWS
 #undef COL2IM_SCATTER
 #undef ZERO_BORDERS
+#undef ADD_COPIES
 #undef FWD_ITEM
 #undef BWD_INPUT_ITEM
 #undef BWD_WEIGHT_ITEM
