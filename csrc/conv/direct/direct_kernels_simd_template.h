@@ -143,8 +143,10 @@ CK_TARGET void STORE_TILE(const REAL *out, int nv, ck_index nk, const REAL *bias
         ck_index r = r0, ox = ox0;
         for (ck_index v = 0; v * LANES < ncols; ++v) {
             const ck_index nhere = ncols - v * LANES < LANES ? ncols - v * LANES : LANES;
-            /* lane by lane also where row r + 1's masked store would start before yj */
-            if (J < LANES || (r + 1) * OW < J - ox) {
+            /* lane by lane also where row r + 1's masked store is needed and would start before yj
+             * (not merely because the vector reaches the padding columns, which sent the first
+             * vector of every row block lane by lane) */
+            if (J < LANES || (J - ox < nhere && (r + 1) * OW < J - ox)) {
                 for (ck_index e = 0; e < nhere; ++e) {
                     const ck_index rr = r + (ox + e) / J, oq = (ox + e) % J;
                     if (oq < OW)
