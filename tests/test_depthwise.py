@@ -274,3 +274,69 @@ def test_depthwise_batch_zero():
     assert y.shape == (0, 4, 6, 6)
     dx, dw, db = cnnkern.conv2d_backward(y, x, w, padding=1, groups=4, algorithm="direct")
     assert dx.shape == x.shape and dw.shape == w.shape and not dw.any() and not db.any()
+
+
+# The 3x3 unit-stride forward reads the input planes in place (csrc/conv/depthwise, fwd3u): a
+# row-end vector loads across the row's ends and zeroes the lanes outside the image, rows outside the
+# image read a zero row, and the tensor's first and last planes (and planes shorter than the loads'
+# reach) stay on the packed path. Widths around the vector and column-step sizes, each padding side.
+UNPACKED_WIDTHS = [3, 7, 8, 9, 10, 15, 16, 17, 23, 31, 32, 33, 34, 40, 56, 57, 65]
+UNPACKED_PADS = [((1, 1), (1, 1)), ((0, 0), (0, 0)), ((0, 2), (3, 0)), ((2, 1), (0, 5)), ((1, 0), (9, 8))]
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("pad", UNPACKED_PADS, ids=str)
+def test_depthwise_3x3_unpacked_edges(pad, dtype, isa, isa_cap):
+    isa_cap(isa)
+    rng = np.random.default_rng(11)
+    for width in UNPACKED_WIDTHS:
+        x = rng.standard_normal((2, 3, 5, width)).astype(dtype)
+        w = rng.standard_normal((3, 1, 3, 3)).astype(dtype)
+        b = rng.standard_normal(3).astype(dtype)
+        kw = dict(padding=pad, groups=3)
+        if width + sum(pad[1]) < 3:
+            continue
+        y = cnnkern.conv2d_forward(x, w, b, algorithm="direct", **kw)
+        assert_close(y, oracle.conv_forward(x, w, b, **kw), dtype, 9, what=f"width {width} y")
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_depthwise_3x3_unpacked_keeps_neighbour_planes_out(dtype, isa, isa_cap):
+    """The row-end loads also read the neighbouring planes' elements; NaN there must not leak into
+    a plane's output (the lanes are zeroed, not multiplied by zero)."""
+    isa_cap(isa)
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((2, 4, 6, 21)).astype(dtype)
+    w = rng.standard_normal((4, 1, 3, 3)).astype(dtype)
+    b = rng.standard_normal(4).astype(dtype)
+    kw = dict(padding=((1, 1), (2, 3)), groups=4)
+    clean = cnnkern.conv2d_forward(x, w, b, algorithm="direct", **kw)
+    x[0, 0] = np.nan
+    x[0, 2] = np.nan
+    x[1, 1] = np.nan
+    y = cnnkern.conv2d_forward(x, w, b, algorithm="direct", **kw)
+    np.testing.assert_array_equal(y[0, 1], clean[0, 1])
+    np.testing.assert_array_equal(y[0, 3], clean[0, 3])
+    np.testing.assert_array_equal(y[1, 0], clean[1, 0])
+    np.testing.assert_array_equal(y[1, 2:], clean[1, 2:])
+    # the NaN planes' own outputs: NaN wherever the window meets the image (the last column sees padding only)
+    for n, c in ((0, 0), (0, 2), (1, 1)):
+        assert np.isnan(y[n, c, :, :-1]).all() and not np.isnan(y[n, c, :, -1]).any()
+
+
+@pytest.mark.parametrize("isa", ISAS)
+def test_depthwise_3x3_unpacked_inf_weight_meets_padding_as_the_oracle(isa, isa_cap):
+    """An infinite weight times the zero padding is NaN, in the oracle as in every plane here."""
+    isa_cap(isa)
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((1, 5, 6, 19)).astype(np.float32)
+    w = rng.standard_normal((5, 1, 3, 3)).astype(np.float32)
+    w[:, 0, 0, 0] = np.inf
+    kw = dict(padding=1, groups=5)
+    y = cnnkern.conv2d_forward(x, w, None, algorithm="direct", **kw)
+    y_ref = oracle.conv_forward(x, w, None, **kw)
+    np.testing.assert_array_equal(np.isnan(y), np.isnan(y_ref))
+    finite = np.isfinite(y_ref)
+    np.testing.assert_allclose(y[finite], y_ref[finite], rtol=1e-4, atol=1e-4)

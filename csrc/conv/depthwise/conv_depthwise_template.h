@@ -6,7 +6,7 @@
 
 static const KTAB *SELECT_KERNELS(void)
 {
-#define DW_ENTRY(isa, lanes, fwd, bww, pack) {isa, lanes, fwd, bww, pack},
+#define DW_ENTRY(isa, lanes, fwd, bww, pack, fwd3u) {isa, lanes, fwd, bww, pack, fwd3u},
     static const KTAB table[] = {KLIST(DW_ENTRY)};
 #undef DW_ENTRY
     const ck_isa isa = ck_cpu_isa();
@@ -93,6 +93,23 @@ ck_status DW_FWD(const ck_conv_params *p, const REAL *x, const REAL *w, const RE
      * software prefetch of the next task's input planes (for the hardware prefetcher, which had
      * started late on every new plane) no longer paid: without it 2-7% faster at batch 1 and 8. */
     const int chunk = (int)ck_depthwise_min(INT_MAX, ck_depthwise_max(1, ntasks / (4 * nt)));
+    /* 3x3, unit stride and dilation, one input plane per group: the kernel reads the input plane
+     * itself instead of a packed copy. Its row-end vectors read up to pl elements before a row and
+     * pr + LANES after it (lanes then zeroed), so the tensor's first and last planes stay packed and
+     * planes must be at least that long; rows outside the image read the zero row zrow. */
+    const ck_index pl = p->pad_before[2], pr = p->pad_after[2];
+    const ck_index reach = ck_depthwise_max(ck_depthwise_max(pl, 0), ck_depthwise_max(pr, 0) + kt->lanes);
+    const int unpacked = kt->fwd3u && Cg == 1 && KH == 3 && KW == 3 && sh == 1 && p->stride[2] == 1 &&
+                         p->dilation[1] == 1 && p->dilation[2] == 1 && IH * IW >= reach;
+    const size_t zlen = (size_t)(ck_depthwise_max(pl, 0) + IW + ck_depthwise_max(pr, 0) + 2 * kt->lanes);
+    REAL *zbuf = unpacked ? (REAL *)ck_aligned_alloc(zlen * sizeof(REAL)) : NULL;
+    if (unpacked && !zbuf) {
+        ck_aligned_free(geo);
+        return CK_ERR_NOMEM;
+    }
+    if (zbuf)
+        memset(zbuf, 0, zlen * sizeof(REAL));
+    const REAL *zrow = zbuf ? zbuf + ck_depthwise_max(pl, 0) : NULL;
     int err = 0;
 
 #if CK_BUILD_OPENMP
@@ -119,6 +136,15 @@ ck_status DW_FWD(const ck_conv_params *p, const REAL *x, const REAL *w, const RE
                 continue;
             const ck_index n = task / (G * nrb), g = (task / nrb) % G, oh0 = (task % nrb) * RB;
             const ck_index nr = ck_depthwise_min(RB, OH - oh0), nra = ck_depthwise_rows(p, nr);
+            if (unpacked && n * C + g > 0 && n * C + g < N * C - 1) {
+                const REAL *xc = x + (n * C + g) * IH * IW;
+                for (ck_index k = 0; k < Kg; ++k) {
+                    const ck_index kk = g * Kg + k;
+                    kt->fwd3u(nr, xc, zrow, IH, IW, oh0 - pbh, pl, w + kk * 9, b ? b[kk] : (REAL)0, OW,
+                              y + ((n * K + kk) * OH + oh0) * OW, OW);
+                }
+                continue;
+            }
             for (ck_index c = 0; c < Cg; ++c) {
                 const REAL *xc = x + (n * C + g * Cg + c) * IH * IW;
                 for (ck_index s = 0; s < NS; ++s)
@@ -134,6 +160,7 @@ ck_status DW_FWD(const ck_conv_params *p, const REAL *x, const REAL *w, const RE
         ck_aligned_free(buf);
         ck_aligned_free(toff);
     }
+    ck_aligned_free(zbuf);
     ck_aligned_free(geo);
     return err ? CK_ERR_NOMEM : CK_OK;
 }

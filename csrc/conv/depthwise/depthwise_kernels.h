@@ -19,9 +19,18 @@
  *               j < Jp (Jp a multiple of LANES; off may be negative): the unit-stride packing of the
  *               operator (zero halo included), whole vectors with masked loads at the row ends.
  *
+ * 4. fwd3u      (AVX2 only; NULL elsewhere) fwd_rows for a 3x3 window at unit stride and dilation read
+ *               from the unpacked input plane: y[r*y_rs + j] = bias + sum_{kh, kw} wt[kh*3 + kw] *
+ *               X(ih0 + r + kh, j - pl + kw) for r < nrows, j < ow, X = plane[ih*IW + iw] inside the
+ *               IH x IW image, else 0 (rows outside read zrow, a zero row valid from zrow - max(pl, 0)
+ *               to zrow + IW + max(pr, 0) + 2*LANES). Row-end vectors load whole vectors across the
+ *               row's ends and zero the lanes outside: the caller guarantees max(pl, 0) readable
+ *               elements before the plane and max(pr, 0) + LANES after it. Same terms in the same order
+ *               as fwd_rows on the packed rows: the same bits.
+ *
  * Kernels hold no state: thread-safe. ISA kernels are compiled with __attribute__((target(...))) and
  * only called after ck_cpu_isa() said the CPU has that ISA.
- * List columns: ISA, LANES, fwd_rows, bww_rows, pack_rows. Best ISA first; the generic entry is last.
+ * List columns: ISA, LANES, fwd_rows, bww_rows, pack_rows, fwd3u. Best ISA first; the generic entry is last.
  */
 #ifndef CK_DEPTHWISE_KERNELS_H
 #define CK_DEPTHWISE_KERNELS_H
@@ -42,14 +51,14 @@
 #if CK_DEPTHWISE_X86
 #define CK_DEPTHWISE_F32_KERNELS_X86(X)                                                             \
     X(CK_ISA_AVX512, 16, ck_depthwise_fwd_rows__avx512_f32, ck_depthwise_bww_rows__avx512_f32,  \
-      ck_depthwise_pack_rows__avx512_f32)      \
+      ck_depthwise_pack_rows__avx512_f32, NULL)                                                   \
     X(CK_ISA_AVX2, 8, ck_depthwise_fwd_rows__avx2_f32, ck_depthwise_bww_rows__avx2_f32,  \
-      ck_depthwise_pack_rows__avx2_f32)
+      ck_depthwise_pack_rows__avx2_f32, ck_depthwise_fwd3u_rows__avx2_f32)
 #define CK_DEPTHWISE_F64_KERNELS_X86(X)                                                             \
     X(CK_ISA_AVX512, 8, ck_depthwise_fwd_rows__avx512_f64, ck_depthwise_bww_rows__avx512_f64,  \
-      ck_depthwise_pack_rows__avx512_f64)       \
+      ck_depthwise_pack_rows__avx512_f64, NULL)                                                   \
     X(CK_ISA_AVX2, 4, ck_depthwise_fwd_rows__avx2_f64, ck_depthwise_bww_rows__avx2_f64,  \
-      ck_depthwise_pack_rows__avx2_f64)
+      ck_depthwise_pack_rows__avx2_f64, ck_depthwise_fwd3u_rows__avx2_f64)
 #else
 #define CK_DEPTHWISE_F32_KERNELS_X86(X)
 #define CK_DEPTHWISE_F64_KERNELS_X86(X)
@@ -58,11 +67,11 @@
 #define CK_DEPTHWISE_F32_KERNELS(X)                                                                 \
     CK_DEPTHWISE_F32_KERNELS_X86(X)                                                                 \
     X(CK_ISA_GENERIC, 4, ck_depthwise_fwd_rows__generic_f32, ck_depthwise_bww_rows__generic_f32,  \
-      ck_depthwise_pack_rows__generic_f32)
+      ck_depthwise_pack_rows__generic_f32, NULL)
 #define CK_DEPTHWISE_F64_KERNELS(X)                                                                 \
     CK_DEPTHWISE_F64_KERNELS_X86(X)                                                                 \
     X(CK_ISA_GENERIC, 4, ck_depthwise_fwd_rows__generic_f64, ck_depthwise_bww_rows__generic_f64,  \
-      ck_depthwise_pack_rows__generic_f64)
+      ck_depthwise_pack_rows__generic_f64, NULL)
 
 #define CK_DEPTHWISE_DECLARE(REAL, fwd, bww, pack)                                                  \
     void fwd(ck_index nrows, const REAL *in, ck_index in_rs, ck_index ntap, const ck_index *toff,   \
@@ -71,10 +80,17 @@
              ck_index in_rs, ck_index ntap, const ck_index *toff, REAL *acc);                       \
     void pack(REAL *dst, ck_index Jp, const REAL *src, ck_index src_rs, ck_index nrows, ck_index n, \
               ck_index off);
-#define CK_DEPTHWISE_DECLARE_F32(isa, lanes, fwd, bww, pack) CK_DEPTHWISE_DECLARE(float, fwd, bww, pack)
-#define CK_DEPTHWISE_DECLARE_F64(isa, lanes, fwd, bww, pack) CK_DEPTHWISE_DECLARE(double, fwd, bww, pack)
+#define CK_DEPTHWISE_DECLARE_F32(isa, lanes, fwd, bww, pack, fwd3u) CK_DEPTHWISE_DECLARE(float, fwd, bww, pack)
+#define CK_DEPTHWISE_DECLARE_F64(isa, lanes, fwd, bww, pack, fwd3u) CK_DEPTHWISE_DECLARE(double, fwd, bww, pack)
 CK_DEPTHWISE_F32_KERNELS(CK_DEPTHWISE_DECLARE_F32)
 CK_DEPTHWISE_F64_KERNELS(CK_DEPTHWISE_DECLARE_F64)
+#define CK_DEPTHWISE_DECLARE_FWD3U(REAL, fwd3u)                                                     \
+    void fwd3u(ck_index nrows, const REAL *plane, const REAL *zrow, ck_index IH, ck_index IW, ck_index ih0, \
+               ck_index pl, const REAL *wt, REAL bias, ck_index ow, REAL *y, ck_index y_rs);
+#if CK_DEPTHWISE_X86
+CK_DEPTHWISE_DECLARE_FWD3U(float, ck_depthwise_fwd3u_rows__avx2_f32)
+CK_DEPTHWISE_DECLARE_FWD3U(double, ck_depthwise_fwd3u_rows__avx2_f64)
+#endif
 
 /* 1 if the taps are a 3x3 window at unit stride and dilation: toff[kh*3 + kw] = toff[0] + kh*in_rs + kw
  * (the SIMD kernels' register-blocked bodies). */
@@ -97,6 +113,8 @@ static inline int ck_depthwise_is_3x3(ck_index ntap, const ck_index *toff, ck_in
         void (*bww)(ck_index, const REAL *, ck_index, ck_index, const REAL *, ck_index, ck_index,   \
                     const ck_index *, REAL *);                                                      \
         void (*pack)(REAL *, ck_index, const REAL *, ck_index, ck_index, ck_index, ck_index);       \
+        void (*fwd3u)(ck_index, const REAL *, const REAL *, ck_index, ck_index, ck_index, ck_index,     \
+                      const REAL *, REAL, ck_index, REAL *, ck_index);                              \
     } NAME;
 CK_DEPTHWISE_KTAB(ck_depthwise_kernels_f32, float)
 CK_DEPTHWISE_KTAB(ck_depthwise_kernels_f64, double)

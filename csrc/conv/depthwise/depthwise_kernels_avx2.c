@@ -26,6 +26,10 @@
 #define BWW3_ROWS ck_depthwise_bww3_rows__avx2_f32
 #define PACK_ROWS ck_depthwise_pack_rows__avx2_f32
 #define PACK_EDGE ck_depthwise_pack_edge__avx2_f32
+#define DW3U_VAND(v, m) _mm256_and_ps((v), _mm256_castsi256_ps(m))
+#define FWD3U_BODY ck_depthwise_fwd3u_body__avx2_f32
+#define FWD3U_COLS ck_depthwise_fwd3u_cols__avx2_f32
+#define FWD3U_ROWS ck_depthwise_fwd3u_rows__avx2_f32
 #include "depthwise_kernels_simd_template.h"
 
 /* ---- float64 ---- */
@@ -44,6 +48,10 @@
 #define BWW3_ROWS ck_depthwise_bww3_rows__avx2_f64
 #define PACK_ROWS ck_depthwise_pack_rows__avx2_f64
 #define PACK_EDGE ck_depthwise_pack_edge__avx2_f64
+#define DW3U_VAND(v, m) _mm256_and_pd((v), _mm256_castsi256_pd(m))
+#define FWD3U_BODY ck_depthwise_fwd3u_body__avx2_f64
+#define FWD3U_COLS ck_depthwise_fwd3u_cols__avx2_f64
+#define FWD3U_ROWS ck_depthwise_fwd3u_rows__avx2_f64
 #include "depthwise_kernels_simd_template.h"
 
 #endif /* CK_DEPTHWISE_X86 */

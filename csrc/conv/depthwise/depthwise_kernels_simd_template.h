@@ -167,6 +167,111 @@ static CK_TARGET void FWD3_ROWS(ck_index nrows, const REAL *in, ck_index in_rs, 
     }
 }
 
+#ifdef FWD3U_ROWS
+/* FWD3_BODY on the unpacked plane (fwd3u of depthwise_kernels.h): output rows r < R of the block
+ * whose kh = 0 tap reads input row ih0, vector v's kw = 0 tap input columns s0 + v*LANES ...
+ * Rows outside the image read zrow (zeros: the same FMAs with zero as the packed rows). Vectors
+ * whose loads leave [0, IW) load whole vectors across the row's ends (the caller guarantees that
+ * they stay inside the tensor) and zero the outside lanes with msk[v][kw]: EDGE bit 1 the first
+ * vector, bit 2 the last, bit 4 every vector. The others are plain unaligned loads. */
+static inline __attribute__((always_inline)) CK_TARGET void
+FWD3U_BODY(const int R, const int NV, const int EDGE, const REAL *plane, const REAL *zrow, ck_index IH,
+           ck_index IW, ck_index ih0, ck_index s0, const VMASK_T (*msk)[3], const REAL *wt, VT vb, REAL *y,
+           ck_index y_rs, int last)
+{
+    VT a[DW3_R * DW3_NV], wv[9];
+#pragma GCC unroll 9
+    for (int t = 0; t < 9; ++t)
+        wv[t] = VBCAST(wt + t);
+#pragma GCC unroll 16
+    for (int i = 0; i < R * NV; ++i)
+        a[i] = vb;
+#pragma GCC unroll 10
+    for (int i = 0; i < R + 2; ++i) {
+        const ck_index ih = ih0 + i;
+        const REAL *row = (ih >= 0 && ih < IH ? plane + ih * IW : zrow) + s0;
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) {
+            const REAL *p = row + v * LANES;
+            VT x0 = VLOAD(p), x1 = VLOAD(p + 1), x2 = VLOAD(p + 2);
+            if ((EDGE & 4) || ((EDGE & 1) && v == 0) || ((EDGE & 2) && v == NV - 1)) {
+                x0 = DW3U_VAND(x0, msk[v][0]);
+                x1 = DW3U_VAND(x1, msk[v][1]);
+                x2 = DW3U_VAND(x2, msk[v][2]);
+            }
+#pragma GCC unroll 3
+            for (int kh = 0; kh < 3; ++kh) {
+                const int r = i - kh;
+                if (r >= 0 && r < R) {
+                    a[r * NV + v] = VFMA(wv[kh * 3 + 0], x0, a[r * NV + v]);
+                    a[r * NV + v] = VFMA(wv[kh * 3 + 1], x1, a[r * NV + v]);
+                    a[r * NV + v] = VFMA(wv[kh * 3 + 2], x2, a[r * NV + v]);
+                }
+            }
+        }
+    }
+    FWD_STORE(R, NV, a, y, y_rs, last);
+}
+
+static inline __attribute__((always_inline)) CK_TARGET void
+FWD3U_COLS(const int NV, const int EDGE, ck_index nrows, const REAL *plane, const REAL *zrow, ck_index IH,
+           ck_index IW, ck_index ih0, ck_index s0, const VMASK_T (*msk)[3], const REAL *wt, VT vb, REAL *y,
+           ck_index y_rs, int last)
+{
+    ck_index r = 0;
+    for (; r + DW3_R <= nrows; r += DW3_R)
+        FWD3U_BODY(DW3_R, NV, EDGE, plane, zrow, IH, IW, ih0 + r, s0, msk, wt, vb, y + r * y_rs, y_rs, last);
+    for (; r < nrows; ++r)
+        FWD3U_BODY(1, NV, EDGE, plane, zrow, IH, IW, ih0 + r, s0, msk, wt, vb, y + r * y_rs, y_rs, last);
+}
+
+/* Column steps of DW3_NV vectors, each classified once for all its rows. */
+CK_TARGET void FWD3U_ROWS(ck_index nrows, const REAL *plane, const REAL *zrow, ck_index IH, ck_index IW,
+                          ck_index ih0, ck_index pl, const REAL *wt, REAL bias, ck_index ow, REAL *y, ck_index y_rs)
+{
+    const VT vb = VBCAST(&bias);
+    for (ck_index j0 = 0; j0 < ow; j0 += DW3_NV * LANES) {
+        const ck_index left = ow - j0;
+        const int nv = left >= DW3_NV * LANES ? DW3_NV : (int)((left + LANES - 1) / LANES);
+        const int last = (int)(left >= DW3_NV * LANES ? LANES : left - (nv - 1) * LANES);
+        const ck_index s0 = j0 - pl;
+        VMASK_T msk[DW3_NV][3];
+        int out = 0; /* bit v: vector v has lanes outside [0, IW) */
+        for (int v = 0; v < nv; ++v)
+            for (int kw = 0; kw < 3; ++kw) {
+                const ck_index s = s0 + v * LANES + kw;
+                const ck_index lo = s < 0 ? (-s < LANES ? -s : LANES) : 0;
+                const ck_index hi = IW - s < LANES ? (IW - s > lo ? IW - s : lo) : LANES;
+                msk[v][kw] = VMASK(hi) & ~VMASK(lo);
+                out |= (lo > 0 || hi < LANES) << v;
+            }
+        const int edge = (out & ~(1 | 1 << (nv - 1))) ? 4 : (out & 1 ? 1 : 0) | (out >> (nv - 1) & 1 ? 2 : 0);
+        REAL *yj = y + j0;
+#define DW_U(NV_)                                                                                   \
+    do {                                                                                            \
+        switch (edge) {                                                                             \
+        case 0: FWD3U_COLS(NV_, 0, nrows, plane, zrow, IH, IW, ih0, s0, msk, wt, vb, yj, y_rs, last); break; \
+        case 1: FWD3U_COLS(NV_, 1, nrows, plane, zrow, IH, IW, ih0, s0, msk, wt, vb, yj, y_rs, last); break; \
+        case 2: FWD3U_COLS(NV_, 2, nrows, plane, zrow, IH, IW, ih0, s0, msk, wt, vb, yj, y_rs, last); break; \
+        case 3: FWD3U_COLS(NV_, 3, nrows, plane, zrow, IH, IW, ih0, s0, msk, wt, vb, yj, y_rs, last); break; \
+        default: FWD3U_COLS(NV_, 4, nrows, plane, zrow, IH, IW, ih0, s0, msk, wt, vb, yj, y_rs, last); break; \
+        }                                                                                           \
+    } while (0)
+        switch (nv) {
+#if DW3_NV >= 4
+        case 4: DW_U(4); break;
+        case 3: DW_U(3); break;
+#endif
+#if DW3_NV >= 2
+        case 2: DW_U(2); break;
+#endif
+        default: DW_U(1); break;
+        }
+#undef DW_U
+    }
+}
+#endif /* FWD3U_ROWS */
+
 CK_TARGET void FWD_ROWS(ck_index nrows, const REAL *in, ck_index in_rs, ck_index ntap, const ck_index *toff,
                         const REAL *wt, REAL bias, ck_index ow, REAL *y, ck_index y_rs)
 {
@@ -324,6 +429,10 @@ CK_TARGET void PACK_ROWS(REAL *dst, ck_index Jp, const REAL *src, ck_index src_r
 #undef BWW3_ROWS
 #undef FWD3_COLS
 #undef FWD3_ROWS
+#undef DW3U_VAND
+#undef FWD3U_BODY
+#undef FWD3U_COLS
+#undef FWD3U_ROWS
 #undef DW3_R
 #undef DW3_NV
 #undef DW3_VALIGN
