@@ -5,7 +5,8 @@
  * and ck_simd_f32.h / ck_simd_f64.h (the vector vocabulary: REAL, VT, LANES, VLOAD, VFMA, VMASK, ...),
  * with the kernel names PACK_ROWS, PACK_EDGE, FWD_ROWS, FWD_STORE, FWD_ROWS_T, FWD_BODY, FWD3_BODY,
  * FWD3_COLS, FWD3_ROWS, BWW_ROWS, BWW_BODY, BWW3_ROWS and the 3x3 register blocking DW3_R
- * (output rows) and DW3_NV (column vectors) #defined (#undef'd at the end).
+ * (output rows) and DW3_NV (column vectors) #defined (#undef'd at the end); optionally FWD3U_BODY,
+ * FWD3U_COLS, FWD3U_ROWS with DW3U_VAND(v, mask) (zero the lanes outside mask): the fwd3u kernel.
  * Contracts: depthwise_kernels.h. Only the vector vocabulary is ISA-specific.
  *
  * The 3x3 unit-stride, unit-dilation case (the common depthwise layer, also its backward-input) has
@@ -61,6 +62,32 @@ FWD_BODY(const int R, const int NV, const ck_index ntap, const REAL *in, ck_inde
     FWD_STORE(R, NV, a, y, y_rs, last);
 }
 
+/* A column step of up to W vectors at column j0 of ow: nv vectors, `last` valid lanes in the last. */
+#define DW_COL_STEP(ow, j0, W, nv, last)                                                            \
+    const ck_index left_ = (ow) - (j0);                                                             \
+    const int nv = left_ >= (W) * LANES ? (W) : (int)((left_ + LANES - 1) / LANES);                 \
+    const int last = (int)(left_ >= (W) * LANES ? LANES : left_ - (nv - 1) * LANES)
+
+/* The 3x3 bodies' shared steps (FWD3_BODY, FWD3U_BODY), over wv[9] and a[R*NV] in scope:
+ * DW3_START broadcasts the weights and sets every accumulator to the bias; DW3_ROW adds input row
+ * i's three shifted vectors of column vector v to output rows i-2..i (taps kh = i - r, then kw). */
+#define DW3_START(R, NV, wt, vb)                                                                    \
+    do {                                                                                            \
+        _Pragma("GCC unroll 9") for (int t_ = 0; t_ < 9; ++t_) wv[t_] = VBCAST((wt) + t_);           \
+        _Pragma("GCC unroll 16") for (int i_ = 0; i_ < (R) * (NV); ++i_) a[i_] = (vb);               \
+    } while (0)
+#define DW3_ROW(R, NV, i, v, x0, x1, x2)                                                            \
+    do {                                                                                            \
+        _Pragma("GCC unroll 3") for (int kh_ = 0; kh_ < 3; ++kh_) {                                 \
+            const int r_ = (i) - kh_;                                                               \
+            if (r_ >= 0 && r_ < (R)) {                                                              \
+                a[r_ * (NV) + (v)] = VFMA(wv[kh_ * 3 + 0], (x0), a[r_ * (NV) + (v)]);               \
+                a[r_ * (NV) + (v)] = VFMA(wv[kh_ * 3 + 1], (x1), a[r_ * (NV) + (v)]);               \
+                a[r_ * (NV) + (v)] = VFMA(wv[kh_ * 3 + 2], (x2), a[r_ * (NV) + (v)]);               \
+            }                                                                                       \
+        }                                                                                           \
+    } while (0)
+
 /* Columns in steps of up to 4 vectors; within a step, rows in blocks of 8/NV (then single rows). */
 static inline __attribute__((always_inline)) CK_TARGET void
 FWD_ROWS_T(const ck_index ntap, ck_index nrows, const REAL *in, ck_index in_rs, const ck_index *toff,
@@ -68,9 +95,7 @@ FWD_ROWS_T(const ck_index ntap, ck_index nrows, const REAL *in, ck_index in_rs, 
 {
     const VT vb = VBCAST(&bias);
     for (ck_index j0 = 0; j0 < ow; j0 += 4 * LANES) {
-        const ck_index left = ow - j0;
-        const int nv = left >= 4 * LANES ? 4 : (int)((left + LANES - 1) / LANES);
-        const int last = (int)(left >= 4 * LANES ? LANES : left - (nv - 1) * LANES);
+        DW_COL_STEP(ow, j0, 4, nv, last);
         const int rb = 8 / nv;
         for (ck_index r = 0; r < nrows;) {
             const REAL *ib = in + r * in_rs + j0;
@@ -96,12 +121,7 @@ FWD3_BODY(const int R, const int NV, const REAL *in, ck_index in_rs, const REAL 
           ck_index y_rs, int last)
 {
     VT a[DW3_R * DW3_NV], wv[9];
-#pragma GCC unroll 9
-    for (int t = 0; t < 9; ++t)
-        wv[t] = VBCAST(wt + t);
-#pragma GCC unroll 16
-    for (int i = 0; i < R * NV; ++i)
-        a[i] = vb;
+    DW3_START(R, NV, wt, vb);
 #pragma GCC unroll 10
     for (int i = 0; i < R + 2; ++i) {
         const REAL *s = in + i * in_rs;
@@ -119,15 +139,7 @@ FWD3_BODY(const int R, const int NV, const REAL *in, ck_index in_rs, const REAL 
 #else
             const VT x0 = VLOAD(s + v * LANES), x1 = VLOAD(s + v * LANES + 1), x2 = VLOAD(s + v * LANES + 2);
 #endif
-#pragma GCC unroll 3
-            for (int kh = 0; kh < 3; ++kh) {
-                const int r = i - kh;
-                if (r >= 0 && r < R) {
-                    a[r * NV + v] = VFMA(wv[kh * 3 + 0], x0, a[r * NV + v]);
-                    a[r * NV + v] = VFMA(wv[kh * 3 + 1], x1, a[r * NV + v]);
-                    a[r * NV + v] = VFMA(wv[kh * 3 + 2], x2, a[r * NV + v]);
-                }
-            }
+            DW3_ROW(R, NV, i, v, x0, x1, x2);
         }
     }
     FWD_STORE(R, NV, a, y, y_rs, last);
@@ -151,9 +163,7 @@ static CK_TARGET void FWD3_ROWS(ck_index nrows, const REAL *in, ck_index in_rs, 
 {
     const VT vb = VBCAST(&bias);
     for (ck_index j0 = 0; j0 < ow; j0 += DW3_NV * LANES) {
-        const ck_index left = ow - j0;
-        const int nv = left >= DW3_NV * LANES ? DW3_NV : (int)((left + LANES - 1) / LANES);
-        const int last = (int)(left >= DW3_NV * LANES ? LANES : left - (nv - 1) * LANES);
+        DW_COL_STEP(ow, j0, DW3_NV, nv, last);
         switch (nv) {
 #if DW3_NV >= 4
         case 4: FWD3_COLS(4, nrows, in + j0, in_rs, wt, vb, y + j0, y_rs, last); break;
@@ -180,12 +190,7 @@ FWD3U_BODY(const int R, const int NV, const int EDGE, const REAL *plane, const R
            ck_index y_rs, int last)
 {
     VT a[DW3_R * DW3_NV], wv[9];
-#pragma GCC unroll 9
-    for (int t = 0; t < 9; ++t)
-        wv[t] = VBCAST(wt + t);
-#pragma GCC unroll 16
-    for (int i = 0; i < R * NV; ++i)
-        a[i] = vb;
+    DW3_START(R, NV, wt, vb);
 #pragma GCC unroll 10
     for (int i = 0; i < R + 2; ++i) {
         const ck_index ih = ih0 + i;
@@ -199,15 +204,7 @@ FWD3U_BODY(const int R, const int NV, const int EDGE, const REAL *plane, const R
                 x1 = DW3U_VAND(x1, msk[v][1]);
                 x2 = DW3U_VAND(x2, msk[v][2]);
             }
-#pragma GCC unroll 3
-            for (int kh = 0; kh < 3; ++kh) {
-                const int r = i - kh;
-                if (r >= 0 && r < R) {
-                    a[r * NV + v] = VFMA(wv[kh * 3 + 0], x0, a[r * NV + v]);
-                    a[r * NV + v] = VFMA(wv[kh * 3 + 1], x1, a[r * NV + v]);
-                    a[r * NV + v] = VFMA(wv[kh * 3 + 2], x2, a[r * NV + v]);
-                }
-            }
+            DW3_ROW(R, NV, i, v, x0, x1, x2);
         }
     }
     FWD_STORE(R, NV, a, y, y_rs, last);
@@ -231,9 +228,7 @@ CK_TARGET void FWD3U_ROWS(ck_index nrows, const REAL *plane, const REAL *zrow, c
 {
     const VT vb = VBCAST(&bias);
     for (ck_index j0 = 0; j0 < ow; j0 += DW3_NV * LANES) {
-        const ck_index left = ow - j0;
-        const int nv = left >= DW3_NV * LANES ? DW3_NV : (int)((left + LANES - 1) / LANES);
-        const int last = (int)(left >= DW3_NV * LANES ? LANES : left - (nv - 1) * LANES);
+        DW_COL_STEP(ow, j0, DW3_NV, nv, last);
         const ck_index s0 = j0 - pl;
         VMASK_T msk[DW3_NV][3];
         int out = 0; /* bit v: vector v has lanes outside [0, IW) */
@@ -417,6 +412,9 @@ CK_TARGET void PACK_ROWS(REAL *dst, ck_index Jp, const REAL *src, ck_index src_r
 }
 
 #undef VLOADR
+#undef DW_COL_STEP
+#undef DW3_START
+#undef DW3_ROW
 #undef PACK_ROWS
 #undef PACK_EDGE
 #undef FWD_ROWS
