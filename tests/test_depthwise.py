@@ -276,10 +276,11 @@ def test_depthwise_batch_zero():
     assert dx.shape == x.shape and dw.shape == w.shape and not dw.any() and not db.any()
 
 
-# The 3x3 unit-stride forward reads the input planes in place (csrc/conv/depthwise, fwd3u): a
-# row-end vector loads across the row's ends and zeroes the lanes outside the image, rows outside the
-# image read a zero row, and the tensor's first and last planes (and planes shorter than the loads'
-# reach) stay on the packed path. Widths around the vector and column-step sizes, each padding side.
+# The 3x3 unit-stride forward reads the input planes in place on AVX2 in float32 (fwd3u; float64 and
+# the other ISAs pack, under the same tests): a row-end vector loads across the row's ends and zeroes
+# the lanes outside the image, rows outside the image read a zero row, and the tensor's first and last
+# planes (and planes shorter than the loads' reach) stay on the packed path. Widths around the vector
+# and column-step sizes, each padding side.
 UNPACKED_WIDTHS = [3, 7, 8, 9, 10, 15, 16, 17, 23, 31, 32, 33, 34, 40, 56, 57, 65]
 UNPACKED_PADS = [((1, 1), (1, 1)), ((0, 0), (0, 0)), ((0, 2), (3, 0)), ((2, 1), (0, 5)), ((1, 0), (9, 8))]
 

@@ -14,12 +14,13 @@
  *                the packed row, the taps' weights in registers. Each output channel of the group is
  *                one fwd_rows call over the block (bias + taps in a fixed order).
  *                The same body runs any (C/G, K/G); backward-input uses it with C/G = M.
- *                3x3 at unit stride and dilation with C/G = 1, where the ISA has fwd3u (AVX2): no
- *                packing; the kernel reads the input plane in place, zeroing the lanes of its row-end
+ *                3x3 at unit stride and dilation with C/G = 1, where the ISA has fwd3u (AVX2 float32):
+ *                no packing; the kernel reads the input plane in place, zeroing the lanes of its row-end
  *                vectors that fall outside the image (same bits as the packed rows). The tensor's first
  *                and last planes, whose row-end loads would leave the tensor, stay packed. Zen 2, 2
- *                threads, float32 128 x 56 x 56, in one process against packing: batch 8 1.16 -> 0.86
- *                ms, batch 1 0.106 -> 0.099 ms. AVX-512 keeps the packed rows (not measured there).
+ *                threads, 128 x 56 x 56 pad 1, in one process against packing: float32 batch 8
+ *                1.13-1.35x, batch 1 1.05-1.09x (forward and input gradient); float64 0.83-1.02x, so it
+ *                packs. AVX-512 keeps the packed rows (not measured there).
  *   bwd_input    (no entry point here) at unit stride the direct operator runs its forward body on dy
  *                with the kernel flipped, the M output channels of a group as M input channels and
  *                padding d*(k-1) - pad; that body hands the problem to the forward above, whose

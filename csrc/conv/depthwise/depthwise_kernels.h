@@ -19,7 +19,7 @@
  *               j < Jp (Jp a multiple of LANES; off may be negative): the unit-stride packing of the
  *               operator (zero halo included), whole vectors with masked loads at the row ends.
  *
- * 4. fwd3u      (AVX2 only; NULL elsewhere) fwd_rows for a 3x3 window at unit stride and dilation read
+ * 4. fwd3u      (AVX2 float32 only; NULL elsewhere) fwd_rows for a 3x3 window at unit stride and dilation read
  *               from the unpacked input plane: y[r*y_rs + j] = bias + sum_{kh, kw} wt[kh*3 + kw] *
  *               X(ih0 + r + kh, j - pl + kw) for r < nrows, j < ow, X = plane[ih*IW + iw] inside the
  *               IH x IW image, else 0 (rows outside read zrow, a zero row valid from zrow - max(pl, 0)
@@ -58,7 +58,7 @@
     X(CK_ISA_AVX512, 8, ck_depthwise_fwd_rows__avx512_f64, ck_depthwise_bww_rows__avx512_f64,  \
       ck_depthwise_pack_rows__avx512_f64, NULL)                                                   \
     X(CK_ISA_AVX2, 4, ck_depthwise_fwd_rows__avx2_f64, ck_depthwise_bww_rows__avx2_f64,  \
-      ck_depthwise_pack_rows__avx2_f64, ck_depthwise_fwd3u_rows__avx2_f64)
+      ck_depthwise_pack_rows__avx2_f64, NULL)
 #else
 #define CK_DEPTHWISE_F32_KERNELS_X86(X)
 #define CK_DEPTHWISE_F64_KERNELS_X86(X)
@@ -89,7 +89,6 @@ CK_DEPTHWISE_F64_KERNELS(CK_DEPTHWISE_DECLARE_F64)
                ck_index pl, const REAL *wt, REAL bias, ck_index ow, REAL *y, ck_index y_rs);
 #if CK_DEPTHWISE_X86
 CK_DEPTHWISE_DECLARE_FWD3U(float, ck_depthwise_fwd3u_rows__avx2_f32)
-CK_DEPTHWISE_DECLARE_FWD3U(double, ck_depthwise_fwd3u_rows__avx2_f64)
 #endif
 
 /* 1 if the taps are a 3x3 window at unit stride and dilation: toff[kh*3 + kw] = toff[0] + kh*in_rs + kw

@@ -26,6 +26,8 @@
 #define BWW3_ROWS ck_depthwise_bww3_rows__avx2_f32
 #define PACK_ROWS ck_depthwise_pack_rows__avx2_f32
 #define PACK_EDGE ck_depthwise_pack_edge__avx2_f32
+/* fwd3u (the 3x3 forward on unpacked rows) for float32 only: in one process against packing, Zen 2,
+ * 2 threads, 128 x 56 x 56, forward and input gradient: float32 1.05-1.35x, float64 0.83-1.02x */
 #define DW3U_VAND(v, m) _mm256_and_ps((v), _mm256_castsi256_ps(m))
 #define FWD3U_BODY ck_depthwise_fwd3u_body__avx2_f32
 #define FWD3U_COLS ck_depthwise_fwd3u_cols__avx2_f32
@@ -48,10 +50,6 @@
 #define BWW3_ROWS ck_depthwise_bww3_rows__avx2_f64
 #define PACK_ROWS ck_depthwise_pack_rows__avx2_f64
 #define PACK_EDGE ck_depthwise_pack_edge__avx2_f64
-#define DW3U_VAND(v, m) _mm256_and_pd((v), _mm256_castsi256_pd(m))
-#define FWD3U_BODY ck_depthwise_fwd3u_body__avx2_f64
-#define FWD3U_COLS ck_depthwise_fwd3u_cols__avx2_f64
-#define FWD3U_ROWS ck_depthwise_fwd3u_rows__avx2_f64
 #include "depthwise_kernels_simd_template.h"
 
 #endif /* CK_DEPTHWISE_X86 */
