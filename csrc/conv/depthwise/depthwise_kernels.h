@@ -19,8 +19,8 @@
  *               j < Jp (Jp a multiple of LANES; off may be negative): the unit-stride packing of the
  *               operator (zero halo included), whole vectors with masked loads at the row ends.
  *
- * 4. fwd3u      (AVX2 float32 only; NULL elsewhere) fwd_rows for a 3x3 window at unit stride and dilation read
- *               from the unpacked input plane: y[r*y_rs + j] = bias + sum_{kh, kw} wt[kh*3 + kw] *
+ * 4. fwd3u      (AVX2 float32 only; NULL elsewhere) fwd_rows for a 3x3 window at unit stride and
+ *               dilation read from the unpacked input plane: y[r*y_rs + j] = bias + sum_{kh, kw} wt[kh*3 + kw] *
  *               X(ih0 + r + kh, j - pl + kw) for r < nrows, j < ow, X = plane[ih*IW + iw] inside the
  *               IH x IW image, else 0 (rows outside read zrow, a zero row valid from zrow - max(pl, 0)
  *               to zrow + IW + max(pr, 0) + 2*LANES). Row-end vectors load whole vectors across the
