@@ -32,13 +32,14 @@
  *   backward     (dx, dw and db at unit stride, ck_conv_bwd__depthwise_*) task = one group, images
  *                in order: per image bww_rows as bwd_weight, the bias sums of conv_bias_sum.h, and the
  *                group's dy planes packed whole for the backward-input forward above (one fwd_rows
- *                call per dx plane). Each dy plane comes from memory once instead of three times.
+ *                call per dx plane; with fwd3u, M = 1 and 3x3, the inner dy planes are read in place
+ *                instead, as in forward). Each dy plane comes from memory once instead of three times.
  *   Every output is computed by one task in an order fixed by the problem: bitwise identical for
  *   any thread count and schedule. Accumulation in the tensor's dtype (db: double, as conv_bias.c).
  *
  * Threading: one OpenMP team of p->num_threads, dynamic schedule (the forward hands out chunks of about
  * tasks / (4 threads) consecutive tasks), no nesting, no BLAS.
- * Memory (REAL = dtype): shared, forward with fwd3u, one zero row of IW + pads + 2*LANES reals;
+ * Memory (REAL = dtype): shared, forward / backward with fwd3u, one zero row of IW + pads + 2*LANES reals;
  * per thread, forward NS*Cg*((RB-1)*sh + (KH-1)*dh + 1)*Jp reals (RB chosen
  * so that this is <= 256 KiB when possible and there are >= 4 tasks per thread) plus Cg*KH*KW
  * indices; bwd_weight NS*((OH-1)*sh + (KH-1)*dh + 1)*Jp + M*KH*KW*LANES reals; backward that plus
@@ -150,6 +151,7 @@ int ck_conv_depthwise_supports_backward(const ck_conv_params *p)
 #define PACK_ROW ck_depthwise_pack_row_f32
 #define PACK_PLANE ck_depthwise_pack_plane_f32
 #define BWW_PACK_X ck_depthwise_bww_pack_x_f32
+#define FWD3U_SETUP ck_depthwise_fwd3u_setup_f32
 #define BWW_ADD ck_depthwise_bww_add_f32
 #define BWW_STORE ck_depthwise_bww_store_f32
 #define DW_FWD ck_conv_fwd__depthwise_f32
@@ -165,6 +167,7 @@ int ck_conv_depthwise_supports_backward(const ck_conv_params *p)
 #define PACK_ROW ck_depthwise_pack_row_f64
 #define PACK_PLANE ck_depthwise_pack_plane_f64
 #define BWW_PACK_X ck_depthwise_bww_pack_x_f64
+#define FWD3U_SETUP ck_depthwise_fwd3u_setup_f64
 #define BWW_ADD ck_depthwise_bww_add_f64
 #define BWW_STORE ck_depthwise_bww_store_f64
 #define DW_FWD ck_conv_fwd__depthwise_f64
