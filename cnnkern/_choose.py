@@ -228,15 +228,17 @@ def _winograd_features(p):
                                             else max(1, -(-tiles // 256))))
     c["wino_group_tile"] = float(tiles * p.groups)
     # the weight gradient's sums dU (36 C_in/g C_out/g per group), read and written by every block of
-    # tiles' GEMMs (wino_make_wgrad_plan in conv_winograd.c: blocks of max(2 MiB, dU / 4) of V and Y)
-    # (dU per block of output channels: at most 16 MiB; each further block transforms the input again)
+    # tiles' GEMMs (wino_make_wgrad_plan in conv_winograd.c, float32 at the default 64 MiB workspace
+    # limit: blocks of max(2 MiB, dU bytes) of V and Y, at most 16 MiB), plus the input tiles' V written
+    # again for each further block of output channels (dU per block: at most 32 MiB)
     kb = kg
-    while kb > 1 and 36 * cg * kb * 4 > (16 << 20):
+    while kb > 1 and 36 * cg * kb * 4 > (32 << 20):
         kb = (kb + 1) // 2
     du = 36 * cg * kb
     per_tile = 36 * (cg + kb) * 4
-    tb = min(1024, max(16, max(2 << 20, du) // per_tile))  # max(2 MiB, dU bytes / 4), float32
-    c["wino_du"] = float(du * p.groups * -(-kg // kb) * -(-max(tiles, 1) // tb))
+    tb = min(1024, max(16, min(16 << 20, max(2 << 20, du * 4)) // per_tile))
+    nkb = -(-kg // kb)
+    c["wino_du"] = float(du * p.groups * nkb * -(-max(tiles, 1) // tb) + 36 * tiles * p.in_channels * (nkb - 1))
     return c
 # ---- END winograd hook ----
 

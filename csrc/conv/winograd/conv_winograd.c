@@ -218,18 +218,20 @@ static int wino_tid(void)
 
 /* The weight gradient's blocking (ck_conv_bwd_weight__winograd_*): dU, the [36][Cs][kb] sums of one
  * block of kb output channels, takes at most CK_WINO_WGRAD_DU_BYTES and half the workspace limit
- * (kb = Ks unless that does not fit; each further block of channels transforms the input tiles
- * again). 512 x 512 channels on 7x7, batch 8: dU of 38 MB, 9.4 MB, 4.7 MB took 12.5, 8.3, 7.0 ms
- * (best of 7; a 38 MB buffer is mapped and page-faulted afresh by every call); on 14x14 256 and 512
- * channels ran best with 9.4-19 MB. A block of tb tiles' V and Y (36 tb (Cs + kb) elements) is CK_WINO_WGRAD_BLOCK_BYTES, or a
- * quarter of dU when that is larger (every block's GEMMs read and write all of dU), at least
- * CK_WINO_WGRAD_TB_MIN tiles and within a quarter of the limit; the chunk as many images of xp and
+ * (kb = Ks unless that does not fit; each further block of channels packs and transforms all the
+ * input tiles again, which is what costs: 16 -> 32 MiB, i.e. 4 -> 2 blocks of 512 x 512 float32
+ * channels, 8 -> 4 in float64, on a Zen 2 with 512 KiB L2, 2 threads: 28x28 batch 2 36.7 -> 25.4 ms
+ * (float64 106.8 -> 66.8), 7x7 batch 8 12.9 -> 11.3 ms (32.6 -> 23.2), 1024 channels 14x14 batch 2
+ * 82.8 -> 62.2 ms (190 -> 125); a Zen 4 had earlier measured 512 channels on 7x7 slower with a 38 MB
+ * dU, which glibc maps afresh every call, than with 9.4 MB: 32 MiB keeps those at 19 MB). A block of
+ * tb tiles' V and Y (36 tb (Cs + kb) elements) is CK_WINO_WGRAD_BLOCK_BYTES or, when larger, the size
+ * of dU (every block's GEMMs read and write all of dU: no more traffic than the block's own), within a
+ * quarter of the limit and at least CK_WINO_WGRAD_TB_MIN tiles; the chunk as many images of xp and
  * dyp as fit in the rest, at least one. All from the problem and the limit, never the thread count.
  * Measured (float32, batch 8, 2 threads, block sizes 0.25-8 MiB): 64-256 channels fastest at 1-2 MiB
- * (56x56: 8.0 ms at 1 MiB, 11.5 ms at 8 MiB); 512 channels on 7x7 (dU 38 MB) at 8 MiB (10.7 ms
- * against 12.7 ms at 0.25 MiB). */
+ * (56x56: 8.0 ms at 1 MiB, 11.5 ms at 8 MiB). */
 #define CK_WINO_WGRAD_BLOCK_BYTES ((size_t)2 << 20)
-#define CK_WINO_WGRAD_DU_BYTES ((size_t)16 << 20)
+#define CK_WINO_WGRAD_DU_BYTES ((size_t)32 << 20)
 #define CK_WINO_WGRAD_TB_MIN 16
 #define CK_WINO_WGRAD_TB_MAX 1024
 typedef struct wino_wgrad_plan {
@@ -247,7 +249,9 @@ static void wino_make_wgrad_plan(const ck_conv_params *p, const wino_job *j, siz
         kb = (kb + 1) / 2;
     const size_t per_tile = (size_t)36 * (size_t)(cs + kb) * elem;
     const size_t du_bytes = (size_t)36 * (size_t)cs * (size_t)kb * elem;
-    const size_t block_bytes = du_bytes / 4 > CK_WINO_WGRAD_BLOCK_BYTES ? du_bytes / 4 : CK_WINO_WGRAD_BLOCK_BYTES;
+    size_t block_bytes = du_bytes > CK_WINO_WGRAD_BLOCK_BYTES ? du_bytes : CK_WINO_WGRAD_BLOCK_BYTES;
+    if (block_bytes > limit / 4)
+        block_bytes = limit / 4;
     ck_index tb = (ck_index)(block_bytes / per_tile);
     if (tb < CK_WINO_WGRAD_TB_MIN)
         tb = CK_WINO_WGRAD_TB_MIN;
