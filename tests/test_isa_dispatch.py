@@ -134,9 +134,13 @@ def test_direct_2d_tiles_span_rows_each_isa(dtype, isa_cap):
 
 
 # (H, W, kernel, stride, dilation): packed rows J = OW + ((k-1)*d)/s narrower than one vector (a vector
-# then meets three or more rows), around 8/16 lanes, and with wide padding gaps (J - OW up to 12).
+# then meets three or more rows), around 8/16 lanes, and with wide padding gaps (J - OW up to 12); then
+# rows the forward tiles one by one (ceil(OW / lanes) a multiple of the tile's 3 vectors, or one short
+# of it), several with a partial last vector: 20, 47 and 43 (8 lanes), 40, 47 and 90 (16), 112 (8).
 STORE_CASES = ((9, 3, 3, 1, 1), (7, 6, 3, 1, 1), (12, 14, 3, 1, 1), (12, 15, 3, 1, 1), (10, 16, 3, 1, 1),
-               (11, 17, 1, 1, 1), (9, 33, 7, 1, 2), (21, 40, 7, 2, 1), (23, 61, 5, 2, 3), (6, 130, 3, 1, 1))
+               (11, 17, 1, 1, 1), (9, 33, 7, 1, 2), (21, 40, 7, 2, 1), (23, 61, 5, 2, 3), (6, 130, 3, 1, 1),
+               (13, 20, 3, 1, 1), (9, 47, 3, 1, 1), (11, 43, 5, 1, 1), (8, 40, 3, 1, 1), (8, 90, 3, 1, 1),
+               (14, 224, 7, 2, 1))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -126,6 +126,17 @@ CK_TARGET void BWW1_TILE(ck_index nr, ck_index ncol, const REAL *dy, ck_index dy
 #undef CK_BWW_CASE
 }
 
+/* A tile of NV whole vectors inside one output row (every tile of a row-wise pass, see FWD_TASK):
+ * plain stores, none of the general loop's per-vector row bookkeeping. */
+#define STORE_IN_ROW(NV)                                                                               \
+    do {                                                                                             \
+        for (ck_index j_ = 0; j_ < nk; ++j_) {                                                       \
+            const VT bv_ = VSET1(bias ? bias[j_] : (REAL)0);                                         \
+            _Pragma("GCC unroll 8") for (int v_ = 0; v_ < (NV); ++v_)                                 \
+                VSTORE(yr + j_ * plane + v_ * LANES, VADD(VLOAD(out + (j_ * (NV) + v_) * LANES), bv_)); \
+        }                                                                                            \
+    } while (0)
+
 /* The store kernel: a vector inside one output row is one store; one over a row's end (and the
  * tile's partial last vector) two masked stores, its lanes [0, lo) into row r and [hi, end) into row
  * r + 1 (the lanes between fall on the padding columns J - OW). That needs J >= LANES (then a
@@ -135,6 +146,20 @@ CK_TARGET void STORE_TILE(const REAL *out, int nv, ck_index nk, const REAL *bias
                           ck_index J, ck_index OW, ck_index col0, ck_index ncols)
 {
     const ck_index r0 = col0 / J, ox0 = col0 - r0 * J;
+    if (ncols == (ck_index)nv * LANES && ox0 + ncols <= OW) {
+        REAL *yr = y + r0 * OW + ox0;
+        switch (nv) {
+        case 1: STORE_IN_ROW(1); break;
+        case 2: STORE_IN_ROW(2); break;
+        case 3: STORE_IN_ROW(3); break;
+        case 4: STORE_IN_ROW(4); break;
+        case 5: STORE_IN_ROW(5); break;
+        case 6: STORE_IN_ROW(6); break;
+        case 7: STORE_IN_ROW(7); break;
+        default: STORE_IN_ROW(8); break;
+        }
+        return;
+    }
     for (ck_index j = 0; j < nk; ++j) {
         const REAL b = bias ? bias[j] : (REAL)0;
         const VT bv = VSET1(b);
@@ -185,3 +210,4 @@ CK_TARGET void STORE_TILE(const REAL *out, int nv, ck_index nk, const REAL *bias
 #undef FWD1_TILE
 #undef BWW1_TILE
 #undef STORE_TILE
+#undef STORE_IN_ROW
