@@ -157,7 +157,7 @@ static void FWD_TASK(const void *ctx, ck_index task, REAL *buf, REAL *out, ck_in
     const ck_index ncol_tot = (RHa - 1) * J + OW; /* flattened output columns */
     /* Tiles along each row when a row's vectors split into whole tiles of NVM vectors and at most one
      * of NVM - 1: no tile then straddles a row end (whose store goes lane by lane or masked) and the
-     * padding columns J - OW are not computed; 1.03-1.19x on 24-112 wide rows. Other widths keep tiles
+     * padding columns J - OW are not computed; 1.01-1.19x on 24-112 wide rows. Other widths keep tiles
      * over the flattened rows (split per row, 7 vectors as 2 + 3 + 2 ran 0.91-0.97x). Either way every
      * output sums the same terms in the same order. */
     const ck_index nvec_row = ck_direct_cdiv(OW, L);

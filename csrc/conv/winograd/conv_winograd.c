@@ -220,9 +220,9 @@ static int wino_tid(void)
  * block of kb output channels, takes at most CK_WINO_WGRAD_DU_BYTES and half the workspace limit
  * (kb = Ks unless that does not fit; each further block of channels packs and transforms all the
  * input tiles again, which is what costs: 16 -> 32 MiB, i.e. 4 -> 2 blocks of 512 x 512 float32
- * channels, 8 -> 4 in float64, on a Zen 2 with 512 KiB L2, 2 threads: 28x28 batch 2 36.7 -> 25.4 ms
- * (float64 106.8 -> 66.8), 7x7 batch 8 12.9 -> 11.3 ms (32.6 -> 23.2), 1024 channels 14x14 batch 2
- * 82.8 -> 62.2 ms (190 -> 125); a Zen 4 had earlier measured 512 channels on 7x7 slower with a 38 MB
+ * channels, 8 -> 4 in float64, on a Zen 2 with 512 KiB L2, 2 threads: 28x28 batch 2 36.9 -> 24.8 ms
+ * (float64 102.2 -> 67.7), 7x7 batch 8 12.1 -> 10.9 ms (26.0 -> 23.4), 1024 channels 14x14 batch 2
+ * 78.8 -> 57.5 ms (187.7 -> 124.8); a Zen 4 had earlier measured 512 channels on 7x7 slower with a 38 MB
  * dU, which glibc maps afresh every call, than with 9.4 MB: 32 MiB keeps those at 19 MB). A block of
  * tb tiles' V and Y (36 tb (Cs + kb) elements) is CK_WINO_WGRAD_BLOCK_BYTES or, when larger, the size
  * of dU (every block's GEMMs read and write all of dU: no more traffic than the block's own), within a
