@@ -87,6 +87,15 @@ def test_forward_property(cfg, algorithm, run_algo):
     assert_close(y, ref, dtype, L, f, what=f"{case.__dict__} flip={flip}")
 
 
+def _cancel_factor(L, a, b, ref):
+    """>= 1: how far the typical size of a sum of L products of a's and b's values, sqrt(L) rms(a) rms(b),
+    exceeds the reference's largest value (1 unless the sums cancelled)."""
+    rms = lambda v: float(np.sqrt(np.mean(np.square(v.astype(np.float64))))) if v.size else 0.0  # noqa: E731
+    terms = math.sqrt(max(L, 1)) * rms(a) * rms(b)
+    top = float(np.max(np.abs(ref))) if ref.size else 0.0
+    return max(1.0, terms / (top if top > 0 else 1.0))  # an all-zero reference: assert_close's scale is 1
+
+
 @SETTINGS
 @given(cfg=conv_configs())
 def test_backward_property(cfg, algorithm, run_algo):
@@ -101,8 +110,14 @@ def test_backward_property(cfg, algorithm, run_algo):
     L_in = (case.w_shape[0] // case.groups) * int(np.prod(case.w_shape[2:])) * fold
     L_w = y_shape[0] * int(np.prod(y_shape[2:]))
     what = f"{case.__dict__} flip={flip}"
-    assert_close(dx, rdx, dtype, L_in, f, what="dx " + what)
-    assert_close(dw, rdw, dtype, L_w, f, what="dw " + what)
+    # A gradient with few elements can cancel far below its terms (a 1x1x1 kernel's dw, one sum of 42
+    # products of N(0, 1) values, was 0.021: 2 ulps of the partial sums exceeded the bound relative to
+    # max|dw|), so the error is judged against the terms' typical sum, sqrt(L) rms(a) rms(b), when that
+    # is the larger scale (the db check below does the same).
+    dx_f = f * _cancel_factor(L_in, dy, w, rdx)
+    dw_f = f * _cancel_factor(L_w, dy, x, rdw)
+    assert_close(dx, rdx, dtype, L_in, dx_f, what="dx " + what)
+    assert_close(dw, rdw, dtype, L_w, dw_f, what="dw " + what)
     if case.bias:
         # db sums L_w values of dy per channel; with few channels that sum can cancel far below its
         # partial sums (0.02 from eleven N(0, 1) terms), so the error is judged against the terms'
@@ -113,9 +128,9 @@ def test_backward_property(cfg, algorithm, run_algo):
     else:
         assert db is None
     dx2, f = run_algo(BWD_IN[case.ndim], dy, w, x.shape, algorithm=algorithm, **kw)
-    assert_close(dx2, rdx, dtype, L_in, f, what="backward_input " + what)
+    assert_close(dx2, rdx, dtype, L_in, f * _cancel_factor(L_in, dy, w, rdx), what="backward_input " + what)
     dw2, f = run_algo(BWD_W[case.ndim], dy, x, w.shape, algorithm=algorithm, **kw)
-    assert_close(dw2, rdw, dtype, L_w, f, what="backward_weight " + what)
+    assert_close(dw2, rdw, dtype, L_w, f * _cancel_factor(L_w, dy, x, rdw), what="backward_weight " + what)
 
 
 @SETTINGS
