@@ -164,6 +164,59 @@ def test_direct_forward_store_over_row_ends_each_isa(dtype, case, isa_cap):
         oracle.assert_close(y0, y_ref - b[:, None, None], dtype, lf, what=f"{isa} {case} forward, no bias")
 
 
+# Layers the direct forward runs with the output channels in the lanes (AVX2: <= 16 input channels
+# per group, an even number of channel vectors or >= 5): (x shape, w shape, keywords). Output widths
+# around its 6- and 12-column tiles and 4/8-lane transposes, channel tails, strides, dilation,
+# asymmetric padding, groups; the last two reach it through backward-input (64 -> 3 and 40 -> 2
+# layers at unit stride: dx is a forward with 3 / 2 input channels, the second cropped by padding 3).
+CL_CASES = [
+    ((2, 3, 17, 40), (64, 3, 7, 7), dict(stride=2, padding=3)),
+    ((1, 1, 9, 13), (16, 1, 3, 3), dict(padding=1)),
+    ((2, 2, 8, 6), (10, 2, 3, 3), dict(padding=((2, 0), (1, 3)))),
+    ((1, 4, 11, 29), (40, 4, 3, 5), dict(stride=(1, 3), dilation=(2, 1), padding=(1, 4))),
+    ((2, 3, 10, 12), (24, 3, 5, 2), dict(padding=(2, 0), dilation=(1, 3))),
+    ((1, 16, 6, 31), (32, 16, 3, 3), dict(padding=1)),
+    ((2, 6, 7, 25), (32, 3, 3, 3), dict(padding=1, groups=2)),
+    ((1, 3, 5, 1), (16, 3, 1, 1), dict()),
+    ((1, 2, 1, 2100), (512, 2, 1, 5), dict(stride=(1, 2), padding=(0, 2))),  # 1-D: 1050 columns, cl called on chunks of 120 (float32)
+    ((2, 64, 6, 13), (3, 64, 3, 3), dict(padding=1)),
+    ((1, 40, 5, 11), (2, 40, 3, 3), dict(padding=3)),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", range(len(CL_CASES)))
+def test_direct_channels_in_lanes_each_isa_and_threads(dtype, case, isa_cap, monkeypatch):
+    """The channels-in-lanes forward (and the backward-input that runs it), with and without bias, on
+    every ISA the CPU has: oracle-exact, and bitwise the same on 1 and 2 threads."""
+    monkeypatch.setattr(cnnkern._execute, "SERIAL_FLOPS", 0)  # these small calls would otherwise run serially
+    x_shape, w_shape, kw = CL_CASES[case]
+    groups = kw.get("groups", 1)
+    rng = np.random.default_rng(case + 50)
+    x = rng.standard_normal(x_shape).astype(dtype)
+    w = rng.standard_normal(w_shape).astype(dtype)
+    b = rng.standard_normal(w_shape[0]).astype(dtype)
+    y_ref = oracle.conv_forward(x, w, b, **kw)
+    dy = rng.standard_normal(y_ref.shape).astype(dtype)
+    dx_ref = oracle.conv_backward_input(dy, w, x.shape, **kw)
+    lf, lbi, _ = oracle.reduction_lengths(x.shape, w.shape, y_ref.shape, groups, kw.get("stride", 1))
+    for isa in ISAS[: ORDER[CPU_ISA] + 1]:
+        isa_cap(isa)
+        results = []
+        for threads in (1, 2):
+            with cnnkern.num_threads(threads):
+                y = cnnkern.conv2d_forward(x, w, b, algorithm="direct", **kw)
+                y0 = cnnkern.conv2d_forward(x, w, None, algorithm="direct", **kw)
+                dx = cnnkern.conv2d_backward_input(dy, w, x.shape, algorithm="direct", **kw)
+            what = f"{isa} case {case} threads {threads}"
+            oracle.assert_close(y, y_ref, dtype, lf, what=f"{what} forward")
+            oracle.assert_close(y0, y_ref - b[:, None, None], dtype, lf, what=f"{what} forward, no bias")
+            oracle.assert_close(dx, dx_ref, dtype, lbi, what=f"{what} grad input")
+            results.append((y, y0, dx))
+        for one, two in zip(*results):
+            np.testing.assert_array_equal(one, two)
+
+
 def _isa_in_subprocess(env_update):
     """(ISA in use, warning texts) of a fresh interpreter with these environment variables."""
     import json

@@ -25,6 +25,12 @@
  *                (zero-padded channel tail). The fwd microkernel computes an OCB x (nv*LANES) tile
  *                over all (c, tap); the operator adds the bias and stores the valid columns.
  *                Every output element sums the same taps in the same order whatever RH is.
+ *                Groups with few input channels (<= 16; stems) on kernel lists that have the cl
+ *                kernels (AVX2) take FWD_CL instead: per task (n, a block of output rows, then each
+ *                group) the group's input rows with their zero padding are copied once (no phases),
+ *                the cl kernel computes an output row with the output channels in the SIMD lanes
+ *                ([OW][Kp] in the worker's out buffer) and clst transposes it into the planes + bias.
+ *                Same terms in the same order: the same bits as the tiles.
  *   bwd_input    unit stride: the forward above applied to dy with the kernel flipped on every axis,
  *                channels swapped per group, padding d*(k-1) - pad_before (negative = cropping).
  *                Other strides: the transposed convolution as a correlation of dy per input row
@@ -57,7 +63,10 @@
  *   forward     Cg*KD*NSW*NSH*(RH + (KH-1)*dh/sh)*J + LANES + OCB*NV_MAX*LANES reals, 2*KV + 2*KD
  *               indices; NSW, NSH = W/H phases used (<= min(stride, kernel)), J = OW + (KW-1)*dw/sw,
  *               RH = output rows per task, chosen for ~768 flattened columns (4096 with one-channel
- *               tiles), <= 512 KiB packed input and at least 4 tasks per thread.
+ *               tiles), <= 512 KiB packed input and at least 4 tasks per thread. FWD_CL: Cg*XR*XW
+ *               + CW*Kp reals (XR input rows per block of output rows, <= 256 KiB of them where one
+ *               row allows; XW = (OW-1)*sw + (KW-1)*dw + 1; Kp = Kg rounded up to the lanes; CW
+ *               output columns per kernel call, CW*Kp <= 256 KiB where 24 columns allow).
  *   bwd_input   unit stride: as forward with C and K swapped, plus one shared copy of w (flipped).
  *               Otherwise Kg*KD*KH*J + OCB*NV_MAX*LANES reals, 2*KV + 2*KD*KH indices, with
  *               J = roundup(ceil(IW/sw), LANES) + (span of the W tap offsets).
@@ -65,7 +74,8 @@
  *               reals, 2*Cg*KV + 2*KD indices; RH chosen for ~512 flattened columns (2048 with
  *               one-channel tiles) and <= 256 KiB packed input, from the problem only.
  * Shared workspace (allocated before the parallel region, checked): the packed weights (about |w|
- * rounded up to OCB channels per group) and, for bwd_weight with split rows only, nrc*|dw| partial sums.
+ * rounded up to OCB channels per group, or to the lanes for FWD_CL) and, for bwd_weight with split
+ * rows only, nrc*|dw| partial sums.
  * ISA: ck_cpu_isa() picks the first entry of the list in direct_kernels.h the CPU supports.
  * Accumulation is in the tensor's dtype (float for f32).
  */
@@ -137,6 +147,10 @@ static inline ck_index ck_direct_pick_nv(ck_index nvec, ck_index nvm)
 #define RUN_TASKS ck_direct_run_tasks_f32
 #define FWD_CTX ck_direct_fwd_ctx_f32
 #define FWD_TASK ck_direct_fwd_task_f32
+#define CL_CTX ck_direct_cl_ctx_f32
+#define CL_TASK ck_direct_cl_task_f32
+#define CL_SUPPORTS ck_direct_cl_supports_f32
+#define FWD_CL ck_direct_fwd_cl_f32
 #define BWI_CTX ck_direct_bwi_ctx_f32
 #define BWI_TASK ck_direct_bwi_task_f32
 #define CONV_FWD_DIRECT ck_conv_fwd__direct_f32
@@ -161,6 +175,10 @@ static inline ck_index ck_direct_pick_nv(ck_index nvec, ck_index nvm)
 #define RUN_TASKS ck_direct_run_tasks_f64
 #define FWD_CTX ck_direct_fwd_ctx_f64
 #define FWD_TASK ck_direct_fwd_task_f64
+#define CL_CTX ck_direct_cl_ctx_f64
+#define CL_TASK ck_direct_cl_task_f64
+#define CL_SUPPORTS ck_direct_cl_supports_f64
+#define FWD_CL ck_direct_fwd_cl_f64
 #define BWI_CTX ck_direct_bwi_ctx_f64
 #define BWI_TASK ck_direct_bwi_task_f64
 #define CONV_FWD_DIRECT ck_conv_fwd__direct_f64

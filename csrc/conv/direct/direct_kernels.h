@@ -33,6 +33,21 @@
  *      y[j*plane + (q / J)*OW + ox] = out[j*nv*LANES + q - col0] + (bias ? bias[j] : 0)
  *      (one rounding: the same bits on every ISA). Nothing else of y is written. ncols <= nv*LANES.
  *
+ * 4. cl  (channels in the lanes: the forward of groups with few input channels, e.g. an RGB stem;
+ *          AVX2 only, NULL elsewhere)
+ *      void cl(ck_index nc, ck_index KH, ck_index KW, const REAL *in, ck_index ics, ck_index ihs,
+ *              ck_index sw, ck_index dw, const REAL *w, ck_index Kp, ck_index OW, REAL *out);
+ *    OUT (overwritten): for ox < OW, k < Kp (Kp a multiple of LANES):
+ *      out[ox*Kp + k] = sum_{c < nc} sum_{kh < KH} sum_{kw < KW} w[((c*KH + kh)*KW + kw)*Kp + k]
+ *                                                              * in[c*ics + kh*ihs + ox*sw + kw*dw]
+ *    one fused multiply-add chain from zero in (c, kh, kw) order: the fwd tile's terms in its order
+ *    (same bits). Reads in[] at exactly those offsets (the caller packs the padded rows).
+ * 5. clst (cl's store; AVX2 only)
+ *      void clst(const REAL *out, ck_index Kp, ck_index nk, ck_index OW, const REAL *bias, REAL *y,
+ *                ck_index plane);
+ *    OUT: y[k*plane + ox] = out[ox*Kp + k] + (bias ? bias[k] : 0) for k < nk, ox < OW (one rounding,
+ *      as st). Nothing else of y is written.
+ *
  * Kernels hold no state and touch no globals: thread-safe. ISA kernels are compiled with
  * __attribute__((target(...))) and are only called after ck_cpu_isa() said the CPU has that ISA.
  *
@@ -40,7 +55,7 @@
  * (1 <= nv <= NV1_MAX) and "bww1" (BT1 pairs), used when a group has too few output channels to fill
  * OCB / BK (depthwise layers and small channel multipliers).
  *
- * List columns: ISA, LANES, OCB, NV_MAX, NV1_MAX, BK, BT, BT1, fwd, fwd1, bww, bww1, st. Best ISA first.
+ * List columns: ISA, LANES, OCB, NV_MAX, NV1_MAX, BK, BT, BT1, fwd, fwd1, bww, bww1, st, cl, clst. Best ISA first.
  * Tile names: fwd_tile_<OCB>x<NV_MAX*LANES>, fwd_tile_1x<NV1_MAX*LANES>, bww_tile_<BK>x<BT>, bww_tile_1x<BT1>.
  */
 #ifndef CK_DIRECT_KERNELS_H
@@ -70,20 +85,20 @@
     X(CK_ISA_AVX512, 16, 8, 3, 8, 4, 6, 8,                                                          \
       ck_direct_fwd_tile_8x48__avx512_f32, ck_direct_fwd_tile_1x128__avx512_f32,                    \
       ck_direct_bww_tile_4x6__avx512_f32, ck_direct_bww_tile_1x8__avx512_f32,                       \
-      ck_direct_store_tile__avx512_f32)                                                             \
+      ck_direct_store_tile__avx512_f32, NULL, NULL)                                                 \
     X(CK_ISA_AVX2, 8, 4, 3, 8, 4, 3, 8,                                                             \
       ck_direct_fwd_tile_4x24__avx2_f32, ck_direct_fwd_tile_1x64__avx2_f32,                         \
       ck_direct_bww_tile_4x3__avx2_f32, ck_direct_bww_tile_1x8__avx2_f32,                           \
-      ck_direct_store_tile__avx2_f32)
+      ck_direct_store_tile__avx2_f32, ck_direct_cl_rows_6x16__avx2_f32, ck_direct_cl_store__avx2_f32)
 #define CK_DIRECT_F64_KERNELS_X86(X)                                                                \
     X(CK_ISA_AVX512, 8, 8, 3, 8, 4, 6, 8,                                                           \
       ck_direct_fwd_tile_8x24__avx512_f64, ck_direct_fwd_tile_1x64__avx512_f64,                     \
       ck_direct_bww_tile_4x6__avx512_f64, ck_direct_bww_tile_1x8__avx512_f64,                       \
-      ck_direct_store_tile__avx512_f64)                                                             \
+      ck_direct_store_tile__avx512_f64, NULL, NULL)                                                 \
     X(CK_ISA_AVX2, 4, 4, 3, 8, 4, 3, 8,                                                             \
       ck_direct_fwd_tile_4x12__avx2_f64, ck_direct_fwd_tile_1x32__avx2_f64,                         \
       ck_direct_bww_tile_4x3__avx2_f64, ck_direct_bww_tile_1x8__avx2_f64,                           \
-      ck_direct_store_tile__avx2_f64)
+      ck_direct_store_tile__avx2_f64, ck_direct_cl_rows_6x8__avx2_f64, ck_direct_cl_store__avx2_f64)
 #else
 #define CK_DIRECT_F32_KERNELS_X86(X)
 #define CK_DIRECT_F64_KERNELS_X86(X)
@@ -94,13 +109,13 @@
     X(CK_ISA_GENERIC, 4, 4, 4, 8, 4, 3, 8,                                                          \
       ck_direct_fwd_tile_4x16__generic_f32, ck_direct_fwd_tile_1x32__generic_f32,                   \
       ck_direct_bww_tile_4x3__generic_f32, ck_direct_bww_tile_1x8__generic_f32,                     \
-      ck_direct_store_tile__generic_f32)
+      ck_direct_store_tile__generic_f32, NULL, NULL)
 #define CK_DIRECT_F64_KERNELS(X)                                                                    \
     CK_DIRECT_F64_KERNELS_X86(X)                                                                    \
     X(CK_ISA_GENERIC, 4, 4, 4, 8, 4, 3, 8,                                                          \
       ck_direct_fwd_tile_4x16__generic_f64, ck_direct_fwd_tile_1x32__generic_f64,                   \
       ck_direct_bww_tile_4x3__generic_f64, ck_direct_bww_tile_1x8__generic_f64,                     \
-      ck_direct_store_tile__generic_f64)
+      ck_direct_store_tile__generic_f64, NULL, NULL)
 
 /* Largest BK / BT over the list (sizes of the callers' small stack arrays). */
 #define CK_DIRECT_MAX_BK 4
@@ -118,30 +133,43 @@
     typedef void ck_direct_store_##dt##_fn(const R *out, int nv, ck_index nk, const R *bias, R *y,  \
                                            ck_index plane, ck_index J, ck_index OW, ck_index col0,  \
                                            ck_index ncols);                                         \
+    typedef void ck_direct_cl_##dt##_fn(ck_index nc, ck_index KH, ck_index KW, const R *in, ck_index ics, \
+                                        ck_index ihs, ck_index sw, ck_index dw, const R *w, ck_index Kp,  \
+                                        ck_index OW, R *out);                                          \
+    typedef void ck_direct_clst_##dt##_fn(const R *out, ck_index Kp, ck_index nk, ck_index OW,       \
+                                          const R *bias, R *y, ck_index plane);                      \
     typedef struct ck_direct_kernels_##dt {                                                         \
         ck_isa isa;                                                                                 \
         int lanes, ocb, nv_max, nv1_max, bk, bt, bt1;                                               \
         ck_direct_fwd_##dt##_fn *fwd, *fwd1;                                                        \
         ck_direct_bww_##dt##_fn *bww, *bww1;                                                        \
         ck_direct_store_##dt##_fn *st;                                                              \
+        ck_direct_cl_##dt##_fn *cl;                                                                 \
+        ck_direct_clst_##dt##_fn *clst;                                                             \
         const char *fwd_name, *fwd1_name, *bww_name, *bww1_name;                                    \
     } ck_direct_kernels_##dt;
 CK_DIRECT_TYPES(float, f32)
 CK_DIRECT_TYPES(double, f64)
 
-#define CK_DIRECT_DECLARE_F32(isa, lanes, ocb, nvmax, nv1max, bk, bt, bt1, fwd, fwd1, bww, bww1, st)    \
+#define CK_DIRECT_DECLARE_F32(isa, lanes, ocb, nvmax, nv1max, bk, bt, bt1, fwd, fwd1, bww, bww1, st, cl, clst)    \
     ck_direct_fwd_f32_fn fwd, fwd1;                                                                 \
     ck_direct_bww_f32_fn bww, bww1;                                                                 \
     ck_direct_store_f32_fn st;
-#define CK_DIRECT_DECLARE_F64(isa, lanes, ocb, nvmax, nv1max, bk, bt, bt1, fwd, fwd1, bww, bww1, st)    \
+#define CK_DIRECT_DECLARE_F64(isa, lanes, ocb, nvmax, nv1max, bk, bt, bt1, fwd, fwd1, bww, bww1, st, cl, clst)    \
     ck_direct_fwd_f64_fn fwd, fwd1;                                                                 \
     ck_direct_bww_f64_fn bww, bww1;                                                                 \
     ck_direct_store_f64_fn st;
 
 CK_DIRECT_F32_KERNELS(CK_DIRECT_DECLARE_F32)
 CK_DIRECT_F64_KERNELS(CK_DIRECT_DECLARE_F64)
+#if CK_DIRECT_X86 /* cl / clst exist for AVX2 only (NULL in the other rows) */
+ck_direct_cl_f32_fn ck_direct_cl_rows_6x16__avx2_f32;
+ck_direct_clst_f32_fn ck_direct_cl_store__avx2_f32;
+ck_direct_cl_f64_fn ck_direct_cl_rows_6x8__avx2_f64;
+ck_direct_clst_f64_fn ck_direct_cl_store__avx2_f64;
+#endif
 
-#define CK_DIRECT_TABLE_ENTRY(isa, lanes, ocb, nvmax, nv1max, bk, bt, bt1, fwd, fwd1, bww, bww1, st)    \
-    {isa, lanes, ocb, nvmax, nv1max, bk, bt, bt1, fwd, fwd1, bww, bww1, st, #fwd, #fwd1, #bww, #bww1},
+#define CK_DIRECT_TABLE_ENTRY(isa, lanes, ocb, nvmax, nv1max, bk, bt, bt1, fwd, fwd1, bww, bww1, st, cl, clst) \
+    {isa, lanes, ocb, nvmax, nv1max, bk, bt, bt1, fwd, fwd1, bww, bww1, st, cl, clst, #fwd, #fwd1, #bww, #bww1},
 
 #endif /* CK_DIRECT_KERNELS_H */

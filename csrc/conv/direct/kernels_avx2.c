@@ -9,6 +9,10 @@
  *   ck_direct_bww_tile_1x8__avx2_f32,  ck_direct_bww_tile_1x8__avx2_f64    1 output channel x 8 pairs
  *   (the 1-channel tiles serve depthwise layers, where 4 output channels per group do not exist)
  *   ck_direct_store_tile__avx2_f32 / _f64    the forward tile's store into the output rows (+ bias)
+ *   ck_direct_cl_rows_6x16__avx2_f32, ck_direct_cl_rows_6x8__avx2_f64   channels in the lanes: 6 output
+ *       columns x 2 vectors of output channels (12 ymm accumulators; the last odd vector 12 columns x 1),
+ *       for few input channels per group (stems)
+ *   ck_direct_cl_store__avx2_f32 / _f64      its store: rows of [column][channel] transposed into the planes (+ bias)
  *
  * IN/OUT, tile and padding rules: direct_kernels.h. Unaligned loads/stores, no workspace, no threads.
  * Compiled with the target of cnnkern/ck_simd_avx2.h only, so the file builds without -m flags; the
@@ -36,6 +40,10 @@
 #define FWD1_TILE ck_direct_fwd_tile_1x64__avx2_f32
 #define BWW1_TILE ck_direct_bww_tile_1x8__avx2_f32
 #define STORE_TILE ck_direct_store_tile__avx2_f32
+#define CL_ROWS ck_direct_cl_rows_6x16__avx2_f32
+#define CL_BODY ck_direct_cl_body_6x16__avx2_f32
+#define CL1_BODY ck_direct_cl_body_12x8__avx2_f32
+#define CL_STORE ck_direct_cl_store__avx2_f32
 #include "direct_kernels_simd_template.h"
 
 /* ---- float64 ---- */
@@ -47,6 +55,10 @@
 #define FWD1_TILE ck_direct_fwd_tile_1x32__avx2_f64
 #define BWW1_TILE ck_direct_bww_tile_1x8__avx2_f64
 #define STORE_TILE ck_direct_store_tile__avx2_f64
+#define CL_ROWS ck_direct_cl_rows_6x8__avx2_f64
+#define CL_BODY ck_direct_cl_body_6x8__avx2_f64
+#define CL1_BODY ck_direct_cl_body_12x4__avx2_f64
+#define CL_STORE ck_direct_cl_store__avx2_f64
 #include "direct_kernels_simd_template.h"
 
 #endif /* CK_DIRECT_X86 */
