@@ -195,11 +195,12 @@ static void FWD_TASK(const void *ctx, ck_index task, REAL *buf, REAL *out, ck_in
  * In one process against the tiles (Zen 2, 2 threads, best of 15-21, calls shuffled, a duplicate of
  * the old path as control within 1-3%): float32 r50_conv1 1.13-1.22x (batch 1: 186 GFLOP/s), 3 -> 16-64
  * channels at 3x3 1.15-1.55x, 1 -> 32 at 28x28 1.5-2.0x, 4 -> 16 5x5 1.23x, 11x11 stride 4 1.22x,
- * 6-16 input channels 1.10-1.32x (32 and 64: 1.09-1.10x, not enabled: measured on one machine, and a
- * tile's weights then outgrow L1); float64 1.10-1.23x (16 input channels 1.01x). An odd count of channel vectors ends in a
- * one-vector tile, which loses where it is a large share: 8 output channels (1 vector) 0.81-0.83x,
- * 24 (3) 0.99x, 40 (5) 1.03-1.05x in float32; hence nvec even or >= 5.
- * 2-D problems only (a trivial depth axis); the padding may be negative (backward-input's cropping). */
+ * 6-16 input channels 1.10-1.32x (24-64: 1.09-1.12x, not enabled: measured on one machine, and a
+ * tile's weights then outgrow L1); float64 1.10-1.23x (grey 28x28 1.73x; 16 input channels 1.01x).
+ * An odd count of channel vectors ends in a one-vector tile, which loses where it is a large share:
+ * 8 output channels (1 vector) 0.81-0.83x, 24 (3) 0.99x, 40 (5) 1.03-1.05x in float32; hence nvec
+ * even or >= 5.
+ * 1-D and 2-D problems (a trivial depth axis); the padding may be negative (backward-input's cropping). */
 #define CL_MAX_CG 16
 static int CL_SUPPORTS(const KTAB *kt, const ck_conv_params *p)
 {
