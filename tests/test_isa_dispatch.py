@@ -177,6 +177,7 @@ CL_CASES = [
     ((2, 3, 10, 12), (24, 3, 5, 2), dict(padding=(2, 0), dilation=(1, 3))),
     ((1, 16, 6, 31), (32, 16, 3, 3), dict(padding=1)),
     ((2, 6, 7, 25), (32, 3, 3, 3), dict(padding=1, groups=2)),
+    ((2, 4, 9, 20), (64, 1, 3, 3), dict(padding=1, groups=4)),  # depthwise, multiplier 16
     ((1, 3, 5, 1), (16, 3, 1, 1), dict()),
     ((1, 2, 1, 2100), (512, 2, 1, 5), dict(stride=(1, 2), padding=(0, 2))),  # 1-D: 1050 columns, cl called on chunks of 120 (float32)
     ((2, 64, 6, 13), (3, 64, 3, 3), dict(padding=1)),
