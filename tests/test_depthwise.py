@@ -184,6 +184,47 @@ def test_depthwise_weight_gradient_keeps_inf_out_of_taps_that_never_see_it(isa, 
     np.testing.assert_array_equal(dw[:2], dw0[:2])
 
 
+# The weight gradient and the fused backward hand out blocks of consecutive groups (up to 8, at least 4
+# tasks per thread): 36 and 37 groups give blocks of 8 with a shorter last block on 1 thread and of 4
+# (one group left over at 37) on 2 threads; 5 groups one group per task.
+GROUP_BLOCK_CASES = [
+    ("c36", (2, 36, 9, 11), 1, (3, 3), dict(padding=1)),
+    ("c37-m2", (2, 37, 8, 10), 2, (3, 3), dict(padding=1)),
+    ("c37-5x5-s2", (2, 37, 11, 12), 1, (5, 5), dict(stride=2, padding=2)),
+    ("c5", (3, 5, 7, 9), 1, (3, 3), dict(padding=1)),
+]
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", GROUP_BLOCK_CASES, ids=lambda c: c[0])
+def test_depthwise_backward_group_blocks(case, dtype, isa, isa_cap, monkeypatch):
+    """dx, dw and db on 1 and 2 threads (different group blocks): bitwise the same, the fused pass equal
+    to the separate ones, and oracle-close."""
+    monkeypatch.setattr(cnnkern._execute, "SERIAL_FLOPS", 0)  # these small calls would otherwise run serially
+    isa_cap(isa)
+    x, w, b, kw = _problem(case, dtype, seed=11)
+    y = cnnkern.conv2d_forward(x, w, b, algorithm="direct", **kw)
+    dy = np.random.default_rng(12).standard_normal(y.shape).astype(dtype)
+    res = {}
+    for nt in (1, 2):
+        with cnnkern.num_threads(nt):
+            dx, dw, db = cnnkern.conv2d_backward(dy, x, w, algorithm="direct", **kw)
+            dw1 = cnnkern.conv2d_backward_weight(dy, x, w.shape, algorithm="direct", **kw)
+            dx1 = cnnkern.conv2d_backward_input(dy, w, x.shape, algorithm="direct", **kw)
+        res[nt] = (dx, dw, db, dw1, dx1)
+        np.testing.assert_array_equal(dw, dw1)
+        np.testing.assert_array_equal(dx, dx1)
+    for a, b_ in zip(res[1], res[2]):
+        np.testing.assert_array_equal(a, b_)
+    _, dx_ref, dw_ref = _oracle_all(x, w, b, dy, kw)
+    kvol = int(np.prod(w.shape[2:]))
+    assert_close(res[1][0], dx_ref, dtype, (w.shape[0] // x.shape[1]) * kvol, what=f"{case[0]} dx")
+    assert_close(res[1][1], dw_ref, dtype, dy.shape[0] * int(np.prod(dy.shape[2:])), what=f"{case[0]} dw")
+    assert_close(res[1][2], oracle.conv_backward_bias(dy), dtype, dy.shape[0] * int(np.prod(dy.shape[2:])),
+                 what=f"{case[0]} db")
+
+
 # At unit stride with >= 4 groups per thread, conv*_backward computes dx, dw and db in one pass over dy
 # (the direct row's fused backward, ck_conv_bwd__depthwise_*); it must give the separate passes' bits.
 FUSED_CASES = [(name, (xs[0], 8 * xs[1]) + xs[2:], m, k, kw) for name, xs, m, k, kw in CASES

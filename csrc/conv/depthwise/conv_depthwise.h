@@ -22,6 +22,7 @@
  *   bwd_weight   one input channel per group, at most CK_DEPTHWISE_MAX_MULT outputs per group.
  * Backward-input needs no entry point of its own: see the forward case above. */
 #define CK_DEPTHWISE_MAX_MULT 4
+#define CK_DEPTHWISE_BWD_GB 8
 int ck_conv_depthwise_supports(const ck_conv_params *p, ck_conv_direction dir);
 
 /* The unit-stride backward-input of p as the forward problem the direct operator runs on dy: channels

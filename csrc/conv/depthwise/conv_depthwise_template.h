@@ -235,6 +235,7 @@ ck_status DW_BWD_WEIGHT(const ck_conv_params *p, const REAL *dy, const REAL *x, 
     ck_depthwise_tap_offsets(p, 1, NS, kslot, kshift, NR, Jp, toff);
     const size_t buf_elems = (size_t)(NS * NR * Jp);
     const size_t acc_elems = (size_t)(Kg * KV * L);
+    const ck_index GB = ck_depthwise_bwd_groups(G, p->num_threads), nblk = ck_depthwise_cdiv(G, GB);
     int err = 0;
 
 #if CK_BUILD_OPENMP
@@ -242,7 +243,7 @@ ck_status DW_BWD_WEIGHT(const ck_conv_params *p, const REAL *dy, const REAL *x, 
 #endif
     {
         REAL *buf = (REAL *)ck_aligned_alloc(buf_elems * sizeof(REAL));
-        REAL *acc = (REAL *)ck_aligned_alloc(acc_elems * sizeof(REAL));
+        REAL *acc = (REAL *)ck_aligned_alloc((size_t)GB * acc_elems * sizeof(REAL));
         const int ok = buf && acc;
         if (!ok) {
 #if CK_BUILD_OPENMP
@@ -254,21 +255,21 @@ ck_status DW_BWD_WEIGHT(const ck_conv_params *p, const REAL *dy, const REAL *x, 
 #if CK_BUILD_OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
-        for (ck_index g = 0; g < G; ++g) {
+        for (ck_index blk = 0; blk < nblk; ++blk) {
             if (!ok)
                 continue;
-            memset(acc, 0, acc_elems * sizeof(REAL));
-            for (ck_index n = 0; n < N; ++n) {
-                const REAL *xc = x + (n * C + g) * IH * IW;
-                if (n + 1 < N) { /* the next image's planes, while this one computes */
-                    ck_depthwise_prefetch(xc + C * IH * IW, (size_t)(IH * IW) * sizeof(REAL));
-                    ck_depthwise_prefetch(dy + ((n + 1) * K + g * Kg) * OH * OW, (size_t)(Kg * OH * OW) * sizeof(REAL));
+            const ck_index g0 = blk * GB, ng = ck_depthwise_min(GB, G - g0);
+            memset(acc, 0, (size_t)ng * acc_elems * sizeof(REAL));
+            for (ck_index n = 0; n < N; ++n)
+                for (ck_index gi = 0; gi < ng; ++gi) {
+                    const ck_index g = g0 + gi;
+                    const REAL *xc = x + (n * C + g) * IH * IW;
+                    BWW_PACK_X(kt, p, NS, sphase, NR, Jp, xc, buf);
+                    for (ck_index k = 0; k < Kg; ++k)
+                        BWW_ADD(kt, p, toff, Jp, dy + (n * K + g * Kg + k) * OH * OW, buf, acc + (gi * Kg + k) * KV * L);
                 }
-                BWW_PACK_X(kt, p, NS, sphase, NR, Jp, xc, buf);
-                for (ck_index k = 0; k < Kg; ++k)
-                    BWW_ADD(kt, p, toff, Jp, dy + (n * K + g * Kg + k) * OH * OW, buf, acc + k * KV * L);
-            }
-            BWW_STORE(acc, Kg, KV, L, dw + g * Kg * KV);
+            for (ck_index gi = 0; gi < ng; ++gi)
+                BWW_STORE(acc + gi * acc_elems, Kg, KV, L, dw + (g0 + gi) * Kg * KV);
         }
         ck_aligned_free(buf);
         ck_aligned_free(acc);
@@ -277,9 +278,10 @@ ck_status DW_BWD_WEIGHT(const ck_conv_params *p, const REAL *dy, const REAL *x, 
     return err ? CK_ERR_NOMEM : CK_OK;
 }
 
-/* dx, dw and db of a unit-stride depthwise layer in one pass (contract: conv_depthwise.h). Task = one
- * group g (input channel g, outputs g*M .. g*M+M-1), images in order. Per image the dy planes of the
- * group are read from memory once and then used from cache three times: bww_rows against the packed
+/* dx, dw and db of a unit-stride depthwise layer in one pass (contract: conv_depthwise.h). Task = a
+ * block of GB consecutive groups (ck_depthwise_bwd_groups; group g = input channel g, outputs g*M ..
+ * g*M+M-1), images in order, the block's groups in order within each image. Per image the dy planes
+ * of a group are read from memory once and then used from cache three times: bww_rows against the packed
  * x plane (dw, as DW_BWD_WEIGHT), the bias sums (db, as ck_conv_bwd_bias), and, packed with the
  * backward-input geometry, fwd_rows with the flipped kernel over the whole dx plane (dx, as DW_FWD on
  * ck_conv_bwd_input_as_forward(p), whose row blocking changes no sum). */
@@ -321,14 +323,16 @@ ck_status DW_BWD_ALL(const ck_conv_params *p, const REAL *dy, const REAL *x, con
         return CK_ERR_NOMEM;
     }
     int err = 0;
+    const ck_index GB = ck_depthwise_bwd_groups(G, p->num_threads), nblk = ck_depthwise_cdiv(G, GB);
 
 #if CK_BUILD_OPENMP
 #pragma omp parallel num_threads(p->num_threads)
 #endif
     {
-        REAL *xbuf = (REAL *)ck_aligned_alloc((xbuf_elems + dybuf_elems + acc_elems + (size_t)(M * KV)) * sizeof(REAL));
-        REAL *dybuf = xbuf + xbuf_elems, *acc = dybuf + dybuf_elems, *wt = acc + acc_elems;
-        double bsum[CK_DEPTHWISE_MAX_MULT][CK_BIAS_SUMS];
+        REAL *xbuf = (REAL *)ck_aligned_alloc((xbuf_elems + dybuf_elems + (size_t)GB * (acc_elems + (size_t)(M * KV))) *
+                                              sizeof(REAL));
+        REAL *dybuf = xbuf + xbuf_elems, *acc = dybuf + dybuf_elems, *wt = acc + GB * acc_elems;
+        double bsum[CK_DEPTHWISE_BWD_GB][CK_DEPTHWISE_MAX_MULT][CK_BIAS_SUMS];
         if (!xbuf) {
 #if CK_BUILD_OPENMP
 #pragma omp atomic write
@@ -339,41 +343,45 @@ ck_status DW_BWD_ALL(const ck_conv_params *p, const REAL *dy, const REAL *x, con
 #if CK_BUILD_OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
-        for (ck_index g = 0; g < G; ++g) {
+        for (ck_index blk = 0; blk < nblk; ++blk) {
             if (!xbuf)
                 continue;
-            memset(acc, 0, acc_elems * sizeof(REAL));
+            const ck_index g0 = blk * GB, ng = ck_depthwise_min(GB, G - g0);
+            memset(acc, 0, (size_t)ng * acc_elems * sizeof(REAL));
             memset(bsum, 0, sizeof bsum);
-            for (ck_index c = 0; c < M; ++c) /* the flipped kernel: wt[c][t] = w[g*M + c][KV-1-t] */
+            for (ck_index c = 0; c < ng * M; ++c) /* the flipped kernels: wt[c][t] = w[g0*M + c][KV-1-t] */
                 for (ck_index t = 0; t < KV; ++t)
-                    wt[c * KV + t] = w[(g * M + c) * KV + (KV - 1 - t)];
-            for (ck_index n = 0; n < N; ++n) {
-                const REAL *xc = x + (n * C + g) * IH * IW;
-                const REAL *dyg = dy + (n * K + g * M) * OH * OW;
-                const int dx_inplace = dx_unpacked && n * K + g * M > 0 && n * K + g * M < N * K - 1;
-                if (n + 1 < N) { /* the next image's planes, while this one computes */
-                    ck_depthwise_prefetch(xc + C * IH * IW, (size_t)(IH * IW) * sizeof(REAL));
-                    ck_depthwise_prefetch(dyg + K * OH * OW, (size_t)(M * OH * OW) * sizeof(REAL));
+                    wt[c * KV + t] = w[(g0 * M + c) * KV + (KV - 1 - t)];
+            for (ck_index n = 0; n < N; ++n)
+                for (ck_index gi = 0; gi < ng; ++gi) {
+                    const ck_index g = g0 + gi;
+                    const REAL *xc = x + (n * C + g) * IH * IW;
+                    const REAL *dyg = dy + (n * K + g * M) * OH * OW;
+                    const REAL *wtg = wt + gi * M * KV;
+                    REAL *accg = acc + gi * acc_elems;
+                    const int dx_inplace = dx_unpacked && n * K + g * M > 0 && n * K + g * M < N * K - 1;
+                    BWW_PACK_X(kt, p, NS, sphase, NR, Jp, xc, xbuf);
+                    for (ck_index k = 0; k < M; ++k) {
+                        const REAL *dyk = dyg + k * OH * OW;
+                        BWW_ADD(kt, p, toff, Jp, dyk, xbuf, accg + k * KV * L);
+                        if (db)
+                            BIAS_ADD_PLANE(bsum[gi][k], dyk, OH * OW);
+                        for (ck_index s = 0; s < QS && !dx_inplace; ++s)
+                            PACK_PLANE(kt, dybuf + (k * QS + s) * NQ * Jq, Jq, dyk, OH, OW, -q.pad_before[1], NQ, 1,
+                                       qphase[s] - q.pad_before[2]);
+                    }
+                    if (dx_inplace)
+                        kt->fwd3u(IH, dyg, zrow, OH, OW, -q.pad_before[1], q.pad_before[2], wtg, (REAL)0, IW,
+                                  dx + (n * C + g) * IH * IW, IW);
+                    else
+                        kt->fwd(IH, dybuf, Jq, M * KV, qtoff, wtg, (REAL)0, IW, dx + (n * C + g) * IH * IW, IW);
                 }
-                BWW_PACK_X(kt, p, NS, sphase, NR, Jp, xc, xbuf);
-                for (ck_index k = 0; k < M; ++k) {
-                    const REAL *dyk = dyg + k * OH * OW;
-                    BWW_ADD(kt, p, toff, Jp, dyk, xbuf, acc + k * KV * L);
-                    if (db)
-                        BIAS_ADD_PLANE(bsum[k], dyk, OH * OW);
-                    for (ck_index s = 0; s < QS && !dx_inplace; ++s)
-                        PACK_PLANE(kt, dybuf + (k * QS + s) * NQ * Jq, Jq, dyk, OH, OW, -q.pad_before[1], NQ, 1,
-                                   qphase[s] - q.pad_before[2]);
-                }
-                if (dx_inplace)
-                    kt->fwd3u(IH, dyg, zrow, OH, OW, -q.pad_before[1], q.pad_before[2], wt, (REAL)0, IW,
-                              dx + (n * C + g) * IH * IW, IW);
-                else
-                    kt->fwd(IH, dybuf, Jq, M * KV, qtoff, wt, (REAL)0, IW, dx + (n * C + g) * IH * IW, IW);
+            for (ck_index gi = 0; gi < ng; ++gi) {
+                const ck_index g = g0 + gi;
+                BWW_STORE(acc + gi * acc_elems, M, KV, L, dw + g * M * KV);
+                for (ck_index k = 0; k < M && db; ++k)
+                    db[g * M + k] = (REAL)ck_bias_total(bsum[gi][k]);
             }
-            BWW_STORE(acc, M, KV, L, dw + g * M * KV);
-            for (ck_index k = 0; k < M && db; ++k)
-                db[g * M + k] = (REAL)ck_bias_total(bsum[k]);
         }
         ck_aligned_free(xbuf);
     }
