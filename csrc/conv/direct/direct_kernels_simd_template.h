@@ -207,6 +207,18 @@ CK_TARGET void STORE_TILE(const REAL *out, int nv, ck_index nk, const REAL *bias
  * output channels, 12 accumulators on AVX2. Per (channel, tap) step 2 aligned weight loads and CL_P
  * broadcasts of input elements (any stride: no phase packing, no loads across cache lines). */
 #define CL_P 6
+/* The steps of a tile over all (c, kh, kw) in order (cl's contract): STEP with ip = the tap's input at
+ * the tile's first column and wp = its weights at the tile's first channel (arguments of the bodies
+ * below: nc, KH, KW, in, ics, ihs, dw, w, Kp). */
+#define CL_FOR_TAPS(...)                                                                            \
+    for (ck_index c_ = 0; c_ < nc; ++c_)                                                            \
+        for (ck_index kh_ = 0; kh_ < KH; ++kh_) {                                                   \
+            const REAL *ip = in + c_ * ics + kh_ * ihs;                                             \
+            const REAL *wp = w + (c_ * KH + kh_) * KW * Kp;                                         \
+            for (ck_index kw_ = 0; kw_ < KW; ++kw_, ip += dw, wp += Kp) {                           \
+                __VA_ARGS__                                                                         \
+            }                                                                                       \
+        }
 #define CL_DECL(q) VT c0_##q = VZERO(), c1_##q = VZERO();
 #define CL_FMA(q)                                                                                   \
     if ((q) < P) {                                                                                  \
@@ -226,15 +238,8 @@ CL_BODY(const int P, ck_index nc, ck_index KH, ck_index KW, const REAL *in, ck_i
         ck_index dw, const REAL *w, ck_index Kp, REAL *o)
 {
     CL_DECL(0) CL_DECL(1) CL_DECL(2) CL_DECL(3) CL_DECL(4) CL_DECL(5)
-    for (ck_index c = 0; c < nc; ++c)
-        for (ck_index kh = 0; kh < KH; ++kh) {
-            const REAL *ip = in + c * ics + kh * ihs;
-            const REAL *wp = w + (c * KH + kh) * KW * Kp;
-            for (ck_index kw = 0; kw < KW; ++kw, ip += dw, wp += Kp) {
-                const VT w0 = VLOAD(wp), w1 = VLOAD(wp + LANES);
-                CL_FMA(0) CL_FMA(1) CL_FMA(2) CL_FMA(3) CL_FMA(4) CL_FMA(5)
-            }
-        }
+    CL_FOR_TAPS(const VT w0 = VLOAD(wp), w1 = VLOAD(wp + LANES);
+                CL_FMA(0) CL_FMA(1) CL_FMA(2) CL_FMA(3) CL_FMA(4) CL_FMA(5))
     CL_ST(0) CL_ST(1) CL_ST(2) CL_ST(3) CL_ST(4) CL_ST(5)
 }
 
@@ -253,16 +258,9 @@ CL1_BODY(const int P, ck_index nc, ck_index KH, ck_index KW, const REAL *in, ck_
 {
     CL1_DECL(0) CL1_DECL(1) CL1_DECL(2) CL1_DECL(3) CL1_DECL(4) CL1_DECL(5)
     CL1_DECL(6) CL1_DECL(7) CL1_DECL(8) CL1_DECL(9) CL1_DECL(10) CL1_DECL(11)
-    for (ck_index c = 0; c < nc; ++c)
-        for (ck_index kh = 0; kh < KH; ++kh) {
-            const REAL *ip = in + c * ics + kh * ihs;
-            const REAL *wp = w + (c * KH + kh) * KW * Kp;
-            for (ck_index kw = 0; kw < KW; ++kw, ip += dw, wp += Kp) {
-                const VT w0 = VLOAD(wp);
+    CL_FOR_TAPS(const VT w0 = VLOAD(wp);
                 CL1_FMA(0) CL1_FMA(1) CL1_FMA(2) CL1_FMA(3) CL1_FMA(4) CL1_FMA(5)
-                CL1_FMA(6) CL1_FMA(7) CL1_FMA(8) CL1_FMA(9) CL1_FMA(10) CL1_FMA(11)
-            }
-        }
+                CL1_FMA(6) CL1_FMA(7) CL1_FMA(8) CL1_FMA(9) CL1_FMA(10) CL1_FMA(11))
     CL1_ST(0) CL1_ST(1) CL1_ST(2) CL1_ST(3) CL1_ST(4) CL1_ST(5)
     CL1_ST(6) CL1_ST(7) CL1_ST(8) CL1_ST(9) CL1_ST(10) CL1_ST(11)
 }
@@ -336,6 +334,7 @@ CK_TARGET void CL_STORE(const REAL *out, ck_index Kp, ck_index nk, ck_index OW, 
     }
 }
 #undef CL_P
+#undef CL_FOR_TAPS
 #undef CL_DECL
 #undef CL_FMA
 #undef CL_ST
