@@ -261,15 +261,10 @@ static ck_status FWD_CL(const ck_conv_params *p, const KTAB *kt, const REAL *x, 
     const ck_index nt = p->num_threads > 0 ? p->num_threads : 1;
     const ck_index Kp = ck_direct_cdiv(Kg, kt->lanes) * kt->lanes;
     const ck_index XW = (OW - 1) * p->stride[2] + (KW - 1) * p->dilation[2] + 1;
-    /* wp[g][c][kh][kw][k], k < Kp (zero past Kg) */
     REAL *wp = (REAL *)ck_aligned_alloc((size_t)(G * Cg * KH * KW * Kp) * sizeof(REAL));
     if (!wp)
         return CK_ERR_NOMEM;
-    for (ck_index g = 0; g < G; ++g)
-        for (ck_index ci = 0; ci < Cg; ++ci)
-            for (ck_index t = 0; t < KH * KW; ++t)
-                for (ck_index k = 0; k < Kp; ++k)
-                    wp[((g * Cg + ci) * KH * KW + t) * Kp + k] = k < Kg ? w[((g * Kg + k) * Cg + ci) * KH * KW + t] : (REAL)0;
+    PACK_WEIGHTS(p, w, 1, Kp, wp); /* one tile of Kp channels: wp[g][c][kh][kw][k], zero past Kg */
     /* Output rows per task: padded input rows <= 256 KiB, >= 4 tasks per thread. RH changes no sum. */
     ck_index RH = OH;
     while (RH > 1 && (size_t)(Cg * ((RH - 1) * p->stride[1] + (KH - 1) * p->dilation[1] + 1) * XW) * sizeof(REAL) >
