@@ -115,6 +115,10 @@ cdef extern from "cnnkern/ck_gemm.h" nogil:
                             const float *B, ck_index ldb, int accumulate, float *C, ck_index ldc)
     int ck_gemm_small_n_f64(int trans_a, ck_index M, ck_index N, ck_index K, const double *A, ck_index lda,
                             const double *B, ck_index ldb, int accumulate, double *C, ck_index ldc)
+    int ck_gemm_panels_f32(ck_index M, ck_index N, ck_index K, const float *A, ck_index lda, const float *B,
+                           ck_index ldb, int accumulate, float *C, ck_index ldc)
+    int ck_gemm_panels_f64(ck_index M, ck_index N, ck_index K, const double *A, ck_index lda, const double *B,
+                           ck_index ldb, int accumulate, double *C, ck_index ldc)
     int ck_gemm_can_pin(int dtype_size)
 
 # The C algorithms, in the order of the C table (cnnkern.algorithms()).
@@ -403,11 +407,12 @@ def gemm_use_small_n(bint on):
     ck_gemm_use_small_n(1 if on else 0)
 
 
-def gemm_small_n_probe(bint trans_a, a, b, c, bint accumulate):
+def gemm_small_n_probe(bint trans_a, a, b, c, bint accumulate, bint panels=False):
     """For tests: c (+)= op(a) @ b through the small-N GEMM kernels (csrc/gemm/gemm_small_n.h) at the ISA
-    in use. a, b, c: 2-D arrays of one dtype (float32/float64) with unit column stride (row strides
-    free: views into larger arrays test the leading dimensions); op(a) = a.T when trans_a. Returns
-    whether the kernels ran (False: none for this CPU)."""
+    in use, or (panels, op(a) = a only) their panels form over copies of b's columns. a, b, c: 2-D
+    arrays of one dtype (float32/float64) with unit column stride (row strides free: views into larger
+    arrays test the leading dimensions); op(a) = a.T when trans_a. Returns whether the kernels ran
+    (False: declined, e.g. none for this CPU)."""
     cdef cnp.ndarray A = a, B = b, C = c
     cdef Py_ssize_t size = C.itemsize
     for arr in (A, B, C):
@@ -420,6 +425,17 @@ def gemm_small_n_probe(bint trans_a, a, b, c, bint accumulate):
     if (A.shape[1] if trans_a else A.shape[0]) != M or (A.shape[0] if trans_a else A.shape[1]) != K or B.shape[1] != N:
         raise ValueError("shapes do not chain")
     cdef int done
+    if panels:
+        if trans_a:
+            raise ValueError("the panels form has op(a) = a only")
+        if size == 4:
+            done = ck_gemm_panels_f32(M, N, K, <const float *>cnp.PyArray_DATA(A), lda, <const float *>cnp.PyArray_DATA(B),
+                                      ldb, accumulate, <float *>cnp.PyArray_DATA(C), ldc)
+        else:
+            done = ck_gemm_panels_f64(M, N, K, <const double *>cnp.PyArray_DATA(A), lda,
+                                      <const double *>cnp.PyArray_DATA(B), ldb, accumulate, <double *>cnp.PyArray_DATA(C),
+                                      ldc)
+        return bool(done)
     if size == 4:
         done = ck_gemm_small_n_f32(trans_a, M, N, K, <const float *>cnp.PyArray_DATA(A), lda,
                                    <const float *>cnp.PyArray_DATA(B), ldb, accumulate, <float *>cnp.PyArray_DATA(C), ldc)

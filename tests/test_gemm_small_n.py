@@ -4,7 +4,10 @@ They take the GEMMs with few columns (N <= 256, B within 2 MiB; on AVX2-only CPU
 im2col's and winograd's parallel work items hand to a one-thread BLAS: a 7x7 feature map at batch 1
 (r50_3x3_7), winograd's per-element products. An 8 x 3-vector (AVX-512) or 4 x 3-vector (AVX2)
 register tile, the last vector masked; every element one FMA chain over k, so im2col's bits do not
-depend on its tiling, and both ISAs give the same bits.
+depend on its tiling, and both ISAs give the same bits. Their "panels" form (AVX2) takes im2col's
+forward GEMMs with many columns whose B rows lie far apart (a plane or a column tile) and a small A:
+each 96 columns of B are copied contiguous and run through the same kernel, so the bits equal the
+small-N kernel's on any split of the columns.
 """
 import numpy as np
 import pytest
@@ -152,14 +155,67 @@ def test_small_n_same_bits_on_both_isas(dtype, isa_cap):
         np.testing.assert_array_equal(out["avx2"], out["avx512"])
 
 
+PANEL_SHAPES = [  # (M, N, K): N past the small-N limit, not a multiple of the 96-column copies
+    (1, 257, 16), (4, 300, 33), (13, 385, 40), (64, 1568, 256), (7, 96 * 3 + 5, 17), (9, 1000, 129),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("accumulate", [False, True])
+@pytest.mark.parametrize("shape", PANEL_SHAPES, ids=lambda s: "x".join(map(str, s)))
+def test_panels_match_numpy_and_small_n_bits(shape, accumulate, dtype, isa_cap):
+    """The panels form against NumPy (views: leading dimensions past the sizes), and bit for bit the
+    small-N kernel on contiguous 50-column slices of B (another split than the 96-column copies)."""
+    isa_cap("avx2")
+    m, n, k = shape
+    rng = np.random.default_rng(7)
+    a, b, c = _operands(m, n, k, dtype, False, rng)
+    c0 = c.copy()
+    assert _conv_ext.gemm_small_n_probe(False, a, b, c, accumulate, panels=True)
+    expect = a.astype(np.float64) @ b + (c0 if accumulate else 0)
+    assert_close(c, expect, dtype, k, what="panels")
+    for j0 in range(0, n, 50):
+        cj = c0[:, j0:j0 + 50].copy()
+        assert _conv_ext.gemm_small_n_probe(False, a, np.ascontiguousarray(b[:, j0:j0 + 50]), cj, accumulate)
+        np.testing.assert_array_equal(cj, c[:, j0:j0 + 50])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_panels_decline(dtype, isa_cap):
+    """Declined (c untouched, the BLAS runs): without AVX2, and when a 96-column copy of B would pass
+    1 MiB (the boundary, and one row of B more)."""
+    rng = np.random.default_rng(8)
+    isa_cap("generic")
+    a, b, c = _operands(4, 300, 20, dtype, False, rng)
+    c0 = c.copy()
+    assert not _conv_ext.gemm_small_n_probe(False, a, b, c, False, panels=True)
+    np.testing.assert_array_equal(c, c0)
+    isa_cap("avx2")
+    k_fit = (1 << 20) // (96 * np.dtype(dtype).itemsize)
+    for k, runs in ((k_fit, True), (k_fit + 1, False)):
+        a = rng.standard_normal((2, k)).astype(dtype)
+        b = rng.standard_normal((k, 260)).astype(dtype)
+        c = np.zeros((2, 260), dtype)
+        assert _conv_ext.gemm_small_n_probe(False, a, b, c, False, panels=True) == runs
+        if runs:
+            assert_close(c, a.astype(np.float64) @ b, dtype, k, what=f"k={k}")
+        else:
+            assert not c.any()
+
+
 # im2col problems whose GEMMs have few columns (7x7 and smaller maps, batch 1, pixel tiles split
-# across workers), in every pass, against the oracle; 1 and 2 threads give the same bits.
+# across workers) or many far apart, in every pass, against the oracle; 1 and 2 threads give the same bits.
 CONV_CASES = [
     ((1, 64, 7, 7), (96, 64, 3, 3), dict(padding=1)),           # r50_3x3_7-like: N = 49 (or tiles of it)
     ((1, 32, 5, 6), (40, 32, 3, 3), dict(padding=1)),
     ((2, 24, 4, 4), (36, 12, 3, 3), dict(padding=1, groups=2)),
     ((1, 20, 9, 7), (24, 20, 1, 1), dict()),                     # pointwise: the GEMM reads x in place
     ((1, 16, 8, 8), (64, 16, 3, 3), dict(stride=2, padding=1)),
+    # many columns, far apart: the panels form (pointwise: 2 tiles of 512 of a 1024-pixel plane; column
+    # tiles of 900 and 800 pixels)
+    ((1, 20, 32, 32), (24, 20, 1, 1), dict()),
+    ((2, 6, 30, 30), (10, 6, 3, 3), dict(padding=2, dilation=2)),
+    ((1, 4, 40, 40), (8, 2, 3, 3), dict(padding=1, groups=2)),
 ]
 
 

@@ -31,7 +31,9 @@
  * Few columns (gemm_small_n.h): a GEMM with op(B) = B, alpha 1, beta 0 or 1, N <= CK_GEMM_SMALL_N_MAX
  * and M, K not tiny, called while the BLAS is pinned to one thread (the caller's loops are parallel),
  * runs cnnkern's own serial kernels: a BLAS packs all of A for those few columns. Elsewhere (the BLAS
- * threading, a BLAS that cannot be pinned, ck_gemm_use_naive) nothing changes.
+ * threading, a BLAS that cannot be pinned, ck_gemm_use_naive) nothing changes. Likewise a GEMM with
+ * many columns whose B rows lie far apart and a small A (im2col's forward: gemm_small_n.h's "panels")
+ * runs those kernels over contiguous copies of B's columns. ck_gemm_use_small_n(0) turns both off.
  * Concurrent calls from several Python threads are safe: the installed pointers are written once at
  * import, and OpenBLAS's gemm is thread-safe.
  */
@@ -122,6 +124,7 @@ static int blas_pinned_to_one(void)
 #define GEMM_ROWMAJOR ck_gemm_f32
 #define GEMM_NAIVE ck_gemm_naive_f32
 #define GEMM_SMALL_N ck_gemm_small_n_f32
+#define GEMM_PANELS ck_gemm_panels_f32
 #include "gemm_adapter_template.h"
 #undef REAL
 #undef GEMM_FORTRAN_FN
@@ -129,6 +132,7 @@ static int blas_pinned_to_one(void)
 #undef GEMM_ROWMAJOR
 #undef GEMM_NAIVE
 #undef GEMM_SMALL_N
+#undef GEMM_PANELS
 
 #define REAL double
 #define GEMM_FORTRAN_FN ck_dgemm_fortran_fn
@@ -136,6 +140,7 @@ static int blas_pinned_to_one(void)
 #define GEMM_ROWMAJOR ck_gemm_f64
 #define GEMM_NAIVE ck_gemm_naive_f64
 #define GEMM_SMALL_N ck_gemm_small_n_f64
+#define GEMM_PANELS ck_gemm_panels_f64
 #include "gemm_adapter_template.h"
 #undef REAL
 #undef GEMM_FORTRAN_FN
@@ -143,6 +148,7 @@ static int blas_pinned_to_one(void)
 #undef GEMM_ROWMAJOR
 #undef GEMM_NAIVE
 #undef GEMM_SMALL_N
+#undef GEMM_PANELS
 
 /* ---- complex GEMM (contract above); written at import, read by every call ---- */
 static ck_cgemm_fortran_fn installed_cgemm = NULL;

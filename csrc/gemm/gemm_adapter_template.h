@@ -1,6 +1,6 @@
 /*
  * gemm_adapter_template.h -- one dtype of gemm_adapter.c. Included with REAL, GEMM_FORTRAN_FN,
- * GEMM_INSTALLED, GEMM_ROWMAJOR, GEMM_NAIVE and GEMM_SMALL_N #defined (full function names, visible to grep).
+ * GEMM_INSTALLED, GEMM_ROWMAJOR, GEMM_NAIVE, GEMM_SMALL_N and GEMM_PANELS #defined (full function names, visible to grep).
  */
 
 /* C[M][N] = alpha * op(A) op(B) + beta * C, row-major, plain loops. */
@@ -43,6 +43,12 @@ void GEMM_ROWMAJOR(int trans_a, int trans_b, ck_index M, ck_index N, ck_index K,
         N <= CK_GEMM_SMALL_N_MAX && M >= ck_gemm_small_n_min_m() && K >= CK_GEMM_SMALL_N_MIN_K &&
         (size_t)(K * N) * sizeof(REAL) <= CK_GEMM_SMALL_N_MAX_B_BYTES &&
         blas_pinned_to_one() && GEMM_SMALL_N(trans_a, M, N, K, A, lda, B, ldb, beta == (REAL)1, C, ldc))
+        return;
+    if (gemm != NULL && small_n_enabled && !trans_a && !trans_b && alpha == (REAL)1 && (beta == (REAL)0 || beta == (REAL)1) &&
+        N > CK_GEMM_SMALL_N_MAX && K >= CK_GEMM_SMALL_N_MIN_K &&
+        (size_t)(M * K) * sizeof(REAL) <= CK_GEMM_PANELS_MAX_A_BYTES &&
+        ldb >= CK_GEMM_PANELS_MIN_LDB &&
+        blas_pinned_to_one() && GEMM_PANELS(M, N, K, A, lda, B, ldb, beta == (REAL)1, C, ldc))
         return;
     if (gemm == NULL) {
         GEMM_NAIVE(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);

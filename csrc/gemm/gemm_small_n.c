@@ -17,6 +17,8 @@
 #include "gemm_small_n.h"
 #include "cnnkern/ck_simd_x86.h"
 
+#include <string.h>
+
 #if CK_SIMD_X86
 #define SMALL_N_DISPATCH(NAME, REALT, SUFFIX)                                                            \
     int NAME(int trans_a, ck_index M, ck_index N, ck_index K, const REALT *A, ck_index lda, const REALT *B, \
@@ -46,3 +48,38 @@
 
 SMALL_N_DISPATCH(ck_gemm_small_n_f32, float, f32)
 SMALL_N_DISPATCH(ck_gemm_small_n_f64, double, f64)
+
+/* Panels (gemm_small_n.h): the AVX2 kernel over contiguous copies of CK_GEMM_PANEL_COLS columns of B. */
+#if CK_SIMD_X86
+#define PANELS_DISPATCH(NAME, REALT, SUFFIX)                                                             \
+    int NAME(ck_index M, ck_index N, ck_index K, const REALT *A, ck_index lda, const REALT *B,          \
+             ck_index ldb, int accumulate, REALT *C, ck_index ldc)                                       \
+    {                                                                                                    \
+        if (ck_cpu_isa() != CK_ISA_AVX2 ||                                                               \
+            (size_t)(K * CK_GEMM_PANEL_COLS) * sizeof(REALT) > CK_GEMM_PANELS_MAX_COPY_BYTES)            \
+            return 0;                                                                                    \
+        REALT *panel = (REALT *)ck_aligned_alloc((size_t)(K * CK_GEMM_PANEL_COLS) * sizeof(REALT));      \
+        if (panel == NULL)                                                                               \
+            return 0;                                                                                    \
+        for (ck_index j0 = 0; j0 < N; j0 += CK_GEMM_PANEL_COLS) {                                        \
+            const ck_index nj = N - j0 < CK_GEMM_PANEL_COLS ? N - j0 : CK_GEMM_PANEL_COLS;               \
+            for (ck_index k = 0; k < K; ++k)                                                             \
+                memcpy(panel + k * nj, B + k * ldb + j0, (size_t)nj * sizeof(REALT));                    \
+            ck_gemm_small_n__avx2_##SUFFIX(0, M, nj, K, A, lda, panel, nj, accumulate, C + j0, ldc);     \
+        }                                                                                                \
+        ck_aligned_free(panel);                                                                          \
+        return 1;                                                                                        \
+    }
+#else /* no SIMD kernels in this build: always decline */
+#define PANELS_DISPATCH(NAME, REALT, SUFFIX)                                                             \
+    int NAME(ck_index M, ck_index N, ck_index K, const REALT *A, ck_index lda, const REALT *B,          \
+             ck_index ldb, int accumulate, REALT *C, ck_index ldc)                                       \
+    {                                                                                                    \
+        (void)M, (void)N, (void)K, (void)A, (void)lda, (void)B, (void)ldb, (void)accumulate, (void)C;   \
+        (void)ldc;                                                                                       \
+        return 0;                                                                                        \
+    }
+#endif
+
+PANELS_DISPATCH(ck_gemm_panels_f32, float, f32)
+PANELS_DISPATCH(ck_gemm_panels_f64, double, f64)
