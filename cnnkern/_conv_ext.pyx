@@ -115,10 +115,10 @@ cdef extern from "cnnkern/ck_gemm.h" nogil:
                             const float *B, ck_index ldb, int accumulate, float *C, ck_index ldc)
     int ck_gemm_small_n_f64(int trans_a, ck_index M, ck_index N, ck_index K, const double *A, ck_index lda,
                             const double *B, ck_index ldb, int accumulate, double *C, ck_index ldc)
-    int ck_gemm_panels_f32(ck_index M, ck_index N, ck_index K, const float *A, ck_index lda, const float *B,
-                           ck_index ldb, int accumulate, float *C, ck_index ldc)
-    int ck_gemm_panels_f64(ck_index M, ck_index N, ck_index K, const double *A, ck_index lda, const double *B,
-                           ck_index ldb, int accumulate, double *C, ck_index ldc)
+    int ck_gemm_panels_f32(int trans_a, ck_index M, ck_index N, ck_index K, const float *A, ck_index lda,
+                           const float *B, ck_index ldb, int accumulate, float *C, ck_index ldc)
+    int ck_gemm_panels_f64(int trans_a, ck_index M, ck_index N, ck_index K, const double *A, ck_index lda,
+                           const double *B, ck_index ldb, int accumulate, double *C, ck_index ldc)
     int ck_gemm_can_pin(int dtype_size)
 
 # The C algorithms, in the order of the C table (cnnkern.algorithms()).
@@ -409,7 +409,7 @@ def gemm_use_small_n(bint on):
 
 def gemm_small_n_probe(bint trans_a, a, b, c, bint accumulate, bint panels=False):
     """For tests: c (+)= op(a) @ b through the small-N GEMM kernels (csrc/gemm/gemm_small_n.h) at the ISA
-    in use, or (panels, op(a) = a only) their panels form over copies of b's columns. a, b, c: 2-D
+    in use, or (panels) their panels form over copies of b's columns. a, b, c: 2-D
     arrays of one dtype (float32/float64) with unit column stride (row strides free: views into larger
     arrays test the leading dimensions); op(a) = a.T when trans_a. Returns whether the kernels ran
     (False: declined, e.g. none for this CPU)."""
@@ -426,13 +426,11 @@ def gemm_small_n_probe(bint trans_a, a, b, c, bint accumulate, bint panels=False
         raise ValueError("shapes do not chain")
     cdef int done
     if panels:
-        if trans_a:
-            raise ValueError("the panels form has op(a) = a only")
         if size == 4:
-            done = ck_gemm_panels_f32(M, N, K, <const float *>cnp.PyArray_DATA(A), lda, <const float *>cnp.PyArray_DATA(B),
-                                      ldb, accumulate, <float *>cnp.PyArray_DATA(C), ldc)
+            done = ck_gemm_panels_f32(trans_a, M, N, K, <const float *>cnp.PyArray_DATA(A), lda,
+                                      <const float *>cnp.PyArray_DATA(B), ldb, accumulate, <float *>cnp.PyArray_DATA(C), ldc)
         else:
-            done = ck_gemm_panels_f64(M, N, K, <const double *>cnp.PyArray_DATA(A), lda,
+            done = ck_gemm_panels_f64(trans_a, M, N, K, <const double *>cnp.PyArray_DATA(A), lda,
                                       <const double *>cnp.PyArray_DATA(B), ldb, accumulate, <double *>cnp.PyArray_DATA(C),
                                       ldc)
         return bool(done)

@@ -6,8 +6,8 @@ im2col's and winograd's parallel work items hand to a one-thread BLAS: a 7x7 fea
 register tile, the last vector masked; every element one FMA chain over k, so im2col's bits do not
 depend on its tiling, and both ISAs give the same bits. Their "panels" form (AVX2) takes im2col's
 forward GEMMs with many columns whose B rows lie far apart (a plane or a column tile) and a small A:
-each 96 columns of B are copied contiguous and run through the same kernel, so the bits equal the
-small-N kernel's on any split of the columns.
+each 96 columns of B are copied contiguous and run through the same kernel (a transposed A, the input
+gradient's, copied row-major first), so the bits equal the small-N kernel's on any split of the columns.
 """
 import numpy as np
 import pytest
@@ -161,22 +161,25 @@ PANEL_SHAPES = [  # (M, N, K): N past the small-N limit, not a multiple of the 9
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("trans_a", [False, True])
 @pytest.mark.parametrize("accumulate", [False, True])
 @pytest.mark.parametrize("shape", PANEL_SHAPES, ids=lambda s: "x".join(map(str, s)))
-def test_panels_match_numpy_and_small_n_bits(shape, accumulate, dtype, isa_cap):
+def test_panels_match_numpy_and_small_n_bits(shape, accumulate, trans_a, dtype, isa_cap):
     """The panels form against NumPy (views: leading dimensions past the sizes), and bit for bit the
-    small-N kernel on contiguous 50-column slices of B (another split than the 96-column copies)."""
+    small-N kernel on contiguous 50-column slices of B (another split than the 96-column copies) with
+    op(A) as a row-major copy (what the panels form makes of a transposed A)."""
     isa_cap("avx2")
     m, n, k = shape
     rng = np.random.default_rng(7)
-    a, b, c = _operands(m, n, k, dtype, False, rng)
+    a, b, c = _operands(m, n, k, dtype, trans_a, rng)
+    op_a = np.ascontiguousarray(a.T if trans_a else a)
     c0 = c.copy()
-    assert _conv_ext.gemm_small_n_probe(False, a, b, c, accumulate, panels=True)
-    expect = a.astype(np.float64) @ b + (c0 if accumulate else 0)
+    assert _conv_ext.gemm_small_n_probe(trans_a, a, b, c, accumulate, panels=True)
+    expect = op_a.astype(np.float64) @ b + (c0 if accumulate else 0)
     assert_close(c, expect, dtype, k, what="panels")
     for j0 in range(0, n, 50):
         cj = c0[:, j0:j0 + 50].copy()
-        assert _conv_ext.gemm_small_n_probe(False, a, np.ascontiguousarray(b[:, j0:j0 + 50]), cj, accumulate)
+        assert _conv_ext.gemm_small_n_probe(False, op_a, np.ascontiguousarray(b[:, j0:j0 + 50]), cj, accumulate)
         np.testing.assert_array_equal(cj, c[:, j0:j0 + 50])
 
 
@@ -216,6 +219,8 @@ CONV_CASES = [
     ((1, 20, 32, 32), (24, 20, 1, 1), dict()),
     ((2, 6, 30, 30), (10, 6, 3, 3), dict(padding=2, dilation=2)),
     ((1, 4, 40, 40), (8, 2, 3, 3), dict(padding=1, groups=2)),
+    ((1, 8, 36, 36), (16, 8, 3, 3), dict(padding=1)),           # input gradient: dy's rows, a plane apart
+    ((2, 24, 28, 28), (20, 24, 1, 1), dict()),
 ]
 
 

@@ -32,7 +32,8 @@
  * and M, K not tiny, called while the BLAS is pinned to one thread (the caller's loops are parallel),
  * runs cnnkern's own serial kernels: a BLAS packs all of A for those few columns. Elsewhere (the BLAS
  * threading, a BLAS that cannot be pinned, ck_gemm_use_naive) nothing changes. Likewise a GEMM with
- * many columns whose B rows lie far apart and a small A (im2col's forward: gemm_small_n.h's "panels")
+ * many columns whose B rows lie far apart and a small A (im2col's forward and input gradient:
+ * gemm_small_n.h's "panels")
  * runs those kernels over contiguous copies of B's columns. ck_gemm_use_small_n(0) turns both off.
  * Concurrent calls from several Python threads are safe: the installed pointers are written once at
  * import, and OpenBLAS's gemm is thread-safe.

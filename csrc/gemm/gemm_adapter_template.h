@@ -44,11 +44,11 @@ void GEMM_ROWMAJOR(int trans_a, int trans_b, ck_index M, ck_index N, ck_index K,
         (size_t)(K * N) * sizeof(REAL) <= CK_GEMM_SMALL_N_MAX_B_BYTES &&
         blas_pinned_to_one() && GEMM_SMALL_N(trans_a, M, N, K, A, lda, B, ldb, beta == (REAL)1, C, ldc))
         return;
-    if (gemm != NULL && small_n_enabled && !trans_a && !trans_b && alpha == (REAL)1 && (beta == (REAL)0 || beta == (REAL)1) &&
+    if (gemm != NULL && small_n_enabled && !trans_b && alpha == (REAL)1 && (beta == (REAL)0 || beta == (REAL)1) &&
         N > CK_GEMM_SMALL_N_MAX && K >= CK_GEMM_SMALL_N_MIN_K &&
-        (size_t)(M * K) * sizeof(REAL) <= CK_GEMM_PANELS_MAX_A_BYTES &&
+        (size_t)(M * K) * sizeof(REAL) <= (trans_a ? CK_GEMM_PANELS_MAX_AT_BYTES : CK_GEMM_PANELS_MAX_A_BYTES) &&
         ldb >= CK_GEMM_PANELS_MIN_LDB &&
-        blas_pinned_to_one() && GEMM_PANELS(M, N, K, A, lda, B, ldb, beta == (REAL)1, C, ldc))
+        blas_pinned_to_one() && GEMM_PANELS(trans_a, M, N, K, A, lda, B, ldb, beta == (REAL)1, C, ldc))
         return;
     if (gemm == NULL) {
         GEMM_NAIVE(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);

@@ -52,15 +52,26 @@ SMALL_N_DISPATCH(ck_gemm_small_n_f64, double, f64)
 /* Panels (gemm_small_n.h): the AVX2 kernel over contiguous copies of CK_GEMM_PANEL_COLS columns of B. */
 #if CK_SIMD_X86
 #define PANELS_DISPATCH(NAME, REALT, SUFFIX)                                                             \
-    int NAME(ck_index M, ck_index N, ck_index K, const REALT *A, ck_index lda, const REALT *B,          \
-             ck_index ldb, int accumulate, REALT *C, ck_index ldc)                                       \
+    int NAME(int trans_a, ck_index M, ck_index N, ck_index K, const REALT *A, ck_index lda,             \
+             const REALT *B, ck_index ldb, int accumulate, REALT *C, ck_index ldc)                       \
     {                                                                                                    \
         if (ck_cpu_isa() != CK_ISA_AVX2 ||                                                               \
             (size_t)(K * CK_GEMM_PANEL_COLS) * sizeof(REALT) > CK_GEMM_PANELS_MAX_COPY_BYTES)            \
             return 0;                                                                                    \
         REALT *panel = (REALT *)ck_aligned_alloc((size_t)(K * CK_GEMM_PANEL_COLS) * sizeof(REALT));      \
-        if (panel == NULL)                                                                               \
+        REALT *at = trans_a ? (REALT *)ck_aligned_alloc((size_t)(M * K) * sizeof(REALT)) : NULL;         \
+        if (panel == NULL || (trans_a && at == NULL)) {                                                  \
+            ck_aligned_free(panel);                                                                      \
+            ck_aligned_free(at);                                                                         \
             return 0;                                                                                    \
+        }                                                                                                \
+        if (trans_a) { /* op(A) = A^T copied row-major: the kernel's broadcasts then run along rows */  \
+            for (ck_index k = 0; k < K; ++k)                                                             \
+                for (ck_index m = 0; m < M; ++m)                                                         \
+                    at[m * K + k] = A[k * lda + m];                                                      \
+            A = at;                                                                                      \
+            lda = K;                                                                                     \
+        }                                                                                                \
         for (ck_index j0 = 0; j0 < N; j0 += CK_GEMM_PANEL_COLS) {                                        \
             const ck_index nj = N - j0 < CK_GEMM_PANEL_COLS ? N - j0 : CK_GEMM_PANEL_COLS;               \
             for (ck_index k = 0; k < K; ++k)                                                             \
@@ -68,14 +79,15 @@ SMALL_N_DISPATCH(ck_gemm_small_n_f64, double, f64)
             ck_gemm_small_n__avx2_##SUFFIX(0, M, nj, K, A, lda, panel, nj, accumulate, C + j0, ldc);     \
         }                                                                                                \
         ck_aligned_free(panel);                                                                          \
+        ck_aligned_free(at);                                                                             \
         return 1;                                                                                        \
     }
 #else /* no SIMD kernels in this build: always decline */
 #define PANELS_DISPATCH(NAME, REALT, SUFFIX)                                                             \
-    int NAME(ck_index M, ck_index N, ck_index K, const REALT *A, ck_index lda, const REALT *B,          \
-             ck_index ldb, int accumulate, REALT *C, ck_index ldc)                                       \
+    int NAME(int trans_a, ck_index M, ck_index N, ck_index K, const REALT *A, ck_index lda,             \
+             const REALT *B, ck_index ldb, int accumulate, REALT *C, ck_index ldc)                       \
     {                                                                                                    \
-        (void)M, (void)N, (void)K, (void)A, (void)lda, (void)B, (void)ldb, (void)accumulate, (void)C;   \
+        (void)trans_a, (void)M, (void)N, (void)K, (void)A, (void)lda, (void)B, (void)ldb, (void)accumulate, (void)C;   \
         (void)ldc;                                                                                       \
         return 0;                                                                                        \
     }

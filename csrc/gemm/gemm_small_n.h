@@ -49,28 +49,35 @@
  * winograd on r50_3x3_7 at batch 1, 4 tiles per GEMM, forward 2.0x and input gradient 2.3x). */
 static inline ck_index ck_gemm_small_n_min_m(void) { return ck_cpu_isa() >= CK_ISA_AVX512 ? 8 : 1; }
 
-/* Panels: C[M][N] (+)= A @ B (op(A) = A only) with many columns, B's rows far apart and A small:
- * B is copied CK_GEMM_PANEL_COLS columns at a time into a contiguous [K][cols] buffer and each copy
- * runs the small-N kernel above (every element the same FMA chain over k from zero: the bits do not
- * depend on N or on where the caller splits the columns). The AVX2 kernel only (0 elsewhere: the
- * AVX-512 one was not measured in this form), for the adapter's row-major GEMMs with op(B) = B,
- * alpha 1, beta 0 or 1, N > CK_GEMM_SMALL_N_MAX, K >= CK_GEMM_SMALL_N_MIN_K, A at most
- * CK_GEMM_PANELS_MAX_A_BYTES, B's rows at least CK_GEMM_PANELS_MIN_LDB elements apart, called while the
- * BLAS is pinned to one thread: im2col's forward GEMMs (the weights @ an image's column matrix or, 1x1,
- * the image itself, whose rows are whole planes apart; winograd's B, 3x3 layers' [C][K] weights with
- * K <= 512, stays with the BLAS: not measured in this form). A BLAS packs B there too but ran slower:
- * Zen 2 (OpenBLAS 0.3.31 Haswell kernels, 2 threads, im2col forward in one process, interleaved
- * against ck_gemm_use_small_n(0) and a duplicate of it (within 1-7%), best of 11): float32 r50_1x1_56
- * 1.22x at batch 1 (132 -> 161 GFLOP/s) and 1.14x at batch 8, 64 -> 256 1x1 at 56x56 1.20x / 1.16x,
- * 512 -> 128 1x1 at 28x28 1.14x / 1.12x, r50_3x3_56 1.23x / 1.24x, vgg_conv1_2 1.25x at batch 1;
- * float64 (best of 9) r50_1x1_56 1.12x / 1.04x, 64 -> 256 1.07x, r50_3x3_56 1.29x / 0.99x. In the
- * prototype A over 256 KiB (an L2 share) did not win: float32 5x5 64 -> 64 (410 KiB) 1.07-1.2x but
- * r50_3x3_28 (590 KiB) 1.00x, alex_conv2 (1.2 MiB) 0.85x, float64 512 -> 128 1x1 (512 KiB) 0.89x;
- * copies of 96 columns beat 24, 48 and 192 on most of these.
- * The copy (K x 96 elements, at most CK_GEMM_PANELS_MAX_COPY_BYTES, else 0) is allocated per call; 0 when
- * that fails (the BLAS runs instead). */
+/* Panels: C[M][N] (+)= op(A) @ B with many columns, B's rows far apart and A small: B is copied
+ * CK_GEMM_PANEL_COLS columns at a time into a contiguous [K][cols] buffer and each copy runs the small-N
+ * kernel above; a transposed A is first copied row-major (so its broadcasts run along rows). Every
+ * element is the same FMA chain over k from zero: the bits do not depend on N or on where the caller
+ * splits the columns. The AVX2 kernel only (0 elsewhere: the AVX-512 one was not measured in this form),
+ * for the adapter's row-major GEMMs with op(B) = B, alpha 1, beta 0 or 1, N > CK_GEMM_SMALL_N_MAX,
+ * K >= CK_GEMM_SMALL_N_MIN_K, A at most CK_GEMM_PANELS_MAX_A_BYTES (CK_GEMM_PANELS_MAX_AT_BYTES when
+ * transposed), B's rows at least CK_GEMM_PANELS_MIN_LDB elements apart, called while the BLAS is pinned
+ * to one thread: im2col's forward GEMMs (the weights @ an image's column matrix, or, 1x1, the image
+ * itself, whose rows are whole planes apart) and input-gradient GEMMs (w^T @ rows of dy, a plane
+ * apart). Winograd's B (3x3 layers' [C][K] weights, K <= 512) stays with the BLAS: not measured in this
+ * form. A BLAS packs B there too but ran slower. Zen 2 (OpenBLAS 0.3.31 Haswell kernels, 2 threads,
+ * im2col in one process, interleaved against ck_gemm_use_small_n(0) and a duplicate of it (within
+ * 1-7%), best of 9-11):
+ *   forward         float32 r50_1x1_56 1.22x at batch 1 (132 -> 161 GFLOP/s) and 1.14x at batch 8,
+ *                   64 -> 256 1x1 at 56x56 1.20x / 1.16x, 512 -> 128 1x1 at 28x28 1.14x / 1.12x,
+ *                   r50_3x3_56 1.23x / 1.24x, vgg_conv1_2 1.25x at batch 1; float64 r50_1x1_56
+ *                   1.12x / 1.04x, 64 -> 256 1.07x, r50_3x3_56 1.29x / 0.99x.
+ *   input gradient  float32 r50_1x1_56 1.18-1.23x / 1.15-1.16x, 64 -> 256 1.14-1.15x / 1.06-1.10x,
+ *                   r50_3x3_56 1.23x / 0.97-1.05x, vgg_conv1_2 1.07-1.11x; float64 1.03-1.18x.
+ * Not taken: A over 256 KiB (an L2 share): float32 5x5 64 -> 64 (410 KiB) 1.07-1.2x but r50_3x3_28
+ * (590 KiB) 1.00x, alex_conv2 (1.2 MiB) 0.85x, float64 512 -> 128 1x1 (512 KiB) 0.89x; a transposed A
+ * over 192 KiB: 512 -> 128 1x1's input gradient (256 KiB, 512 rows) 0.92-0.97x, where r50_3x3_56's
+ * (147 KiB) won. Copies of 96 columns beat 24, 48 and 192 on most of these.
+ * The copies (K x 96 elements, at most CK_GEMM_PANELS_MAX_COPY_BYTES, else 0; and A^T) are allocated
+ * per call; 0 when that fails (the BLAS runs instead). */
 #define CK_GEMM_PANEL_COLS 96
 #define CK_GEMM_PANELS_MAX_A_BYTES ((size_t)256 << 10)
+#define CK_GEMM_PANELS_MAX_AT_BYTES ((size_t)192 << 10)
 #define CK_GEMM_PANELS_MIN_LDB 768
 #define CK_GEMM_PANELS_MAX_COPY_BYTES ((size_t)1 << 20)
 

@@ -27,8 +27,9 @@
  * column buffers (rows = K, or the block's for bwd_weight; none for the in-place 1x1); tile = the
  * largest count of output pixels with max(team, 8) * rows * tile elements under the workspace limit
  * (default 64 MiB), at least 1; plus (chunks - 1) dw copies for bwd_weight, or (K blocks - 1) y copies
- * for the forward (each at most half the limit). A forward GEMM that the adapter runs as gemm_small_n.h's
- * "panels" also holds a copy of B's columns for its duration (at most 1 MiB per worker, not counted).
+ * for the forward (each at most half the limit). A GEMM that the adapter runs as gemm_small_n.h's
+ * "panels" also holds copies of B's columns and of a transposed A for its duration (at most 1 MiB +
+ * 192 KiB per worker, not counted).
  * So the extra memory is bounded whatever the problem size (a single column, K elements per worker, is
  * the floor).
  *

@@ -91,10 +91,10 @@ int ck_gemm_small_n_f64(int trans_a, ck_index M, ck_index N, ck_index K, const d
                         const double *B, ck_index ldb, int accumulate, double *C, ck_index ldc);
 /* Many columns far apart in memory, a small A: the same kernels over panels of B copied contiguous
  * (contract and when the adapter uses them: csrc/gemm/gemm_small_n.h). 1 when done, 0 when declined. */
-int ck_gemm_panels_f32(ck_index M, ck_index N, ck_index K, const float *A, ck_index lda, const float *B,
-                       ck_index ldb, int accumulate, float *C, ck_index ldc);
-int ck_gemm_panels_f64(ck_index M, ck_index N, ck_index K, const double *A, ck_index lda, const double *B,
-                       ck_index ldb, int accumulate, double *C, ck_index ldc);
+int ck_gemm_panels_f32(int trans_a, ck_index M, ck_index N, ck_index K, const float *A, ck_index lda,
+                       const float *B, ck_index ldb, int accumulate, float *C, ck_index ldc);
+int ck_gemm_panels_f64(int trans_a, ck_index M, ck_index N, ck_index K, const double *A, ck_index lda,
+                       const double *B, ck_index ldb, int accumulate, double *C, ck_index ldc);
 
 /* ---- complex GEMM (algorithm "fft": the per-frequency channel mixing) ----
  * Complex matrices are interleaved (re, im) pairs of REAL, row-major, leading dimensions in complex
