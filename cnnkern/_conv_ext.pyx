@@ -424,23 +424,20 @@ def gemm_small_n_probe(bint trans_a, a, b, c, bint accumulate, bint panels=False
     cdef ck_index lda = A.strides[0] // size, ldb = B.strides[0] // size, ldc = C.strides[0] // size
     if (A.shape[1] if trans_a else A.shape[0]) != M or (A.shape[0] if trans_a else A.shape[1]) != K or B.shape[1] != N:
         raise ValueError("shapes do not chain")
+    # the two entry points of csrc/gemm/gemm_small_n.h share one signature per dtype
+    cdef int (*gemm32)(int, ck_index, ck_index, ck_index, const float *, ck_index, const float *, ck_index, int,
+                       float *, ck_index)
+    cdef int (*gemm64)(int, ck_index, ck_index, ck_index, const double *, ck_index, const double *, ck_index, int,
+                       double *, ck_index)
+    gemm32 = ck_gemm_panels_f32 if panels else ck_gemm_small_n_f32
+    gemm64 = ck_gemm_panels_f64 if panels else ck_gemm_small_n_f64
     cdef int done
-    if panels:
-        if size == 4:
-            done = ck_gemm_panels_f32(trans_a, M, N, K, <const float *>cnp.PyArray_DATA(A), lda,
-                                      <const float *>cnp.PyArray_DATA(B), ldb, accumulate, <float *>cnp.PyArray_DATA(C), ldc)
-        else:
-            done = ck_gemm_panels_f64(trans_a, M, N, K, <const double *>cnp.PyArray_DATA(A), lda,
-                                      <const double *>cnp.PyArray_DATA(B), ldb, accumulate, <double *>cnp.PyArray_DATA(C),
-                                      ldc)
-        return bool(done)
     if size == 4:
-        done = ck_gemm_small_n_f32(trans_a, M, N, K, <const float *>cnp.PyArray_DATA(A), lda,
-                                   <const float *>cnp.PyArray_DATA(B), ldb, accumulate, <float *>cnp.PyArray_DATA(C), ldc)
+        done = gemm32(trans_a, M, N, K, <const float *>cnp.PyArray_DATA(A), lda, <const float *>cnp.PyArray_DATA(B),
+                      ldb, accumulate, <float *>cnp.PyArray_DATA(C), ldc)
     else:
-        done = ck_gemm_small_n_f64(trans_a, M, N, K, <const double *>cnp.PyArray_DATA(A), lda,
-                                   <const double *>cnp.PyArray_DATA(B), ldb, accumulate, <double *>cnp.PyArray_DATA(C),
-                                   ldc)
+        done = gemm64(trans_a, M, N, K, <const double *>cnp.PyArray_DATA(A), lda, <const double *>cnp.PyArray_DATA(B),
+                      ldb, accumulate, <double *>cnp.PyArray_DATA(C), ldc)
     return bool(done)
 
 
