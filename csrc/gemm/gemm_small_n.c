@@ -87,8 +87,8 @@ SMALL_N_DISPATCH(ck_gemm_small_n_f64, double, f64)
     int NAME(int trans_a, ck_index M, ck_index N, ck_index K, const REALT *A, ck_index lda,             \
              const REALT *B, ck_index ldb, int accumulate, REALT *C, ck_index ldc)                       \
     {                                                                                                    \
-        (void)trans_a, (void)M, (void)N, (void)K, (void)A, (void)lda, (void)B, (void)ldb, (void)accumulate, (void)C;   \
-        (void)ldc;                                                                                       \
+        (void)trans_a, (void)M, (void)N, (void)K, (void)A, (void)lda, (void)B, (void)ldb;                \
+        (void)accumulate, (void)C, (void)ldc;                                                            \
         return 0;                                                                                        \
     }
 #endif
