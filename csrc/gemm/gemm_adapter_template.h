@@ -1,6 +1,7 @@
 /*
  * gemm_adapter_template.h -- one dtype of gemm_adapter.c. Included with REAL, GEMM_FORTRAN_FN,
- * GEMM_INSTALLED, GEMM_ROWMAJOR, GEMM_NAIVE, GEMM_SMALL_N and GEMM_PANELS #defined (full function names, visible to grep).
+ * GEMM_INSTALLED, GEMM_ROWMAJOR, GEMM_NAIVE, GEMM_SMALL_N and GEMM_PANELS #defined (full function names,
+ * visible to grep).
  */
 
 /* C[M][N] = alpha * op(A) op(B) + beta * C, row-major, plain loops. */

@@ -19,10 +19,14 @@
 
 #include <string.h>
 
+/* The one signature of both entry points (cnnkern/ck_gemm.h). */
+#define SMALL_N_SIGNATURE(NAME, REALT)                                                                   \
+    int NAME(int trans_a, ck_index M, ck_index N, ck_index K, const REALT *A, ck_index lda,             \
+             const REALT *B, ck_index ldb, int accumulate, REALT *C, ck_index ldc)
+
 #if CK_SIMD_X86
 #define SMALL_N_DISPATCH(NAME, REALT, SUFFIX)                                                            \
-    int NAME(int trans_a, ck_index M, ck_index N, ck_index K, const REALT *A, ck_index lda, const REALT *B, \
-             ck_index ldb, int accumulate, REALT *C, ck_index ldc)                                       \
+    SMALL_N_SIGNATURE(NAME, REALT)                                                                       \
     {                                                                                                    \
         const ck_isa isa = ck_cpu_isa();                                                                 \
         if (isa >= CK_ISA_AVX512)                                                                        \
@@ -35,25 +39,9 @@
         return 1;                                                                                        \
     }
 
-#else /* no SIMD kernels in this build: always decline */
-#define SMALL_N_DISPATCH(NAME, REALT, SUFFIX)                                                            \
-    int NAME(int trans_a, ck_index M, ck_index N, ck_index K, const REALT *A, ck_index lda, const REALT *B, \
-             ck_index ldb, int accumulate, REALT *C, ck_index ldc)                                       \
-    {                                                                                                    \
-        (void)trans_a, (void)M, (void)N, (void)K, (void)A, (void)lda, (void)B, (void)ldb;                \
-        (void)accumulate, (void)C, (void)ldc;                                                            \
-        return 0;                                                                                        \
-    }
-#endif
-
-SMALL_N_DISPATCH(ck_gemm_small_n_f32, float, f32)
-SMALL_N_DISPATCH(ck_gemm_small_n_f64, double, f64)
-
 /* Panels (gemm_small_n.h): the AVX2 kernel over contiguous copies of CK_GEMM_PANEL_COLS columns of B. */
-#if CK_SIMD_X86
 #define PANELS_DISPATCH(NAME, REALT, SUFFIX)                                                             \
-    int NAME(int trans_a, ck_index M, ck_index N, ck_index K, const REALT *A, ck_index lda,             \
-             const REALT *B, ck_index ldb, int accumulate, REALT *C, ck_index ldc)                       \
+    SMALL_N_SIGNATURE(NAME, REALT)                                                                       \
     {                                                                                                    \
         if (ck_cpu_isa() != CK_ISA_AVX2 ||                                                               \
             (size_t)(K * CK_GEMM_PANEL_COLS) * sizeof(REALT) > CK_GEMM_PANELS_MAX_COPY_BYTES)            \
@@ -82,16 +70,20 @@ SMALL_N_DISPATCH(ck_gemm_small_n_f64, double, f64)
         ck_aligned_free(at);                                                                             \
         return 1;                                                                                        \
     }
-#else /* no SIMD kernels in this build: always decline */
-#define PANELS_DISPATCH(NAME, REALT, SUFFIX)                                                             \
-    int NAME(int trans_a, ck_index M, ck_index N, ck_index K, const REALT *A, ck_index lda,             \
-             const REALT *B, ck_index ldb, int accumulate, REALT *C, ck_index ldc)                       \
+
+#else /* no SIMD kernels in this build: both always decline */
+#define SMALL_N_DECLINE(NAME, REALT, SUFFIX)                                                             \
+    SMALL_N_SIGNATURE(NAME, REALT)                                                                       \
     {                                                                                                    \
         (void)trans_a, (void)M, (void)N, (void)K, (void)A, (void)lda, (void)B, (void)ldb;                \
         (void)accumulate, (void)C, (void)ldc;                                                            \
         return 0;                                                                                        \
     }
+#define SMALL_N_DISPATCH SMALL_N_DECLINE
+#define PANELS_DISPATCH SMALL_N_DECLINE
 #endif
 
+SMALL_N_DISPATCH(ck_gemm_small_n_f32, float, f32)
+SMALL_N_DISPATCH(ck_gemm_small_n_f64, double, f64)
 PANELS_DISPATCH(ck_gemm_panels_f32, float, f32)
 PANELS_DISPATCH(ck_gemm_panels_f64, double, f64)

@@ -31,10 +31,10 @@
  *                x[n][c] is packed whole as in forward; bww_rows accumulates LANES partial sums per tap
  *                over all rows of dy[n][k], images in order; the lanes are summed in order at the end.
  *   backward     (dx, dw and db at unit stride, ck_conv_bwd__depthwise_*) task = a block of groups as
- *                bwd_weight, images in order: per image and group bww_rows as bwd_weight, the bias sums of conv_bias_sum.h, and the
- *                group's dy planes packed whole for the backward-input forward above (one fwd_rows
- *                call per dx plane; with fwd3u, M = 1 and 3x3, the inner dy planes are read in place
- *                instead, as in forward). Each dy plane comes from memory once instead of three times.
+ *                bwd_weight, images in order: per image and group bww_rows as bwd_weight, the bias sums
+ *                of conv_bias_sum.h, and the group's dy planes packed whole for the backward-input
+ *                forward above (one fwd_rows call per dx plane; with fwd3u, M = 1 and 3x3, the inner dy
+ *                planes are read in place instead, as in forward). Each dy plane comes from memory once instead of three times.
  *   Every output is computed by one task in an order fixed by the problem: bitwise identical for
  *   any thread count and schedule. Accumulation in the tensor's dtype (db: double, as conv_bias.c).
  *
