@@ -60,15 +60,18 @@ static inline ck_index ck_gemm_small_n_min_m(void) { return ck_cpu_isa() >= CK_I
  * to one thread: im2col's forward GEMMs (the weights @ an image's column matrix, or, 1x1, the image
  * itself, whose rows are whole planes apart) and input-gradient GEMMs (w^T @ rows of dy, a plane
  * apart). Winograd's B (3x3 layers' [C][K] weights, K <= 512) stays with the BLAS: not measured in this
- * form. A BLAS packs B there too but ran slower. Zen 2 (OpenBLAS 0.3.31 Haswell kernels, 2 threads,
- * im2col in one process, interleaved against ck_gemm_use_small_n(0) and a duplicate of it (within
- * 1-7%), best of 9-11):
- *   forward         float32 r50_1x1_56 1.22x at batch 1 (132 -> 161 GFLOP/s) and 1.14x at batch 8,
- *                   64 -> 256 1x1 at 56x56 1.20x / 1.16x, 512 -> 128 1x1 at 28x28 1.14x / 1.12x,
- *                   r50_3x3_56 1.23x / 1.24x, vgg_conv1_2 1.25x at batch 1; float64 r50_1x1_56
- *                   1.12x / 1.04x, 64 -> 256 1.07x, r50_3x3_56 1.29x / 0.99x.
- *   input gradient  float32 r50_1x1_56 1.18-1.23x / 1.15-1.16x, 64 -> 256 1.14-1.15x / 1.06-1.10x,
- *                   r50_3x3_56 1.23x / 0.97-1.05x, vgg_conv1_2 1.07-1.11x; float64 1.03-1.18x.
+ * form. A BLAS packs B there too but ran slower: benchmarks/gemm_panels_ab.py (im2col with these
+ * kernels on / off via ck_gemm_use_small_n and a second "off" as control, best of 11, shuffled; Zen 2,
+ * OpenBLAS 0.3.31 Haswell kernels, 2 threads; results in benchmarks/results/gemm_panels_ab_zen2_s18_*):
+ *   forward         float32 r50_1x1_56 1.24-1.30x at batch 1 (133 -> 166-171 GFLOP/s) and 1.12-1.17x at
+ *                   batch 8, 64 -> 256 1x1 at 56x56 1.26-1.32x / 1.10-1.13x, 512 -> 128 1x1 at 28x28
+ *                   1.16-1.17x / 1.10-1.16x, r50_3x3_56 1.25-1.26x / 1.21-1.22x, vgg_conv1_2 1.23-1.34x
+ *                   at batch 1; float64 (best of 9) r50_1x1_56 1.12x / 1.04x, 64 -> 256 1.06x at batch 8.
+ *   input gradient  float32 r50_1x1_56 1.27x / 1.13-1.14x, 64 -> 256 1.19-1.22x / 1.06-1.13x, r50_3x3_56
+ *                   1.23-1.26x / 0.99-1.09x, vgg_conv1_2 1.10-1.11x; float64 r50_1x1_56 1.17x / 1.02x,
+ *                   64 -> 256 1.01x, r50_3x3_56 1.09x / 1.04x.
+ *   (ranges: the default ISA and CNNKERN_ISA=avx2, the same AVX2 code on that CPU; controls 0.97-1.07;
+ *   declined shapes 0.96-1.01x.)
  * Not taken: A over 256 KiB (an L2 share): float32 5x5 64 -> 64 (410 KiB) 1.07-1.2x but r50_3x3_28
  * (590 KiB) 1.00x, alex_conv2 (1.2 MiB) 0.85x, float64 512 -> 128 1x1 (512 KiB) 0.89x; a transposed A
  * over 192 KiB: 512 -> 128 1x1's input gradient (256 KiB, 512 rows) 0.92-0.97x, where r50_3x3_56's
